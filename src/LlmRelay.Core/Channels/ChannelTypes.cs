@@ -1,0 +1,28 @@
+namespace LlmRelay.Channels;
+
+/// <summary>The names of the channel types LlmRelay understands.</summary>
+public static class ChannelTypes
+{
+    /// <summary>OpenAI, or any server that speaks the OpenAI API (DeepSeek, vLLM, Ollama, Groq, ...).</summary>
+    public const string OpenAI = "openai";
+
+    /// <summary>Azure OpenAI Service (deployment URLs and an <c>api-version</c>).</summary>
+    public const string Azure = "azure";
+
+    /// <summary>Anthropic's native Messages API.</summary>
+    public const string Anthropic = "anthropic";
+
+    /// <summary>Google Gemini's native generateContent API.</summary>
+    public const string Gemini = "gemini";
+
+    /// <summary>DeepSeek (OpenAI-compatible).</summary>
+    public const string DeepSeek = "deepseek";
+
+    /// <summary>Returns whether <paramref name="type"/> speaks the OpenAI Chat Completions wire format upstream.</summary>
+    /// <param name="type">A channel type name.</param>
+    /// <returns><see langword="true"/> for OpenAI-compatible channel types.</returns>
+    public static bool IsOpenAICompatible(string type) =>
+        string.Equals(type, OpenAI, StringComparison.OrdinalIgnoreCase)
+        || string.Equals(type, DeepSeek, StringComparison.OrdinalIgnoreCase)
+        || string.Equals(type, "openai-compatible", StringComparison.OrdinalIgnoreCase);
+}

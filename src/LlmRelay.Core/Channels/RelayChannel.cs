@@ -1,0 +1,52 @@
+namespace LlmRelay.Channels;
+
+/// <summary>An upstream provider endpoint that LlmRelay can route requests to.</summary>
+/// <remarks>
+/// A channel serves every model in <see cref="Models"/> plus every alias in <see cref="ModelMapping"/>.
+/// Instances are mutable entities owned by a store; the relay hot path never reads them directly but
+/// works on an immutable snapshot built from them.
+/// </remarks>
+public sealed class RelayChannel
+{
+    /// <summary>Gets or sets the store-assigned identifier.</summary>
+    public long Id { get; set; }
+
+    /// <summary>Gets or sets the unique display name of the channel.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>Gets or sets the provider type, one of <see cref="ChannelTypes"/>.</summary>
+    /// <value>The default value is <see cref="ChannelTypes.OpenAI"/>.</value>
+    public string Type { get; set; } = ChannelTypes.OpenAI;
+
+    /// <summary>Gets or sets the upstream base URL, with or without a trailing version segment such as <c>/v1</c>.</summary>
+    public string BaseUrl { get; set; } = "";
+
+    /// <summary>Gets or sets the upstream API keys; a request uses one of them.</summary>
+    public List<string> Keys { get; set; } = [];
+
+    /// <summary>Gets or sets the model names the channel serves.</summary>
+    public List<string> Models { get; set; } = [];
+
+    /// <summary>Gets or sets the mapping from a model name callers use to the name sent upstream.</summary>
+    public Dictionary<string, string> ModelMapping { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Gets or sets the comma-separated groups the channel belongs to.</summary>
+    /// <value>The default value is <c>"default"</c>.</value>
+    public string Group { get; set; } = RelayGroups.Default;
+
+    /// <summary>Gets or sets the priority; higher tiers are tried first.</summary>
+    public long Priority { get; set; }
+
+    /// <summary>Gets or sets the relative weight inside a priority tier.</summary>
+    /// <value>The default value is 1.</value>
+    public int Weight { get; set; } = 1;
+
+    /// <summary>Gets or sets the channel status.</summary>
+    public ChannelStatus Status { get; set; } = ChannelStatus.Enabled;
+
+    /// <summary>Gets or sets where the channel was declared; <c>"config"</c> for channels synced from configuration.</summary>
+    public string? Source { get; set; }
+
+    /// <summary>Gets or sets when the channel was created.</summary>
+    public DateTimeOffset CreatedAt { get; set; }
+}

@@ -1,0 +1,32 @@
+using LlmRelay.Tokens;
+
+namespace LlmRelay.Storage;
+
+/// <summary>Persists <see cref="ApiToken"/> entities.</summary>
+/// <remarks>Implementations are registered as scoped services and need not be thread-safe.</remarks>
+public interface ITokenStore
+{
+    /// <summary>Finds a token by the hash of its key.</summary>
+    /// <param name="keyHash">The value <see cref="ApiKeys.Hash(string)"/> returns for the key.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The token, or <see langword="null"/> when no token has that key.</returns>
+    Task<ApiToken?> FindByKeyHashAsync(string keyHash, CancellationToken cancellationToken = default);
+
+    /// <summary>Finds a token by identifier.</summary>
+    /// <param name="id">The token identifier.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The token, or <see langword="null"/> when none has that identifier.</returns>
+    Task<ApiToken?> FindAsync(long id, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds a token and assigns its <see cref="ApiToken.Id"/>.</summary>
+    /// <param name="token">The token to add.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>A task that completes when the token is stored.</returns>
+    Task AddAsync(ApiToken token, CancellationToken cancellationToken = default);
+
+    /// <summary>Saves the changed fields of an existing token.</summary>
+    /// <param name="token">The token, as returned by this store and then modified.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>A task that completes when the change is stored.</returns>
+    Task UpdateAsync(ApiToken token, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,26 @@
+using LlmRelay.Usage;
+
+namespace LlmRelay.Storage;
+
+/// <summary>Persists <see cref="UsageLog"/> rows and the quota they move.</summary>
+/// <remarks>Implementations are registered as scoped services and need not be thread-safe.</remarks>
+public interface IUsageLogStore
+{
+    /// <summary>Appends a batch of log rows and applies their quota in one transaction.</summary>
+    /// <remarks>
+    /// For each <see cref="UsageLogType.Consume"/> row with a non-zero <see cref="UsageLog.TokenId"/>, the
+    /// token's remaining quota decreases and its used quota increases by <see cref="UsageLog.Quota"/>, with a
+    /// relative update (never read-then-write), so concurrent writers cannot lose an update.
+    /// Either every row and every quota change is stored, or none is.
+    /// </remarks>
+    /// <param name="logs">The rows to append.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>A task that completes when the batch is stored.</returns>
+    Task AppendAsync(IReadOnlyList<UsageLog> logs, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads one page of log rows, newest first.</summary>
+    /// <param name="query">The filters and page.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The page and the total number of rows that match the filters.</returns>
+    Task<UsageLogPage> QueryAsync(UsageLogQuery query, CancellationToken cancellationToken = default);
+}
