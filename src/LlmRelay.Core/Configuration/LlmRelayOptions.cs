@@ -1,0 +1,43 @@
+namespace LlmRelay.Configuration;
+
+/// <summary>Options for LlmRelay, usually bound to the <c>LlmRelay</c> configuration section.</summary>
+public sealed class LlmRelayOptions
+{
+    /// <summary>Gets the channels declared in configuration; they are synced into the store at start.</summary>
+    public IList<ChannelOptions> Channels { get; init; } = [];
+
+    /// <summary>Gets the gateway keys declared in configuration; they are synced into the store at start.</summary>
+    public IList<TokenOptions> Tokens { get; init; } = [];
+
+    /// <summary>Gets or sets the largest request body the relay accepts, in bytes.</summary>
+    /// <value>The default value is 32 MiB.</value>
+    public long MaxRequestBodySize { get; set; } = 32 * 1024 * 1024;
+
+    /// <summary>Gets or sets the largest non-streamed upstream answer the relay buffers, in bytes.</summary>
+    /// <value>The default value is 64 MiB.</value>
+    public long MaxResponseBodySize { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>Gets or sets how many channels a request tries before it fails.</summary>
+    /// <value>The default value is 3.</value>
+    public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>Gets or sets how long to wait for an upstream TCP/TLS connection.</summary>
+    /// <value>The default value is 10 seconds.</value>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Gets or sets how long to wait for the upstream's response headers.</summary>
+    /// <value>The default value is 5 minutes.</value>
+    public TimeSpan FirstByteTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Gets or sets how long a streamed answer may stay silent between two chunks.</summary>
+    /// <value>The default value is 5 minutes.</value>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Gets or sets how many usage-log rows may wait in memory before new rows are dropped and counted.</summary>
+    /// <value>The default value is 100,000.</value>
+    public int UsageLogQueueCapacity { get; set; } = 100_000;
+
+    /// <summary>Gets or sets the largest batch of usage-log rows written in one transaction.</summary>
+    /// <value>The default value is 500.</value>
+    public int UsageLogBatchSize { get; set; } = 500;
+}

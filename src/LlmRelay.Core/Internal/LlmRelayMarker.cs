@@ -1,0 +1,4 @@
+namespace LlmRelay.Internal;
+
+/// <summary>Registered by AddLlmRelay(); MapLlmRelay() checks for it.</summary>
+internal sealed class LlmRelayMarker;
