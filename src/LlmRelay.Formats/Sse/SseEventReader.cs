@@ -20,6 +20,7 @@ internal sealed class SseEventReader : IDisposable
     private bool _hasData;
     private bool _skipLf;
     private bool _started;
+    private bool _dispatched;
 
     /// <summary>Gets the number of events dispatched so far.</summary>
     public long EventCount { get; private set; }
@@ -166,6 +167,13 @@ internal sealed class SseEventReader : IDisposable
 
     private bool ProcessLine(ReadOnlySpan<byte> line)
     {
+        if (_dispatched)
+        {
+            _data.Clear();
+            _event.Clear();
+            _dispatched = false;
+        }
+
         if (line.IsEmpty)
         {
             if (!_hasData)
@@ -175,19 +183,9 @@ internal sealed class SseEventReader : IDisposable
             }
 
             _hasData = false;
+            _dispatched = true;
             EventCount++;
             return true;
-        }
-
-        if (_data.Length > 0 && !_hasData)
-        {
-            // Previous event already handed out: start fresh.
-            _data.Clear();
-            _event.Clear();
-        }
-        else if (!_hasData && EventCount > 0)
-        {
-            _event.Clear();
         }
 
         if (line[0] == (byte)':')
@@ -208,10 +206,6 @@ internal sealed class SseEventReader : IDisposable
             if (_hasData)
             {
                 _data.Append((byte)'\n');
-            }
-            else
-            {
-                _data.Clear();
             }
 
             _data.Append(value);
