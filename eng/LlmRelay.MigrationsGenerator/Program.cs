@@ -1,0 +1,3 @@
+using LlmRelay.MigrationsGenerator;
+
+return MigrationGenerator.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,111 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace LlmRelay.Storage.EfCore.Internal;
+
+/// <summary>Value converters and comparers that store lists and dictionaries as JSON text.</summary>
+/// <remarks>
+/// The comparers make EF Core notice in-place changes (<c>channel.Models.Add(...)</c>) and snapshot a copy, so
+/// a tracked entity saves exactly when its collection content changed.
+/// </remarks>
+internal static class JsonColumns
+{
+    public static ValueConverter<List<string>, string> StringListConverter { get; } = new(
+        static v => SerializeList(v),
+        static v => DeserializeList(v));
+
+    public static ValueComparer<List<string>> StringListComparer { get; } = new(
+        static (a, b) => ListEquals(a, b),
+        static v => ListHash(v),
+        static v => CopyList(v));
+
+    public static ValueConverter<Dictionary<string, string>, string> StringDictionaryConverter { get; } = new(
+        static v => SerializeDictionary(v),
+        static v => DeserializeDictionary(v));
+
+    public static ValueComparer<Dictionary<string, string>> StringDictionaryComparer { get; } = new(
+        static (a, b) => DictionaryEquals(a, b),
+        static v => DictionaryHash(v),
+        static v => CopyDictionary(v));
+
+    public static string SerializeList(List<string>? value) =>
+        JsonSerializer.Serialize(value ?? [], StorageJsonContext.Default.ListString);
+
+    public static List<string> DeserializeList(string? json) =>
+        string.IsNullOrEmpty(json) ? [] : JsonSerializer.Deserialize(json, StorageJsonContext.Default.ListString) ?? [];
+
+    public static string SerializeDictionary(Dictionary<string, string>? value) =>
+        JsonSerializer.Serialize(value ?? [], StorageJsonContext.Default.DictionaryStringString);
+
+    public static Dictionary<string, string> DeserializeDictionary(string? json)
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return new(StringComparer.Ordinal);
+        }
+
+        var parsed = JsonSerializer.Deserialize(json, StorageJsonContext.Default.DictionaryStringString);
+        return parsed is null ? new(StringComparer.Ordinal) : new(parsed, StringComparer.Ordinal);
+    }
+
+    public static bool ListEquals(List<string>? a, List<string>? b) =>
+        ReferenceEquals(a, b) || (a is not null && b is not null && a.SequenceEqual(b, StringComparer.Ordinal));
+
+    public static int ListHash(List<string>? value)
+    {
+        var hash = new HashCode();
+        if (value is not null)
+        {
+            foreach (var item in value)
+            {
+                hash.Add(item, StringComparer.Ordinal);
+            }
+        }
+
+        return hash.ToHashCode();
+    }
+
+    public static List<string> CopyList(List<string>? value) => value is null ? [] : [.. value];
+
+    public static bool DictionaryEquals(Dictionary<string, string>? a, Dictionary<string, string>? b)
+    {
+        if (ReferenceEquals(a, b))
+        {
+            return true;
+        }
+
+        if (a is null || b is null || a.Count != b.Count)
+        {
+            return false;
+        }
+
+        foreach (var (key, value) in a)
+        {
+            if (!b.TryGetValue(key, out var other) || !string.Equals(value, other, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public static int DictionaryHash(Dictionary<string, string>? value)
+    {
+        // Order-independent: XOR of the entry hashes.
+        var hash = 0;
+        if (value is not null)
+        {
+            foreach (var (key, item) in value)
+            {
+                hash ^= HashCode.Combine(StringComparer.Ordinal.GetHashCode(key), StringComparer.Ordinal.GetHashCode(item));
+            }
+        }
+
+        return hash;
+    }
+
+    public static Dictionary<string, string> CopyDictionary(Dictionary<string, string>? value) =>
+        value is null ? new(StringComparer.Ordinal) : new(value, value.Comparer);
+}

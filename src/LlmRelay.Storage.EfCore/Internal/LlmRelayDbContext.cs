@@ -1,0 +1,41 @@
+using LlmRelay.Channels;
+using LlmRelay.Tokens;
+using LlmRelay.Usage;
+using Microsoft.EntityFrameworkCore;
+
+namespace LlmRelay.Storage.EfCore.Internal;
+
+/// <summary>The provider-neutral EF Core model of LlmRelay's tables.</summary>
+/// <remarks>
+/// Each provider has a subclass (<see cref="SqliteLlmRelayDbContext"/>, <see cref="PostgreSqlLlmRelayDbContext"/>)
+/// so that it gets its own migration set; the model itself is defined once, here.
+/// </remarks>
+internal abstract class LlmRelayDbContext : DbContext
+{
+    /// <summary>Initializes a new instance of the <see cref="LlmRelayDbContext"/> class.</summary>
+    /// <param name="options">The provider subclass's options.</param>
+    protected LlmRelayDbContext(DbContextOptions options)
+        : base(options)
+    {
+    }
+
+    /// <summary>Gets the database engine this context talks to.</summary>
+    public abstract RelayDatabaseProvider Provider { get; }
+
+    public DbSet<RelayChannel> Channels => Set<RelayChannel>();
+
+    public DbSet<ApiToken> Tokens => Set<ApiToken>();
+
+    public DbSet<UsageLog> UsageLogs => Set<UsageLog>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // SQLite cannot compare or ORDER BY DateTimeOffset; Unix milliseconds sort the same on both providers.
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UnixMillisecondsConverter>();
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        LlmRelayModel.Configure(modelBuilder);
+    }
+}

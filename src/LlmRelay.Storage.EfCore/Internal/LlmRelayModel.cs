@@ -1,0 +1,70 @@
+using LlmRelay.Channels;
+using LlmRelay.Tokens;
+using LlmRelay.Usage;
+using Microsoft.EntityFrameworkCore;
+
+namespace LlmRelay.Storage.EfCore.Internal;
+
+/// <summary>The one place that maps the domain entities to tables, shared by every provider.</summary>
+internal static class LlmRelayModel
+{
+    public static void Configure(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<RelayChannel>(static channel =>
+        {
+            channel.ToTable("channels");
+            channel.HasKey(static c => c.Id);
+            channel.HasIndex(static c => c.Name).IsUnique();
+            channel.Property(static c => c.Keys)
+                .HasConversion(JsonColumns.StringListConverter, JsonColumns.StringListComparer);
+            channel.Property(static c => c.Models)
+                .HasConversion(JsonColumns.StringListConverter, JsonColumns.StringListComparer);
+            channel.Property(static c => c.ModelMapping)
+                .HasConversion(JsonColumns.StringDictionaryConverter, JsonColumns.StringDictionaryComparer);
+        });
+
+        modelBuilder.Entity<ApiToken>(static token =>
+        {
+            token.ToTable("tokens");
+            token.HasKey(static t => t.Id);
+            token.HasIndex(static t => t.KeyHash).IsUnique();
+            token.HasIndex(static t => t.UserId);
+            token.Property(static t => t.Models)
+                .HasConversion(JsonColumns.StringListConverter, JsonColumns.StringListComparer);
+        });
+
+        modelBuilder.Entity<UsageLog>(static log =>
+        {
+            log.ToTable("usage_logs");
+            log.HasKey(static l => l.Id);
+            log.HasIndex(static l => l.CreatedAt);
+            log.HasIndex(static l => new { l.TokenId, l.CreatedAt });
+            log.HasIndex(static l => new { l.UserId, l.CreatedAt });
+            log.HasIndex(static l => new { l.ModelName, l.CreatedAt });
+            log.HasIndex(static l => new { l.ChannelId, l.CreatedAt });
+        });
+
+        ApplySnakeCaseNames(modelBuilder);
+    }
+
+    private static void ApplySnakeCaseNames(ModelBuilder modelBuilder)
+    {
+        foreach (var entity in modelBuilder.Model.GetEntityTypes())
+        {
+            foreach (var property in entity.GetProperties())
+            {
+                property.SetColumnName(SnakeCase.Convert(property.Name));
+            }
+
+            foreach (var key in entity.GetKeys())
+            {
+                key.SetName(key.GetName()!.ToLowerInvariant());
+            }
+
+            foreach (var index in entity.GetIndexes())
+            {
+                index.SetDatabaseName(index.GetDatabaseName()!.ToLowerInvariant());
+            }
+        }
+    }
+}

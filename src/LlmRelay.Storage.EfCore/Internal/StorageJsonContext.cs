@@ -1,0 +1,10 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace LlmRelay.Storage.EfCore.Internal;
+
+/// <summary>Source-generated JSON metadata for the list and dictionary columns.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(List<string>))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
+internal sealed partial class StorageJsonContext : JsonSerializerContext;
