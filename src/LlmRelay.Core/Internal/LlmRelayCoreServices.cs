@@ -1,4 +1,12 @@
+using LlmRelay.Configuration;
+using LlmRelay.Providers;
+using LlmRelay.Selection;
+using LlmRelay.Tokens;
+using LlmRelay.Usage;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace LlmRelay.Internal;
 
@@ -13,6 +21,19 @@ internal static class LlmRelayCoreServices
         }
 
         services.AddSingleton<LlmRelayMarker>();
-        services.AddOptions<Configuration.LlmRelayOptions>();
+        services.AddOptions<LlmRelayOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlmRelayOptions>, LlmRelayOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<RelayReadiness>();
+        services.TryAddSingleton<ChannelCatalogProvider>();
+        services.TryAddSingleton<TokenCache>();
+        services.TryAddSingleton<UsageLogQueue>();
+        services.TryAddSingleton<UsageLogWriter>();
+        services.TryAddSingleton<UpstreamInvoker>();
+
+        // Start-up work runs before the log writer and before the server accepts requests.
+        services.AddHostedService<RelayStartupService>();
+        services.AddHostedService(static sp => sp.GetRequiredService<UsageLogWriter>());
+        services.AddHealthChecks().AddCheck<RelayReadinessHealthCheck>("llmrelay", tags: [RelayReadinessHealthCheck.Tag]);
     }
 }

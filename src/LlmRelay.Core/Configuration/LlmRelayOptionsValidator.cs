@@ -1,0 +1,70 @@
+using LlmRelay.Channels;
+using Microsoft.Extensions.Options;
+
+namespace LlmRelay.Configuration;
+
+/// <summary>Validates <see cref="LlmRelayOptions"/> at start, naming the offending configuration key.</summary>
+internal sealed class LlmRelayOptionsValidator : IValidateOptions<LlmRelayOptions>
+{
+    public ValidateOptionsResult Validate(string? name, LlmRelayOptions options)
+    {
+        var failures = new List<string>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Channels.Count; i++)
+        {
+            var channel = options.Channels[i];
+            var prefix = $"LlmRelay:Channels:{i}";
+            if (!Uri.TryCreate(channel.BaseUrl?.Trim(), UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                failures.Add($"{prefix}:BaseUrl must be an absolute http(s) URL.");
+            }
+
+            if (!ChannelTypes.IsOpenAICompatible(channel.Type ?? ""))
+            {
+                failures.Add($"{prefix}:Type '{channel.Type}' is not supported yet; use 'openai' (any OpenAI-compatible server).");
+            }
+
+            if (channel.Models.Count == 0 && channel.ModelMapping.Count == 0)
+            {
+                failures.Add($"{prefix}:Models must name at least one model.");
+            }
+
+            if (channel.Weight < 0)
+            {
+                failures.Add($"{prefix}:Weight must not be negative.");
+            }
+
+            if (!names.Add(ConfigurationSynchronizer.ChannelName(channel, i)))
+            {
+                failures.Add($"{prefix}:Name '{channel.Name}' is used by another channel.");
+            }
+        }
+
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Tokens.Count; i++)
+        {
+            var token = options.Tokens[i];
+            var prefix = $"LlmRelay:Tokens:{i}";
+            if (string.IsNullOrWhiteSpace(token.Key))
+            {
+                failures.Add($"{prefix}:Key is required.");
+            }
+            else if (!keys.Add(token.Key.Trim()))
+            {
+                failures.Add($"{prefix}:Key is used by another token.");
+            }
+
+            if (token.RemainQuota < 0)
+            {
+                failures.Add($"{prefix}:RemainQuota must not be negative.");
+            }
+        }
+
+        if (options.MaxAttempts < 1)
+        {
+            failures.Add("LlmRelay:MaxAttempts must be at least 1.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

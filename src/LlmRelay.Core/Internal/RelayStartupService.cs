@@ -1,0 +1,47 @@
+using LlmRelay.Configuration;
+using LlmRelay.Selection;
+using LlmRelay.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace LlmRelay.Internal;
+
+/// <summary>Migrates the database, syncs declared channels and tokens, and loads the caches before the server starts.</summary>
+internal sealed partial class RelayStartupService(
+    IServiceScopeFactory scopeFactory,
+    IOptions<LlmRelayOptions> options,
+    ChannelCatalogProvider catalog,
+    RelayReadiness readiness,
+    TimeProvider timeProvider,
+    ILogger<RelayStartupService> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var scope = scopeFactory.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            var services = scope.ServiceProvider;
+            var database = services.GetService<IRelayDatabase>()
+                ?? throw new InvalidOperationException(
+                    "LlmRelay has no storage. Call AddEntityFrameworkStores(configuration), AddSqliteStores(...) or AddPostgreSqlStores(...) on the builder AddLlmRelay() returns.");
+            await database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+            await ConfigurationSynchronizer.SyncAsync(
+                options.Value,
+                services.GetRequiredService<IChannelStore>(),
+                services.GetRequiredService<ITokenStore>(),
+                timeProvider,
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        await catalog.ReloadAsync(cancellationToken).ConfigureAwait(false);
+        readiness.MarkReady();
+        LogStarted(logger, catalog.Current.Channels.Count, options.Value.Tokens.Count);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "LlmRelay is ready: {ChannelCount} channels loaded, {TokenCount} tokens declared in configuration.")]
+    private static partial void LogStarted(ILogger logger, int channelCount, int tokenCount);
+}

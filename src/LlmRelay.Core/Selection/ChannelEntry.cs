@@ -1,0 +1,71 @@
+using System.Collections.Frozen;
+using LlmRelay.Channels;
+
+namespace LlmRelay.Selection;
+
+/// <summary>An immutable, routing-ready view of a <see cref="RelayChannel"/>.</summary>
+internal sealed class ChannelEntry
+{
+    private readonly string[] _keys;
+    private readonly FrozenDictionary<string, string> _modelMapping;
+    private int _keyCursor = -1;
+
+    public ChannelEntry(RelayChannel channel)
+    {
+        Id = channel.Id;
+        Name = channel.Name;
+        Type = channel.Type;
+        Priority = channel.Priority;
+        Weight = Math.Max(channel.Weight, 0);
+        Enabled = channel.Status == ChannelStatus.Enabled;
+        _keys = [.. channel.Keys.Where(static k => !string.IsNullOrWhiteSpace(k)).Select(static k => k.Trim())];
+        _modelMapping = channel.ModelMapping.ToFrozenDictionary(StringComparer.Ordinal);
+        BaseUrl = UpstreamUrls.Normalize(channel.BaseUrl);
+        ChatCompletionsUri = UpstreamUrls.Combine(BaseUrl, "chat/completions");
+        Groups = [.. channel.Group.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+        if (Groups.Length == 0)
+        {
+            Groups = [RelayGroups.Default];
+        }
+
+        Models = [.. channel.Models.Select(static m => m.Trim()).Where(static m => m.Length > 0).Concat(_modelMapping.Keys).Distinct(StringComparer.Ordinal)];
+    }
+
+    public long Id { get; }
+
+    public string Name { get; }
+
+    public string Type { get; }
+
+    public long Priority { get; }
+
+    public int Weight { get; }
+
+    public bool Enabled { get; }
+
+    public string BaseUrl { get; }
+
+    public Uri ChatCompletionsUri { get; }
+
+    public string[] Groups { get; }
+
+    public string[] Models { get; }
+
+    /// <summary>Gets the keys, so that error messages can be scrubbed of them.</summary>
+    public ReadOnlySpan<string> Keys => _keys;
+
+    /// <summary>Returns the next key, round-robin, or an empty string when the channel has none.</summary>
+    public string NextKey()
+    {
+        if (_keys.Length == 0)
+        {
+            return "";
+        }
+
+        var next = (uint)Interlocked.Increment(ref _keyCursor);
+        return _keys[next % (uint)_keys.Length];
+    }
+
+    /// <summary>Returns the model name to send upstream for <paramref name="model"/>.</summary>
+    public string MapModel(string model) => _modelMapping.TryGetValue(model, out var mapped) && mapped.Length > 0 ? mapped : model;
+}

@@ -1,0 +1,23 @@
+using System.Text.RegularExpressions;
+
+namespace LlmRelay.Selection;
+
+/// <summary>Builds upstream URLs from a channel's base URL, which users give with or without the version segment.</summary>
+internal static partial class UpstreamUrls
+{
+    /// <summary>Trims trailing slashes and, when the URL ends in no version segment, appends <c>/v1</c>.</summary>
+    /// <remarks>
+    /// new-api users write <c>https://api.openai.com</c>; OpenAI SDK users write <c>https://api.openai.com/v1</c>.
+    /// Providers with other versions keep theirs (<c>/v4</c>, <c>/openai/v1</c>, <c>/v1beta</c>).
+    /// </remarks>
+    public static string Normalize(string baseUrl)
+    {
+        var trimmed = baseUrl.Trim().TrimEnd('/');
+        return VersionSuffix().IsMatch(trimmed) ? trimmed : trimmed + "/v1";
+    }
+
+    public static Uri Combine(string normalizedBase, string path) => new(normalizedBase + "/" + path, UriKind.Absolute);
+
+    [GeneratedRegex(@"/v\d+[a-z0-9]*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex VersionSuffix();
+}

@@ -1,0 +1,57 @@
+using System.Collections.Concurrent;
+using LlmRelay.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LlmRelay.Tokens;
+
+/// <summary>Resolves presented gateway keys to tokens with an in-memory cache in front of <see cref="ITokenStore"/>.</summary>
+/// <remarks>
+/// Keys are cached by their raw value (memory only) so a hit costs one dictionary lookup and no hashing.
+/// Unknown keys are cached briefly too, so a caller hammering with a bad key does not reach the database
+/// on every request. Thread-safe.
+/// </remarks>
+internal sealed class TokenCache(IServiceScopeFactory scopeFactory, TimeProvider timeProvider)
+{
+    private const int MaxEntries = 100_000;
+    private static readonly TimeSpan PositiveTtl = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan NegativeTtl = TimeSpan.FromSeconds(5);
+
+    private readonly ConcurrentDictionary<string, CacheItem> _items = new(StringComparer.Ordinal);
+
+    public ValueTask<TokenEntry?> FindAsync(string key, CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetTimestamp();
+        if (_items.TryGetValue(key, out var item) && now < item.ExpiresAt)
+        {
+            return ValueTask.FromResult(item.Entry);
+        }
+
+        return LoadAsync(key, now, cancellationToken);
+    }
+
+    /// <summary>Drops every cached token, so changes in the store are seen on the next request.</summary>
+    public void Clear() => _items.Clear();
+
+    private async ValueTask<TokenEntry?> LoadAsync(string key, long now, CancellationToken cancellationToken)
+    {
+        ApiToken? token;
+        var scope = scopeFactory.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            token = await scope.ServiceProvider.GetRequiredService<ITokenStore>()
+                .FindByKeyHashAsync(ApiKeys.Hash(key), cancellationToken).ConfigureAwait(false);
+        }
+
+        var entry = token is null ? null : new TokenEntry(token);
+        if (_items.Count >= MaxEntries)
+        {
+            _items.Clear();
+        }
+
+        var ttl = entry is null ? NegativeTtl : PositiveTtl;
+        _items[key] = new CacheItem(entry, now + (long)(ttl.TotalSeconds * timeProvider.TimestampFrequency));
+        return entry;
+    }
+
+    private readonly record struct CacheItem(TokenEntry? Entry, long ExpiresAt);
+}

@@ -1,0 +1,69 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace LlmRelay.Formats.PassThrough;
+
+/// <summary>Rewrites only what the relay must change in a Chat Completions body: the model, and usage reporting for streams.</summary>
+/// <remarks>
+/// The common cases splice bytes: the <c>model</c> token is replaced in place and
+/// <c>"stream_options":{"include_usage":true}</c> is inserted after the opening brace. Only a body that
+/// already has <c>stream_options</c> without <c>include_usage: true</c> is re-serialised.
+/// </remarks>
+internal static class OpenAIChatRequestPatcher
+{
+    private static ReadOnlySpan<byte> StreamOptions => "\"stream_options\":{\"include_usage\":true},"u8;
+
+    /// <summary>Returns whether <see cref="Patch"/> would change the body.</summary>
+    public static bool NeedsPatch(in OpenAIChatRequestInfo info, string upstreamModel) =>
+        !string.Equals(info.Model, upstreamModel, StringComparison.Ordinal) || (info.Stream && !info.IncludeUsage);
+
+    /// <summary>Writes the patched body to <paramref name="output"/>.</summary>
+    public static void Patch(ReadOnlySpan<byte> body, in OpenAIChatRequestInfo info, string upstreamModel, IBufferWriter<byte> output)
+    {
+        var addUsage = info.Stream && !info.IncludeUsage;
+        if (addUsage && info.HasStreamOptions)
+        {
+            Reserialise(body, upstreamModel, output);
+            return;
+        }
+
+        var brace = body.IndexOf((byte)'{');
+        output.Write(body[..(brace + 1)]);
+        if (addUsage)
+        {
+            output.Write(StreamOptions);
+        }
+
+        if (string.Equals(info.Model, upstreamModel, StringComparison.Ordinal))
+        {
+            output.Write(body[(brace + 1)..]);
+            return;
+        }
+
+        output.Write(body[(brace + 1)..info.ModelStart]);
+        using (var writer = new Utf8JsonWriter(output))
+        {
+            writer.WriteStringValue(upstreamModel);
+        }
+
+        output.Write(body[(info.ModelStart + info.ModelLength)..]);
+    }
+
+    private static void Reserialise(ReadOnlySpan<byte> body, string upstreamModel, IBufferWriter<byte> output)
+    {
+        var node = JsonNode.Parse(body)!.AsObject();
+        node["model"] = upstreamModel;
+        if (node["stream_options"] is JsonObject options)
+        {
+            options["include_usage"] = true;
+        }
+        else
+        {
+            node["stream_options"] = new JsonObject { ["include_usage"] = true };
+        }
+
+        using var writer = new Utf8JsonWriter(output);
+        node.WriteTo(writer);
+    }
+}

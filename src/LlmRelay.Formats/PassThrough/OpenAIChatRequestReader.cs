@@ -1,0 +1,140 @@
+using System.Text.Json;
+
+namespace LlmRelay.Formats.PassThrough;
+
+/// <summary>Validates an OpenAI Chat Completions request body and reads the fields the relay routes on.</summary>
+/// <remarks>One forward pass of <see cref="Utf8JsonReader"/>; values the relay does not need are skipped, not parsed.</remarks>
+internal static class OpenAIChatRequestReader
+{
+    /// <summary>Reads <paramref name="body"/>; returns a typed error on bad input whose <see cref="FormatError.Code"/> names the parameter.</summary>
+    public static FormatError? TryRead(ReadOnlySpan<byte> body, out OpenAIChatRequestInfo info)
+    {
+        info = default;
+        info.Model = "";
+        var sawModel = false;
+        var sawMessages = false;
+        try
+        {
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return Invalid("The request body must be a JSON object.", null);
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("model"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.String)
+                    {
+                        return Invalid("'model' must be a string.", "model");
+                    }
+
+                    info.Model = reader.GetString()!;
+                    info.ModelStart = (int)reader.TokenStartIndex;
+                    info.ModelLength = reader.ValueSpan.Length + 2;
+                    sawModel = info.Model.Length > 0;
+                }
+                else if (reader.ValueTextEquals("messages"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.StartArray)
+                    {
+                        return Invalid("'messages' must be an array.", "messages");
+                    }
+
+                    var count = 0;
+                    while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                    {
+                        if (reader.TokenType != JsonTokenType.StartObject)
+                        {
+                            return Invalid($"'messages.{count}' must be an object.", "messages");
+                        }
+
+                        reader.Skip();
+                        count++;
+                    }
+
+                    if (count == 0)
+                    {
+                        return Invalid("'messages' must contain at least one message.", "messages");
+                    }
+
+                    sawMessages = true;
+                }
+                else if (reader.ValueTextEquals("stream"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType is JsonTokenType.True or JsonTokenType.False)
+                    {
+                        info.Stream = reader.TokenType == JsonTokenType.True;
+                    }
+                    else if (reader.TokenType != JsonTokenType.Null)
+                    {
+                        return Invalid("'stream' must be a boolean.", "stream");
+                    }
+                }
+                else if (reader.ValueTextEquals("stream_options"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.StartObject)
+                    {
+                        info.HasStreamOptions = true;
+                        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                        {
+                            var isIncludeUsage = reader.ValueTextEquals("include_usage"u8);
+                            reader.Read();
+                            if (isIncludeUsage)
+                            {
+                                info.IncludeUsage = reader.TokenType == JsonTokenType.True;
+                            }
+
+                            reader.Skip();
+                        }
+                    }
+                    else if (reader.TokenType != JsonTokenType.Null)
+                    {
+                        return Invalid("'stream_options' must be an object.", "stream_options");
+                    }
+                }
+                else if (reader.ValueTextEquals("max_tokens"u8) || reader.ValueTextEquals("max_completion_tokens"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var max) && max >= 0)
+                    {
+                        info.MaxTokens = max;
+                    }
+                    else if (reader.TokenType != JsonTokenType.Null)
+                    {
+                        return Invalid("'max_tokens' must be a non-negative integer.", "max_tokens");
+                    }
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            {
+                return Invalid("The request body is not valid JSON.", null);
+            }
+        }
+        catch (JsonException)
+        {
+            return new FormatError(FormatErrorKind.InvalidJson, "We could not parse the JSON body of your request: it is not valid JSON.");
+        }
+
+        if (!sawModel)
+        {
+            return Invalid("you must provide a model parameter", "model");
+        }
+
+        return sawMessages ? null : Invalid("Missing required parameter: 'messages'.", "messages");
+    }
+
+    // The offending parameter travels in Code, as OpenAI reports it in error.param.
+    private static FormatError Invalid(string message, string? param) => new(FormatErrorKind.InvalidShape, message, param);
+}
