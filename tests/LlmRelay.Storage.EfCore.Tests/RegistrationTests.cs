@@ -1,0 +1,153 @@
+using LlmRelay.Storage.EfCore.Internal;
+using LlmRelay.Storage.EfCore.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace LlmRelay.Storage.EfCore.Tests;
+
+public sealed class RegistrationTests
+{
+    [Fact]
+    public void AddEntityFrameworkStores_NoSettings_UsesSqliteFileInContentRoot()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "llmrelay-root");
+        var services = new ServiceCollection().AddLogging();
+        services.AddLlmRelay().AddEntityFrameworkStores(Configuration());
+        services.AddSingleton<IHostEnvironment>(new FakeHostEnvironment(root)); // registered later, resolved lazily
+
+        using var provider = services.BuildServiceProvider();
+        using var scope = provider.CreateScope();
+        var context = scope.ServiceProvider.GetRequiredService<LlmRelayDbContext>();
+
+        Assert.Equal(RelayDatabaseProvider.Sqlite, context.Provider);
+        Assert.IsType<EfRelayDatabase>(scope.ServiceProvider.GetRequiredService<IRelayDatabase>());
+        var connection = new SqliteConnectionStringBuilder(context.Database.GetConnectionString());
+        Assert.Equal(Path.Combine(root, "llmrelay.db"), connection.DataSource);
+        Assert.Equal(RelayDbOptions.SqliteBusyTimeoutSeconds, connection.DefaultTimeout);
+    }
+
+    [Fact]
+    public void AddEntityFrameworkStores_NoHost_UsesBaseDirectory()
+    {
+        using var provider = Build(b => b.AddEntityFrameworkStores(Configuration()));
+        using var scope = provider.CreateScope();
+        var context = scope.ServiceProvider.GetRequiredService<LlmRelayDbContext>();
+
+        Assert.Equal(Path.Combine(AppContext.BaseDirectory, "llmrelay.db"), new SqliteConnectionStringBuilder(context.Database.GetConnectionString()).DataSource);
+    }
+
+    [Theory]
+    [InlineData("sqlite", "Data Source=custom.db", "Sqlite")]
+    [InlineData("SQLite", "Data Source=custom.db", "Sqlite")]
+    [InlineData("postgres", "Host=db;Database=relay", "PostgreSql")]
+    [InlineData("PostgreSQL", "Host=db;Database=relay", "PostgreSql")]
+    public void AddEntityFrameworkStores_ProviderAndConnectionString_AreHonoured(string name, string connectionString, string expectedProvider)
+    {
+        var expected = Enum.Parse<RelayDatabaseProvider>(expectedProvider);
+        using var provider = Build(b => b.AddEntityFrameworkStores(Configuration(name, connectionString)));
+        using var scope = provider.CreateScope();
+        var context = scope.ServiceProvider.GetRequiredService<LlmRelayDbContext>();
+
+        Assert.Equal(expected, context.Provider);
+        Assert.Contains(expected == RelayDatabaseProvider.Sqlite ? "custom.db" : "Database=relay", context.Database.GetConnectionString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddEntityFrameworkStores_PostgresWithoutConnectionString_Throws()
+    {
+        var builder = new ServiceCollection().AddLlmRelay();
+
+        var error = Assert.Throws<InvalidOperationException>(() => builder.AddEntityFrameworkStores(Configuration("postgres")));
+        Assert.Contains("ConnectionStrings:LlmRelay", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddEntityFrameworkStores_UnknownProvider_Throws()
+    {
+        var builder = new ServiceCollection().AddLlmRelay();
+
+        var error = Assert.Throws<InvalidOperationException>(() => builder.AddEntityFrameworkStores(Configuration("mysql", "Server=x")));
+        Assert.Contains("mysql", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddSqliteStores_CalledTwice_RegistersOnce()
+    {
+        var services = new ServiceCollection();
+        services.AddLlmRelay().AddSqliteStores("Data Source=a.db").AddSqliteStores("Data Source=a.db");
+        services.AddLlmRelay().AddEntityFrameworkStores(Configuration());
+
+        Assert.Single(services, static d => d.ServiceType == typeof(IChannelStore));
+        Assert.Single(services, static d => d.ServiceType == typeof(ITokenStore));
+        Assert.Single(services, static d => d.ServiceType == typeof(IUsageLogStore));
+        Assert.Single(services, static d => d.ServiceType == typeof(IRelayDatabase));
+        Assert.Single(services, static d => d.ServiceType == typeof(IDbContextFactory<LlmRelayDbContext>));
+        Assert.Single(services, static d => d.ServiceType == typeof(IDbContextFactory<SqliteLlmRelayDbContext>));
+    }
+
+    [Fact]
+    public void AddPostgreSqlStores_AfterSqlite_Throws()
+    {
+        var builder = new ServiceCollection().AddLlmRelay().AddSqliteStores("Data Source=a.db");
+
+        Assert.Throws<InvalidOperationException>(() => builder.AddPostgreSqlStores("Host=db"));
+    }
+
+    [Fact]
+    public void AddSqliteStores_ExplicitTimeout_IsKept()
+    {
+        using var provider = Build(b => b.AddSqliteStores("Data Source=a.db;Default Timeout=5"));
+        using var scope = provider.CreateScope();
+        var context = scope.ServiceProvider.GetRequiredService<LlmRelayDbContext>();
+
+        Assert.Equal(5, new SqliteConnectionStringBuilder(context.Database.GetConnectionString()).DefaultTimeout);
+    }
+
+    [Fact]
+    public async Task ContextFactory_IsUsableFromSingletons()
+    {
+        using var provider = Build(b => b.AddPostgreSqlStores("Host=db;Database=relay"));
+        var factory = provider.GetRequiredService<IDbContextFactory<LlmRelayDbContext>>();
+
+        await using var context = await factory.CreateDbContextAsync(TestContext.Current.CancellationToken);
+
+        Assert.IsType<PostgreSqlLlmRelayDbContext>(context);
+    }
+
+    [Fact]
+    public void Arguments_AreValidated()
+    {
+        var builder = new ServiceCollection().AddLlmRelay();
+
+        Assert.Throws<ArgumentNullException>(() => LlmRelayEntityFrameworkBuilderExtensions.AddSqliteStores(null!, "x"));
+        Assert.Throws<ArgumentException>(() => builder.AddSqliteStores(" "));
+        Assert.Throws<ArgumentNullException>(() => builder.AddPostgreSqlStores(null!));
+        Assert.Throws<ArgumentNullException>(() => builder.AddEntityFrameworkStores(null!));
+    }
+
+    private static ServiceProvider Build(Action<ILlmRelayBuilder> configure)
+    {
+        var services = new ServiceCollection().AddLogging();
+        configure(services.AddLlmRelay());
+        return services.BuildServiceProvider(validateScopes: true);
+    }
+
+    private static IConfiguration Configuration(string? provider = null, string? connectionString = null)
+    {
+        var values = new Dictionary<string, string?>();
+        if (provider is not null)
+        {
+            values["LlmRelay:Database:Provider"] = provider;
+        }
+
+        if (connectionString is not null)
+        {
+            values["ConnectionStrings:LlmRelay"] = connectionString;
+        }
+
+        return new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+    }
+}

@@ -1,0 +1,158 @@
+using LlmRelay.Storage.EfCore.Internal;
+using LlmRelay.Storage.EfCore.Tests.Infrastructure;
+using LlmRelay.Tokens;
+using LlmRelay.Usage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LlmRelay.Storage.EfCore.Tests;
+
+public sealed class UsageLogStoreTests(DatabaseFixture fixture) : IClassFixture<DatabaseFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task AppendAsync_ConsumeRows_InsertRowsAndMoveQuota(string provider)
+    {
+        var database = await fixture.GetAsync(provider);
+        var token = await AddTokenAsync(database, remainQuota: 1000);
+        var other = await AddTokenAsync(database, remainQuota: 50);
+        var error = TestData.Consume(token, 3);
+        error.Type = UsageLogType.Error;
+        var anonymous = TestData.Consume(token, 9);
+        anonymous.TokenId = 0;
+        UsageLog[] batch = [TestData.Consume(token, 10), TestData.Consume(other, 4), TestData.Consume(token, 5), error, anonymous];
+
+        await using (var scope = database.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<IUsageLogStore>().AppendAsync(batch, Ct);
+        }
+
+        Assert.All(batch, static l => Assert.NotEqual(0, l.Id));
+        Assert.Equal(batch.Length, batch.Select(static l => l.Id).Distinct().Count());
+        var (remain, used) = await ReadQuotaAsync(database, token.Id);
+        Assert.Equal((985L, 15L), (remain, used));
+        Assert.Equal((46L, 4L), await ReadQuotaAsync(database, other.Id));
+
+        await using (var scope = database.CreateScope())
+        {
+            var page = await scope.ServiceProvider.GetRequiredService<IUsageLogStore>().QueryAsync(new() { TokenName = token.Name, PageSize = 100 }, Ct);
+            Assert.Equal(4, page.Total);
+            var stored = page.Items.Single(l => l.Id == batch[0].Id);
+            var expected = batch[0];
+            Assert.Equal(expected.CreatedAt, stored.CreatedAt);
+            Assert.Equal(expected.Type, stored.Type);
+            Assert.Equal(expected.UserId, stored.UserId);
+            Assert.Equal(expected.TokenId, stored.TokenId);
+            Assert.Equal(expected.ModelName, stored.ModelName);
+            Assert.Equal(expected.ChannelName, stored.ChannelName);
+            Assert.Equal(expected.Quota, stored.Quota);
+            Assert.Equal(expected.PromptTokens, stored.PromptTokens);
+            Assert.Equal(expected.CompletionTokens, stored.CompletionTokens);
+            Assert.Equal(expected.UseTimeMs, stored.UseTimeMs);
+            Assert.Equal(expected.FirstByteMs, stored.FirstByteMs);
+            Assert.True(stored.IsStream);
+            Assert.Equal(200, stored.StatusCode);
+            Assert.Equal(expected.RequestId, stored.RequestId);
+            Assert.Equal(expected.Other, stored.Other);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task AppendAsync_TwentyConcurrentBatches_LoseNoQuota(string provider)
+    {
+        var database = await fixture.GetAsync(provider);
+        var token = await AddTokenAsync(database, remainQuota: 0);
+
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(async () =>
+        {
+            await using var scope = database.CreateScope();
+            await scope.ServiceProvider.GetRequiredService<IUsageLogStore>().AppendAsync([TestData.Consume(token, 7)], Ct);
+        }, Ct)));
+
+        Assert.Equal((-140L, 140L), await ReadQuotaAsync(database, token.Id));
+        Assert.Equal(20, await CountRowsAsync(database, token.Id));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task AppendAsync_BatchWithInvalidRow_StoresNothingAndCanBeRetried(string provider)
+    {
+        var database = await fixture.GetAsync(provider);
+        var token = await AddTokenAsync(database, remainQuota: 100);
+        var invalid = TestData.Consume(token, 5);
+        invalid.ModelName = null!; // violates NOT NULL after the quota UPDATE ran inside the transaction
+        UsageLog[] batch = [TestData.Consume(token, 7), invalid];
+
+        await using (var scope = database.CreateScope())
+        {
+            await Assert.ThrowsAsync<DbUpdateException>(() => scope.ServiceProvider.GetRequiredService<IUsageLogStore>().AppendAsync(batch, Ct));
+        }
+
+        Assert.Equal((100L, 0L), await ReadQuotaAsync(database, token.Id));
+        Assert.Equal(0, await CountRowsAsync(database, token.Id));
+        Assert.All(batch, static l => Assert.Equal(0, l.Id));
+
+        // The writer retries the same objects in a new scope.
+        invalid.ModelName = "gpt-4o";
+        await using (var scope = database.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<IUsageLogStore>().AppendAsync(batch, Ct);
+        }
+
+        Assert.Equal((88L, 12L), await ReadQuotaAsync(database, token.Id));
+        Assert.Equal(2, await CountRowsAsync(database, token.Id));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task AppendAsync_Canceled_StoresNothing(string provider)
+    {
+        var database = await fixture.GetAsync(provider);
+        var token = await AddTokenAsync(database, remainQuota: 100);
+        using var cancellation = new CancellationTokenSource();
+        await cancellation.CancelAsync();
+
+        await using (var scope = database.CreateScope())
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(
+                () => scope.ServiceProvider.GetRequiredService<IUsageLogStore>().AppendAsync([TestData.Consume(token, 7)], cancellation.Token));
+        }
+
+        Assert.Equal((100L, 0L), await ReadQuotaAsync(database, token.Id));
+        Assert.Equal(0, await CountRowsAsync(database, token.Id));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task AppendAsync_Empty_DoesNothing(string provider)
+    {
+        var database = await fixture.GetAsync(provider);
+        await using var scope = database.CreateScope();
+
+        await scope.ServiceProvider.GetRequiredService<IUsageLogStore>().AppendAsync([], Ct);
+    }
+
+    private static async Task<ApiToken> AddTokenAsync(TestDatabase database, long remainQuota)
+    {
+        var token = TestData.Token(remainQuota);
+        await using var scope = database.CreateScope();
+        await scope.ServiceProvider.GetRequiredService<ITokenStore>().AddAsync(token, Ct);
+        return token;
+    }
+
+    private static async Task<(long Remain, long Used)> ReadQuotaAsync(TestDatabase database, long tokenId)
+    {
+        await using var scope = database.CreateScope();
+        var token = await scope.ServiceProvider.GetRequiredService<LlmRelayDbContext>().Tokens.AsNoTracking().SingleAsync(t => t.Id == tokenId, Ct);
+        return (token.RemainQuota, token.UsedQuota);
+    }
+
+    private static async Task<int> CountRowsAsync(TestDatabase database, long tokenId)
+    {
+        await using var scope = database.CreateScope();
+        return await scope.ServiceProvider.GetRequiredService<LlmRelayDbContext>().UsageLogs.CountAsync(l => l.TokenId == tokenId, Ct);
+    }
+}
