@@ -13,7 +13,8 @@ namespace LlmRelay.Formats.Streaming;
 /// </remarks>
 internal abstract class StreamEncoder : IDisposable
 {
-    private readonly PooledBuffer _toolFlags = new(16);
+    private int _lastTool = -1;
+    private bool _lastToolHasArguments;
 
     protected StreamEncoder(StreamConversionOptions options)
     {
@@ -67,6 +68,7 @@ internal abstract class StreamEncoder : IDisposable
         }
 
         EnsureStarted(output);
+        FlushEmptyArguments(output);
         OnText(token, output);
     }
 
@@ -78,6 +80,7 @@ internal abstract class StreamEncoder : IDisposable
         }
 
         EnsureStarted(output);
+        FlushEmptyArguments(output);
         OnReasoning(token, output);
     }
 
@@ -95,7 +98,10 @@ internal abstract class StreamEncoder : IDisposable
     public void ToolCallStart(int index, ReadOnlySpan<byte> idToken, ReadOnlySpan<byte> nameToken, ReadOnlySpan<byte> signatureToken, IBufferWriter<byte> output)
     {
         EnsureStarted(output);
+        FlushEmptyArguments(output);
         ToolCallCount++;
+        _lastTool = index;
+        _lastToolHasArguments = false;
         OnToolCallStart(index, idToken, nameToken, signatureToken, output);
     }
 
@@ -107,6 +113,11 @@ internal abstract class StreamEncoder : IDisposable
         }
 
         EnsureStarted(output);
+        if (index == _lastTool)
+        {
+            _lastToolHasArguments = true;
+        }
+
         OnToolCallArguments(index, fragmentToken, output);
     }
 
@@ -119,6 +130,7 @@ internal abstract class StreamEncoder : IDisposable
 
         Completed = true;
         EnsureStarted(output);
+        FlushEmptyArguments(output);
         FinishReason r = reason ?? (error is null ? FinishReason.Stop : FinishReason.Other);
         if (r == FinishReason.Stop && ToolCallCount > 0)
         {
@@ -131,7 +143,6 @@ internal abstract class StreamEncoder : IDisposable
     public virtual void Dispose()
     {
         Writer.Dispose();
-        _toolFlags.Dispose();
     }
 
     protected abstract void OnStart(IBufferWriter<byte> output);
@@ -149,6 +160,16 @@ internal abstract class StreamEncoder : IDisposable
     protected abstract void OnToolCallArguments(int index, ReadOnlySpan<byte> fragmentToken, IBufferWriter<byte> output);
 
     protected abstract void OnComplete(TokenUsage? usage, FinishReason reason, FormatError? error, IBufferWriter<byte> output);
+
+    /// <summary>A tool call that ended without any argument fragment gets <c>{}</c>, so callers always parse valid JSON.</summary>
+    private void FlushEmptyArguments(IBufferWriter<byte> output)
+    {
+        if (_lastTool >= 0 && !_lastToolHasArguments)
+        {
+            _lastToolHasArguments = true;
+            OnToolCallArguments(_lastTool, "\"{}\""u8, output);
+        }
+    }
 
     /// <summary>Writes the SSE prefix and points the JSON writer at the output.</summary>
     protected Utf8JsonWriter Begin(IBufferWriter<byte> output, ReadOnlySpan<byte> eventType = default)
