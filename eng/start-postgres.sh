@@ -43,6 +43,9 @@ if ! grep -Eq '^host\s+all\s+all\s+127\.0\.0\.1/32\s+(md5|scram-sha-256)' "$conf
   echo "host all all 127.0.0.1/32 scram-sha-256" >>"$conf_dir/pg_hba.conf"
 fi
 
+# The socket directory lives on /run, which a container or reboot may have emptied.
+install -d -o postgres -g postgres -m 2775 /var/run/postgresql
+
 # 4. Start it (or reload it when it already runs, to pick up configuration changes).
 status="$(pg_lsclusters -h | awk -v v="$version" -v c="$cluster" '$1 == v && $2 == c { print $4 }')"
 if [[ "$status" == online* ]]; then

@@ -7,9 +7,11 @@ internal static class EntityUpdates
 {
     /// <summary>Writes only the columns whose values changed.</summary>
     /// <remarks>
-    /// An entity this scope loaded is tracked, so EF Core compares it with the values it was loaded with. An
-    /// entity from another scope is compared with the current row instead. Either way, columns the caller did
-    /// not change (such as a token's quota, which usage logs move concurrently) are not written back.
+    /// An entity this scope loaded is tracked, so EF Core compares it with the values it was loaded with and
+    /// writes only what the caller changed; a token's quota, which usage logs move concurrently with relative
+    /// updates, is therefore left alone unless the caller set it. An entity from another scope is compared with
+    /// the current row instead, so every value that differs is written, including a stale quota: load the token
+    /// in the same scope before changing it.
     /// </remarks>
     public static async Task SaveAsync<TEntity>(LlmRelayDbContext db, TEntity entity, long id, CancellationToken cancellationToken)
         where TEntity : class
