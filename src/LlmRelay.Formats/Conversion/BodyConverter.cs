@@ -1,0 +1,162 @@
+using LlmRelay.Formats.Anthropic.Models;
+using LlmRelay.Formats.Gemini.Models;
+using LlmRelay.Formats.Internal;
+using LlmRelay.Formats.OpenAI.Models;
+using LlmRelay.Formats.Responses.Models;
+
+namespace LlmRelay.Formats.Conversion;
+
+/// <summary>Converts whole request and non-stream response bodies between any two <see cref="WireFormat"/>s.</summary>
+/// <remarks>
+/// <code>
+/// request:  caller body -> ChatCompletionRequest (pivot) -> upstream body
+/// response: upstream body -> ChatCompletionResponse (pivot) -> caller body
+/// </code>
+/// Malformed input returns a <see cref="FormatError"/>; nothing throws for bad input.
+/// </remarks>
+internal static class BodyConverter
+{
+    /// <summary>Converts a request body from the caller's family to the upstream's.</summary>
+    /// <param name="from">The caller's family.</param>
+    /// <param name="to">The upstream's family.</param>
+    /// <param name="body">The caller's JSON body.</param>
+    /// <param name="model">The model from the URL (Gemini callers); overrides the body's.</param>
+    /// <param name="stream">The stream flag from the URL (Gemini callers).</param>
+    public static FormatResult<ConvertedRequest> ConvertRequest(WireFormat from, WireFormat to, ReadOnlySpan<byte> body, string? model = null, bool? stream = null)
+    {
+        FormatResult<ChatCompletionRequest> pivot = ToChatRequest(from, body, model);
+        if (!pivot.IsSuccess)
+        {
+            return pivot.Error;
+        }
+
+        ChatCompletionRequest chat = pivot.Value;
+        if (model is not null)
+        {
+            chat.Model = model;
+        }
+
+        if (stream is not null)
+        {
+            chat.Stream = stream;
+        }
+
+        if (chat.Messages is not { Count: > 0 })
+        {
+            return new FormatError(FormatErrorKind.InvalidShape, "The request has no messages.", "messages");
+        }
+
+        bool isStream = chat.Stream == true;
+        FormatsJsonContext ctx = WireJson.Context;
+        switch (to)
+        {
+            case WireFormat.OpenAIChat:
+                chat.TopK = null;
+                if (isStream)
+                {
+                    chat.StreamOptions ??= new ChatStreamOptions();
+                    chat.StreamOptions.IncludeUsage = true;
+                }
+
+                return new ConvertedRequest(WireJson.Serialize(chat, ctx.ChatCompletionRequest), chat.Model, isStream);
+            case WireFormat.Anthropic:
+                FormatResult<MessagesRequest> a = AnthropicChatConverter.ToAnthropicRequest(chat);
+                return a.IsSuccess ? new ConvertedRequest(WireJson.Serialize(a.Value, ctx.MessagesRequest), chat.Model, isStream) : a.Error;
+            case WireFormat.Gemini:
+                FormatResult<GenerateContentRequest> g = GeminiChatConverter.ToGeminiRequest(chat);
+                return g.IsSuccess ? new ConvertedRequest(WireJson.Serialize(g.Value, ctx.GenerateContentRequest), chat.Model, isStream) : g.Error;
+            default:
+                FormatResult<ResponsesRequest> r = ResponsesChatConverter.ToResponsesRequest(chat);
+                return r.IsSuccess ? new ConvertedRequest(WireJson.Serialize(r.Value, ctx.ResponsesRequest), chat.Model, isStream) : r.Error;
+        }
+    }
+
+    /// <summary>Converts a non-stream response body from the upstream's family to the caller's.</summary>
+    /// <param name="from">The upstream's family.</param>
+    /// <param name="to">The caller's family.</param>
+    /// <param name="body">The upstream's JSON body.</param>
+    /// <param name="created">Unix seconds for families whose bodies carry no timestamp.</param>
+    /// <param name="usage">The usage the upstream reported, normalised (for billing).</param>
+    public static FormatResult<byte[]> ConvertResponse(WireFormat from, WireFormat to, ReadOnlySpan<byte> body, long created, out TokenUsage usage)
+    {
+        usage = default;
+        FormatsJsonContext ctx = WireJson.Context;
+        FormatResult<ChatCompletionResponse> pivot;
+        switch (from)
+        {
+            case WireFormat.OpenAIChat:
+                pivot = WireJson.Deserialize(body, ctx.ChatCompletionResponse);
+                break;
+            case WireFormat.Anthropic:
+                FormatResult<MessagesResponse> a = WireJson.Deserialize(body, ctx.MessagesResponse);
+                pivot = a.IsSuccess ? AnthropicChatConverter.FromAnthropicResponse(a.Value, created) : a.Error;
+                break;
+            case WireFormat.Gemini:
+                FormatResult<GenerateContentResponse> g = WireJson.Deserialize(body, ctx.GenerateContentResponse);
+                pivot = g.IsSuccess ? GeminiChatConverter.FromGeminiResponse(g.Value, created) : g.Error;
+                break;
+            default:
+                FormatResult<ResponseObject> r = WireJson.Deserialize(body, ctx.ResponseObject);
+                pivot = r.IsSuccess ? ResponsesChatConverter.FromResponsesResponse(r.Value) : r.Error;
+                break;
+        }
+
+        if (!pivot.IsSuccess)
+        {
+            return pivot.Error;
+        }
+
+        ChatCompletionResponse chat = pivot.Value;
+        if (chat.Choices is not { Count: > 0 })
+        {
+            return new FormatError(FormatErrorKind.InvalidShape, "The upstream response has no choices or content.", "choices");
+        }
+
+        usage = AnthropicChatConverter.UsageOf(chat.Usage) with { CacheCreationInputTokens = CacheCreation(from, body) };
+        switch (to)
+        {
+            case WireFormat.OpenAIChat:
+                return WireJson.Serialize(chat, ctx.ChatCompletionResponse);
+            case WireFormat.Anthropic:
+                FormatResult<MessagesResponse> a = AnthropicChatConverter.ToAnthropicResponse(chat);
+                return a.IsSuccess ? WireJson.Serialize(a.Value, ctx.MessagesResponse) : a.Error;
+            case WireFormat.Gemini:
+                FormatResult<GenerateContentResponse> g = GeminiChatConverter.ToGeminiResponse(chat);
+                return g.IsSuccess ? WireJson.Serialize(g.Value, ctx.GenerateContentResponse) : g.Error;
+            default:
+                FormatResult<ResponseObject> r = ResponsesChatConverter.ToResponsesResponse(chat);
+                return r.IsSuccess ? WireJson.Serialize(r.Value, ctx.ResponseObject) : r.Error;
+        }
+    }
+
+    /// <summary>Parses a caller's request into the OpenAI Chat pivot.</summary>
+    public static FormatResult<ChatCompletionRequest> ToChatRequest(WireFormat from, ReadOnlySpan<byte> body, string? model = null)
+    {
+        FormatsJsonContext ctx = WireJson.Context;
+        switch (from)
+        {
+            case WireFormat.OpenAIChat:
+                return WireJson.Deserialize(body, ctx.ChatCompletionRequest);
+            case WireFormat.Anthropic:
+                FormatResult<MessagesRequest> a = WireJson.Deserialize(body, ctx.MessagesRequest);
+                return a.IsSuccess ? AnthropicChatConverter.FromAnthropicRequest(a.Value) : a.Error;
+            case WireFormat.Gemini:
+                FormatResult<GenerateContentRequest> g = WireJson.Deserialize(body, ctx.GenerateContentRequest);
+                return g.IsSuccess ? GeminiChatConverter.FromGeminiRequest(g.Value, model) : g.Error;
+            default:
+                FormatResult<ResponsesRequest> r = WireJson.Deserialize(body, ctx.ResponsesRequest);
+                return r.IsSuccess ? ResponsesChatConverter.FromResponsesRequest(r.Value) : r.Error;
+        }
+    }
+
+    private static long CacheCreation(WireFormat from, ReadOnlySpan<byte> body)
+    {
+        if (from != WireFormat.Anthropic)
+        {
+            return 0;
+        }
+
+        FormatResult<MessagesResponse> a = WireJson.Deserialize(body, WireJson.Context.MessagesResponse);
+        return a.IsSuccess ? a.Value.Usage?.CacheCreationInputTokens ?? 0 : 0;
+    }
+}
