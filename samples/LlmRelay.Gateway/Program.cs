@@ -1,6 +1,16 @@
+// The reference LlmRelay gateway: channels and keys from configuration (appsettings.json, environment
+// variables such as LlmRelay__Channels__0__BaseUrl), storage in SQLite by default or PostgreSQL.
 var builder = WebApplication.CreateBuilder(args);
+
+builder.Services
+    .AddLlmRelay(builder.Configuration.GetSection("LlmRelay"))
+    .AddEntityFrameworkStores(builder.Configuration);
+
 var app = builder.Build();
 
-app.MapGet("/", () => "Hello World!");
+app.MapLlmRelay();
 
 app.Run();
+
+/// <summary>The gateway's entry point; public so that functional tests can host it.</summary>
+public partial class Program;
