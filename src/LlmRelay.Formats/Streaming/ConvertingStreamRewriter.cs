@@ -61,7 +61,7 @@ internal sealed class ConvertingStreamRewriter : IStreamRewriter
         }
 
         _encoder.Complete(_decoder.Usage, _decoder.Finish, final, output);
-        return final;
+        return _encoder.CompletionError ?? final;
     }
 
     public void Dispose()

@@ -43,6 +43,9 @@ internal abstract class StreamEncoder : IDisposable
 
     public bool Completed { get; private set; }
 
+    /// <summary>Gets the error the closing events reported (set by <see cref="Complete"/>; an encoder may add its own).</summary>
+    public FormatError? CompletionError { get; protected set; }
+
     public void SetStart(in StreamStart start)
     {
         if (!Started)
@@ -137,6 +140,7 @@ internal abstract class StreamEncoder : IDisposable
             r = FinishReason.ToolCalls;
         }
 
+        CompletionError = error;
         OnComplete(usage, r, error, output);
     }
 

@@ -18,6 +18,17 @@ internal static class StreamRewriters
     public static SseRewriteSession CreateSession(WireFormat upstream, WireFormat caller, StreamConversionOptions? options = null)
         => new(Create(upstream, caller, options));
 
+    /// <summary>
+    /// Creates a rewriter for an upstream without native tool calling: tool calls the model writes as text
+    /// are recognised and sent to the caller as structured calls (see <see cref="ToolCalls.StreamingToolCallExtractor"/>).
+    /// </summary>
+    public static IStreamRewriter CreateWithTextToolCalls(WireFormat upstream, WireFormat caller, IEnumerable<string> declaredTools, System.Text.Json.JsonElement? toolChoice, StreamConversionOptions? options = null)
+    {
+        options ??= new StreamConversionOptions();
+        var encoder = new ToolCalls.TextToolCallStreamEncoder(CreateEncoder(caller, options), declaredTools, toolChoice, options);
+        return new ConvertingStreamRewriter(CreateDecoder(upstream), encoder);
+    }
+
     internal static StreamDecoder CreateDecoder(WireFormat format) => format switch
     {
         WireFormat.OpenAIChat => new OpenAIChatStreamDecoder(),

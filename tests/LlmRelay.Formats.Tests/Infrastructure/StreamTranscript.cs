@@ -11,6 +11,8 @@ namespace LlmRelay.Formats.Tests.Infrastructure;
 /// </summary>
 internal sealed class StreamTranscript
 {
+    private static readonly JsonSerializerOptions Relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public StringBuilder Text { get; } = new();
 
     public StringBuilder Reasoning { get; } = new();
@@ -215,7 +217,7 @@ internal sealed class StreamTranscript
             {
                 if (p!["functionCall"] is JsonNode fc)
                 {
-                    ToolCalls.Add((Str(fc["id"]), Str(fc["name"]), new StringBuilder(fc["args"]?.ToJsonString() ?? "{}")));
+                    ToolCalls.Add((Str(fc["id"]), Str(fc["name"]), new StringBuilder(fc["args"]?.ToJsonString(Relaxed) ?? "{}")));
                 }
                 else if ((bool?)p["thought"] == true)
                 {
