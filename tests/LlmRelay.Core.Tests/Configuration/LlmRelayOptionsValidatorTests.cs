@@ -1,0 +1,54 @@
+using LlmRelay.Configuration;
+
+namespace LlmRelay.Core.Tests.Configuration;
+
+public sealed class LlmRelayOptionsValidatorTests
+{
+    private static LlmRelayOptions Options(ChannelOptions? channel = null, TokenOptions? token = null) => new()
+    {
+        Channels = channel is null ? [] : [channel],
+        Tokens = token is null ? [] : [token],
+    };
+
+    [Fact]
+    public void Validate_GoodOptions_Succeeds()
+    {
+        var result = new LlmRelayOptionsValidator().Validate(null, Options(
+            new ChannelOptions { BaseUrl = "http://127.0.0.1:9000/v1", Models = ["m"] },
+            new TokenOptions { Key = "sk-x" }));
+
+        Assert.True(result.Succeeded);
+    }
+
+    [Theory]
+    [InlineData("", "LlmRelay:Channels:0:BaseUrl")]
+    [InlineData("ftp://x", "LlmRelay:Channels:0:BaseUrl")]
+    [InlineData("not a url", "LlmRelay:Channels:0:BaseUrl")]
+    public void Validate_BadBaseUrl_NamesTheKey(string baseUrl, string key)
+    {
+        var result = new LlmRelayOptionsValidator().Validate(null, Options(new ChannelOptions { BaseUrl = baseUrl, Models = ["m"] }));
+
+        Assert.True(result.Failed);
+        Assert.Contains(key, result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_ChannelWithoutModels_Fails() =>
+        Assert.Contains("Models", new LlmRelayOptionsValidator().Validate(null, Options(new ChannelOptions { BaseUrl = "http://x" })).FailureMessage, StringComparison.Ordinal);
+
+    [Fact]
+    public void Validate_UnsupportedChannelType_Fails() =>
+        Assert.True(new LlmRelayOptionsValidator().Validate(null, Options(new ChannelOptions { BaseUrl = "http://x", Type = "carrier-pigeon", Models = ["m"] })).Failed);
+
+    [Fact]
+    public void Validate_TokenWithoutKey_Fails() =>
+        Assert.Contains("LlmRelay:Tokens:0:Key", new LlmRelayOptionsValidator().Validate(null, Options(token: new TokenOptions())).FailureMessage, StringComparison.Ordinal);
+
+    [Fact]
+    public void Validate_DuplicateTokenKeys_Fails()
+    {
+        var options = new LlmRelayOptions { Tokens = [new TokenOptions { Key = "sk-a" }, new TokenOptions { Key = "sk-a" }] };
+
+        Assert.Contains("LlmRelay:Tokens:1:Key", new LlmRelayOptionsValidator().Validate(null, options).FailureMessage, StringComparison.Ordinal);
+    }
+}

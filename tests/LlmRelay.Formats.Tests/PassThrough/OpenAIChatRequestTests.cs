@@ -1,0 +1,124 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json.Nodes;
+using LlmRelay.Formats.PassThrough;
+using LlmRelay.Formats.Tests.Infrastructure;
+
+namespace LlmRelay.Formats.Tests.PassThrough;
+
+public sealed class OpenAIChatRequestTests
+{
+    private static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);
+
+    private static string Patch(string body, string model)
+    {
+        var bytes = Utf8(body);
+        Assert.Null(OpenAIChatRequestReader.TryRead(bytes, out var info));
+        var output = new ArrayBufferWriter<byte>();
+        OpenAIChatRequestPatcher.Patch(bytes, info, model, output);
+        return Encoding.UTF8.GetString(output.WrittenSpan);
+    }
+
+    [Fact]
+    public void TryRead_ReadsRoutingFields()
+    {
+        Assert.Null(OpenAIChatRequestReader.TryRead(Utf8("""{"stream":true,"model":"gpt\u002d4o","max_tokens":77,"messages":[{"role":"user","content":"x"}],"stream_options":{"include_usage":true}}"""), out var info));
+
+        Assert.Equal("gpt-4o", info.Model);
+        Assert.True(info.Stream);
+        Assert.True(info.IncludeUsage);
+        Assert.Equal(77, info.MaxTokens);
+    }
+
+    [Theory]
+    [InlineData("", FormatErrorKind.InvalidJson, null)]
+    [InlineData("{\"model\":\"m\",", FormatErrorKind.InvalidJson, null)]
+    [InlineData("{\"model\":\"m\",\"messages\":[{}]} trailing", FormatErrorKind.InvalidJson, null)]
+    [InlineData("null", FormatErrorKind.InvalidShape, null)]
+    [InlineData("{\"model\":\"\",\"messages\":[{}]}", FormatErrorKind.InvalidShape, "model")]
+    [InlineData("{\"model\":\"m\",\"messages\":[1]}", FormatErrorKind.InvalidShape, "messages")]
+    [InlineData("{\"model\":\"m\",\"messages\":[{}],\"max_tokens\":-1}", FormatErrorKind.InvalidShape, "max_tokens")]
+    [InlineData("{\"model\":\"m\",\"messages\":[{}],\"stream_options\":3}", FormatErrorKind.InvalidShape, "stream_options")]
+    internal void TryRead_BadInput_ReturnsATypedError(string body, FormatErrorKind kind, string? param)
+    {
+        var error = OpenAIChatRequestReader.TryRead(Utf8(body), out _);
+
+        Assert.NotNull(error);
+        Assert.Equal(kind, error.Kind);
+        Assert.Equal(param, error.Code);
+    }
+
+    [Fact]
+    public void Patch_ReplacesOnlyTheModelToken()
+    {
+        const string Body = """{ "model" : "alias", "messages":[{"role":"user","content":"model \"alias\""}] }""";
+
+        Assert.Equal("""{ "model" : "real\u002Bmodel", "messages":[{"role":"user","content":"model \"alias\""}] }""", Patch(Body, "real+model"));
+    }
+
+    [Fact]
+    public void Patch_StreamWithoutOptions_InsertsIncludeUsage()
+    {
+        var patched = Patch("""{"model":"m","stream":true,"messages":[{"role":"user","content":"x"}]}""", "m");
+
+        Assert.Equal("""{"stream_options":{"include_usage":true},"model":"m","stream":true,"messages":[{"role":"user","content":"x"}]}""", patched);
+    }
+
+    [Fact]
+    public void Patch_StreamWithOtherOptions_KeepsThem()
+    {
+        var patched = JsonNode.Parse(Patch("""{"model":"a","stream":true,"stream_options":{"include_usage":false,"x":1},"messages":[{"role":"user","content":"x"}]}""", "b"))!;
+
+        Assert.Equal("b", patched["model"]!.GetValue<string>());
+        Assert.True(patched["stream_options"]!["include_usage"]!.GetValue<bool>());
+        Assert.Equal(1, patched["stream_options"]!["x"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public void NeedsPatch_SameModelNoStream_IsFalse()
+    {
+        Assert.Null(OpenAIChatRequestReader.TryRead(Utf8("""{"model":"m","messages":[{}]}"""), out var info));
+
+        Assert.False(OpenAIChatRequestPatcher.NeedsPatch(info, "m"));
+        Assert.True(OpenAIChatRequestPatcher.NeedsPatch(info, "n"));
+    }
+
+    [Theory]
+    [InlineData("chat-nonstream-text.request.json")]
+    [InlineData("chat-nonstream-parallel-tool-calls.request.json")]
+    [InlineData("chat-nonstream-after-tool-results.request.json")]
+    [InlineData("chat-stream-text-include-usage.request.json")]
+    public void TryRead_RecordedRequests_AreValid(string file)
+    {
+        var body = File.ReadAllBytes(Path.Combine(TestPaths.RequireSharedUpstream(), "openai", file));
+
+        Assert.Null(OpenAIChatRequestReader.TryRead(body, out var info));
+        Assert.NotEmpty(info.Model);
+    }
+
+    [Theory]
+    [InlineData("chat-nonstream-text.json", 0)]
+    [InlineData("chat-nonstream-cached-tokens.json", 1024)]
+    public void UsageReader_RecordedBodies_YieldUsage(string file, int cached)
+    {
+        var body = File.ReadAllBytes(Path.Combine(TestPaths.RequireSharedUpstream(), "openai", file));
+
+        Assert.True(OpenAIUsageReader.TryRead(body, out var usage));
+        Assert.True(usage.InputTokens > 0);
+        Assert.True(usage.OutputTokens > 0);
+        Assert.Equal(cached, usage.CachedInputTokens);
+    }
+
+    [Fact]
+    public void UsageReader_ReasoningTokens_AreRead()
+    {
+        var body = File.ReadAllBytes(Path.Combine(TestPaths.RequireSharedUpstream(), "openai", "chat-nonstream-reasoning-tokens.json"));
+
+        Assert.True(OpenAIUsageReader.TryRead(body, out var usage));
+        Assert.Equal(64, usage.ReasoningTokens);
+    }
+
+    [Fact]
+    public void UsageReader_NullUsage_IsNotUsage() =>
+        Assert.False(OpenAIUsageReader.TryRead("""{"choices":[],"usage" : null}"""u8, out _));
+}
