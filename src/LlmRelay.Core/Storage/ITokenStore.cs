@@ -29,4 +29,17 @@ public interface ITokenStore
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>A task that completes when the change is stored.</returns>
     Task UpdateAsync(ApiToken token, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns a page of tokens ordered by identifier, filtered by <see cref="PageQuery.UserId"/> and <see cref="PageQuery.Keyword"/> (name).</summary>
+    /// <param name="query">The query.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The page.</returns>
+    Task<PagedResult<ApiToken>> QueryAsync(PageQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes tokens by identifier; when <paramref name="userId"/> is set, only that user's tokens.</summary>
+    /// <param name="ids">The identifiers.</param>
+    /// <param name="userId">The owning user, or <see langword="null"/> for any owner.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The number of deleted tokens.</returns>
+    Task<int> DeleteAsync(IReadOnlyCollection<long> ids, long? userId, CancellationToken cancellationToken = default);
 }

@@ -163,5 +163,9 @@ public static class LlmRelayEntityFrameworkBuilderExtensions
         services.TryAddScoped<ITokenStore, EfTokenStore>();
         services.TryAddScoped<IUsageLogStore, EfUsageLogStore>();
         services.TryAddScoped<IRelayDatabase, EfRelayDatabase>();
+        services.TryAddScoped<IUserStore, EfUserStore>();
+        services.TryAddScoped<IOptionStore, EfOptionStore>();
+        services.TryAddScoped<IRedemptionStore, EfRedemptionStore>();
+        services.TryAddScoped<IChannelStateStore, EfChannelStateStore>();
     }
 }

@@ -3,37 +3,66 @@ using Microsoft.EntityFrameworkCore;
 
 namespace LlmRelay.Storage.EfCore.Internal;
 
-/// <summary>Stores <see cref="RelayChannel"/> rows in the <c>channels</c> table.</summary>
-/// <param name="db">The scope's context.</param>
-internal sealed class EfChannelStore(LlmRelayDbContext db) : IChannelStore
+/// <summary>The EF Core <see cref="IChannelStore"/>.</summary>
+/// <remarks>
+/// Upstream keys are written through the registered <see cref="ISecretProtector"/>, if any, and read back
+/// decrypted. Callers therefore never hold a tracked entity: reads are untracked copies and writes copy
+/// the caller's values onto a tracked row whose keys are protected.
+/// </remarks>
+internal sealed class EfChannelStore(LlmRelayDbContext db, ISecretProtector? protector = null) : IChannelStore
 {
-    public async Task<IReadOnlyList<RelayChannel>> ListAsync(CancellationToken cancellationToken = default) =>
-        await db.Channels.OrderBy(static c => c.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
+    public async Task<IReadOnlyList<RelayChannel>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        var channels = await db.Channels.AsNoTracking().OrderBy(static c => c.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var channel in channels)
+        {
+            channel.Keys = ChannelSecrets.Unprotect(protector, channel.Keys);
+        }
 
-    public async Task<RelayChannel?> FindAsync(long id, CancellationToken cancellationToken = default) =>
-        await db.Channels.FindAsync([id], cancellationToken).ConfigureAwait(false);
+        return channels;
+    }
+
+    public async Task<RelayChannel?> FindAsync(long id, CancellationToken cancellationToken = default)
+    {
+        var channel = await db.Channels.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, cancellationToken).ConfigureAwait(false);
+        if (channel is not null)
+        {
+            channel.Keys = ChannelSecrets.Unprotect(protector, channel.Keys);
+        }
+
+        return channel;
+    }
 
     public async Task AddAsync(RelayChannel channel, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(channel);
-        db.Channels.Add(channel);
+        var row = new RelayChannel();
+        db.Entry(row).CurrentValues.SetValues(channel);
+        row.Keys = ChannelSecrets.Protect(protector, channel.Keys);
+        row.Models = [.. channel.Models];
+        row.ModelMapping = new(channel.ModelMapping, StringComparer.Ordinal);
+        db.Channels.Add(row);
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        channel.Id = row.Id;
+        db.Entry(row).State = EntityState.Detached;
     }
 
     public async Task UpdateAsync(RelayChannel channel, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(channel);
-        await EntityUpdates.SaveAsync(db, channel, channel.Id, cancellationToken).ConfigureAwait(false);
+        var row = await db.Channels.FirstOrDefaultAsync(c => c.Id == channel.Id, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"No {nameof(RelayChannel)} with id {channel.Id} exists.");
+        db.Entry(row).CurrentValues.SetValues(channel);
+        row.Keys = ChannelSecrets.Protect(protector, channel.Keys);
+        row.Models = [.. channel.Models];
+        row.ModelMapping = new(channel.ModelMapping, StringComparer.Ordinal);
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        db.Entry(row).State = EntityState.Detached;
     }
 
     public async Task<bool> DeleteAsync(long id, CancellationToken cancellationToken = default)
     {
         var deleted = await db.Channels.Where(c => c.Id == id).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
-        if (deleted > 0 && db.Channels.Local.FirstOrDefault(c => c.Id == id) is { } tracked)
-        {
-            db.Entry(tracked).State = EntityState.Detached;
-        }
-
         return deleted > 0;
     }
 }

@@ -1,3 +1,6 @@
+// EF Core translates ToLower() and Contains() to SQL (LOWER, LIKE/instr); culture overloads do not translate.
+#pragma warning disable CA1304, CA1311, CA1862
+
 using LlmRelay.Tokens;
 using Microsoft.EntityFrameworkCore;
 
@@ -27,5 +30,42 @@ internal sealed class EfTokenStore(LlmRelayDbContext db) : ITokenStore
     {
         ArgumentNullException.ThrowIfNull(token);
         await EntityUpdates.SaveAsync(db, token, token.Id, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<PagedResult<ApiToken>> QueryAsync(PageQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var rows = db.Tokens.AsNoTracking();
+        if (query.UserId is { } userId)
+        {
+            rows = rows.Where(t => t.UserId == userId);
+        }
+
+        if (!string.IsNullOrEmpty(query.Keyword))
+        {
+            var keyword = query.Keyword.ToLowerInvariant();
+            rows = rows.Where(t => t.Name.ToLower().Contains(keyword));
+        }
+
+        return await Paging.PageAsync(rows.OrderBy(static t => t.Id), query, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<int> DeleteAsync(IReadOnlyCollection<long> ids, long? userId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var list = ids.ToList();
+        var rows = db.Tokens.Where(t => list.Contains(t.Id));
+        if (userId is { } owner)
+        {
+            rows = rows.Where(t => t.UserId == owner);
+        }
+
+        var deleted = await rows.ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var tracked in db.Tokens.Local.Where(t => list.Contains(t.Id)).ToList())
+        {
+            db.Entry(tracked).State = EntityState.Detached;
+        }
+
+        return deleted;
     }
 }

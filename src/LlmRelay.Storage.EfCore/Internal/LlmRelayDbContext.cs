@@ -1,6 +1,8 @@
 using LlmRelay.Channels;
+using LlmRelay.Management;
 using LlmRelay.Tokens;
 using LlmRelay.Usage;
+using LlmRelay.Users;
 using Microsoft.EntityFrameworkCore;
 
 namespace LlmRelay.Storage.EfCore.Internal;
@@ -27,6 +29,14 @@ internal abstract class LlmRelayDbContext : DbContext
     public DbSet<ApiToken> Tokens => Set<ApiToken>();
 
     public DbSet<UsageLog> UsageLogs => Set<UsageLog>();
+
+    public DbSet<RelayUser> Users => Set<RelayUser>();
+
+    public DbSet<SystemOption> Options => Set<SystemOption>();
+
+    public DbSet<RedemptionCode> Redemptions => Set<RedemptionCode>();
+
+    public DbSet<ChannelState> ChannelStates => Set<ChannelState>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

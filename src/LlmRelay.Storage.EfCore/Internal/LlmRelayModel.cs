@@ -1,6 +1,8 @@
 using LlmRelay.Channels;
+using LlmRelay.Management;
 using LlmRelay.Tokens;
 using LlmRelay.Usage;
+using LlmRelay.Users;
 using Microsoft.EntityFrameworkCore;
 
 namespace LlmRelay.Storage.EfCore.Internal;
@@ -42,6 +44,41 @@ internal static class LlmRelayModel
             log.HasIndex(static l => new { l.UserId, l.CreatedAt });
             log.HasIndex(static l => new { l.ModelName, l.CreatedAt });
             log.HasIndex(static l => new { l.ChannelId, l.CreatedAt });
+        });
+
+        modelBuilder.Entity<RelayUser>(static user =>
+        {
+            user.ToTable("users");
+            user.HasKey(static u => u.Id);
+            user.HasIndex(static u => u.Username).IsUnique();
+            user.HasIndex(static u => u.AccessTokenHash).IsUnique();
+            user.HasIndex(static u => u.AffCode);
+            user.Property(static u => u.Username).HasMaxLength(64);
+        });
+
+        modelBuilder.Entity<SystemOption>(static option =>
+        {
+            option.ToTable("options");
+            option.HasKey(static o => o.Key);
+            option.Property(static o => o.Key).HasMaxLength(128);
+        });
+
+        modelBuilder.Entity<RedemptionCode>(static code =>
+        {
+            code.ToTable("redemptions");
+            code.HasKey(static c => c.Id);
+            code.HasIndex(static c => c.Key).IsUnique();
+            code.Property(static c => c.Key).HasMaxLength(64);
+        });
+
+        modelBuilder.Entity<ChannelState>(static state =>
+        {
+            state.ToTable("channel_states");
+            state.HasKey(static s => s.ChannelId);
+            state.Property(static s => s.ChannelId).ValueGeneratedNever();
+            state.HasIndex(static s => s.Tag);
+            state.Property(static s => s.DisabledKeys)
+                .HasConversion(JsonColumns.StringListConverter, JsonColumns.StringListComparer);
         });
 
         ApplySnakeCaseNames(modelBuilder);

@@ -95,6 +95,123 @@ namespace LlmRelay.Storage.EfCore.Migrations.PostgreSql
                     b.ToTable("channels", (string)null);
                 });
 
+            modelBuilder.Entity("LlmRelay.Management.ChannelState", b =>
+                {
+                    b.Property<long>("ChannelId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("channel_id");
+
+                    b.Property<double>("Balance")
+                        .HasColumnType("double precision")
+                        .HasColumnName("balance");
+
+                    b.Property<long?>("BalanceUpdatedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("balance_updated_at");
+
+                    b.Property<string>("DisabledKeys")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("disabled_keys");
+
+                    b.Property<int>("ResponseTimeMs")
+                        .HasColumnType("integer")
+                        .HasColumnName("response_time_ms");
+
+                    b.Property<string>("Tag")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("tag");
+
+                    b.Property<long?>("TestedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("tested_at");
+
+                    b.HasKey("ChannelId")
+                        .HasName("pk_channel_states");
+
+                    b.HasIndex("Tag")
+                        .HasDatabaseName("ix_channel_states_tag");
+
+                    b.ToTable("channel_states", (string)null);
+                });
+
+            modelBuilder.Entity("LlmRelay.Management.RedemptionCode", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("created_at");
+
+                    b.Property<long?>("ExpiresAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("name");
+
+                    b.Property<long>("Quota")
+                        .HasColumnType("bigint")
+                        .HasColumnName("quota");
+
+                    b.Property<long?>("RedeemedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("redeemed_at");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer")
+                        .HasColumnName("status");
+
+                    b.Property<long>("UsedUserId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("used_user_id");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_redemptions");
+
+                    b.HasIndex("Key")
+                        .IsUnique()
+                        .HasDatabaseName("ix_redemptions_key");
+
+                    b.ToTable("redemptions", (string)null);
+                });
+
+            modelBuilder.Entity("LlmRelay.Management.SystemOption", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("value");
+
+                    b.HasKey("Key")
+                        .HasName("pk_options");
+
+                    b.ToTable("options", (string)null);
+                });
+
             modelBuilder.Entity("LlmRelay.Tokens.ApiToken", b =>
                 {
                     b.Property<long>("Id")
@@ -290,6 +407,95 @@ namespace LlmRelay.Storage.EfCore.Migrations.PostgreSql
                         .HasDatabaseName("ix_usage_logs_user_id_created_at");
 
                     b.ToTable("usage_logs", (string)null);
+                });
+
+            modelBuilder.Entity("LlmRelay.Users.RelayUser", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("AccessTokenHash")
+                        .HasColumnType("text")
+                        .HasColumnName("access_token_hash");
+
+                    b.Property<string>("AffCode")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("aff_code");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("DisplayName")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("display_name");
+
+                    b.Property<string>("Email")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("email");
+
+                    b.Property<string>("Group")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("group");
+
+                    b.Property<long>("InviterId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("inviter_id");
+
+                    b.Property<string>("PasswordHash")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("password_hash");
+
+                    b.Property<long>("Quota")
+                        .HasColumnType("bigint")
+                        .HasColumnName("quota");
+
+                    b.Property<long>("RequestCount")
+                        .HasColumnType("bigint")
+                        .HasColumnName("request_count");
+
+                    b.Property<int>("Role")
+                        .HasColumnType("integer")
+                        .HasColumnName("role");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer")
+                        .HasColumnName("status");
+
+                    b.Property<long>("UsedQuota")
+                        .HasColumnType("bigint")
+                        .HasColumnName("used_quota");
+
+                    b.Property<string>("Username")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("username");
+
+                    b.HasKey("Id")
+                        .HasName("pk_users");
+
+                    b.HasIndex("AccessTokenHash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_users_access_token_hash");
+
+                    b.HasIndex("AffCode")
+                        .HasDatabaseName("ix_users_aff_code");
+
+                    b.HasIndex("Username")
+                        .IsUnique()
+                        .HasDatabaseName("ix_users_username");
+
+                    b.ToTable("users", (string)null);
                 });
 #pragma warning restore 612, 618
         }

@@ -88,6 +88,121 @@ namespace LlmRelay.Storage.EfCore.Migrations.Sqlite
                     b.ToTable("channels", (string)null);
                 });
 
+            modelBuilder.Entity("LlmRelay.Management.ChannelState", b =>
+                {
+                    b.Property<long>("ChannelId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("channel_id");
+
+                    b.Property<double>("Balance")
+                        .HasColumnType("REAL")
+                        .HasColumnName("balance");
+
+                    b.Property<long?>("BalanceUpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("balance_updated_at");
+
+                    b.Property<string>("DisabledKeys")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("disabled_keys");
+
+                    b.Property<int>("ResponseTimeMs")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("response_time_ms");
+
+                    b.Property<string>("Tag")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tag");
+
+                    b.Property<long?>("TestedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("tested_at");
+
+                    b.HasKey("ChannelId")
+                        .HasName("pk_channel_states");
+
+                    b.HasIndex("Tag")
+                        .HasDatabaseName("ix_channel_states_tag");
+
+                    b.ToTable("channel_states", (string)null);
+                });
+
+            modelBuilder.Entity("LlmRelay.Management.RedemptionCode", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<long?>("ExpiresAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<long>("Quota")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("quota");
+
+                    b.Property<long?>("RedeemedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("redeemed_at");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("status");
+
+                    b.Property<long>("UsedUserId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("used_user_id");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_redemptions");
+
+                    b.HasIndex("Key")
+                        .IsUnique()
+                        .HasDatabaseName("ix_redemptions_key");
+
+                    b.ToTable("redemptions", (string)null);
+                });
+
+            modelBuilder.Entity("LlmRelay.Management.SystemOption", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("value");
+
+                    b.HasKey("Key")
+                        .HasName("pk_options");
+
+                    b.ToTable("options", (string)null);
+                });
+
             modelBuilder.Entity("LlmRelay.Tokens.ApiToken", b =>
                 {
                     b.Property<long>("Id")
@@ -279,6 +394,93 @@ namespace LlmRelay.Storage.EfCore.Migrations.Sqlite
                         .HasDatabaseName("ix_usage_logs_user_id_created_at");
 
                     b.ToTable("usage_logs", (string)null);
+                });
+
+            modelBuilder.Entity("LlmRelay.Users.RelayUser", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AccessTokenHash")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("access_token_hash");
+
+                    b.Property<string>("AffCode")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("aff_code");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("DisplayName")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("display_name");
+
+                    b.Property<string>("Email")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("email");
+
+                    b.Property<string>("Group")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("group");
+
+                    b.Property<long>("InviterId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("inviter_id");
+
+                    b.Property<string>("PasswordHash")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("password_hash");
+
+                    b.Property<long>("Quota")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("quota");
+
+                    b.Property<long>("RequestCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("request_count");
+
+                    b.Property<int>("Role")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("role");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("status");
+
+                    b.Property<long>("UsedQuota")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("used_quota");
+
+                    b.Property<string>("Username")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("username");
+
+                    b.HasKey("Id")
+                        .HasName("pk_users");
+
+                    b.HasIndex("AccessTokenHash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_users_access_token_hash");
+
+                    b.HasIndex("AffCode")
+                        .HasDatabaseName("ix_users_aff_code");
+
+                    b.HasIndex("Username")
+                        .IsUnique()
+                        .HasDatabaseName("ix_users_username");
+
+                    b.ToTable("users", (string)null);
                 });
 #pragma warning restore 612, 618
         }

@@ -1,0 +1,31 @@
+using LlmRelay.Management;
+
+namespace LlmRelay.Storage;
+
+/// <summary>Stores <see cref="ChannelState"/> rows, one per channel at most.</summary>
+/// <remarks>Implementations are registered as scoped services and are not thread-safe.</remarks>
+public interface IChannelStateStore
+{
+    /// <summary>Returns every stored channel state.</summary>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The states.</returns>
+    Task<IReadOnlyList<ChannelState>> ListAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Finds the state of a channel.</summary>
+    /// <param name="channelId">The channel identifier.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The state, or <see langword="null"/>.</returns>
+    Task<ChannelState?> FindAsync(long channelId, CancellationToken cancellationToken = default);
+
+    /// <summary>Inserts or replaces the state of a channel.</summary>
+    /// <param name="state">The state.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>A task that completes when the state is stored.</returns>
+    Task SaveAsync(ChannelState state, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes the state of a channel.</summary>
+    /// <param name="channelId">The channel identifier.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>A task that completes when the state is deleted.</returns>
+    Task DeleteAsync(long channelId, CancellationToken cancellationToken = default);
+}
