@@ -15,13 +15,16 @@ internal static class OpenAIChatRequestPatcher
     private static ReadOnlySpan<byte> StreamOptions => "\"stream_options\":{\"include_usage\":true},"u8;
 
     /// <summary>Returns whether <see cref="Patch"/> would change the body.</summary>
-    public static bool NeedsPatch(in OpenAIChatRequestInfo info, string upstreamModel) =>
-        !string.Equals(info.Model, upstreamModel, StringComparison.Ordinal) || (info.Stream && !info.IncludeUsage);
+    /// <param name="info">What the reader found in the body.</param>
+    /// <param name="upstreamModel">The model to send upstream.</param>
+    /// <param name="askForUsage">Whether a stream must ask for <c>stream_options.include_usage</c> (Chat Completions and Completions).</param>
+    public static bool NeedsPatch(in OpenAIChatRequestInfo info, string upstreamModel, bool askForUsage = true) =>
+        (info.ModelLength > 0 && !string.Equals(info.Model, upstreamModel, StringComparison.Ordinal)) || (askForUsage && info.Stream && !info.IncludeUsage);
 
     /// <summary>Writes the patched body to <paramref name="output"/>.</summary>
-    public static void Patch(ReadOnlySpan<byte> body, in OpenAIChatRequestInfo info, string upstreamModel, IBufferWriter<byte> output)
+    public static void Patch(ReadOnlySpan<byte> body, in OpenAIChatRequestInfo info, string upstreamModel, IBufferWriter<byte> output, bool askForUsage = true)
     {
-        var addUsage = info.Stream && !info.IncludeUsage;
+        var addUsage = askForUsage && info.Stream && !info.IncludeUsage;
         if (addUsage && info.HasStreamOptions)
         {
             Reserialise(body, upstreamModel, output);
@@ -35,7 +38,7 @@ internal static class OpenAIChatRequestPatcher
             output.Write(StreamOptions);
         }
 
-        if (string.Equals(info.Model, upstreamModel, StringComparison.Ordinal))
+        if (info.ModelLength == 0 || string.Equals(info.Model, upstreamModel, StringComparison.Ordinal))
         {
             output.Write(body[(brace + 1)..]);
             return;

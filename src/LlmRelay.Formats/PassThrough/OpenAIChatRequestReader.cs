@@ -7,12 +7,24 @@ namespace LlmRelay.Formats.PassThrough;
 internal static class OpenAIChatRequestReader
 {
     /// <summary>Reads <paramref name="body"/>; returns a typed error on bad input whose <see cref="FormatError.Code"/> names the parameter.</summary>
-    public static FormatError? TryRead(ReadOnlySpan<byte> body, out OpenAIChatRequestInfo info)
+    public static FormatError? TryRead(ReadOnlySpan<byte> body, out OpenAIChatRequestInfo info) => TryRead(body, RequestShape.OpenAIChat, out info);
+
+    /// <summary>Reads a body of the given <paramref name="shape"/>; returns a typed error on bad input whose <see cref="FormatError.Code"/> names the parameter.</summary>
+    public static FormatError? TryRead(ReadOnlySpan<byte> body, RequestShape shape, out OpenAIChatRequestInfo info)
     {
         info = default;
         info.Model = "";
         var sawModel = false;
         var sawMessages = false;
+        var sawMaxTokens = false;
+        var (listName, listNameUtf8) = shape switch
+        {
+            RequestShape.OpenAIChat or RequestShape.AnthropicMessages or RequestShape.AnthropicCountTokens => ("messages", "messages"u8.ToArray()),
+            RequestShape.Gemini => ("contents", "contents"u8.ToArray()),
+            RequestShape.OpenAICompletions => ("prompt", "prompt"u8.ToArray()),
+            _ => ("input", "input"u8.ToArray()),
+        };
+        var listMayBeString = shape is RequestShape.OpenAICompletions or RequestShape.OpenAIResponses or RequestShape.OpenAIEmbeddings;
         try
         {
             var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
@@ -36,20 +48,31 @@ internal static class OpenAIChatRequestReader
                     info.ModelLength = reader.ValueSpan.Length + 2;
                     sawModel = info.Model.Length > 0;
                 }
-                else if (reader.ValueTextEquals("messages"u8))
+                else if (reader.ValueTextEquals(listNameUtf8))
                 {
                     reader.Read();
+                    if (listMayBeString && reader.TokenType == JsonTokenType.String)
+                    {
+                        sawMessages = reader.ValueSpan.Length > 0 || shape == RequestShape.OpenAICompletions;
+                        if (!sawMessages)
+                        {
+                            return Invalid($"'{listName}' must not be empty.", listName);
+                        }
+
+                        continue;
+                    }
+
                     if (reader.TokenType != JsonTokenType.StartArray)
                     {
-                        return Invalid("'messages' must be an array.", "messages");
+                        return Invalid(listMayBeString ? $"'{listName}' must be a string or an array." : $"'{listName}' must be an array.", listName);
                     }
 
                     var count = 0;
                     while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                     {
-                        if (reader.TokenType != JsonTokenType.StartObject)
+                        if (!listMayBeString && reader.TokenType != JsonTokenType.StartObject)
                         {
-                            return Invalid($"'messages.{count}' must be an object.", "messages");
+                            return Invalid($"'{listName}.{count}' must be an object.", listName);
                         }
 
                         reader.Skip();
@@ -58,7 +81,7 @@ internal static class OpenAIChatRequestReader
 
                     if (count == 0)
                     {
-                        return Invalid("'messages' must contain at least one message.", "messages");
+                        return Invalid($"'{listName}' must contain at least one item.", listName);
                     }
 
                     sawMessages = true;
@@ -98,12 +121,13 @@ internal static class OpenAIChatRequestReader
                         return Invalid("'stream_options' must be an object.", "stream_options");
                     }
                 }
-                else if (reader.ValueTextEquals("max_tokens"u8) || reader.ValueTextEquals("max_completion_tokens"u8))
+                else if (reader.ValueTextEquals("max_tokens"u8) || reader.ValueTextEquals("max_completion_tokens"u8) || reader.ValueTextEquals("max_output_tokens"u8))
                 {
                     reader.Read();
                     if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var max) && max >= 0)
                     {
                         info.MaxTokens = max;
+                        sawMaxTokens = true;
                     }
                     else if (reader.TokenType != JsonTokenType.Null)
                     {
@@ -127,12 +151,17 @@ internal static class OpenAIChatRequestReader
             return new FormatError(FormatErrorKind.InvalidJson, "We could not parse the JSON body of your request: it is not valid JSON.");
         }
 
-        if (!sawModel)
+        if (!sawModel && shape is not (RequestShape.Gemini or RequestShape.OpenAIEmbeddings))
         {
             return Invalid("you must provide a model parameter", "model");
         }
 
-        return sawMessages ? null : Invalid("Missing required parameter: 'messages'.", "messages");
+        if (shape == RequestShape.AnthropicMessages && !sawMaxTokens)
+        {
+            return Invalid("max_tokens: Field required", "max_tokens");
+        }
+
+        return sawMessages ? null : Invalid($"Missing required parameter: '{listName}'.", listName);
     }
 
     // The offending parameter travels in Code, as OpenAI reports it in error.param.

@@ -7,7 +7,7 @@ internal static class OpenAIUsageReader
 {
     private static ReadOnlySpan<byte> UsageKey => "\"usage\""u8;
 
-    /// <summary>Finds a non-null <c>"usage": {...}</c> in <paramref name="json"/> and reads it.</summary>
+    /// <summary>Finds a non-null <c>"usage": {...}</c> in <paramref name="json"/> and reads it (Chat Completions, Completions, Embeddings and Responses names).</summary>
     /// <remarks>
     /// The key is found by a vectorised byte search: inside a JSON string a quote is always escaped, so the
     /// byte sequence <c>"usage"</c> followed by a colon only occurs as a property name.
@@ -18,26 +18,30 @@ internal static class OpenAIUsageReader
     public static bool TryRead(ReadOnlySpan<byte> json, out TokenUsage usage)
     {
         usage = default;
+        var start = FindObject(json, UsageKey);
+        return start >= 0 && TryReadObject(json[start..], out usage);
+    }
+
+    /// <summary>Returns the offset of the <c>{</c> that starts the value of the first property named <paramref name="quotedKey"/>, or -1.</summary>
+    /// <param name="json">The JSON text.</param>
+    /// <param name="quotedKey">The property name with its quotes, such as <c>"usage"</c>.</param>
+    public static int FindObject(ReadOnlySpan<byte> json, ReadOnlySpan<byte> quotedKey)
+    {
         var offset = 0;
         while (true)
         {
-            var index = json[offset..].IndexOf(UsageKey);
+            var index = json[offset..].IndexOf(quotedKey);
             if (index < 0)
             {
-                return false;
+                return -1;
             }
 
-            var position = offset + index + UsageKey.Length;
+            var position = offset + index + quotedKey.Length;
             position = SkipWhitespace(json, position);
             if (position < json.Length && json[position] == (byte)':')
             {
                 position = SkipWhitespace(json, position + 1);
-                if (position < json.Length && json[position] == (byte)'{')
-                {
-                    return TryReadObject(json[position..], out usage);
-                }
-
-                return false; // "usage": null
+                return position < json.Length && json[position] == (byte)'{' ? position : -1; // -1 for "usage": null
             }
 
             offset = position;
@@ -117,11 +121,11 @@ internal static class OpenAIUsageReader
                 var depth = reader.CurrentDepth;
                 if (depth == 1)
                 {
-                    if (reader.ValueTextEquals("prompt_tokens"u8))
+                    if (reader.ValueTextEquals("prompt_tokens"u8) || reader.ValueTextEquals("input_tokens"u8))
                     {
                         prompt = ReadInt(ref reader);
                     }
-                    else if (reader.ValueTextEquals("completion_tokens"u8))
+                    else if (reader.ValueTextEquals("completion_tokens"u8) || reader.ValueTextEquals("output_tokens"u8))
                     {
                         completion = ReadInt(ref reader);
                     }
