@@ -1,3 +1,6 @@
+using LlmRelay.Concurrency;
+using LlmRelay.Health;
+
 namespace LlmRelay.Configuration;
 
 /// <summary>Options for LlmRelay, usually bound to the <c>LlmRelay</c> configuration section.</summary>
@@ -40,4 +43,16 @@ public sealed class LlmRelayOptions
     /// <summary>Gets or sets the largest batch of usage-log rows written in one transaction.</summary>
     /// <value>The default value is 500.</value>
     public int UsageLogBatchSize { get; set; } = 500;
+
+    /// <summary>Gets or sets the per-key circuit breaker options (section <c>LlmRelay:Health</c>).</summary>
+    /// <value>The default value is a <see cref="ChannelHealthOptions"/> with its documented defaults.</value>
+    public ChannelHealthOptions Health { get; set; } = new();
+
+    /// <summary>Gets or sets the in-flight limits and wait queue options (section <c>LlmRelay:Concurrency</c>).</summary>
+    /// <value>The default value is a <see cref="ConcurrencyOptions"/> with its documented defaults: no limits.</value>
+    public ConcurrencyOptions Concurrency { get; set; } = new();
+
+    /// <summary>Gets or sets how long a finished <c>/v1/responses</c> body stays readable through <c>GET /v1/responses/{id}</c>.</summary>
+    /// <value>The default value is 1 hour.</value>
+    public TimeSpan ResponseStoreTtl { get; set; } = TimeSpan.FromHours(1);
 }

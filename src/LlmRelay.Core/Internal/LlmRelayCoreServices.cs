@@ -1,5 +1,8 @@
+using LlmRelay.Concurrency;
 using LlmRelay.Configuration;
+using LlmRelay.Health;
 using LlmRelay.Providers;
+using LlmRelay.Responses;
 using LlmRelay.Selection;
 using LlmRelay.Tokens;
 using LlmRelay.Usage;
@@ -30,6 +33,9 @@ internal static class LlmRelayCoreServices
         services.TryAddSingleton<UsageLogQueue>();
         services.TryAddSingleton<UsageLogWriter>();
         services.TryAddSingleton<UpstreamInvoker>();
+        services.TryAddSingleton<ChannelHealthTracker>();
+        services.TryAddSingleton<RelayConcurrency>();
+        services.TryAddSingleton<ResponseStore>();
 
         // Start-up work runs before the log writer and before the server accepts requests.
         services.AddHostedService<RelayStartupService>();

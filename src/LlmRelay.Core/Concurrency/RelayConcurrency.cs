@@ -1,0 +1,222 @@
+using System.Collections.Concurrent;
+using System.Threading.RateLimiting;
+using LlmRelay.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace LlmRelay.Concurrency;
+
+/// <summary>Limits the requests in flight, globally and per key, with one bounded FIFO wait queue.</summary>
+/// <remarks>
+/// <para>
+/// Each key has its own <see cref="ConcurrencyLimiter"/> and the relay one global limiter, all oldest-first. A request
+/// takes its key slot first and then a global slot, so a busy key waits in its own line without holding global slots
+/// that other keys could use:
+/// <code>
+///  AcquireAsync(key) ─► key slot free? ─► global slot free? ─► lease (fast path, no await)
+///                          │ no               │ no
+///                          ▼                  ▼
+///               queued &lt; QueueLimit? ── no ──► refused: QueueFull, RetryAfter
+///                          │ yes
+///                          ▼
+///     wait for key slot, then global slot (FIFO) ── MaxQueueWait passed ──► refused: QueueTimeout, RetryAfter
+///                          │                      ── caller's token canceled ──► OperationCanceledException
+///                          ▼
+///                        lease
+/// </code>
+/// The queue bound counts every waiting request, whichever limiter it waits on. A separate limiter per key, rather
+/// than <see cref="PartitionedRateLimiter"/>, keeps the keys enumerable for <see cref="Status"/> and avoids the
+/// partitioned limiter's own wall-clock timer. One gate lives per distinct key for the life of the process, so keys
+/// should come from a bounded set (channel and key index, not caller input).
+/// </para>
+/// <para>Thread-safe. Options are read once, at construction.</para>
+/// </remarks>
+internal sealed class RelayConcurrency : IDisposable
+{
+    private static readonly TimeSpan MinimumRetryAfter = TimeSpan.FromSeconds(1);
+
+    private readonly ConcurrencyOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ConcurrencyLimiter? _global;
+    private readonly ConcurrentDictionary<string, RelayKeyGate> _keys = new(StringComparer.Ordinal);
+    private int _inFlight;
+    private int _queued;
+
+    // A moving average of how long leases are held, in TimeSpan ticks, to suggest Retry-After. Races only blur it.
+    private long _averageHoldTicks;
+
+    public RelayConcurrency(IOptions<LlmRelayOptions> options, TimeProvider timeProvider)
+    {
+        var source = options.Value.Concurrency;
+        _options = new ConcurrencyOptions
+        {
+            MaxInFlight = source.MaxInFlight,
+            MaxInFlightPerKey = source.MaxInFlightPerKey,
+            QueueLimit = source.QueueLimit,
+            MaxQueueWait = source.MaxQueueWait,
+        };
+        _timeProvider = timeProvider;
+        _global = _options.MaxInFlight > 0 ? CreateLimiter(_options.MaxInFlight, _options.QueueLimit) : null;
+    }
+
+    /// <summary>Waits for a slot for <paramref name="key"/> and a global slot.</summary>
+    /// <param name="key">The key whose in-flight count is limited, for example <c>channel:12:0</c>.</param>
+    /// <param name="cancellationToken">The caller's token (the client's request aborted token).</param>
+    /// <returns>An acquired lease to dispose when the call is done, or a refused lease with <see cref="ConcurrencyLease.RetryAfter"/>.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled while waiting; the queue slot is freed.</exception>
+    public ValueTask<ConcurrencyLease> AcquireAsync(string key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        cancellationToken.ThrowIfCancellationRequested();
+        var gate = _keys.GetOrAdd(key, static (_, self) => new RelayKeyGate(self._options.MaxInFlightPerKey > 0 ? CreateLimiter(self._options.MaxInFlightPerKey, self._options.QueueLimit) : null), this);
+
+        RateLimitLease? keyLease = null;
+        if (gate.Limiter is { } keyLimiter)
+        {
+            keyLease = keyLimiter.AttemptAcquire();
+            if (!keyLease.IsAcquired)
+            {
+                keyLease.Dispose();
+                return AcquireSlowAsync(gate, null, cancellationToken);
+            }
+        }
+
+        if (_global is { } global)
+        {
+            var globalLease = global.AttemptAcquire();
+            if (!globalLease.IsAcquired)
+            {
+                globalLease.Dispose();
+                return AcquireSlowAsync(gate, keyLease, cancellationToken);
+            }
+
+            return new(Grant(gate, keyLease, globalLease));
+        }
+
+        return new(Grant(gate, keyLease, null));
+    }
+
+    /// <summary>Returns the current in-flight and queued counts, the limits, and the in-flight count of each busy key.</summary>
+    public RelayQueueStatus Status()
+    {
+        var byKey = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (key, gate) in _keys)
+        {
+            var inFlight = Volatile.Read(ref gate.InFlight);
+            if (inFlight > 0)
+            {
+                byKey[key] = inFlight;
+            }
+        }
+
+        return new RelayQueueStatus(
+            Volatile.Read(ref _inFlight),
+            Volatile.Read(ref _queued),
+            _options.MaxInFlight,
+            _options.MaxInFlightPerKey,
+            _options.QueueLimit,
+            _options.MaxQueueWait,
+            byKey);
+    }
+
+    /// <summary>Disposes the limiters; requests still waiting are refused.</summary>
+    public void Dispose()
+    {
+        _global?.Dispose();
+        foreach (var gate in _keys.Values)
+        {
+            gate.Limiter?.Dispose();
+        }
+    }
+
+    internal void Release(RelayKeyGate gate, long acquiredAt)
+    {
+        Interlocked.Decrement(ref gate.InFlight);
+        Interlocked.Decrement(ref _inFlight);
+        var held = _timeProvider.GetElapsedTime(acquiredAt).Ticks;
+        var average = Volatile.Read(ref _averageHoldTicks);
+        Volatile.Write(ref _averageHoldTicks, average == 0 ? held : average + ((held - average) / 8));
+    }
+
+    private static ConcurrencyLimiter CreateLimiter(int permits, int queueLimit) => new(new ConcurrencyLimiterOptions
+    {
+        PermitLimit = permits,
+        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+
+        // The real bound is the relay-wide _queued count, checked before waiting; no single limiter's queue can exceed it.
+        QueueLimit = queueLimit,
+    });
+
+    private async ValueTask<ConcurrencyLease> AcquireSlowAsync(RelayKeyGate gate, RateLimitLease? keyLease, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Increment(ref _queued) > _options.QueueLimit)
+        {
+            Interlocked.Decrement(ref _queued);
+            keyLease?.Dispose();
+            return ConcurrencyLease.Rejected(ConcurrencyRejection.QueueFull, SuggestRetryAfter());
+        }
+
+        RateLimitLease? globalLease = null;
+        try
+        {
+            using var timeout = new CancellationTokenSource(_options.MaxQueueWait, _timeProvider);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            if (keyLease is null && gate.Limiter is { } keyLimiter)
+            {
+                keyLease = await keyLimiter.AcquireAsync(1, linked.Token).ConfigureAwait(false);
+                if (!keyLease.IsAcquired)
+                {
+                    keyLease.Dispose();
+                    return ConcurrencyLease.Rejected(ConcurrencyRejection.QueueFull, SuggestRetryAfter());
+                }
+            }
+
+            if (_global is { } global)
+            {
+                globalLease = await global.AcquireAsync(1, linked.Token).ConfigureAwait(false);
+                if (!globalLease.IsAcquired)
+                {
+                    globalLease.Dispose();
+                    keyLease?.Dispose();
+                    return ConcurrencyLease.Rejected(ConcurrencyRejection.QueueFull, SuggestRetryAfter());
+                }
+            }
+
+            return Grant(gate, keyLease, globalLease);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            keyLease?.Dispose();
+            return ConcurrencyLease.Rejected(ConcurrencyRejection.QueueTimeout, SuggestRetryAfter());
+        }
+        catch
+        {
+            keyLease?.Dispose();
+            throw;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _queued);
+        }
+    }
+
+    private ConcurrencyLease Grant(RelayKeyGate gate, RateLimitLease? keyLease, RateLimitLease? globalLease)
+    {
+        Interlocked.Increment(ref gate.InFlight);
+        Interlocked.Increment(ref _inFlight);
+        return new ConcurrencyLease(this, gate, keyLease, globalLease, _timeProvider.GetTimestamp());
+    }
+
+    /// <summary>Estimates when a slot frees up: the average hold time times the queue ahead, per slot; whole seconds in [1 s, MaxQueueWait].</summary>
+    private TimeSpan SuggestRetryAfter()
+    {
+        var slots = _options.MaxInFlight > 0 ? _options.MaxInFlight : Math.Max(1, _options.MaxInFlightPerKey);
+        var estimate = TimeSpan.FromTicks(Volatile.Read(ref _averageHoldTicks) * (Volatile.Read(ref _queued) + 1L) / slots);
+        if (estimate > _options.MaxQueueWait)
+        {
+            estimate = _options.MaxQueueWait;
+        }
+
+        var seconds = Math.Ceiling(estimate.TotalSeconds);
+        return seconds < MinimumRetryAfter.TotalSeconds ? MinimumRetryAfter : TimeSpan.FromSeconds(seconds);
+    }
+}
