@@ -1,5 +1,6 @@
 using LlmRelay.Concurrency;
 using LlmRelay.Health;
+using LlmRelay.Pricing;
 
 namespace LlmRelay.Configuration;
 
@@ -55,4 +56,8 @@ public sealed class LlmRelayOptions
     /// <summary>Gets or sets how long a finished <c>/v1/responses</c> body stays readable through <c>GET /v1/responses/{id}</c>.</summary>
     /// <value>The default value is 1 hour.</value>
     public TimeSpan ResponseStoreTtl { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Gets or sets model prices, group ratios and the unknown-model ratio (section <c>LlmRelay:Pricing</c>).</summary>
+    /// <value>The default value is a <see cref="PricingOptions"/> with no overrides: the built-in price table, every group at ratio 1.</value>
+    public PricingOptions Pricing { get; set; } = new();
 }

@@ -1,9 +1,11 @@
 using LlmRelay.Concurrency;
 using LlmRelay.Configuration;
 using LlmRelay.Health;
+using LlmRelay.Pricing;
 using LlmRelay.Providers;
 using LlmRelay.Responses;
 using LlmRelay.Selection;
+using LlmRelay.Tokenization;
 using LlmRelay.Tokens;
 using LlmRelay.Usage;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,12 +28,15 @@ internal static class LlmRelayCoreServices
         services.AddSingleton<LlmRelayMarker>();
         services.AddOptions<LlmRelayOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlmRelayOptions>, LlmRelayOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlmRelayOptions>, PricingOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<RelayReadiness>();
         services.TryAddSingleton<ChannelCatalogProvider>();
         services.TryAddSingleton<TokenCache>();
         services.TryAddSingleton<UsageLogQueue>();
         services.TryAddSingleton<UsageLogWriter>();
+        services.TryAddSingleton<ModelPricing>();
+        services.TryAddSingleton<ITokenCounter, SharpTokenCounter>();
         services.TryAddSingleton<UpstreamInvoker>();
         services.TryAddSingleton<ChannelHealthTracker>();
         services.TryAddSingleton<RelayConcurrency>();

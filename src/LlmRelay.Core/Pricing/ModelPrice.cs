@@ -1,0 +1,47 @@
+namespace LlmRelay.Pricing;
+
+/// <summary>The price of one model, as ratios on the gateway's quota scale, or as a fixed price per call.</summary>
+/// <remarks>
+/// <para>
+/// Quota conventions: 500,000 quota = 1 USD, and a <see cref="ModelRatio"/> of 1 means 0.002 USD per 1K
+/// prompt tokens (2 USD per 1M), so <c>ModelRatio = input USD per 1M tokens / 2</c> and one prompt token
+/// at ratio 1 costs one quota. Every other ratio is a multiplier on <see cref="ModelRatio"/>:
+/// </para>
+/// <code>
+///   uncached prompt tokens  x ModelRatio
+///   cache-read tokens       x ModelRatio x CacheReadRatio
+///   cache-write tokens      x ModelRatio x CacheWrite5mRatio (or CacheWrite1hRatio)
+///   completion tokens       x ModelRatio x CompletionRatio     (reasoning included)
+///   ------------------------------------------------------------------------------
+///   sum x group ratio, rounded up          (or FixedPrice x 500,000 x group ratio per call)
+/// </code>
+/// <para>Instances are immutable and safe to share between threads.</para>
+/// </remarks>
+public sealed record ModelPrice
+{
+    /// <summary>Gets the price of a prompt token relative to 0.002 USD per 1K tokens.</summary>
+    /// <value>The default value is 1 (2 USD per 1M prompt tokens).</value>
+    public double ModelRatio { get; init; } = 1;
+
+    /// <summary>Gets the price of a completion token (reasoning included) as a multiple of the prompt price.</summary>
+    /// <value>The default value is 1.</value>
+    public double CompletionRatio { get; init; } = 1;
+
+    /// <summary>Gets the price of a prompt token served from the provider's cache, as a multiple of the prompt price.</summary>
+    /// <remarks>Typical values: 0.5 (OpenAI gpt-4o, o1), 0.25 (gpt-4.1, o3, o4-mini), 0.1 (gpt-5, Anthropic, Gemini 2.5).</remarks>
+    /// <value>The default value is 1 (no discount), so a model priced without cache information is never under-billed.</value>
+    public double CacheReadRatio { get; init; } = 1;
+
+    /// <summary>Gets the price of a prompt token written to a 5-minute cache (Anthropic cache creation), as a multiple of the prompt price.</summary>
+    /// <value>The default value is 1.25 (Anthropic's published multiplier).</value>
+    public double CacheWrite5mRatio { get; init; } = 1.25;
+
+    /// <summary>Gets the price of a prompt token written to a 1-hour cache (Anthropic cache creation), as a multiple of the prompt price.</summary>
+    /// <value>The default value is 2 (Anthropic's published multiplier).</value>
+    public double CacheWrite1hRatio { get; init; } = 2;
+
+    /// <summary>Gets the price of one call in USD; when set, token usage is ignored and the ratios are unused.</summary>
+    /// <remarks>For per-call models (image generation, search, ...). Multiplied by the group ratio like any other price.</remarks>
+    /// <value>The default value is <see langword="null"/> (priced by tokens).</value>
+    public double? FixedPrice { get; init; }
+}

@@ -1,0 +1,258 @@
+using System.Collections.Frozen;
+using LlmRelay.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace LlmRelay.Pricing;
+
+/// <summary>Resolves the price of a model and the ratio of a user group from an immutable, atomically swapped snapshot.</summary>
+/// <remarks>
+/// <para>
+/// Three layers, later ones winning per model name / group name:
+/// </para>
+/// <code>
+///   built-in table (DefaultModelPrices)
+///     &lt;- LlmRelay:Pricing (Models, GroupRatios, UnknownModelRatio; re-applied when the section changes)
+///       &lt;- SetOverrides / SetGroupRatios (runtime, e.g. the management API; kept across config reloads)
+///   ----------------------------------------------------------------------------------------------
+///   = one FrozenDictionary snapshot, published with Volatile.Write
+/// </code>
+/// <para>
+/// Lookup: exact name (case-insensitive); else the longest known name that is a prefix of the model and
+/// ends at a word boundary (the next character is not a letter or digit, or the known name itself ends in
+/// one), so <c>gpt-4o-2024-08-06</c> resolves to <c>gpt-4o</c> but <c>gpt-4o</c> never to <c>gpt-4</c>;
+/// else the same for the part after the last <c>/</c> (<c>anthropic/claude-sonnet-4</c>,
+/// <c>models/gemini-2.5-pro</c>); else a price at <see cref="PricingOptions.UnknownModelRatio"/>.
+/// </para>
+/// <para>Thread-safe: reads take no lock and do not allocate; writers serialise on a lock and swap the snapshot.</para>
+/// </remarks>
+internal sealed class ModelPricing : IDisposable
+{
+    private static readonly IReadOnlyDictionary<string, ModelPrice> NoModels = new Dictionary<string, ModelPrice>();
+    private static readonly IReadOnlyDictionary<string, double> NoGroups = new Dictionary<string, double>();
+
+    private readonly Lock _gate = new();
+    private readonly IReadOnlyDictionary<string, ModelPrice> _defaults = DefaultModelPrices.Create();
+    private readonly IDisposable? _subscription;
+    private IReadOnlyDictionary<string, ModelPrice> _configuredModels = NoModels;
+    private IReadOnlyDictionary<string, ModelPrice> _runtimeModels = NoModels;
+    private IReadOnlyDictionary<string, double> _configuredGroups = NoGroups;
+    private IReadOnlyDictionary<string, double> _runtimeGroups = NoGroups;
+    private double _unknownModelRatio = 1;
+    private Snapshot _snapshot;
+
+    public ModelPricing(IOptionsMonitor<LlmRelayOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _snapshot = Build();
+        ApplyConfiguration(options.CurrentValue.Pricing);
+        _subscription = options.OnChange((o, _) => ApplyConfiguration(o.Pricing));
+    }
+
+    /// <summary>Returns the price of <paramref name="model"/>, or the unknown-model price when no entry matches.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> is <see langword="null"/>.</exception>
+    public ModelPrice Resolve(string model)
+    {
+        TryResolve(model, out var price);
+        return price;
+    }
+
+    /// <summary>Returns whether a table entry or override matches <paramref name="model"/>; <paramref name="price"/> is the unknown-model price when not.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> is <see langword="null"/>.</exception>
+    public bool TryResolve(string model, out ModelPrice price)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var snapshot = Volatile.Read(ref _snapshot);
+        if (snapshot.TryFind(model, out price))
+        {
+            return true;
+        }
+
+        var slash = model.LastIndexOf('/');
+        if (slash >= 0 && snapshot.TryFind(model.AsSpan(slash + 1), out price))
+        {
+            return true;
+        }
+
+        price = snapshot.Unknown;
+        return false;
+    }
+
+    /// <summary>Returns the price multiplier of a user group: 1 for a group without a configured ratio.</summary>
+    public double GroupRatio(string? group) =>
+        group is not null && Volatile.Read(ref _snapshot).Groups.TryGetValue(group, out var ratio) ? ratio : 1;
+
+    /// <summary>Replaces the runtime model overrides (the top layer) as a whole; an empty map removes them.</summary>
+    /// <exception cref="ArgumentException">A price has a negative or non-finite ratio or fixed price.</exception>
+    public void SetOverrides(IReadOnlyDictionary<string, ModelPrice> overrides)
+    {
+        var copy = CopyModels(overrides);
+        lock (_gate)
+        {
+            _runtimeModels = copy;
+            Volatile.Write(ref _snapshot, Build());
+        }
+    }
+
+    /// <summary>Replaces the runtime group ratios (the top layer) as a whole; an empty map removes them.</summary>
+    /// <exception cref="ArgumentException">A ratio is negative or not finite.</exception>
+    public void SetGroupRatios(IReadOnlyDictionary<string, double> groupRatios)
+    {
+        var copy = CopyGroups(groupRatios);
+        lock (_gate)
+        {
+            _runtimeGroups = copy;
+            Volatile.Write(ref _snapshot, Build());
+        }
+    }
+
+    public void Dispose() => _subscription?.Dispose();
+
+    /// <summary>Returns the first problem with <paramref name="price"/>, or <see langword="null"/> when every ratio is finite and not negative.</summary>
+    internal static string? Validate(ModelPrice price) =>
+        !IsValidRatio(price.ModelRatio) ? nameof(ModelPrice.ModelRatio)
+        : !IsValidRatio(price.CompletionRatio) ? nameof(ModelPrice.CompletionRatio)
+        : !IsValidRatio(price.CacheReadRatio) ? nameof(ModelPrice.CacheReadRatio)
+        : !IsValidRatio(price.CacheWrite5mRatio) ? nameof(ModelPrice.CacheWrite5mRatio)
+        : !IsValidRatio(price.CacheWrite1hRatio) ? nameof(ModelPrice.CacheWrite1hRatio)
+        : price.FixedPrice is { } fixedPrice && !IsValidRatio(fixedPrice) ? nameof(ModelPrice.FixedPrice)
+        : null;
+
+    internal static bool IsValidRatio(double value) => double.IsFinite(value) && value >= 0;
+
+    private void ApplyConfiguration(PricingOptions? pricing)
+    {
+        pricing ??= new PricingOptions();
+        IReadOnlyDictionary<string, ModelPrice> models;
+        IReadOnlyDictionary<string, double> groups;
+        try
+        {
+            models = CopyModels(pricing.Models.AsReadOnly());
+            groups = CopyGroups(pricing.GroupRatios.AsReadOnly());
+            if (!IsValidRatio(pricing.UnknownModelRatio))
+            {
+                throw new ArgumentException("UnknownModelRatio must be a finite number, not negative.", nameof(pricing));
+            }
+        }
+        catch (ArgumentException)
+        {
+            // LlmRelayOptionsValidator rejects bad prices at start and on reload; should one slip through,
+            // keep serving the last good snapshot rather than fail requests.
+            return;
+        }
+
+        lock (_gate)
+        {
+            _configuredModels = models;
+            _configuredGroups = groups;
+            _unknownModelRatio = pricing.UnknownModelRatio;
+            Volatile.Write(ref _snapshot, Build());
+        }
+    }
+
+    private static Dictionary<string, ModelPrice> CopyModels(IReadOnlyDictionary<string, ModelPrice> source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var copy = new Dictionary<string, ModelPrice>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, price) in source)
+        {
+            if (string.IsNullOrWhiteSpace(name) || price is null)
+            {
+                continue;
+            }
+
+            if (Validate(price) is { } bad)
+            {
+                throw new ArgumentException($"Model '{name}': {bad} must be a finite number, not negative.", nameof(source));
+            }
+
+            copy[name.Trim()] = price;
+        }
+
+        return copy;
+    }
+
+    private static Dictionary<string, double> CopyGroups(IReadOnlyDictionary<string, double> source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var copy = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (name, ratio) in source)
+        {
+            if (!IsValidRatio(ratio))
+            {
+                throw new ArgumentException($"Group '{name}': the ratio must be a finite number, not negative.", nameof(source));
+            }
+
+            copy[name] = ratio;
+        }
+
+        return copy;
+    }
+
+    // Callers hold _gate, except the constructor.
+    private Snapshot Build()
+    {
+        var models = new Dictionary<string, ModelPrice>(_defaults, StringComparer.OrdinalIgnoreCase);
+        foreach (var layer in (ReadOnlySpan<IReadOnlyDictionary<string, ModelPrice>>)[_configuredModels, _runtimeModels])
+        {
+            foreach (var (name, price) in layer)
+            {
+                models[name] = price;
+            }
+        }
+
+        var groups = new Dictionary<string, double>(_configuredGroups, StringComparer.Ordinal);
+        foreach (var (name, ratio) in _runtimeGroups)
+        {
+            groups[name] = ratio;
+        }
+
+        return new Snapshot(
+            models.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
+            groups.ToFrozenDictionary(StringComparer.Ordinal),
+            new ModelPrice { ModelRatio = _unknownModelRatio, CompletionRatio = 1, CacheReadRatio = 1 });
+    }
+
+    private sealed class Snapshot
+    {
+        private readonly FrozenDictionary<string, ModelPrice>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+        private readonly int[] _lengthsDescending;
+
+        public Snapshot(FrozenDictionary<string, ModelPrice> models, FrozenDictionary<string, double> groups, ModelPrice unknown)
+        {
+            _lookup = models.GetAlternateLookup<ReadOnlySpan<char>>();
+            _lengthsDescending = [.. models.Keys.Select(static k => k.Length).Distinct().OrderDescending()];
+            Groups = groups;
+            Unknown = unknown;
+        }
+
+        public FrozenDictionary<string, double> Groups { get; }
+
+        public ModelPrice Unknown { get; }
+
+        public bool TryFind(ReadOnlySpan<char> model, out ModelPrice price)
+        {
+            if (_lookup.TryGetValue(model, out price!))
+            {
+                return true;
+            }
+
+            foreach (var length in _lengthsDescending)
+            {
+                if (length >= model.Length)
+                {
+                    continue;
+                }
+
+                var candidate = model[..length];
+                if ((!char.IsAsciiLetterOrDigit(model[length]) || !char.IsAsciiLetterOrDigit(candidate[^1]))
+                    && _lookup.TryGetValue(candidate, out price!))
+                {
+                    return true;
+                }
+            }
+
+            price = null!;
+            return false;
+        }
+    }
+}

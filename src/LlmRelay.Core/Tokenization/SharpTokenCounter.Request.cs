@@ -1,0 +1,233 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using SharpToken;
+
+namespace LlmRelay.Tokenization;
+
+/// <summary>Prompt counting for whole request bodies.</summary>
+/// <remarks>
+/// One forward pass with <see cref="Utf8JsonReader"/>, no DOM. What counts, for all three families at once:
+/// <code>
+///   text values     content, text, system, instructions, name, description, role, arguments, thinking,
+///                   refusal, output, prompt/input (strings, or token-id arrays: 1 token per number)
+///   JSON as text    tool schemas (parameters, input_schema, responseSchema, schema) and tool arguments /
+///                   results given as objects (Anthropic tool_use input, Gemini functionCall.args /
+///                   functionResponse.response): the serialized JSON is tokenized
+///   media           image_url, input_audio, file, Anthropic source, Gemini inline_data / file_data:
+///                   a flat 765 tokens each (OpenAI's 1024x1024 high-detail tile count), never the base64
+///   overhead        3 per message (messages[], contents[], input[] items, and a system prompt),
+///                   plus 3 priming the reply when there are messages (OpenAI cookbook)
+/// </code>
+/// Ids, model names, settings and everything else are not counted.
+/// </remarks>
+internal sealed partial class SharpTokenCounter
+{
+    internal const int TokensPerMessage = 3;
+    internal const int ReplyPrimingTokens = 3;
+    internal const int MediaTokens = 765;
+    private const int MaxDepth = 128;
+
+    public int CountRequest(string model, ReadOnlySpan<byte> jsonBody)
+    {
+        if (jsonBody.IsEmpty)
+        {
+            return 0;
+        }
+
+        var walker = new RequestWalker(EncodingFor(model));
+        try
+        {
+            return walker.Walk(jsonBody);
+        }
+        finally
+        {
+            walker.Dispose();
+        }
+    }
+
+    private enum Key : byte
+    {
+        None,
+        Text,
+        Json,
+        Media,
+        Messages,
+        RootInput,
+        System,
+    }
+
+    private ref struct RequestWalker
+    {
+        private readonly GptEncoding _encoding;
+        private char[]? _buffer;
+        private long _tokens;
+        private int _messages;
+
+        public RequestWalker(GptEncoding encoding) => _encoding = encoding;
+
+        public int Walk(ReadOnlySpan<byte> json)
+        {
+            Span<Key> owners = stackalloc Key[MaxDepth + 1];
+            Span<bool> isArray = stackalloc bool[MaxDepth + 1];
+            var reader = new Utf8JsonReader(json, new JsonReaderOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = MaxDepth });
+            var pending = Key.None;
+            try
+            {
+                while (reader.Read())
+                {
+                    var depth = reader.CurrentDepth;
+                    if (reader.TokenType == JsonTokenType.PropertyName)
+                    {
+                        pending = Classify(ref reader, depth);
+                        continue;
+                    }
+
+                    if (reader.TokenType is JsonTokenType.EndObject or JsonTokenType.EndArray)
+                    {
+                        continue;
+                    }
+
+                    // A value: its key is the property just read, or the key of the array holding it.
+                    var key = depth == 0 ? Key.None : isArray[depth - 1] ? owners[depth - 1] : pending;
+                    pending = Key.None;
+                    switch (reader.TokenType)
+                    {
+                        case JsonTokenType.String:
+                            if (key is Key.Text or Key.RootInput or Key.System or Key.Json)
+                            {
+                                _messages += key == Key.System && depth == 1 ? 1 : 0;
+                                CountString(ref reader);
+                            }
+                            else if (key == Key.Media)
+                            {
+                                _tokens += MediaTokens;
+                            }
+
+                            break;
+
+                        case JsonTokenType.Number when key == Key.RootInput && depth > 1:
+                            _tokens++;
+                            break;
+
+                        case JsonTokenType.StartObject or JsonTokenType.StartArray:
+                            if (key == Key.Json && reader.TokenType == JsonTokenType.StartObject)
+                            {
+                                var start = (int)reader.TokenStartIndex;
+                                reader.Skip();
+                                CountUtf8(json[start..(int)reader.BytesConsumed]);
+                                break;
+                            }
+
+                            if (key == Key.Media)
+                            {
+                                reader.Skip();
+                                _tokens += MediaTokens;
+                                break;
+                            }
+
+                            if (key == Key.System && depth == 1)
+                            {
+                                _messages++;
+                            }
+
+                            if (reader.TokenType == JsonTokenType.StartObject && depth == 2 && isArray[1] && owners[1] is Key.Messages or Key.RootInput)
+                            {
+                                _messages++;
+                            }
+
+                            isArray[depth] = reader.TokenType == JsonTokenType.StartArray;
+                            owners[depth] = key;
+                            break;
+                    }
+                }
+            }
+            catch (JsonException)
+            {
+                // Malformed or truncated JSON: what was read so far is still a fair estimate.
+            }
+
+            var total = _tokens + (_messages * TokensPerMessage) + (_messages > 0 ? ReplyPrimingTokens : 0);
+            return (int)Math.Min(int.MaxValue, total);
+        }
+
+        public void Dispose()
+        {
+            if (_buffer is not null)
+            {
+                ArrayPool<char>.Shared.Return(_buffer);
+                _buffer = null;
+            }
+        }
+
+        private static Key Classify(ref Utf8JsonReader reader, int depth)
+        {
+            if (depth == 1)
+            {
+                if (reader.ValueTextEquals("messages"u8) || reader.ValueTextEquals("contents"u8))
+                {
+                    return Key.Messages;
+                }
+
+                if (reader.ValueTextEquals("input"u8) || reader.ValueTextEquals("prompt"u8))
+                {
+                    return Key.RootInput;
+                }
+
+                if (reader.ValueTextEquals("system"u8) || reader.ValueTextEquals("systemInstruction"u8)
+                    || reader.ValueTextEquals("system_instruction"u8) || reader.ValueTextEquals("instructions"u8))
+                {
+                    return Key.System;
+                }
+            }
+
+            return reader.ValueTextEquals("content"u8) || reader.ValueTextEquals("text"u8) || reader.ValueTextEquals("name"u8)
+                || reader.ValueTextEquals("description"u8) || reader.ValueTextEquals("role"u8) || reader.ValueTextEquals("arguments"u8)
+                || reader.ValueTextEquals("thinking"u8) || reader.ValueTextEquals("refusal"u8) || reader.ValueTextEquals("output"u8)
+                || reader.ValueTextEquals("system"u8) || reader.ValueTextEquals("prompt"u8)
+                ? Key.Text
+                : reader.ValueTextEquals("parameters"u8) || reader.ValueTextEquals("input_schema"u8) || reader.ValueTextEquals("input"u8)
+                || reader.ValueTextEquals("args"u8) || reader.ValueTextEquals("response"u8) || reader.ValueTextEquals("schema"u8)
+                || reader.ValueTextEquals("responseSchema"u8) || reader.ValueTextEquals("response_schema"u8)
+                ? Key.Json
+                : reader.ValueTextEquals("image_url"u8) || reader.ValueTextEquals("input_audio"u8) || reader.ValueTextEquals("file"u8)
+                || reader.ValueTextEquals("source"u8) || reader.ValueTextEquals("inline_data"u8) || reader.ValueTextEquals("inlineData"u8)
+                || reader.ValueTextEquals("file_data"u8) || reader.ValueTextEquals("fileData"u8)
+                ? Key.Media
+                : Key.None;
+        }
+
+        private void CountString(ref Utf8JsonReader reader)
+        {
+            var length = reader.ValueSpan.Length;
+            if (length == 0)
+            {
+                return;
+            }
+
+            var chars = reader.CopyString(Rent(length));
+            _tokens += _encoding.CountTokens(_buffer.AsSpan(0, chars), NoSpecialTokens, NoSpecialTokens);
+        }
+
+        private void CountUtf8(ReadOnlySpan<byte> utf8)
+        {
+            var chars = Encoding.UTF8.GetChars(utf8, Rent(utf8.Length));
+            _tokens += _encoding.CountTokens(_buffer.AsSpan(0, chars), NoSpecialTokens, NoSpecialTokens);
+        }
+
+        private Span<char> Rent(int length)
+        {
+            if (_buffer is null || _buffer.Length < length)
+            {
+                if (_buffer is not null)
+                {
+                    ArrayPool<char>.Shared.Return(_buffer);
+                }
+
+                _buffer = ArrayPool<char>.Shared.Rent(Math.Max(length, 1024));
+            }
+
+            return _buffer.AsSpan(0, length);
+        }
+    }
+}
