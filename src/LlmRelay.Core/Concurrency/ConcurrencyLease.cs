@@ -46,9 +46,10 @@ internal sealed class ConcurrencyLease : IDisposable
             return;
         }
 
+        // Counts first, slots second: a waiter granted the freed slot must not see this lease still counted.
+        _owner!.Release(_gate!, _acquiredAt);
         _globalLease?.Dispose();
         _keyLease?.Dispose();
-        _owner!.Release(_gate!, _acquiredAt);
     }
 
     internal static ConcurrencyLease Rejected(ConcurrencyRejection rejection, TimeSpan retryAfter) => new(rejection, retryAfter);
