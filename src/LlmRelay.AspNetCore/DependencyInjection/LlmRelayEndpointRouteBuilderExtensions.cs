@@ -1,6 +1,7 @@
 using LlmRelay.AspNetCore.Relay;
 using LlmRelay.Internal;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -9,7 +10,7 @@ namespace Microsoft.AspNetCore.Builder;
 /// <summary>Maps LlmRelay's endpoints.</summary>
 public static class LlmRelayEndpointRouteBuilderExtensions
 {
-    /// <summary>Maps the relay endpoints (<c>/v1/...</c>) and the health probes (<c>/healthz</c>, <c>/readyz</c>).</summary>
+    /// <summary>Maps the relay endpoints (OpenAI <c>/v1/...</c>, Anthropic <c>/v1/messages</c>, Gemini <c>/v1beta/...</c>) and the health probes (<c>/healthz</c>, <c>/readyz</c>).</summary>
     /// <remarks>
     /// The endpoints are mapped inside a route group, so <c>app.MapGroup("/llm").MapLlmRelay()</c> moves them
     /// under a prefix, and conventions applied to the returned builder (authorization, rate limiting, CORS)
@@ -30,13 +31,37 @@ public static class LlmRelayEndpointRouteBuilderExtensions
         }
 
         var group = endpoints.MapGroup("");
-        var chat = ActivatorUtilities.CreateInstance<ChatCompletionsEndpoint>(services);
-        var models = ActivatorUtilities.CreateInstance<ModelsEndpoint>(services);
+        var relay = ActivatorUtilities.CreateInstance<RelayEndpoint>(services);
+        var models = ActivatorUtilities.CreateInstance<ModelsEndpoint>(services, relay);
+        var gemini = new GeminiEndpoint(relay);
 
-        group.MapPost("/v1/chat/completions", chat.HandleAsync).WithName("LlmRelay.ChatCompletions");
-        group.MapGet("/v1/models", models.HandleAsync).WithName("LlmRelay.Models");
+        // OpenAI
+        group.MapPost("/v1/chat/completions", context => relay.HandleAsync(context, InboundRoute.OpenAIChat)).WithName("LlmRelay.ChatCompletions");
+        group.MapPost("/v1/completions", context => relay.HandleAsync(context, InboundRoute.OpenAICompletions)).WithName("LlmRelay.Completions");
+        group.MapPost("/v1/responses", context => relay.HandleAsync(context, InboundRoute.OpenAIResponses)).WithName("LlmRelay.Responses");
+        group.MapPost("/v1/embeddings", context => relay.HandleAsync(context, InboundRoute.OpenAIEmbeddings)).WithName("LlmRelay.Embeddings");
+        group.MapPost("/v1/engines/{model}/embeddings", context => relay.HandleAsync(context, InboundRoute.OpenAIEmbeddings, RouteValue(context, "model"), null)).WithName("LlmRelay.EngineEmbeddings");
+
+        // Anthropic
+        foreach (var prefix in (ReadOnlySpan<string>)["/v1", "/anthropic/v1", ""])
+        {
+            group.MapPost(prefix + "/messages", context => relay.HandleAsync(context, InboundRoute.AnthropicMessages)).WithName("LlmRelay.Messages" + prefix.Replace('/', '.'));
+        }
+
+        // Gemini: the model and the action share one path segment ("gemini-2.5-flash:generateContent").
+        group.MapPost("/v1beta/models/{modelAction}", context => gemini.HandleAsync(context, RouteValue(context, "modelAction"))).WithName("LlmRelay.Gemini");
+        group.MapPost("/v1/models/{modelAction}", context => gemini.HandleAsync(context, RouteValue(context, "modelAction"))).WithName("LlmRelay.Gemini.V1");
+
+        // Models
+        group.MapGet("/v1/models", models.ListAsync).WithName("LlmRelay.Models");
+        group.MapGet("/v1/models/{id}", context => models.GetAsync(context, RouteValue(context, "id"))).WithName("LlmRelay.Model");
+        group.MapGet("/v1beta/models", context => models.ListAsync(context, ModelsEndpoint.Shape.Gemini)).WithName("LlmRelay.Models.Gemini");
+        group.MapGet("/anthropic/v1/models", context => models.ListAsync(context, ModelsEndpoint.Shape.Anthropic)).WithName("LlmRelay.Models.Anthropic");
+
         group.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = static _ => false });
         group.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = static check => check.Tags.Contains(RelayReadinessHealthCheck.Tag) });
         return group;
     }
+
+    private static string RouteValue(HttpContext context, string name) => context.Request.RouteValues[name] as string ?? "";
 }

@@ -18,6 +18,14 @@ public static class ChannelTypes
     /// <summary>DeepSeek (OpenAI-compatible).</summary>
     public const string DeepSeek = "deepseek";
 
+    /// <summary>Gets every channel type name LlmRelay accepts.</summary>
+    public static IReadOnlyList<string> All { get; } = [OpenAI, Azure, Anthropic, Gemini, DeepSeek, "openai-compatible"];
+
+    /// <summary>Returns whether <paramref name="type"/> is one of <see cref="All"/> (case-insensitive).</summary>
+    /// <param name="type">A channel type name.</param>
+    /// <returns><see langword="true"/> for a known type.</returns>
+    public static bool IsKnown(string type) => All.Contains(type, StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Returns whether <paramref name="type"/> speaks the OpenAI Chat Completions wire format upstream.</summary>
     /// <param name="type">A channel type name.</param>
     /// <returns><see langword="true"/> for OpenAI-compatible channel types.</returns>

@@ -19,9 +19,9 @@ internal sealed class LlmRelayOptionsValidator : IValidateOptions<LlmRelayOption
                 failures.Add($"{prefix}:BaseUrl must be an absolute http(s) URL.");
             }
 
-            if (!ChannelTypes.IsOpenAICompatible(channel.Type ?? ""))
+            if (!ChannelTypes.IsKnown(channel.Type ?? ""))
             {
-                failures.Add($"{prefix}:Type '{channel.Type}' is not supported yet; use 'openai' (any OpenAI-compatible server).");
+                failures.Add($"{prefix}:Type '{channel.Type}' is not supported; use one of: {string.Join(", ", ChannelTypes.All)}.");
             }
 
             if (channel.Models.Count == 0 && channel.ModelMapping.Count == 0)
@@ -63,6 +63,13 @@ internal sealed class LlmRelayOptionsValidator : IValidateOptions<LlmRelayOption
         if (options.MaxAttempts < 1)
         {
             failures.Add("LlmRelay:MaxAttempts must be at least 1.");
+        }
+
+        options.Health.Validate("LlmRelay:Health", failures);
+        options.Concurrency.Validate("LlmRelay:Concurrency", failures);
+        if (options.ResponseStoreTtl <= TimeSpan.Zero || options.ResponseStoreTtl > TimeSpan.FromDays(30))
+        {
+            failures.Add("LlmRelay:ResponseStoreTtl must be greater than zero and at most 30 days.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using LlmRelay.Channels;
+using LlmRelay.Providers;
 
 namespace LlmRelay.Selection;
 
@@ -8,6 +9,7 @@ internal sealed class ChannelEntry
 {
     private readonly string[] _keys;
     private readonly FrozenDictionary<string, string> _modelMapping;
+    private readonly Uri[]? _operationUris;
     private int _keyCursor = -1;
 
     public ChannelEntry(RelayChannel channel)
@@ -20,8 +22,16 @@ internal sealed class ChannelEntry
         Enabled = channel.Status == ChannelStatus.Enabled;
         _keys = [.. channel.Keys.Where(static k => !string.IsNullOrWhiteSpace(k)).Select(static k => k.Trim())];
         _modelMapping = channel.ModelMapping.ToFrozenDictionary(StringComparer.Ordinal);
-        BaseUrl = UpstreamUrls.Normalize(channel.BaseUrl);
-        ChatCompletionsUri = UpstreamUrls.Combine(BaseUrl, "chat/completions");
+        Adapter = ProviderAdapter.For(channel.Type);
+        BaseUrl = Adapter.NormalizeBaseUrl(channel.BaseUrl);
+        if (Adapter.Format == Formats.WireFormat.Anthropic)
+        {
+            _operationUris = [UpstreamUrls.Combine(BaseUrl, "messages")];
+        }
+        else if (Adapter is OpenAIAdapter)
+        {
+            _operationUris = [.. Enum.GetValues<RelayOperation>().Select(op => UpstreamUrls.Combine(BaseUrl, OpenAIAdapter.PathOf(op)))];
+        }
         Groups = [.. channel.Group.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
         if (Groups.Length == 0)
         {
@@ -45,7 +55,11 @@ internal sealed class ChannelEntry
 
     public string BaseUrl { get; }
 
-    public Uri ChatCompletionsUri { get; }
+    /// <summary>Gets the adapter for the channel's provider type.</summary>
+    public ProviderAdapter Adapter { get; }
+
+    /// <summary>Returns the precomputed URL of an operation whose URL does not depend on the model.</summary>
+    public Uri OperationUri(RelayOperation operation) => _operationUris![(int)operation];
 
     public string[] Groups { get; }
 

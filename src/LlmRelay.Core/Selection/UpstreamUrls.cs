@@ -10,10 +10,10 @@ internal static partial class UpstreamUrls
     /// new-api users write <c>https://api.openai.com</c>; OpenAI SDK users write <c>https://api.openai.com/v1</c>.
     /// Providers with other versions keep theirs (<c>/v4</c>, <c>/openai/v1</c>, <c>/v1beta</c>).
     /// </remarks>
-    public static string Normalize(string baseUrl)
+    public static string Normalize(string baseUrl, string defaultVersion = "v1")
     {
         var trimmed = baseUrl.Trim().TrimEnd('/');
-        return VersionSuffix().IsMatch(trimmed) ? trimmed : trimmed + "/v1";
+        return VersionSuffix().IsMatch(trimmed) ? trimmed : trimmed + "/" + defaultVersion;
     }
 
     public static Uri Combine(string normalizedBase, string path) => new(normalizedBase + "/" + path, UriKind.Absolute);

@@ -1,0 +1,61 @@
+using LlmRelay.AspNetCore.Relay.Errors;
+using LlmRelay.Formats;
+using LlmRelay.Formats.PassThrough;
+using LlmRelay.Providers;
+
+namespace LlmRelay.AspNetCore.Relay;
+
+/// <summary>Describes one caller-facing relay API: how its body is validated, what it asks upstream, how it reports errors.</summary>
+internal sealed class InboundRoute
+{
+    public static readonly InboundRoute OpenAIChat = new("chat", RequestShape.OpenAIChat, RelayOperation.Chat, WireFormat.OpenAIChat, RelayErrorWriter.OpenAI);
+
+    public static readonly InboundRoute OpenAICompletions = new("completions", RequestShape.OpenAICompletions, RelayOperation.Completions, WireFormat.OpenAIChat, RelayErrorWriter.OpenAI);
+
+    public static readonly InboundRoute OpenAIResponses = new("responses", RequestShape.OpenAIResponses, RelayOperation.Responses, WireFormat.OpenAIResponses, RelayErrorWriter.OpenAI);
+
+    public static readonly InboundRoute OpenAIEmbeddings = new("embeddings", RequestShape.OpenAIEmbeddings, RelayOperation.Embeddings, WireFormat.OpenAIChat, RelayErrorWriter.OpenAI);
+
+    public static readonly InboundRoute AnthropicMessages = new("messages", RequestShape.AnthropicMessages, RelayOperation.Chat, WireFormat.Anthropic, RelayErrorWriter.Anthropic);
+
+    public static readonly InboundRoute Gemini = new("generateContent", RequestShape.Gemini, RelayOperation.Chat, WireFormat.Gemini, RelayErrorWriter.Gemini);
+
+    private InboundRoute(string name, RequestShape shape, RelayOperation operation, WireFormat format, RelayErrorWriter errors)
+    {
+        Name = name;
+        Shape = shape;
+        Operation = operation;
+        Format = format;
+        Errors = errors;
+    }
+
+    public string Name { get; }
+
+    public RequestShape Shape { get; }
+
+    public RelayOperation Operation { get; }
+
+    /// <summary>Gets the caller's wire format, the source or target of conversions.</summary>
+    public WireFormat Format { get; }
+
+    public RelayErrorWriter Errors { get; }
+
+    /// <summary>Gets whether the route asks OpenAI-format upstreams for <c>stream_options.include_usage</c>.</summary>
+    public bool AsksForStreamUsage => Operation is RelayOperation.Chat or RelayOperation.Completions && Format == WireFormat.OpenAIChat;
+
+    /// <summary>Decides how a channel serves this route, or returns <see langword="null"/> when it cannot.</summary>
+    public UpstreamPlan? PlanFor(ProviderAdapter adapter)
+    {
+        switch (Operation)
+        {
+            case RelayOperation.Completions or RelayOperation.Embeddings:
+                return adapter.Format == WireFormat.OpenAIChat && adapter.Supports(Operation) ? new UpstreamPlan(true, Operation, WireFormat.OpenAIChat) : null;
+            case RelayOperation.Responses:
+                return adapter.Format == WireFormat.OpenAIChat && adapter.Supports(RelayOperation.Responses)
+                    ? new UpstreamPlan(true, RelayOperation.Responses, WireFormat.OpenAIResponses)
+                    : new UpstreamPlan(false, RelayOperation.Chat, adapter.Format);
+            default:
+                return new UpstreamPlan(adapter.Format == Format, RelayOperation.Chat, adapter.Format);
+        }
+    }
+}

@@ -1,0 +1,274 @@
+using System.Buffers;
+using System.Net;
+using LlmRelay.AspNetCore.Internal;
+using LlmRelay.AspNetCore.Relay.Errors;
+using LlmRelay.Formats;
+using LlmRelay.Formats.Conversion;
+using LlmRelay.Formats.PassThrough;
+using LlmRelay.Formats.Streaming;
+using LlmRelay.Selection;
+using LlmRelay.Usage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace LlmRelay.AspNetCore.Relay;
+
+internal sealed partial class RelayEndpoint
+{
+    // Returns null when the exchange is finished (whatever its result), or the failure to try the next channel after.
+    private async Task<UpstreamFailure?> TryChannelAsync(
+        HttpContext context, InboundRoute route, ChannelEntry channel, UpstreamPlan plan, string upstreamModel,
+        ReadOnlyMemory<byte> content, OpenAIChatRequestInfo request, UsageLog log, long started)
+    {
+        var aborted = context.RequestAborted;
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        cts.CancelAfter(_options.FirstByteTimeout);
+
+        var adapter = channel.Adapter;
+        using var message = new HttpRequestMessage(HttpMethod.Post, adapter.BuildUri(channel, plan.Operation, upstreamModel, request.Stream))
+        {
+            Content = new ReadOnlyMemoryContent(content),
+        };
+        message.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
+        adapter.Authenticate(message, channel.NextKey());
+        if (request.Stream)
+        {
+            message.Headers.TryAddWithoutValidation("Accept", "text/event-stream");
+        }
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await upstream.Invoker.SendAsync(message, cts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            MarkClientClosed(log);
+            return null;
+        }
+        catch (OperationCanceledException)
+        {
+            return new UpstreamFailure(504, "The upstream did not answer in time.", "upstream_timeout");
+        }
+        catch (HttpRequestException ex)
+        {
+            return new UpstreamFailure(502, SecretScrubber.Scrub($"Could not reach the upstream: {ex.Message}", channel.Keys), "upstream_unreachable");
+        }
+
+        using (response)
+        {
+            var status = (int)response.StatusCode;
+            if (status is >= 200 and < 300)
+            {
+                var isEventStream = response.Content.Headers.ContentType?.MediaType is "text/event-stream";
+                if (request.Stream && (isEventStream || !plan.PassThrough))
+                {
+                    await StreamAsync(context, route, plan, response, cts, request, log, started).ConfigureAwait(false);
+                }
+                else
+                {
+                    await CopyBodyAsync(context, route, plan, response, log, started, cts.Token).ConfigureAwait(false);
+                }
+
+                return null;
+            }
+
+            using var errorBody = new PooledBufferWriter(4096);
+            try
+            {
+                var stream = await response.Content.ReadAsStreamAsync(cts.Token).ConfigureAwait(false);
+                await BodyReader.ReadAsync(stream, errorBody, MaxErrorBodySize, cts.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+            {
+                MarkClientClosed(log);
+                return null;
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException)
+            {
+                // The status line is enough to decide; the body is best-effort.
+            }
+
+            var (upstreamMessage, code) = UpstreamErrorMessage.Extract(errorBody.WrittenSpan);
+            upstreamMessage = SecretScrubber.Scrub(upstreamMessage, channel.Keys);
+            if (IsRetryable(response.StatusCode, code))
+            {
+                return new UpstreamFailure(status, upstreamMessage, code);
+            }
+
+            // The caller's own mistake (400, 404, 413, 422, ...): no other channel would answer differently.
+            log.StatusCode = status;
+            log.Content = upstreamMessage;
+            await route.Errors.WriteAsync(context, status, status == 404 ? RelayErrorKind.NotFound : RelayErrorKind.InvalidRequest, upstreamMessage, code).ConfigureAwait(false);
+            return null;
+        }
+    }
+
+    private static bool IsRetryable(HttpStatusCode status, string? code) =>
+        status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or HttpStatusCode.PaymentRequired
+        || (int)status >= 500
+        // Gemini answers an invalid key with 400 INVALID_ARGUMENT / API_KEY_INVALID: the channel's fault, not the caller's.
+        || (status == HttpStatusCode.BadRequest && code is "API_KEY_INVALID");
+
+    private async Task CopyBodyAsync(HttpContext context, InboundRoute route, UpstreamPlan plan, HttpResponseMessage response, UsageLog log, long started, CancellationToken cancellationToken)
+    {
+        using var buffer = new PooledBufferWriter();
+        try
+        {
+            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            if (!await BodyReader.ReadAsync(stream, buffer, _options.MaxResponseBodySize, cancellationToken).ConfigureAwait(false))
+            {
+                log.StatusCode = 502;
+                log.Content = "The upstream answer exceeded MaxResponseBodySize.";
+                await route.Errors.WriteAsync(context, 502, RelayErrorKind.Upstream, log.Content, "upstream_response_too_large").ConfigureAwait(false);
+                return;
+            }
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            MarkClientClosed(log);
+            return;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException)
+        {
+            log.StatusCode = 502;
+            log.Content = "The upstream connection failed while sending its answer.";
+            await route.Errors.WriteAsync(context, 502, RelayErrorKind.Upstream, log.Content, "upstream_interrupted").ConfigureAwait(false);
+            return;
+        }
+
+        log.FirstByteMs = (int)time.GetElapsedTime(started).TotalMilliseconds;
+        ReadOnlyMemory<byte> answer = buffer.WrittenMemory;
+        string contentType;
+        if (plan.PassThrough)
+        {
+            var sniffer = new UsageSniffer(plan.UpstreamFormat);
+            sniffer.Observe(answer.Span);
+            if (sniffer.Usage is { } usage)
+            {
+                ApplyUsage(log, usage);
+            }
+
+            contentType = response.Content.Headers.ContentType?.ToString() ?? "application/json";
+        }
+        else
+        {
+            var converted = BodyConverter.ConvertResponse(plan.UpstreamFormat, route.Format, answer.Span, time.GetUtcNow().ToUnixTimeSeconds(), out var usage);
+            ApplyUsage(log, usage);
+            if (!converted.IsSuccess)
+            {
+                // The upstream answered and may have charged us; the caller gets nothing usable, so nothing is billed.
+                log.Quota = 0;
+                log.StatusCode = 502;
+                log.Content = $"The upstream answer could not be converted: {converted.Error.Message}";
+                await route.Errors.WriteAsync(context, 502, RelayErrorKind.Upstream, log.Content, "upstream_invalid_response").ConfigureAwait(false);
+                return;
+            }
+
+            answer = converted.Value;
+            contentType = "application/json";
+        }
+
+        log.StatusCode = (int)response.StatusCode;
+        context.Response.StatusCode = log.StatusCode;
+        context.Response.ContentType = contentType;
+        context.Response.ContentLength = answer.Length;
+        try
+        {
+            await context.Response.BodyWriter.WriteAsync(answer, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The answer was produced; the caller left while it was being written. It is still billed.
+        }
+    }
+
+    private async Task StreamAsync(HttpContext context, InboundRoute route, UpstreamPlan plan, HttpResponseMessage response, CancellationTokenSource cts, OpenAIChatRequestInfo request, UsageLog log, long started)
+    {
+        var aborted = context.RequestAborted;
+        var httpResponse = context.Response;
+        httpResponse.StatusCode = 200;
+        httpResponse.ContentType = plan.PassThrough ? response.Content.Headers.ContentType?.ToString() ?? "text/event-stream" : "text/event-stream";
+        httpResponse.Headers.CacheControl = "no-cache";
+        httpResponse.Headers["X-Accel-Buffering"] = "no";
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        log.StatusCode = 200;
+
+        var writer = httpResponse.BodyWriter;
+        using var pump = StreamPump.Create(route, plan, request);
+        var buffer = ArrayPool<byte>.Shared.Rent(StreamBufferSize);
+        FormatError? transportError = null;
+        var clientGone = false;
+        try
+        {
+            var stream = await response.Content.ReadAsStreamAsync(cts.Token).ConfigureAwait(false);
+            await httpResponse.StartAsync(aborted).ConfigureAwait(false);
+            while (true)
+            {
+                var read = await stream.ReadAsync(buffer, cts.Token).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                log.FirstByteMs ??= (int)time.GetElapsedTime(started).TotalMilliseconds;
+                pump.Process(buffer.AsSpan(0, read), writer);
+                var flush = await writer.FlushAsync(aborted).ConfigureAwait(false);
+                if (flush.IsCanceled || flush.IsCompleted)
+                {
+                    clientGone = true;
+                    MarkClientClosed(log);
+                    return;
+                }
+
+                cts.CancelAfter(_options.IdleTimeout);
+            }
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            clientGone = true;
+            MarkClientClosed(log);
+            return;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException)
+        {
+            // After the response started, failover is impossible: tell the caller inside the stream.
+            log.Content = ex is OperationCanceledException
+                ? "The upstream stream stalled longer than the idle timeout."
+                : "The upstream stream was interrupted.";
+            log.StatusCode = 502;
+            transportError = new FormatError(FormatErrorKind.UpstreamError, log.Content, "upstream_interrupted");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            if (!clientGone && !aborted.IsCancellationRequested)
+            {
+                var ended = pump.Complete(writer, route.Errors, transportError);
+                if (ended is not null && transportError is null)
+                {
+                    log.Content = ended.Message;
+                }
+
+                try
+                {
+                    await writer.FlushAsync(aborted).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or IOException)
+                {
+                    MarkClientClosed(log);
+                }
+            }
+
+            if (pump.Usage is { } usage)
+            {
+                ApplyUsage(log, usage);
+            }
+            else
+            {
+                // No usage came back: nothing is charged here; issue #5 adds counting for this case.
+                log.Other = """{"usage":"missing"}""";
+            }
+        }
+    }
+}

@@ -1,0 +1,284 @@
+using System.Buffers;
+using LlmRelay.AspNetCore.Internal;
+using LlmRelay.AspNetCore.Relay.Errors;
+using LlmRelay.Configuration;
+using LlmRelay.Formats;
+using LlmRelay.Formats.PassThrough;
+using LlmRelay.Providers;
+using LlmRelay.Selection;
+using LlmRelay.Tokens;
+using LlmRelay.Usage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace LlmRelay.AspNetCore.Relay;
+
+/// <summary>Relays one call of any <see cref="InboundRoute"/> to any channel, converting formats where they differ.</summary>
+/// <remarks>
+/// <code>
+/// key ─► token (cache) ─► body (pooled) ─► validate/sniff ─► allow-list
+///   ─► select channel that can serve the route ─► plan: pass through or convert
+///   ─► patch model (pass-through) or convert the body ─► send (headers read)
+///        │ connect error, timeout, 401/403/408/429/5xx: next channel (never one already tried)
+///        │ other 4xx: the caller's error, returned in the caller's shape
+///   ─► answer: copied through (usage sniffed) or converted (usage read by the converter)
+///   ─► usage log row queued (quota charged with it)
+/// </code>
+/// Failover happens only before the response starts; after that an upstream failure becomes an error
+/// event in the caller's stream format. The caller's cancellation cancels the upstream call.
+/// </remarks>
+internal sealed partial class RelayEndpoint(
+    TokenCache tokens,
+    ChannelCatalogProvider catalog,
+    UpstreamInvoker upstream,
+    UsageLogQueue logs,
+    IOptions<LlmRelayOptions> options,
+    TimeProvider time,
+    ILogger<RelayEndpoint> logger)
+{
+    private const int StreamBufferSize = 64 * 1024;
+    private const int MaxErrorBodySize = 64 * 1024;
+    private readonly LlmRelayOptions _options = options.Value;
+
+    public Task HandleAsync(HttpContext context, InboundRoute route) => HandleAsync(context, route, null, null);
+
+    public async Task HandleAsync(HttpContext context, InboundRoute route, string? urlModel, bool? urlStream)
+    {
+        var started = time.GetTimestamp();
+        var errors = route.Errors;
+        var token = await AuthenticateAsync(context, errors).ConfigureAwait(false);
+        if (token is null)
+        {
+            return;
+        }
+
+        using var body = new PooledBufferWriter();
+        if (context.Request.ContentLength > _options.MaxRequestBodySize
+            || !await BodyReader.ReadAsync(context.Request.BodyReader, body, _options.MaxRequestBodySize, context.RequestAborted).ConfigureAwait(false))
+        {
+            await errors.WriteAsync(context, 413, RelayErrorKind.RequestTooLarge, $"The request body is larger than {_options.MaxRequestBodySize} bytes.", "request_too_large").ConfigureAwait(false);
+            return;
+        }
+
+        var error = OpenAIChatRequestReader.TryRead(body.WrittenSpan, route.Shape, out var request);
+        if (error is null && urlModel is null && request.Model.Length == 0)
+        {
+            error = new FormatError(FormatErrorKind.InvalidShape, "you must provide a model parameter", "model");
+        }
+
+        if (error is not null)
+        {
+            await errors.WriteAsync(context, 400, RelayErrorKind.InvalidRequest, error.Message, error.Kind == FormatErrorKind.InvalidJson ? "invalid_json" : null, error.Code).ConfigureAwait(false);
+            return;
+        }
+
+        if (urlModel is not null)
+        {
+            request.Model = urlModel;
+        }
+
+        if (urlStream is { } stream)
+        {
+            request.Stream = stream;
+        }
+
+        if (!token.AllowsModel(request.Model))
+        {
+            await errors.WriteAsync(context, 403, RelayErrorKind.Permission, $"This API key may not use the model '{request.Model}'.", "model_not_allowed", "model").ConfigureAwait(false);
+            return;
+        }
+
+        var log = new UsageLog
+        {
+            CreatedAt = time.GetUtcNow(),
+            UserId = token.UserId,
+            TokenId = token.Id,
+            TokenName = token.Name,
+            ModelName = request.Model,
+            Group = token.Group,
+            IsStream = request.Stream,
+            Ip = context.Connection.RemoteIpAddress?.ToString() ?? "",
+            RequestId = context.TraceIdentifier,
+        };
+
+        try
+        {
+            await RelayAsync(context, route, token, body, request, log, started).ConfigureAwait(false);
+        }
+        finally
+        {
+            log.UseTimeMs = (int)time.GetElapsedTime(started).TotalMilliseconds;
+            if (log.Quota == 0 && log.StatusCode != 200)
+            {
+                log.Type = UsageLogType.Error; // Nothing was delivered, nothing is charged.
+            }
+
+            if (log.Type == UsageLogType.Consume && !token.UnlimitedQuota)
+            {
+                token.Charge(log.Quota);
+            }
+
+            logs.Enqueue(log);
+        }
+    }
+
+    /// <summary>Resolves the caller's token, or answers 401/429 in the caller's shape and returns <see langword="null"/>.</summary>
+    internal async ValueTask<TokenEntry?> AuthenticateAsync(HttpContext context, RelayErrorWriter errors)
+    {
+        var key = GatewayKeyReader.Read(context.Request);
+        if (key is null)
+        {
+            await errors.WriteAsync(context, 401, RelayErrorKind.Authentication, "You didn't provide an API key. Send it as 'Authorization: Bearer sk-...'.", "missing_api_key").ConfigureAwait(false);
+            return null;
+        }
+
+        var token = await tokens.FindAsync(key, context.RequestAborted).ConfigureAwait(false);
+        if (token is null)
+        {
+            await errors.WriteAsync(context, 401, RelayErrorKind.Authentication, $"Incorrect API key provided: {ApiKeys.Mask(key)}.", "invalid_api_key").ConfigureAwait(false);
+            return null;
+        }
+
+        if (token.Status == TokenStatus.Disabled)
+        {
+            await errors.WriteAsync(context, 401, RelayErrorKind.Authentication, "This API key is disabled.", "api_key_disabled").ConfigureAwait(false);
+            return null;
+        }
+
+        if (token.Status == TokenStatus.Expired || (token.ExpiresAt is { } expires && expires <= time.GetUtcNow()))
+        {
+            await errors.WriteAsync(context, 401, RelayErrorKind.Authentication, "This API key has expired.", "api_key_expired").ConfigureAwait(false);
+            return null;
+        }
+
+        if (!token.UnlimitedQuota && (token.Status == TokenStatus.Exhausted || token.RemainQuota <= 0))
+        {
+            await errors.WriteAsync(context, 429, RelayErrorKind.InsufficientQuota, "This API key has used all of its quota.", "insufficient_quota").ConfigureAwait(false);
+            return null;
+        }
+
+        return token;
+    }
+
+    private async Task RelayAsync(HttpContext context, InboundRoute route, TokenEntry token, PooledBufferWriter body, OpenAIChatRequestInfo request, UsageLog log, long started)
+    {
+        var attempts = Math.Max(1, _options.MaxAttempts);
+        var excluded = new List<long>(attempts);
+        var made = 0;
+        UpstreamFailure? failure = null;
+        var unservable = false;
+        using var upstreamBody = new PooledBufferWriter(0);
+
+        while (made < attempts)
+        {
+            var selection = ChannelSelector.Select(catalog.Current, token.Group, request.Model, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(excluded), out var channel);
+            if (selection != ChannelSelectionStatus.Selected)
+            {
+                if (failure is null)
+                {
+                    var notFound = selection == ChannelSelectionStatus.ModelNotFound || unservable;
+                    var message = unservable
+                        ? $"No channel serving the model '{request.Model}' supports this endpoint."
+                        : notFound
+                            ? $"The model '{request.Model}' does not exist or no channel serves it."
+                            : $"Every channel serving the model '{request.Model}' is unavailable; try again later.";
+                    log.StatusCode = notFound ? 404 : 503;
+                    log.Content = message;
+                    await route.Errors.WriteAsync(context, log.StatusCode, notFound ? RelayErrorKind.NotFound : RelayErrorKind.Unavailable, message, notFound ? "model_not_found" : "no_channel_available", "model").ConfigureAwait(false);
+                    return;
+                }
+
+                break;
+            }
+
+            excluded.Add(channel!.Id);
+            if (route.PlanFor(channel.Adapter) is not { } plan)
+            {
+                unservable = true;
+                continue; // Not an attempt: this channel cannot serve the route at all.
+            }
+
+            unservable = false;
+            made++;
+            log.ChannelId = channel.Id;
+            log.ChannelName = channel.Name;
+
+            var upstreamModel = channel.MapModel(request.Model);
+            ReadOnlyMemory<byte> content;
+            if (plan.PassThrough)
+            {
+                content = body.WrittenMemory;
+                var askForUsage = route.AsksForStreamUsage;
+                if (route.Shape != RequestShape.Gemini && (request.ModelLength == 0 || OpenAIChatRequestPatcher.NeedsPatch(request, upstreamModel, askForUsage)))
+                {
+                    upstreamBody.Clear();
+                    OpenAIChatRequestPatcher.Patch(body.WrittenSpan, request, upstreamModel, upstreamBody, askForUsage);
+                    content = upstreamBody.WrittenMemory;
+                }
+            }
+            else
+            {
+                var converted = Formats.Conversion.BodyConverter.ConvertRequest(route.Format, plan.UpstreamFormat, body.WrittenSpan, upstreamModel, request.Stream);
+                if (!converted.IsSuccess)
+                {
+                    log.StatusCode = 400;
+                    log.Content = converted.Error.Message;
+                    await route.Errors.WriteAsync(context, 400, RelayErrorKind.InvalidRequest, converted.Error.Message, null, converted.Error.Code).ConfigureAwait(false);
+                    return;
+                }
+
+                content = converted.Value.Body;
+            }
+
+            var outcome = await TryChannelAsync(context, route, channel, plan, upstreamModel, content, request, log, started).ConfigureAwait(false);
+            if (outcome is null)
+            {
+                return; // Answered: success, a caller error, a failure after the response started, or a client abort.
+            }
+
+            failure = outcome;
+            LogAttemptFailed(logger, channel.Name, outcome.Status, outcome.Message);
+        }
+
+        if (failure is null)
+        {
+            log.StatusCode = 404;
+            log.Content = $"No channel serving the model '{request.Model}' supports this endpoint.";
+            await route.Errors.WriteAsync(context, 404, RelayErrorKind.NotFound, log.Content, "model_not_found", "model").ConfigureAwait(false);
+            return;
+        }
+
+        var (status, kind) = failure.Status switch
+        {
+            429 => (429, RelayErrorKind.RateLimited),
+            504 => (504, RelayErrorKind.Timeout),
+            _ => (502, RelayErrorKind.Upstream),
+        };
+        log.StatusCode = status;
+        log.Content = failure.Message;
+        await route.Errors.WriteAsync(context, status, kind, $"Upstream error: {failure.Message}", failure.Code ?? $"upstream_{failure.Status}").ConfigureAwait(false);
+    }
+
+    private static void ApplyUsage(UsageLog log, in TokenUsage usage)
+    {
+        log.PromptTokens = (int)Math.Min(int.MaxValue, usage.InputTokens);
+        log.CompletionTokens = (int)Math.Min(int.MaxValue, usage.OutputTokens);
+        log.Quota = QuotaCalculator.Compute(usage);
+        if (usage.CachedInputTokens > 0 || usage.ReasoningTokens > 0 || usage.CacheCreationInputTokens > 0)
+        {
+            log.Other = $$"""{"cached_tokens":{{usage.CachedInputTokens}},"cache_creation_tokens":{{usage.CacheCreationInputTokens}},"reasoning_tokens":{{usage.ReasoningTokens}}}""";
+        }
+    }
+
+    private static void MarkClientClosed(UsageLog log)
+    {
+        log.StatusCode = 499;
+        log.Content = "The client closed the request.";
+    }
+
+    private sealed record UpstreamFailure(int Status, string Message, string? Code);
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Channel '{Channel}' failed with {Status}: {Message}; trying the next channel.")]
+    private static partial void LogAttemptFailed(ILogger logger, string channel, int status, string message);
+}

@@ -1,0 +1,87 @@
+using System.Buffers;
+using LlmRelay.AspNetCore.Relay.Errors;
+using LlmRelay.Formats;
+using LlmRelay.Formats.PassThrough;
+using LlmRelay.Formats.Streaming;
+
+namespace LlmRelay.AspNetCore.Relay;
+
+/// <summary>Moves one upstream stream to the caller: byte for byte when the formats match, rewritten when they differ.</summary>
+/// <remarks>Not thread-safe: one instance per stream.</remarks>
+internal abstract class StreamPump : IDisposable
+{
+    public abstract TokenUsage? Usage { get; }
+
+    public static StreamPump Create(InboundRoute route, UpstreamPlan plan, OpenAIChatRequestInfo request)
+    {
+        if (!plan.PassThrough)
+        {
+            return new Rewriting(StreamRewriters.CreateSession(plan.UpstreamFormat, route.Format));
+        }
+
+        return route.AsksForStreamUsage
+            ? new OpenAI(new OpenAIStreamPassThrough(stripUsageChunk: !request.IncludeUsage))
+            : new Sse(new SsePassThrough(plan.UpstreamFormat));
+    }
+
+    public abstract void Process(ReadOnlySpan<byte> chunk, IBufferWriter<byte> output);
+
+    /// <summary>Ends the stream: flushes what is pending and, on failure, tells the caller in its own format.</summary>
+    /// <returns>The error that ended the stream, or <see langword="null"/>.</returns>
+    public abstract FormatError? Complete(IBufferWriter<byte> output, RelayErrorWriter errors, FormatError? transportError);
+
+    public abstract void Dispose();
+
+    private sealed class OpenAI(OpenAIStreamPassThrough inner) : StreamPump
+    {
+        public override TokenUsage? Usage => inner.Usage;
+
+        public override void Process(ReadOnlySpan<byte> chunk, IBufferWriter<byte> output) => inner.Process(chunk, output);
+
+        public override FormatError? Complete(IBufferWriter<byte> output, RelayErrorWriter errors, FormatError? transportError)
+        {
+            inner.Complete(output);
+            if (transportError is not null)
+            {
+                errors.WriteStreamError(output, RelayErrorKind.Upstream, transportError.Message);
+            }
+
+            return transportError;
+        }
+
+        public override void Dispose() => inner.Dispose();
+    }
+
+    private sealed class Sse(SsePassThrough inner) : StreamPump
+    {
+        public override TokenUsage? Usage => inner.Usage;
+
+        public override void Process(ReadOnlySpan<byte> chunk, IBufferWriter<byte> output) => inner.Process(chunk, output);
+
+        public override FormatError? Complete(IBufferWriter<byte> output, RelayErrorWriter errors, FormatError? transportError)
+        {
+            inner.Complete();
+            if (transportError is not null)
+            {
+                errors.WriteStreamError(output, RelayErrorKind.Upstream, transportError.Message);
+            }
+
+            return transportError;
+        }
+
+        public override void Dispose() => inner.Dispose();
+    }
+
+    private sealed class Rewriting(SseRewriteSession session) : StreamPump
+    {
+        public override TokenUsage? Usage => session.Usage;
+
+        public override void Process(ReadOnlySpan<byte> chunk, IBufferWriter<byte> output) => session.Write(chunk, output);
+
+        // The rewriter ends the caller's stream with its own family's closing events, error or not.
+        public override FormatError? Complete(IBufferWriter<byte> output, RelayErrorWriter errors, FormatError? transportError) =>
+            session.Complete(output, transportError);
+
+        public override void Dispose() => session.Dispose();
+    }
+}

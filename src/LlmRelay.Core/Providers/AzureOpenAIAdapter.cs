@@ -1,0 +1,62 @@
+using LlmRelay.Formats;
+using LlmRelay.Selection;
+
+namespace LlmRelay.Providers;
+
+/// <summary>Azure OpenAI: <c>{endpoint}/openai/deployments/{model}/{path}?api-version=...</c> with an <c>api-key</c> header.</summary>
+/// <remarks>
+/// The channel's base URL is the resource endpoint, optionally with <c>?api-version=</c>; without one,
+/// <see cref="DefaultApiVersion"/> is used. The upstream model name is the deployment name.
+/// </remarks>
+internal sealed class AzureOpenAIAdapter : ProviderAdapter
+{
+    public const string DefaultApiVersion = "2024-10-21";
+
+    public static readonly AzureOpenAIAdapter Instance = new();
+
+    public override WireFormat Format => WireFormat.OpenAIChat;
+
+    public override bool Supports(RelayOperation operation) => operation != RelayOperation.Responses;
+
+    public override string NormalizeBaseUrl(string baseUrl)
+    {
+        var trimmed = baseUrl.Trim();
+        var query = trimmed.IndexOf('?', StringComparison.Ordinal);
+        var version = DefaultApiVersion;
+        if (query >= 0)
+        {
+            foreach (var pair in trimmed[(query + 1)..].Split('&', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (pair.StartsWith("api-version=", StringComparison.OrdinalIgnoreCase))
+                {
+                    version = Uri.UnescapeDataString(pair["api-version=".Length..]);
+                }
+            }
+
+            trimmed = trimmed[..query];
+        }
+
+        trimmed = trimmed.TrimEnd('/');
+        if (trimmed.EndsWith("/openai", StringComparison.OrdinalIgnoreCase))
+        {
+            trimmed = trimmed[..^"/openai".Length];
+        }
+
+        return trimmed + "?api-version=" + Uri.EscapeDataString(version);
+    }
+
+    public override Uri BuildUri(ChannelEntry channel, RelayOperation operation, string upstreamModel, bool stream)
+    {
+        var baseUrl = channel.BaseUrl;
+        var query = baseUrl.IndexOf('?', StringComparison.Ordinal);
+        return new Uri($"{baseUrl[..query]}/openai/deployments/{Uri.EscapeDataString(upstreamModel)}/{OpenAIAdapter.PathOf(operation)}{baseUrl[query..]}", UriKind.Absolute);
+    }
+
+    public override void Authenticate(HttpRequestMessage request, string key)
+    {
+        if (key.Length > 0)
+        {
+            request.Headers.TryAddWithoutValidation("api-key", key);
+        }
+    }
+}

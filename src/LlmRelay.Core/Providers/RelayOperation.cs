@@ -1,0 +1,17 @@
+namespace LlmRelay.Providers;
+
+/// <summary>What a relayed call asks the upstream to do.</summary>
+internal enum RelayOperation
+{
+    /// <summary>A chat turn: Chat Completions, Messages or generateContent depending on the channel.</summary>
+    Chat,
+
+    /// <summary>OpenAI legacy Completions (OpenAI-format channels only).</summary>
+    Completions,
+
+    /// <summary>OpenAI Responses, passed through to OpenAI-format channels.</summary>
+    Responses,
+
+    /// <summary>OpenAI Embeddings (OpenAI-format channels only).</summary>
+    Embeddings,
+}
