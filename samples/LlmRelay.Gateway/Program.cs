@@ -4,7 +4,8 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.Services
     .AddLlmRelay(builder.Configuration.GetSection("LlmRelay"))
-    .AddEntityFrameworkStores(builder.Configuration);
+    .AddEntityFrameworkStores(builder.Configuration)
+    .AddManagementApi();
 
 var app = builder.Build();
 

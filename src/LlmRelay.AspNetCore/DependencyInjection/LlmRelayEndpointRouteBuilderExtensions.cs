@@ -58,6 +58,7 @@ public static class LlmRelayEndpointRouteBuilderExtensions
         group.MapGet("/v1beta/models", context => models.ListAsync(context, ModelsEndpoint.Shape.Gemini)).WithName("LlmRelay.Models.Gemini");
         group.MapGet("/anthropic/v1/models", context => models.ListAsync(context, ModelsEndpoint.Shape.Anthropic)).WithName("LlmRelay.Models.Anthropic");
 
+        LlmRelay.AspNetCore.Management.ManagementEndpoints.Map(group);
         group.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = static _ => false });
         group.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = static check => check.Tags.Contains(RelayReadinessHealthCheck.Tag) });
         return group;

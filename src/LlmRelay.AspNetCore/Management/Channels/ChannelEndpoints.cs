@@ -1,0 +1,616 @@
+using LlmRelay.AspNetCore.Management.Infrastructure;
+using LlmRelay.Channels;
+using LlmRelay.Management;
+using LlmRelay.Selection;
+using LlmRelay.Storage;
+using LlmRelay.Tokens;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+
+namespace LlmRelay.AspNetCore.Management.Channels;
+
+/// <summary>Channel routes (admin): CRUD, search, tags, tests, model lists, balances and multi-key management.</summary>
+/// <remarks>Every change reloads <see cref="ChannelCatalogProvider"/>, so the relay routes by it on the next request without a restart.</remarks>
+internal static class ChannelEndpoints
+{
+    public static void Map(IEndpointRouteBuilder api)
+    {
+        api.MapGet("/channel/", ListAsync).At(AccessLevel.Admin);
+        api.MapGet("/channel/search", SearchAsync).At(AccessLevel.Admin);
+        api.MapGet("/channel/models", static (IChannelStore store, CancellationToken ct) => ModelsAsync(store, false, ct)).At(AccessLevel.Admin);
+        api.MapGet("/channel/models_enabled", static (IChannelStore store, CancellationToken ct) => ModelsAsync(store, true, ct)).At(AccessLevel.Admin);
+        api.MapGet("/channel/{id:long}", GetAsync).At(AccessLevel.Admin);
+        api.MapPost("/channel/", CreateAsync).At(AccessLevel.Admin);
+        api.MapPut("/channel/", UpdateAsync).At(AccessLevel.Admin);
+        api.MapDelete("/channel/{id:long}", DeleteAsync).At(AccessLevel.Admin);
+        api.MapDelete("/channel/disabled", DeleteDisabledAsync).At(AccessLevel.Admin);
+        api.MapPost("/channel/batch", DeleteBatchAsync).At(AccessLevel.Admin);
+        api.MapPost("/channel/copy/{id:long}", CopyAsync).At(AccessLevel.Admin);
+        api.MapPost("/channel/fix", FixAsync).At(AccessLevel.Admin);
+        api.MapPost("/channel/tag/enabled", static (HttpContext c, IChannelStore s, IChannelStateStore st, ChannelCatalogProvider cat, CancellationToken ct) => SetTagStatusAsync(c, s, st, cat, ChannelStatus.Enabled, ct)).At(AccessLevel.Admin);
+        api.MapPost("/channel/tag/disabled", static (HttpContext c, IChannelStore s, IChannelStateStore st, ChannelCatalogProvider cat, CancellationToken ct) => SetTagStatusAsync(c, s, st, cat, ChannelStatus.ManuallyDisabled, ct)).At(AccessLevel.Admin);
+        api.MapPut("/channel/tag", EditTagAsync).At(AccessLevel.Admin);
+        api.MapGet("/channel/tag/models", TagModelsAsync).At(AccessLevel.Admin);
+        api.MapPost("/channel/batch/tag", BatchTagAsync).At(AccessLevel.Admin);
+        api.MapGet("/channel/test", TestAllAsync).At(AccessLevel.Admin);
+        api.MapGet("/channel/test/{id:long}", TestOneAsync).At(AccessLevel.Admin);
+        api.MapGet("/channel/fetch_models/{id:long}", FetchModelsByIdAsync).At(AccessLevel.Admin);
+        api.MapPost("/channel/fetch_models", FetchModelsAsync).At(AccessLevel.Admin);
+        api.MapGet("/channel/update_balance", UpdateAllBalancesAsync).At(AccessLevel.Admin);
+        api.MapGet("/channel/update_balance/{id:long}", UpdateBalanceAsync).At(AccessLevel.Admin);
+        api.MapPost("/channel/multi_key/manage", ManageKeysAsync).At(AccessLevel.Admin);
+        api.MapPost("/channel/{id:long}/key", RevealKeyAsync).At(AccessLevel.Root);
+    }
+
+    private static async Task<Dictionary<long, ChannelState>> StatesAsync(IChannelStateStore states, CancellationToken ct) =>
+        (await states.ListAsync(ct).ConfigureAwait(false)).ToDictionary(static s => s.ChannelId);
+
+    private static ILogger Logger(HttpContext context) =>
+        context.RequestServices.GetService(typeof(ILoggerFactory)) is ILoggerFactory f ? f.CreateLogger("LlmRelay.Management") : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+    private static async Task<ApiResult> ListAsync(HttpRequest request, IChannelStore store, IChannelStateStore stateStore, CancellationToken ct)
+    {
+        var (page, size) = request.Paging();
+        var channels = (await store.ListAsync(ct).ConfigureAwait(false)).AsEnumerable();
+        var status = request.Query["status"].ToString();
+        if (status is "enabled" or "1")
+        {
+            channels = channels.Where(static c => c.Status == ChannelStatus.Enabled);
+        }
+        else if (status is "disabled" or "2" or "3")
+        {
+            channels = channels.Where(static c => c.Status != ChannelStatus.Enabled);
+        }
+
+        var type = request.Query["type"].ToString();
+        if (type.Length > 0)
+        {
+            channels = channels.Where(c => string.Equals(c.Type, type, StringComparison.OrdinalIgnoreCase));
+        }
+
+        if (request.Query["id_sort"] != "true")
+        {
+            channels = channels.OrderByDescending(static c => c.Priority).ThenBy(static c => c.Id);
+        }
+
+        return await PageAsync(channels.ToList(), stateStore, page, size, ct).ConfigureAwait(false);
+    }
+
+    private static async Task<ApiResult> PageAsync(List<RelayChannel> channels, IChannelStateStore stateStore, int page, int size, CancellationToken ct)
+    {
+        var states = await StatesAsync(stateStore, ct).ConfigureAwait(false);
+        var items = channels.Skip((page - 1) * size).Take(size).Select(c => ChannelView.From(c, states.GetValueOrDefault(c.Id))).ToList();
+        return ApiResult.Ok(new PageView<ChannelView>(items, channels.Count, page, size), ManagementJsonContext.Default.PageViewChannelView);
+    }
+
+    private static async Task<ApiResult> SearchAsync(HttpRequest request, IChannelStore store, IChannelStateStore stateStore, CancellationToken ct)
+    {
+        var (page, size) = request.Paging();
+        var keyword = request.Query["keyword"].ToString().Trim();
+        var group = request.Query["group"].ToString().Trim();
+        var model = request.Query["model"].ToString().Trim();
+        var channels = (await store.ListAsync(ct).ConfigureAwait(false)).Where(c =>
+            (keyword.Length == 0 || c.Name.Contains(keyword, StringComparison.OrdinalIgnoreCase) || c.BaseUrl.Contains(keyword, StringComparison.OrdinalIgnoreCase) || c.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) == keyword)
+            && (group.Length == 0 || c.Group.Split(',', StringSplitOptions.TrimEntries).Contains(group, StringComparer.Ordinal))
+            && (model.Length == 0 || c.Models.Any(m => m.Contains(model, StringComparison.OrdinalIgnoreCase)) || c.ModelMapping.ContainsKey(model))).ToList();
+        return await PageAsync(channels, stateStore, page, size, ct).ConfigureAwait(false);
+    }
+
+    private static async Task<ApiResult> ModelsAsync(IChannelStore store, bool enabledOnly, CancellationToken ct)
+    {
+        var models = (await store.ListAsync(ct).ConfigureAwait(false))
+            .Where(c => !enabledOnly || c.Status == ChannelStatus.Enabled)
+            .SelectMany(static c => c.Models.Concat(c.ModelMapping.Keys))
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        return ApiResult.Ok(models, ManagementJsonContext.Default.ListString);
+    }
+
+    private static async Task<ApiResult> GetAsync(long id, IChannelStore store, IChannelStateStore stateStore, CancellationToken ct)
+    {
+        var channel = await store.FindAsync(id, ct).ConfigureAwait(false);
+        return channel is null
+            ? ApiResult.NotFound("Channel")
+            : ApiResult.Ok(ChannelView.From(channel, await stateStore.FindAsync(id, ct).ConfigureAwait(false)), ManagementJsonContext.Default.ChannelView);
+    }
+
+    private static async Task<ApiResult> CreateAsync(HttpContext context, IChannelStore store, IChannelStateStore stateStore, ChannelCatalogProvider catalog, TimeProvider time, CancellationToken ct)
+    {
+        using var body = await JsonBody.ReadAsync(context.Request).ConfigureAwait(false);
+        var mode = body.String("mode", maxLength: 32) ?? "single";
+        var fields = body.ChildOrSelf("channel");
+        var template = new RelayChannel { CreatedAt = time.GetUtcNow() };
+        var (keys, tag, error) = ChannelInput.Apply(fields, template, creating: true);
+        error ??= body.Error;
+        if (error is null && mode is not ("single" or "batch" or "multi_to_single"))
+        {
+            error = "Field 'mode' must be single, batch or multi_to_single.";
+        }
+
+        if (error is null && mode == "single" && keys!.Count > 1)
+        {
+            error = "Field 'key': single mode takes one key; use batch or multi_to_single for several.";
+        }
+
+        if (error is not null)
+        {
+            return ApiResult.Fail(error);
+        }
+
+        var created = new List<RelayChannel>();
+        if (mode == "batch" && keys!.Count > 1)
+        {
+            for (var i = 0; i < keys.Count; i++)
+            {
+                var copy = ChannelInput.Clone(template);
+                copy.Name = $"{template.Name}-{i + 1}";
+                copy.Keys = [keys[i]];
+                created.Add(copy);
+            }
+        }
+        else
+        {
+            template.Keys = keys!;
+            created.Add(template);
+        }
+
+        var names = (await store.ListAsync(ct).ConfigureAwait(false)).Select(static c => c.Name).ToHashSet(StringComparer.Ordinal);
+        if (created.FirstOrDefault(c => names.Contains(c.Name)) is { } clash)
+        {
+            return ApiResult.Fail($"Field 'name': a channel named '{clash.Name}' exists.", StatusCodes.Status409Conflict);
+        }
+
+        foreach (var channel in created)
+        {
+            await store.AddAsync(channel, ct).ConfigureAwait(false);
+            if (!string.IsNullOrEmpty(tag))
+            {
+                await stateStore.SaveAsync(new ChannelState { ChannelId = channel.Id, Tag = tag }, ct).ConfigureAwait(false);
+            }
+
+            ManagementLog.ChannelChanged(Logger(context), context.CurrentUser().Id, "created", channel.Id);
+        }
+
+        await catalog.ReloadAsync(ct).ConfigureAwait(false);
+        var views = created.Select(c => ChannelView.From(c, string.IsNullOrEmpty(tag) ? null : new ChannelState { ChannelId = c.Id, Tag = tag })).ToList();
+        return ApiResult.Ok(views, ManagementJsonContext.Default.ListChannelView);
+    }
+
+    private static async Task<ApiResult> UpdateAsync(HttpContext context, IChannelStore store, IChannelStateStore stateStore, ChannelCatalogProvider catalog, CancellationToken ct)
+    {
+        using var body = await JsonBody.ReadAsync(context.Request).ConfigureAwait(false);
+        var id = body.Long("id", required: true, min: 1);
+        if (body.Error is not null)
+        {
+            return ApiResult.Fail(body.Error);
+        }
+
+        var channel = await store.FindAsync(id!.Value, ct).ConfigureAwait(false);
+        if (channel is null)
+        {
+            return ApiResult.NotFound("Channel");
+        }
+
+        var oldName = channel.Name;
+        var (keys, tag, error) = ChannelInput.Apply(body, channel, creating: false);
+        if (error is not null)
+        {
+            return ApiResult.Fail(error);
+        }
+
+        if (channel.Name != oldName && (await store.ListAsync(ct).ConfigureAwait(false)).Any(c => c.Name == channel.Name && c.Id != channel.Id))
+        {
+            return ApiResult.Fail($"Field 'name': a channel named '{channel.Name}' exists.", StatusCodes.Status409Conflict);
+        }
+
+        if (keys is { Count: > 0 })
+        {
+            channel.Keys = keys;
+        }
+
+        await store.UpdateAsync(channel, ct).ConfigureAwait(false);
+        var state = await stateStore.FindAsync(channel.Id, ct).ConfigureAwait(false);
+        if (tag is not null)
+        {
+            state ??= new ChannelState { ChannelId = channel.Id };
+            state.Tag = tag;
+            await stateStore.SaveAsync(state, ct).ConfigureAwait(false);
+        }
+
+        ManagementLog.ChannelChanged(Logger(context), context.CurrentUser().Id, "updated", channel.Id);
+        await catalog.ReloadAsync(ct).ConfigureAwait(false);
+        return ApiResult.Ok(ChannelView.From(channel, state), ManagementJsonContext.Default.ChannelView);
+    }
+
+    private static async Task<ApiResult> DeleteAsync(long id, HttpContext context, IChannelStore store, IChannelStateStore stateStore, ChannelCatalogProvider catalog, CancellationToken ct)
+    {
+        if (!await store.DeleteAsync(id, ct).ConfigureAwait(false))
+        {
+            return ApiResult.NotFound("Channel");
+        }
+
+        await stateStore.DeleteAsync(id, ct).ConfigureAwait(false);
+        ManagementLog.ChannelChanged(Logger(context), context.CurrentUser().Id, "deleted", id);
+        await catalog.ReloadAsync(ct).ConfigureAwait(false);
+        return ApiResult.Ok();
+    }
+
+    private static async Task<ApiResult> DeleteManyAsync(IEnumerable<long> ids, IChannelStore store, IChannelStateStore stateStore, ChannelCatalogProvider catalog, CancellationToken ct)
+    {
+        long deleted = 0;
+        foreach (var id in ids)
+        {
+            if (await store.DeleteAsync(id, ct).ConfigureAwait(false))
+            {
+                await stateStore.DeleteAsync(id, ct).ConfigureAwait(false);
+                deleted++;
+            }
+        }
+
+        await catalog.ReloadAsync(ct).ConfigureAwait(false);
+        return ApiResult.Ok(deleted, ManagementJsonContext.Default.Int64);
+    }
+
+    private static async Task<ApiResult> DeleteDisabledAsync(IChannelStore store, IChannelStateStore stateStore, ChannelCatalogProvider catalog, CancellationToken ct)
+    {
+        var ids = (await store.ListAsync(ct).ConfigureAwait(false)).Where(static c => c.Status != ChannelStatus.Enabled).Select(static c => c.Id).ToList();
+        return await DeleteManyAsync(ids, store, stateStore, catalog, ct).ConfigureAwait(false);
+    }
+
+    private static async Task<ApiResult> DeleteBatchAsync(HttpRequest request, IChannelStore store, IChannelStateStore stateStore, ChannelCatalogProvider catalog, CancellationToken ct)
+    {
+        using var body = await JsonBody.ReadAsync(request).ConfigureAwait(false);
+        var ids = body.LongList("ids", required: true);
+        if (body.Error is not null || ids!.Count == 0)
+        {
+            return ApiResult.Fail(body.Error ?? "Field 'ids' must not be empty.");
+        }
+
+        return await DeleteManyAsync(ids, store, stateStore, catalog, ct).ConfigureAwait(false);
+    }
+
+    private static async Task<ApiResult> CopyAsync(long id, HttpRequest request, IChannelStore store, IChannelStateStore stateStore, ChannelCatalogProvider catalog, TimeProvider time, CancellationToken ct)
+    {
+        var channel = await store.FindAsync(id, ct).ConfigureAwait(false);
+        if (channel is null)
+        {
+            return ApiResult.NotFound("Channel");
+        }
+
+        var suffix = request.Query["suffix"].ToString();
+        var copy = ChannelInput.Clone(channel);
+        copy.Id = 0;
+        copy.Source = null;
+        copy.CreatedAt = time.GetUtcNow();
+        copy.Name = channel.Name + (suffix.Length > 0 ? suffix : "_copy");
+        if ((await store.ListAsync(ct).ConfigureAwait(false)).Any(c => c.Name == copy.Name))
+        {
+            return ApiResult.Fail($"Field 'suffix': a channel named '{copy.Name}' exists.", StatusCodes.Status409Conflict);
+        }
+
+        await store.AddAsync(copy, ct).ConfigureAwait(false);
+        var state = await stateStore.FindAsync(id, ct).ConfigureAwait(false);
+        if (state is not null)
+        {
+            state.ChannelId = copy.Id;
+            state.TestedAt = null;
+            state.ResponseTimeMs = 0;
+            if (request.Query["reset_balance"] != "false")
+            {
+                state.Balance = 0;
+                state.BalanceUpdatedAt = null;
+            }
+
+            await stateStore.SaveAsync(state, ct).ConfigureAwait(false);
+        }
+
+        await catalog.ReloadAsync(ct).ConfigureAwait(false);
+        return ApiResult.Ok(ChannelView.From(copy, state), ManagementJsonContext.Default.ChannelView);
+    }
+
+    private static async Task<ApiResult> FixAsync(IChannelStore store, ChannelCatalogProvider catalog, CancellationToken ct)
+    {
+        await catalog.ReloadAsync(ct).ConfigureAwait(false);
+        var count = (await store.ListAsync(ct).ConfigureAwait(false)).LongCount(static c => c.Status == ChannelStatus.Enabled);
+        return ApiResult.Ok(count, ManagementJsonContext.Default.Int64, "The routing table was rebuilt from the stored channels.");
+    }
+
+    private static async Task<List<RelayChannel>> TaggedAsync(string tag, IChannelStore store, IChannelStateStore stateStore, CancellationToken ct)
+    {
+        var ids = (await stateStore.ListAsync(ct).ConfigureAwait(false)).Where(s => s.Tag == tag).Select(static s => s.ChannelId).ToHashSet();
+        return [.. (await store.ListAsync(ct).ConfigureAwait(false)).Where(c => ids.Contains(c.Id))];
+    }
+
+    private static async Task<ApiResult> SetTagStatusAsync(HttpContext context, IChannelStore store, IChannelStateStore stateStore, ChannelCatalogProvider catalog, ChannelStatus status, CancellationToken ct)
+    {
+        using var body = await JsonBody.ReadAsync(context.Request).ConfigureAwait(false);
+        var tag = body.String("tag", required: true, maxLength: 64);
+        if (body.Error is not null)
+        {
+            return ApiResult.Fail(body.Error);
+        }
+
+        var channels = await TaggedAsync(tag!, store, stateStore, ct).ConfigureAwait(false);
+        foreach (var channel in channels)
+        {
+            channel.Status = status;
+            await store.UpdateAsync(channel, ct).ConfigureAwait(false);
+        }
+
+        await catalog.ReloadAsync(ct).ConfigureAwait(false);
+        return ApiResult.Ok((long)channels.Count, ManagementJsonContext.Default.Int64);
+    }
+
+    private static async Task<ApiResult> EditTagAsync(HttpRequest request, IChannelStore store, IChannelStateStore stateStore, ChannelCatalogProvider catalog, CancellationToken ct)
+    {
+        using var body = await JsonBody.ReadAsync(request).ConfigureAwait(false);
+        var tag = body.String("tag", required: true, maxLength: 64);
+        var newTag = body.String("new_tag", maxLength: 64);
+        var priority = body.Long("priority");
+        var weight = body.Long("weight", min: 0, max: int.MaxValue);
+        var models = body.StringList("models");
+        var group = body.String("group", maxLength: 256);
+        if (body.Error is not null)
+        {
+            return ApiResult.Fail(body.Error);
+        }
+
+        var channels = await TaggedAsync(tag!, store, stateStore, ct).ConfigureAwait(false);
+        foreach (var channel in channels)
+        {
+            channel.Priority = priority ?? channel.Priority;
+            channel.Weight = weight is null ? channel.Weight : (int)weight.Value;
+            channel.Models = models ?? channel.Models;
+            channel.Group = string.IsNullOrEmpty(group) ? channel.Group : group;
+            await store.UpdateAsync(channel, ct).ConfigureAwait(false);
+            if (newTag is not null)
+            {
+                var state = await stateStore.FindAsync(channel.Id, ct).ConfigureAwait(false) ?? new ChannelState { ChannelId = channel.Id };
+                state.Tag = newTag;
+                await stateStore.SaveAsync(state, ct).ConfigureAwait(false);
+            }
+        }
+
+        await catalog.ReloadAsync(ct).ConfigureAwait(false);
+        return ApiResult.Ok((long)channels.Count, ManagementJsonContext.Default.Int64);
+    }
+
+    private static async Task<ApiResult> TagModelsAsync(HttpRequest request, IChannelStore store, IChannelStateStore stateStore, CancellationToken ct)
+    {
+        var tag = request.Query["tag"].ToString().Trim();
+        if (tag.Length == 0)
+        {
+            return ApiResult.Fail("Query parameter 'tag' is required.");
+        }
+
+        var models = (await TaggedAsync(tag, store, stateStore, ct).ConfigureAwait(false))
+            .SelectMany(static c => c.Models).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        return ApiResult.Ok(string.Join(',', models), ManagementJsonContext.Default.String);
+    }
+
+    private static async Task<ApiResult> BatchTagAsync(HttpRequest request, IChannelStore store, IChannelStateStore stateStore, CancellationToken ct)
+    {
+        using var body = await JsonBody.ReadAsync(request).ConfigureAwait(false);
+        var ids = body.LongList("ids", required: true);
+        var tag = body.String("tag", maxLength: 64) ?? "";
+        if (body.Error is not null || ids!.Count == 0)
+        {
+            return ApiResult.Fail(body.Error ?? "Field 'ids' must not be empty.");
+        }
+
+        long tagged = 0;
+        foreach (var id in ids)
+        {
+            if (await store.FindAsync(id, ct).ConfigureAwait(false) is null)
+            {
+                continue;
+            }
+
+            var state = await stateStore.FindAsync(id, ct).ConfigureAwait(false) ?? new ChannelState { ChannelId = id };
+            state.Tag = tag;
+            await stateStore.SaveAsync(state, ct).ConfigureAwait(false);
+            tagged++;
+        }
+
+        return ApiResult.Ok(tagged, ManagementJsonContext.Default.Int64);
+    }
+
+    private static async Task<ChannelTestView> TestAndRecordAsync(RelayChannel channel, string? model, ChannelTester tester, IChannelStateStore stateStore, TimeProvider time, ILogger logger, CancellationToken ct)
+    {
+        var result = await tester.TestAsync(channel, model, ct).ConfigureAwait(false);
+        var state = await stateStore.FindAsync(channel.Id, ct).ConfigureAwait(false) ?? new ChannelState { ChannelId = channel.Id };
+        state.TestedAt = time.GetUtcNow();
+        state.ResponseTimeMs = result.ResponseTime;
+        await stateStore.SaveAsync(state, ct).ConfigureAwait(false);
+        if (!result.Success)
+        {
+            ManagementLog.ChannelTestFailed(logger, channel.Id, result.Message);
+        }
+
+        return result;
+    }
+
+    private static async Task<ApiResult> TestOneAsync(long id, HttpContext context, IChannelStore store, IChannelStateStore stateStore, ChannelTester tester, TimeProvider time, CancellationToken ct)
+    {
+        var channel = await store.FindAsync(id, ct).ConfigureAwait(false);
+        if (channel is null)
+        {
+            return ApiResult.NotFound("Channel");
+        }
+
+        var result = await TestAndRecordAsync(channel, context.Request.Query["model"], tester, stateStore, time, Logger(context), ct).ConfigureAwait(false);
+        return result.Success
+            ? ApiResult.Ok(result, ManagementJsonContext.Default.ChannelTestView)
+            : ApiResult.Fail(result.Message, StatusCodes.Status502BadGateway);
+    }
+
+    private static async Task<ApiResult> TestAllAsync(HttpContext context, IChannelStore store, IChannelStateStore stateStore, ChannelTester tester, TimeProvider time, CancellationToken ct)
+    {
+        var results = new List<ChannelTestView>();
+        foreach (var channel in (await store.ListAsync(ct).ConfigureAwait(false)).Where(static c => c.Status == ChannelStatus.Enabled))
+        {
+            results.Add(await TestAndRecordAsync(channel, null, tester, stateStore, time, Logger(context), ct).ConfigureAwait(false));
+        }
+
+        return ApiResult.Ok(results, ManagementJsonContext.Default.ListChannelTestView);
+    }
+
+    private static async Task<ApiResult> FetchModelsByIdAsync(long id, IChannelStore store, ChannelTester tester, CancellationToken ct)
+    {
+        var channel = await store.FindAsync(id, ct).ConfigureAwait(false);
+        if (channel is null)
+        {
+            return ApiResult.NotFound("Channel");
+        }
+
+        var key = channel.Keys.FirstOrDefault(static k => !string.IsNullOrWhiteSpace(k));
+        if (key is null)
+        {
+            return ApiResult.Fail("The channel has no enabled key.");
+        }
+
+        var (models, error) = await tester.FetchModelsAsync(channel.BaseUrl, key, ct).ConfigureAwait(false);
+        return models is null ? ApiResult.Fail(error!, StatusCodes.Status502BadGateway) : ApiResult.Ok(models, ManagementJsonContext.Default.ListString);
+    }
+
+    private static async Task<ApiResult> FetchModelsAsync(HttpRequest request, ChannelTester tester, CancellationToken ct)
+    {
+        using var body = await JsonBody.ReadAsync(request).ConfigureAwait(false);
+        var baseUrl = body.String("base_url", required: true, maxLength: 2048);
+        var key = body.String("key", required: true, maxLength: 8192);
+        var error = body.Error ?? ChannelInput.ValidateBaseUrl(baseUrl!);
+        if (error is not null)
+        {
+            return ApiResult.Fail(error);
+        }
+
+        var (models, fetchError) = await tester.FetchModelsAsync(baseUrl!, key!.Split('\n')[0], ct).ConfigureAwait(false);
+        return models is null ? ApiResult.Fail(fetchError!, StatusCodes.Status502BadGateway) : ApiResult.Ok(models, ManagementJsonContext.Default.ListString);
+    }
+
+    private static async Task<ApiResult> UpdateBalanceAsync(long id, IChannelStore store, IChannelStateStore stateStore, ChannelTester tester, TimeProvider time, CancellationToken ct)
+    {
+        var channel = await store.FindAsync(id, ct).ConfigureAwait(false);
+        if (channel is null)
+        {
+            return ApiResult.NotFound("Channel");
+        }
+
+        var (balance, error) = await tester.FetchBalanceAsync(channel, ct).ConfigureAwait(false);
+        if (balance is null)
+        {
+            return ApiResult.Fail(error!, error!.StartsWith("Balance queries are not supported", StringComparison.Ordinal) ? StatusCodes.Status501NotImplemented : StatusCodes.Status502BadGateway);
+        }
+
+        var state = await stateStore.FindAsync(id, ct).ConfigureAwait(false) ?? new ChannelState { ChannelId = id };
+        state.Balance = balance.Value;
+        state.BalanceUpdatedAt = time.GetUtcNow();
+        await stateStore.SaveAsync(state, ct).ConfigureAwait(false);
+        return ApiResult.Ok(ChannelView.From(channel, state), ManagementJsonContext.Default.ChannelView);
+    }
+
+    private static async Task<ApiResult> UpdateAllBalancesAsync(IChannelStore store, IChannelStateStore stateStore, ChannelTester tester, TimeProvider time, CancellationToken ct)
+    {
+        long updated = 0;
+        long unsupported = 0;
+        foreach (var channel in await store.ListAsync(ct).ConfigureAwait(false))
+        {
+            var (balance, _) = await tester.FetchBalanceAsync(channel, ct).ConfigureAwait(false);
+            if (balance is null)
+            {
+                unsupported++;
+                continue;
+            }
+
+            var state = await stateStore.FindAsync(channel.Id, ct).ConfigureAwait(false) ?? new ChannelState { ChannelId = channel.Id };
+            state.Balance = balance.Value;
+            state.BalanceUpdatedAt = time.GetUtcNow();
+            await stateStore.SaveAsync(state, ct).ConfigureAwait(false);
+            updated++;
+        }
+
+        return ApiResult.Ok(updated, ManagementJsonContext.Default.Int64, $"{updated} balances updated; {unsupported} channels have no balance API or did not answer.");
+    }
+
+    private static async Task<ApiResult> ManageKeysAsync(HttpRequest request, IChannelStore store, IChannelStateStore stateStore, ChannelCatalogProvider catalog, CancellationToken ct)
+    {
+        using var body = await JsonBody.ReadAsync(request).ConfigureAwait(false);
+        var id = body.Long("channel_id", required: true, min: 1);
+        var action = body.String("action", required: true, maxLength: 32);
+        var index = body.Long("key_index", min: 0, max: int.MaxValue);
+        if (body.Error is not null)
+        {
+            return ApiResult.Fail(body.Error);
+        }
+
+        var channel = await store.FindAsync(id!.Value, ct).ConfigureAwait(false);
+        if (channel is null)
+        {
+            return ApiResult.NotFound("Channel");
+        }
+
+        var state = await stateStore.FindAsync(channel.Id, ct).ConfigureAwait(false) ?? new ChannelState { ChannelId = channel.Id };
+        var all = channel.Keys.Select(static k => (Key: k, Enabled: true)).Concat(state.DisabledKeys.Select(static k => (Key: k, Enabled: false))).ToList();
+        if (action == "get_key_status")
+        {
+            var list = all.Select((k, i) => new KeyStatusView(i, k.Enabled ? 1 : 2, ApiKeys.Mask(k.Key))).ToList();
+            return ApiResult.Ok(list, ManagementJsonContext.Default.ListKeyStatusView);
+        }
+
+        if (action is "disable_key" or "enable_key" or "delete_key")
+        {
+            if (index is null || index >= all.Count)
+            {
+                return ApiResult.Fail($"Field 'key_index' must be between 0 and {all.Count - 1}.");
+            }
+
+            var i = (int)index.Value;
+            all[i] = action switch
+            {
+                "disable_key" => (all[i].Key, false),
+                "enable_key" => (all[i].Key, true),
+                _ => (null!, false),
+            };
+        }
+        else if (action == "delete_disabled_keys")
+        {
+            all = [.. all.Where(static k => k.Enabled)];
+        }
+        else if (action is "enable_all_keys" or "disable_all_keys")
+        {
+            var enabled = action == "enable_all_keys";
+            all = [.. all.Select(k => (k.Key, enabled))];
+        }
+        else
+        {
+            return ApiResult.Fail("Field 'action' must be one of get_key_status, disable_key, enable_key, delete_key, delete_disabled_keys, enable_all_keys, disable_all_keys.");
+        }
+
+        channel.Keys = [.. all.Where(static k => k.Key is not null && k.Enabled).Select(static k => k.Key)];
+        state.DisabledKeys = [.. all.Where(static k => k.Key is not null && !k.Enabled).Select(static k => k.Key)];
+        await store.UpdateAsync(channel, ct).ConfigureAwait(false);
+        await stateStore.SaveAsync(state, ct).ConfigureAwait(false);
+        await catalog.ReloadAsync(ct).ConfigureAwait(false);
+        return ApiResult.Ok(ChannelView.From(channel, state), ManagementJsonContext.Default.ChannelView);
+    }
+
+    private static async Task<ApiResult> RevealKeyAsync(long id, HttpContext context, IChannelStore store, SecureVerification verification, CancellationToken ct)
+    {
+        var user = context.CurrentUser();
+        if (verification.VerifiedUntil(user.Id) is null)
+        {
+            return ApiResult.Forbidden("Secure verification required: POST /api/verify with your password first.");
+        }
+
+        var channel = await store.FindAsync(id, ct).ConfigureAwait(false);
+        if (channel is null)
+        {
+            return ApiResult.NotFound("Channel");
+        }
+
+        ManagementLog.ChannelKeyRevealed(Logger(context), user.Id, id);
+        var data = new Dictionary<string, string>(StringComparer.Ordinal) { ["key"] = string.Join('\n', channel.Keys) };
+        return ApiResult.Ok(data, ManagementJsonContext.Default.DictionaryStringString);
+    }
+}

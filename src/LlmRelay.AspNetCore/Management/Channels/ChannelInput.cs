@@ -1,0 +1,107 @@
+using System.Text.Json;
+using LlmRelay.AspNetCore.Management.Infrastructure;
+using LlmRelay.Channels;
+
+namespace LlmRelay.AspNetCore.Management.Channels;
+
+/// <summary>Reads channel fields from a request body onto a <see cref="RelayChannel"/>.</summary>
+internal static class ChannelInput
+{
+    public static (List<string>? Keys, string? Tag, string? Error) Apply(JsonBody body, RelayChannel channel, bool creating)
+    {
+        var name = body.String("name", required: creating, maxLength: 128);
+        var type = ReadType(body);
+        var baseUrl = body.String("base_url", required: creating, maxLength: 2048);
+        var key = body.String("key", required: creating, maxLength: 1 << 16);
+        var models = body.StringList("models", required: creating);
+        var group = body.Has("group") && body.Root.GetProperty("group").ValueKind == JsonValueKind.Array
+            ? string.Join(',', body.StringList("group") ?? [])
+            : body.String("group", maxLength: 256);
+        var priority = body.Long("priority");
+        var weight = body.Long("weight", min: 0, max: int.MaxValue);
+        var status = body.Long("status", min: 1, max: 3);
+        var mapping = body.StringMap("model_mapping");
+        var tag = body.String("tag", maxLength: 64);
+        var error = body.Error ?? (baseUrl is not null ? ValidateBaseUrl(baseUrl) : null);
+        if (error is null && creating && models!.Count == 0 && (mapping is null || mapping.Count == 0))
+        {
+            error = "Field 'models' must list at least one model.";
+        }
+
+        var keys = key?.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).ToList();
+        if (error is null && creating && keys!.Count == 0)
+        {
+            error = "Field 'key' must hold at least one upstream key.";
+        }
+
+        if (error is not null)
+        {
+            return (null, null, error);
+        }
+
+        channel.Name = name ?? channel.Name;
+        channel.Type = type ?? channel.Type;
+        channel.BaseUrl = baseUrl ?? channel.BaseUrl;
+        channel.Models = models ?? channel.Models;
+        channel.Group = string.IsNullOrEmpty(group) ? (string.IsNullOrEmpty(channel.Group) ? RelayGroups.Default : channel.Group) : group;
+        channel.Priority = priority ?? channel.Priority;
+        channel.Weight = weight is null ? channel.Weight : (int)weight.Value;
+        channel.Status = status is null ? channel.Status : (ChannelStatus)status.Value;
+        channel.ModelMapping = mapping ?? channel.ModelMapping;
+        return (keys ?? [], tag, null);
+    }
+
+    public static string? ValidateBaseUrl(string baseUrl) =>
+        Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            ? null
+            : "Field 'base_url' must be an absolute http or https URL.";
+
+    public static RelayChannel Clone(RelayChannel channel) => new()
+    {
+        Name = channel.Name,
+        Type = channel.Type,
+        BaseUrl = channel.BaseUrl,
+        Keys = [.. channel.Keys],
+        Models = [.. channel.Models],
+        ModelMapping = new(channel.ModelMapping, StringComparer.Ordinal),
+        Group = channel.Group,
+        Priority = channel.Priority,
+        Weight = channel.Weight,
+        Status = channel.Status,
+        Source = channel.Source,
+        CreatedAt = channel.CreatedAt,
+    };
+
+    private static string? ReadType(JsonBody body)
+    {
+        if (!body.Has("type"))
+        {
+            return null;
+        }
+
+        // new-api numbers its channel types; accept the common ones as well as LlmRelay's names.
+        if (body.Root.GetProperty("type").ValueKind == JsonValueKind.Number)
+        {
+            return body.Long("type") switch
+            {
+                1 => ChannelTypes.OpenAI,
+                3 => ChannelTypes.Azure,
+                14 => ChannelTypes.Anthropic,
+                24 => ChannelTypes.Gemini,
+                43 => ChannelTypes.DeepSeek,
+                _ => null,
+            } ?? Unknown(body);
+        }
+
+        var type = body.String("type", maxLength: 32);
+        return type is null || type is ChannelTypes.OpenAI or ChannelTypes.Azure or ChannelTypes.Anthropic or ChannelTypes.Gemini or ChannelTypes.DeepSeek or "openai-compatible"
+            ? type
+            : Unknown(body);
+    }
+
+    private static string? Unknown(JsonBody body)
+    {
+        body.Report("Field 'type' must be one of openai, azure, anthropic, gemini, deepseek, openai-compatible (or new-api's 1, 3, 14, 24, 43).");
+        return null;
+    }
+}

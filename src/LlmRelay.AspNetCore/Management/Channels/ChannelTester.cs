@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using LlmRelay.Channels;
+using LlmRelay.Providers;
+using LlmRelay.Selection;
+
+namespace LlmRelay.AspNetCore.Management.Channels;
+
+/// <summary>Talks to a channel's upstream on behalf of the management API: test calls, model lists and balances.</summary>
+/// <remarks>Thread-safe. Uses the relay's own <see cref="UpstreamInvoker"/>, so tests see the same connection settings as traffic.</remarks>
+internal sealed class ChannelTester(UpstreamInvoker invoker)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    public async Task<ChannelTestView> TestAsync(RelayChannel channel, string? model, CancellationToken cancellationToken)
+    {
+        model = string.IsNullOrWhiteSpace(model) ? channel.Models.FirstOrDefault() ?? channel.ModelMapping.Keys.FirstOrDefault() : model.Trim();
+        if (string.IsNullOrEmpty(model))
+        {
+            return new ChannelTestView(channel.Id, false, "", 0, "The channel has no models to test with.");
+        }
+
+        var key = channel.Keys.FirstOrDefault(static k => !string.IsNullOrWhiteSpace(k));
+        if (key is null)
+        {
+            return new ChannelTestView(channel.Id, false, model, 0, "The channel has no enabled key.");
+        }
+
+        var upstreamModel = channel.ModelMapping.TryGetValue(model, out var mapped) ? mapped : model;
+        using var body = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(body))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("model", upstreamModel);
+            writer.WriteStartArray("messages");
+            writer.WriteStartObject();
+            writer.WriteString("role", "user");
+            writer.WriteString("content", "hi");
+            writer.WriteEndObject();
+            writer.WriteEndArray();
+            writer.WriteNumber("max_tokens", 1);
+            writer.WriteEndObject();
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, UpstreamUrls.Combine(UpstreamUrls.Normalize(channel.BaseUrl), "chat/completions"))
+        {
+            Content = new ByteArrayContent(body.ToArray()) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key.Trim());
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(Timeout);
+            using var response = await invoker.Invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
+            var text = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
+            var elapsed = (int)watch.ElapsedMilliseconds;
+            return response.IsSuccessStatusCode
+                ? new ChannelTestView(channel.Id, true, model, elapsed, "")
+                : new ChannelTestView(channel.Id, false, model, elapsed, $"The upstream answered {(int)response.StatusCode}: {Truncate(text)}");
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return new ChannelTestView(channel.Id, false, model, (int)watch.ElapsedMilliseconds, "The upstream did not answer: " + ex.Message);
+        }
+    }
+
+    public async Task<(List<string>? Models, string? Error)> FetchModelsAsync(string baseUrl, string key, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, UpstreamUrls.Combine(UpstreamUrls.Normalize(baseUrl), "models"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key.Trim());
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(Timeout);
+            using var response = await invoker.Invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
+            var text = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                return (null, $"The upstream answered {(int)response.StatusCode}: {Truncate(text)}");
+            }
+
+            using var document = JsonDocument.Parse(text);
+            if (!document.RootElement.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array)
+            {
+                return (null, "The upstream's model list has no 'data' array.");
+            }
+
+            return ([.. data.EnumerateArray()
+                .Select(static m => m.ValueKind == JsonValueKind.Object && m.TryGetProperty("id", out var id) ? id.GetString() : null)
+                .OfType<string>()
+                .Distinct(StringComparer.Ordinal)], null);
+        }
+        catch (JsonException)
+        {
+            return (null, "The upstream's model list is not valid JSON.");
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return (null, "The upstream did not answer: " + ex.Message);
+        }
+    }
+
+    public async Task<(double? Balance, string? Error)> FetchBalanceAsync(RelayChannel channel, CancellationToken cancellationToken)
+    {
+        if (!string.Equals(channel.Type, ChannelTypes.DeepSeek, StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, $"Balance queries are not supported for channel type '{channel.Type}'; only 'deepseek' has a balance API here.");
+        }
+
+        var key = channel.Keys.FirstOrDefault(static k => !string.IsNullOrWhiteSpace(k));
+        if (key is null)
+        {
+            return (null, "The channel has no enabled key.");
+        }
+
+        var root = channel.BaseUrl.Trim().TrimEnd('/');
+        if (root.EndsWith("/v1", StringComparison.OrdinalIgnoreCase))
+        {
+            root = root[..^3];
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(root + "/user/balance", UriKind.Absolute));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key.Trim());
+        try
+        {
+            using var response = await invoker.Invoker.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                return (null, $"The upstream answered {(int)response.StatusCode}: {Truncate(text)}");
+            }
+
+            using var document = JsonDocument.Parse(text);
+            var total = 0.0;
+            if (document.RootElement.TryGetProperty("balance_infos", out var infos) && infos.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var info in infos.EnumerateArray())
+                {
+                    if (info.TryGetProperty("total_balance", out var value) &&
+                        double.TryParse(value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var amount))
+                    {
+                        total += amount;
+                    }
+                }
+            }
+
+            return (total, null);
+        }
+        catch (JsonException)
+        {
+            return (null, "The upstream's balance answer is not valid JSON.");
+        }
+        catch (HttpRequestException ex)
+        {
+            return (null, "The upstream did not answer: " + ex.Message);
+        }
+    }
+
+    private static string Truncate(string text)
+    {
+        var builder = new StringBuilder(text.Length > 300 ? text[..300] : text);
+        return builder.Replace('\n', ' ').ToString();
+    }
+}

@@ -1,0 +1,48 @@
+using LlmRelay.Channels;
+using LlmRelay.Management;
+
+namespace LlmRelay.AspNetCore.Management.Channels;
+
+/// <summary>A channel as the management API shows it; never carries upstream keys.</summary>
+internal sealed record ChannelView(
+    long Id,
+    string Name,
+    string Type,
+    string BaseUrl,
+    string Models,
+    string Group,
+    long Priority,
+    int Weight,
+    int Status,
+    IReadOnlyDictionary<string, string> ModelMapping,
+    string Tag,
+    long TestTime,
+    int ResponseTime,
+    double Balance,
+    long BalanceUpdatedTime,
+    int KeyCount,
+    int DisabledKeyCount,
+    string? Source,
+    long CreatedTime)
+{
+    public static ChannelView From(RelayChannel channel, ChannelState? state) => new(
+        channel.Id,
+        channel.Name,
+        channel.Type,
+        channel.BaseUrl,
+        string.Join(',', channel.Models),
+        channel.Group,
+        channel.Priority,
+        channel.Weight,
+        (int)channel.Status,
+        channel.ModelMapping,
+        state?.Tag ?? "",
+        state?.TestedAt?.ToUnixTimeSeconds() ?? 0,
+        state?.ResponseTimeMs ?? 0,
+        state?.Balance ?? 0,
+        state?.BalanceUpdatedAt?.ToUnixTimeSeconds() ?? 0,
+        channel.Keys.Count,
+        state?.DisabledKeys.Count ?? 0,
+        channel.Source,
+        channel.CreatedAt.ToUnixTimeSeconds());
+}

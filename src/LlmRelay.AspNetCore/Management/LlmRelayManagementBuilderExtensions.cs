@@ -1,0 +1,80 @@
+using LlmRelay.AspNetCore.Management;
+using LlmRelay.AspNetCore.Management.Channels;
+using LlmRelay.AspNetCore.Management.Infrastructure;
+using LlmRelay.AspNetCore.Management.Site;
+using LlmRelay.Storage;
+using LlmRelay.Users;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Adds LlmRelay's management API (<c>/api/...</c>): users, tokens, channels, options and redemption codes.</summary>
+public static class LlmRelayManagementBuilderExtensions
+{
+    /// <summary>Registers the services the management API needs; <c>MapLlmRelay()</c> maps its routes only when this was called.</summary>
+    /// <remarks>
+    /// Adds two authentication schemes, <c>LlmRelay.Session</c> (cookie) and <c>LlmRelay.AccessToken</c>
+    /// (<c>Authorization: Bearer</c> plus <c>New-Api-User</c>), and the policies <c>LlmRelay.User</c>,
+    /// <c>LlmRelay.Admin</c> and <c>LlmRelay.Root</c>. Neither changes the app's default scheme, so apps with their
+    /// own authentication keep it. Upstream channel keys are encrypted at rest with ASP.NET Core Data Protection;
+    /// configure its key ring (for example <c>PersistKeysToFileSystem</c>) so keys survive restarts and are shared
+    /// between instances. Calling this method more than once has no further effect.
+    /// </remarks>
+    /// <param name="builder">The LlmRelay builder.</param>
+    /// <returns>The same builder, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    public static ILlmRelayBuilder AddManagementApi(this ILlmRelayBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        if (services.Any(static d => d.ServiceType == typeof(ManagementMarker)))
+        {
+            return builder;
+        }
+
+        services.AddSingleton<ManagementMarker>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddDataProtection();
+        services.TryAddSingleton<ISecretProtector, DataProtectionSecretProtector>();
+        services.TryAddSingleton<IPasswordHasher<RelayUser>, PasswordHasher<RelayUser>>();
+        services.TryAddSingleton<LoginRateLimiter>();
+        services.TryAddSingleton<SecureVerification>();
+        services.TryAddSingleton<SystemSettings>();
+        services.TryAddSingleton<ChannelTester>();
+
+        services.AddAuthentication()
+            .AddCookie(ManagementSchemes.Session, static options =>
+            {
+                options.Cookie.Name = ManagementSchemes.SessionCookie;
+                options.Cookie.HttpOnly = true;
+                options.Cookie.SameSite = SameSiteMode.Lax;
+                options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                options.ExpireTimeSpan = TimeSpan.FromDays(7);
+                options.SlidingExpiration = true;
+                options.Events.OnRedirectToLogin = static context =>
+                {
+                    context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                    return Task.CompletedTask;
+                };
+                options.Events.OnRedirectToAccessDenied = static context =>
+                {
+                    context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                    return Task.CompletedTask;
+                };
+            })
+            .AddScheme<AuthenticationSchemeOptions, AccessTokenAuthenticationHandler>(ManagementSchemes.AccessToken, null);
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(ManagementSchemes.UserPolicy, static policy => policy.RequireAssertion(static c => RoleOf(c.User) >= (int)UserRole.Common))
+            .AddPolicy(ManagementSchemes.AdminPolicy, static policy => policy.RequireAssertion(static c => RoleOf(c.User) >= (int)UserRole.Admin))
+            .AddPolicy(ManagementSchemes.RootPolicy, static policy => policy.RequireAssertion(static c => RoleOf(c.User) >= (int)UserRole.Root));
+        return builder;
+    }
+
+    private static int RoleOf(System.Security.Claims.ClaimsPrincipal user) =>
+        int.TryParse(user.FindFirst(ManagementSchemes.RoleClaim)?.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var role) ? role : 0;
+}

@@ -1,0 +1,278 @@
+using System.Reflection;
+using LlmRelay.AspNetCore.Management.Channels;
+using LlmRelay.AspNetCore.Management.Infrastructure;
+using LlmRelay.AspNetCore.Management.Users;
+using LlmRelay.Management;
+using LlmRelay.Selection;
+using LlmRelay.Storage;
+using System.Text.Json;
+using LlmRelay.Usage;
+using LlmRelay.Users;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+
+namespace LlmRelay.AspNetCore.Management.Site;
+
+/// <summary>System routes: set-up, status, public pages, options, secure verification and statistics.</summary>
+internal static class SystemEndpoints
+{
+    private static readonly SemaphoreSlim SetupGate = new(1, 1);
+    private static readonly long StartTime = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+    private static readonly string Version = typeof(SystemEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+
+    public static void Map(IEndpointRouteBuilder api)
+    {
+        api.MapGet("/setup", GetSetupAsync).At(AccessLevel.Public);
+        api.MapPost("/setup", PostSetupAsync).At(AccessLevel.Public);
+        api.MapGet("/status", GetStatusAsync).At(AccessLevel.Public);
+        api.MapGet("/status/test", TestStatusAsync).At(AccessLevel.Admin);
+        api.MapGet("/uptime/status", static () => ApiResult.Ok(new List<string>(), ManagementJsonContext.Default.ListString)).At(AccessLevel.Public);
+        MapText(api, "/about", SystemSettings.About);
+        MapText(api, "/notice", SystemSettings.Notice);
+        MapText(api, "/home_page_content", SystemSettings.HomePageContent);
+        MapText(api, "/privacy-policy", SystemSettings.PrivacyPolicy);
+        MapText(api, "/user-agreement", SystemSettings.UserAgreement);
+        api.MapGet("/models", GetModels).At(AccessLevel.User);
+        api.MapGet("/pricing", GetPricingAsync).At(AccessLevel.Public);
+        api.MapGet("/ratio_config", GetRatioConfigAsync).At(AccessLevel.Public);
+
+        api.MapGet("/option/", GetOptionsAsync).At(AccessLevel.Root);
+        api.MapPut("/option/", PutOptionAsync).At(AccessLevel.Root);
+        api.MapPost("/option/migrate_console_setting", static () => ApiResult.Ok("Nothing to migrate: console settings are stored as options already.")).At(AccessLevel.Root);
+        api.MapPost("/option/rest_model_ratio", ResetModelRatioAsync).At(AccessLevel.Root);
+
+        api.MapPost("/verify", VerifyAsync).At(AccessLevel.User);
+        api.MapGet("/verify/status", GetVerifyStatus).At(AccessLevel.User);
+
+        api.MapGet("/data/", GetAllDataAsync).At(AccessLevel.Admin);
+        api.MapGet("/data/self", GetSelfDataAsync).At(AccessLevel.User);
+    }
+
+    private static void MapText(IEndpointRouteBuilder api, string path, string option) =>
+        api.MapGet(path, async (SystemSettings settings, CancellationToken ct) =>
+            ApiResult.Ok(await settings.GetAsync(option, ct).ConfigureAwait(false), ManagementJsonContext.Default.String)).At(AccessLevel.Public);
+
+    private static async Task<ApiResult> GetSetupAsync(IUserStore users, IRelayDatabase database, CancellationToken ct)
+    {
+        var done = await users.RootExistsAsync(ct).ConfigureAwait(false);
+        return ApiResult.Ok(new SetupView(done, done, database.GetType().Name.Contains("Ef", StringComparison.Ordinal) ? "sql" : "unknown"), ManagementJsonContext.Default.SetupView);
+    }
+
+    private static async Task<ApiResult> PostSetupAsync(
+        HttpRequest request,
+        IUserStore users,
+        IPasswordHasher<RelayUser> hasher,
+        TimeProvider time,
+        ILoggerFactory loggers,
+        CancellationToken ct)
+    {
+        using var body = await JsonBody.ReadAsync(request).ConfigureAwait(false);
+        var username = body.String("username", required: true);
+        var password = body.String("password", required: true, maxLength: UserRules.MaxPasswordLength);
+        var confirm = body.String("confirm_password");
+        var error = body.Error ?? UserRules.ValidateUsername(username) ?? UserRules.ValidatePassword(password);
+        if (error is null && confirm is not null && confirm != password)
+        {
+            error = "Field 'confirm_password' does not match 'password'.";
+        }
+
+        await SetupGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (await users.RootExistsAsync(ct).ConfigureAwait(false))
+            {
+                return ApiResult.Fail("The system is already set up; the root user exists.", StatusCodes.Status409Conflict);
+            }
+
+            if (error is not null)
+            {
+                return ApiResult.Fail(error);
+            }
+
+            var user = new RelayUser
+            {
+                Username = username!,
+                DisplayName = "Root User",
+                Role = UserRole.Root,
+                Quota = 100_000_000,
+                AffCode = UserRules.NewAffCode(),
+                CreatedAt = time.GetUtcNow(),
+            };
+            user.PasswordHash = hasher.HashPassword(user, password!);
+            await users.AddAsync(user, ct).ConfigureAwait(false);
+            ManagementLog.RootCreated(loggers.CreateLogger("LlmRelay.Management"), user.Id);
+            return ApiResult.Ok(UserView.From(user), ManagementJsonContext.Default.UserView, "The system is set up.");
+        }
+        finally
+        {
+            SetupGate.Release();
+        }
+    }
+
+    private static async Task<ApiResult> GetStatusAsync(SystemSettings settings, IUserStore users, CancellationToken ct)
+    {
+        var view = new StatusView(
+            await settings.GetAsync(SystemSettings.SystemName, ct).ConfigureAwait(false),
+            Version,
+            StartTime,
+            await users.RootExistsAsync(ct).ConfigureAwait(false),
+            await settings.GetBoolAsync(SystemSettings.RegisterEnabled, ct).ConfigureAwait(false),
+            await settings.GetBoolAsync(SystemSettings.PasswordLoginEnabled, ct).ConfigureAwait(false),
+            await settings.GetLongAsync(SystemSettings.QuotaPerUnit, ct).ConfigureAwait(false),
+            await settings.GetBoolAsync(SystemSettings.DisplayInCurrencyEnabled, ct).ConfigureAwait(false),
+            await settings.GetAsync(SystemSettings.TopUpLink, ct).ConfigureAwait(false),
+            await settings.GetAsync(SystemSettings.Footer, ct).ConfigureAwait(false));
+        return ApiResult.Ok(view, ManagementJsonContext.Default.StatusView);
+    }
+
+    private static async Task<ApiResult> TestStatusAsync(IRelayDatabase database, CancellationToken ct) =>
+        await database.CanConnectAsync(ct).ConfigureAwait(false)
+            ? ApiResult.Ok("The database answers.")
+            : ApiResult.Fail("The database does not answer.", StatusCodes.Status503ServiceUnavailable);
+
+    private static ApiResult GetModels(HttpContext context, ChannelCatalogProvider catalog)
+    {
+        var user = context.CurrentUser();
+        var models = new Dictionary<string, List<string>>(StringComparer.Ordinal)
+        {
+            [user.Group] = [.. catalog.Current.ModelsOf(user.Group)],
+        };
+        return ApiResult.Ok(models, ManagementJsonContext.Default.DictionaryStringListString);
+    }
+
+    private static async Task<ApiResult> GetPricingAsync(SystemSettings settings, IChannelStore channels, CancellationToken ct)
+    {
+        var modelRatio = await settings.GetRatiosAsync(SystemSettings.ModelRatio, ct).ConfigureAwait(false);
+        var completionRatio = await settings.GetRatiosAsync(SystemSettings.CompletionRatio, ct).ConfigureAwait(false);
+        var groupsByModel = new SortedDictionary<string, SortedSet<string>>(StringComparer.Ordinal);
+        foreach (var channel in await channels.ListAsync(ct).ConfigureAwait(false))
+        {
+            if (channel.Status != LlmRelay.Channels.ChannelStatus.Enabled)
+            {
+                continue;
+            }
+
+            foreach (var model in channel.Models.Concat(channel.ModelMapping.Keys))
+            {
+                if (!groupsByModel.TryGetValue(model, out var groups))
+                {
+                    groupsByModel[model] = groups = new SortedSet<string>(StringComparer.Ordinal);
+                }
+
+                groups.UnionWith(channel.Group.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            }
+        }
+
+        var list = groupsByModel.Select(p => new PricingView(
+            p.Key,
+            modelRatio.TryGetValue(p.Key, out var r) ? r : 1,
+            completionRatio.TryGetValue(p.Key, out var c) ? c : 1,
+            [.. p.Value])).ToList();
+        return ApiResult.Ok(list, ManagementJsonContext.Default.ListPricingView);
+    }
+
+    private static async Task<ApiResult> GetRatioConfigAsync(SystemSettings settings, CancellationToken ct) =>
+        ApiResult.Ok(
+            new RatioConfigView(
+                await settings.GetRatiosAsync(SystemSettings.ModelRatio, ct).ConfigureAwait(false),
+                await settings.GetRatiosAsync(SystemSettings.CompletionRatio, ct).ConfigureAwait(false),
+                await settings.GetRatiosAsync(SystemSettings.GroupRatio, ct).ConfigureAwait(false)),
+            ManagementJsonContext.Default.RatioConfigView);
+
+    private static async Task<ApiResult> GetOptionsAsync(SystemSettings settings, CancellationToken ct)
+    {
+        var list = (await settings.ListAsync(ct).ConfigureAwait(false)).Select(static p => new OptionView(p.Key, p.Value)).ToList();
+        return ApiResult.Ok(list, ManagementJsonContext.Default.ListOptionView);
+    }
+
+    private static async Task<ApiResult> PutOptionAsync(HttpRequest request, SystemSettings settings, CancellationToken ct)
+    {
+        using var body = await JsonBody.ReadAsync(request).ConfigureAwait(false);
+        var key = body.String("key", required: true, maxLength: 128);
+        string? value = null;
+        if (body.Error is null && body.Root.TryGetProperty("value", out var raw))
+        {
+            // Dashboards send booleans and numbers as JSON values; options are stored as text.
+            value = raw.ValueKind switch
+            {
+                JsonValueKind.String => raw.GetString(),
+                JsonValueKind.True => "true",
+                JsonValueKind.False => "false",
+                JsonValueKind.Number or JsonValueKind.Object => raw.GetRawText(),
+                _ => null,
+            };
+        }
+
+        var error = body.Error ?? (value is null ? "Field 'value' is required (string, number, boolean or object)." : SystemSettings.Validate(key!, value));
+        if (error is not null)
+        {
+            return ApiResult.Fail(error);
+        }
+
+        await settings.SetAsync([new SystemOption { Key = key!, Value = value! }], ct).ConfigureAwait(false);
+        return ApiResult.Ok();
+    }
+
+    private static async Task<ApiResult> ResetModelRatioAsync(SystemSettings settings, CancellationToken ct)
+    {
+        await settings.SetAsync(
+            [
+                new SystemOption { Key = SystemSettings.ModelRatio, Value = SystemSettings.Definitions[SystemSettings.ModelRatio].Default },
+                new SystemOption { Key = SystemSettings.CompletionRatio, Value = SystemSettings.Definitions[SystemSettings.CompletionRatio].Default },
+            ],
+            ct).ConfigureAwait(false);
+        return ApiResult.Ok("Model ratios were reset to their defaults.");
+    }
+
+    private static async Task<ApiResult> VerifyAsync(HttpRequest request, IPasswordHasher<RelayUser> hasher, SecureVerification verification, LoginRateLimiter limiter)
+    {
+        var user = request.HttpContext.CurrentUser();
+        using var body = await JsonBody.ReadAsync(request).ConfigureAwait(false);
+        var password = body.String("password", required: true, maxLength: UserRules.MaxPasswordLength);
+        if (body.Error is not null)
+        {
+            return ApiResult.Fail(body.Error);
+        }
+
+        if (!limiter.TryAcquire(request.HttpContext.Connection.RemoteIpAddress?.ToString(), "verify:" + user.Username))
+        {
+            return ApiResult.Fail("Too many attempts; try again in a minute.", StatusCodes.Status429TooManyRequests);
+        }
+
+        if (!UserRules.VerifyPassword(hasher, user, password!))
+        {
+            return ApiResult.Fail("Field 'password' is wrong.", StatusCodes.Status401Unauthorized);
+        }
+
+        var until = verification.Verify(user.Id);
+        return ApiResult.Ok(new VerifyStatusView(true, until.ToUnixTimeSeconds()), ManagementJsonContext.Default.VerifyStatusView);
+    }
+
+    private static ApiResult GetVerifyStatus(HttpContext context, SecureVerification verification)
+    {
+        var until = verification.VerifiedUntil(context.CurrentUser().Id);
+        return ApiResult.Ok(new VerifyStatusView(until is not null, until?.ToUnixTimeSeconds() ?? 0), ManagementJsonContext.Default.VerifyStatusView);
+    }
+
+    private static Task<ApiResult> GetAllDataAsync(HttpRequest request, IUsageLogStore logs, CancellationToken ct) =>
+        QuotaDataAsync(request, logs, null, ct);
+
+    private static Task<ApiResult> GetSelfDataAsync(HttpRequest request, IUsageLogStore logs, CancellationToken ct) =>
+        QuotaDataAsync(request, logs, request.HttpContext.CurrentUser().Id, ct);
+
+    private static async Task<ApiResult> QuotaDataAsync(HttpRequest request, IUsageLogStore logs, long? userId, CancellationToken ct)
+    {
+        DateTimeOffset? start = long.TryParse(request.Query["start_timestamp"], out var s) ? DateTimeOffset.FromUnixTimeSeconds(s) : null;
+        DateTimeOffset? end = long.TryParse(request.Query["end_timestamp"], out var e) ? DateTimeOffset.FromUnixTimeSeconds(e) : null;
+        var page = await logs.QueryAsync(new UsageLogQuery { Type = UsageLogType.Consume, UserId = userId, Start = start, End = end, PageSize = 10_000 }, ct).ConfigureAwait(false);
+        var rows = page.Items
+            .GroupBy(static l => (l.ModelName, Hour: l.CreatedAt.ToUnixTimeSeconds() / 3600 * 3600))
+            .Select(static g => new QuotaDataView(g.Key.ModelName, g.Key.Hour, g.LongCount(), g.Sum(static l => l.Quota), g.Sum(static l => (long)l.PromptTokens + l.CompletionTokens)))
+            .OrderBy(static r => r.CreatedAt).ThenBy(static r => r.ModelName, StringComparer.Ordinal)
+            .ToList();
+        return ApiResult.Ok(rows, ManagementJsonContext.Default.ListQuotaDataView);
+    }
+}

@@ -1,0 +1,192 @@
+using System.Collections.Frozen;
+using System.Globalization;
+using System.Text.Json;
+using LlmRelay.Management;
+using LlmRelay.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LlmRelay.AspNetCore.Management.Site;
+
+/// <summary>The system options: typed validation, an in-memory copy for readers, and write-through to <see cref="IOptionStore"/>.</summary>
+/// <remarks>Thread-safe. A change is visible to every reader on this instance as soon as it is stored, without a restart.</remarks>
+internal sealed class SystemSettings(IServiceScopeFactory scopeFactory) : IDisposable
+{
+    public const string SystemName = "SystemName";
+    public const string Notice = "Notice";
+    public const string About = "About";
+    public const string HomePageContent = "HomePageContent";
+    public const string PrivacyPolicy = "PrivacyPolicy";
+    public const string UserAgreement = "UserAgreement";
+    public const string Footer = "Footer";
+    public const string RegisterEnabled = "RegisterEnabled";
+    public const string PasswordLoginEnabled = "PasswordLoginEnabled";
+    public const string QuotaForNewUser = "QuotaForNewUser";
+    public const string QuotaForInviter = "QuotaForInviter";
+    public const string QuotaPerUnit = "QuotaPerUnit";
+    public const string DisplayInCurrencyEnabled = "DisplayInCurrencyEnabled";
+    public const string TopUpLink = "TopUpLink";
+    public const string ModelRatio = "ModelRatio";
+    public const string CompletionRatio = "CompletionRatio";
+    public const string GroupRatio = "GroupRatio";
+    public const string UserUsableGroups = "UserUsableGroups";
+    public const string PrefillGroups = "PrefillGroups";
+
+    public static readonly FrozenDictionary<string, OptionDefinition> Definitions = new OptionDefinition[]
+    {
+        new(SystemName, OptionKind.Text, "LlmRelay"),
+        new(Notice, OptionKind.Text, ""),
+        new(About, OptionKind.Text, ""),
+        new(HomePageContent, OptionKind.Text, ""),
+        new(PrivacyPolicy, OptionKind.Text, ""),
+        new(UserAgreement, OptionKind.Text, ""),
+        new(Footer, OptionKind.Text, ""),
+        new(RegisterEnabled, OptionKind.Boolean, "true"),
+        new(PasswordLoginEnabled, OptionKind.Boolean, "true"),
+        new(QuotaForNewUser, OptionKind.Integer, "0"),
+        new(QuotaForInviter, OptionKind.Integer, "0"),
+        new(QuotaPerUnit, OptionKind.Integer, "500000"),
+        new(DisplayInCurrencyEnabled, OptionKind.Boolean, "true"),
+        new(TopUpLink, OptionKind.Text, ""),
+        new(ModelRatio, OptionKind.RatioMap, "{}"),
+        new(CompletionRatio, OptionKind.RatioMap, "{}"),
+        new(GroupRatio, OptionKind.RatioMap, """{"default":1}"""),
+        new(UserUsableGroups, OptionKind.TextMap, """{"default":"Default group"}"""),
+        new(PrefillGroups, OptionKind.Internal, "[]"),
+    }.ToFrozenDictionary(static d => d.Key, StringComparer.Ordinal);
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private volatile FrozenDictionary<string, string>? _values;
+
+    public async ValueTask<string> GetAsync(string key, CancellationToken cancellationToken)
+    {
+        var values = _values ?? await LoadAsync(cancellationToken).ConfigureAwait(false);
+        return values.TryGetValue(key, out var value) ? value : Definitions[key].Default;
+    }
+
+    public async ValueTask<bool> GetBoolAsync(string key, CancellationToken cancellationToken) =>
+        bool.TryParse(await GetAsync(key, cancellationToken).ConfigureAwait(false), out var value) && value;
+
+    public async ValueTask<long> GetLongAsync(string key, CancellationToken cancellationToken) =>
+        long.TryParse(await GetAsync(key, cancellationToken).ConfigureAwait(false), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : 0;
+
+    public async ValueTask<Dictionary<string, double>> GetRatiosAsync(string key, CancellationToken cancellationToken)
+    {
+        var text = await GetAsync(key, cancellationToken).ConfigureAwait(false);
+        return JsonSerializer.Deserialize(text, ManagementJsonContext.Default.DictionaryStringDouble) ?? [];
+    }
+
+    public async ValueTask<Dictionary<string, string>> GetTextMapAsync(string key, CancellationToken cancellationToken)
+    {
+        var text = await GetAsync(key, cancellationToken).ConfigureAwait(false);
+        return JsonSerializer.Deserialize(text, ManagementJsonContext.Default.DictionaryStringString) ?? [];
+    }
+
+    /// <summary>Returns every public option with its current value.</summary>
+    public async ValueTask<IReadOnlyList<KeyValuePair<string, string>>> ListAsync(CancellationToken cancellationToken)
+    {
+        var list = new List<KeyValuePair<string, string>>();
+        foreach (var definition in Definitions.Values.Where(static d => d.Kind != OptionKind.Internal).OrderBy(static d => d.Key, StringComparer.Ordinal))
+        {
+            list.Add(new(definition.Key, await GetAsync(definition.Key, cancellationToken).ConfigureAwait(false)));
+        }
+
+        return list;
+    }
+
+    /// <summary>Validates <paramref name="value"/> for <paramref name="key"/>; returns an error message naming the problem, or <see langword="null"/>.</summary>
+    public static string? Validate(string key, string value, bool allowInternal = false)
+    {
+        if (!Definitions.TryGetValue(key, out var definition) || (definition.Kind == OptionKind.Internal && !allowInternal))
+        {
+            return $"Option '{key}' does not exist.";
+        }
+
+        switch (definition.Kind)
+        {
+            case OptionKind.Boolean when !bool.TryParse(value, out _):
+                return $"Option '{key}' must be true or false.";
+            case OptionKind.Integer when !long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out _):
+                return $"Option '{key}' must be a non-negative integer.";
+            case OptionKind.RatioMap:
+                try
+                {
+                    var ratios = JsonSerializer.Deserialize(value, ManagementJsonContext.Default.DictionaryStringDouble);
+                    return ratios is null || ratios.Values.Any(static r => r < 0 || double.IsNaN(r))
+                        ? $"Option '{key}' must be a JSON object of non-negative numbers."
+                        : null;
+                }
+                catch (JsonException)
+                {
+                    return $"Option '{key}' must be a JSON object of non-negative numbers.";
+                }
+
+            case OptionKind.TextMap:
+                try
+                {
+                    return JsonSerializer.Deserialize(value, ManagementJsonContext.Default.DictionaryStringString) is null
+                        ? $"Option '{key}' must be a JSON object of strings."
+                        : null;
+                }
+                catch (JsonException)
+                {
+                    return $"Option '{key}' must be a JSON object of strings.";
+                }
+
+            default:
+                return value.Length > 1 << 20 ? $"Option '{key}' is too long." : null;
+        }
+    }
+
+    /// <summary>Stores already validated values and publishes them to readers.</summary>
+    public async Task SetAsync(IReadOnlyList<SystemOption> options, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var scope = scopeFactory.CreateAsyncScope();
+            await using (scope.ConfigureAwait(false))
+            {
+                await scope.ServiceProvider.GetRequiredService<IOptionStore>().SetAsync(options, cancellationToken).ConfigureAwait(false);
+            }
+
+            var values = new Dictionary<string, string>(_values ?? FrozenDictionary<string, string>.Empty, StringComparer.Ordinal);
+            foreach (var option in options)
+            {
+                values[option.Key] = option.Value;
+            }
+
+            _values = values.ToFrozenDictionary(StringComparer.Ordinal);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<FrozenDictionary<string, string>> LoadAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_values is { } loaded)
+            {
+                return loaded;
+            }
+
+            var scope = scopeFactory.CreateAsyncScope();
+            await using (scope.ConfigureAwait(false))
+            {
+                var stored = await scope.ServiceProvider.GetRequiredService<IOptionStore>().ListAsync(cancellationToken).ConfigureAwait(false);
+                var values = stored.Where(static o => Definitions.ContainsKey(o.Key)).ToFrozenDictionary(static o => o.Key, static o => o.Value, StringComparer.Ordinal);
+                _values = values;
+                return values;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public void Dispose() => _gate.Dispose();
+}

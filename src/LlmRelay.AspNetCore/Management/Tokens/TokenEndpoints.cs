@@ -1,0 +1,196 @@
+using System.Globalization;
+using LlmRelay.AspNetCore.Management.Infrastructure;
+using LlmRelay.Channels;
+using LlmRelay.Storage;
+using LlmRelay.Tokens;
+using LlmRelay.Users;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace LlmRelay.AspNetCore.Management.Tokens;
+
+/// <summary>Token routes: the caller's gateway keys (<c>sk-...</c>); admins may pass <c>user_id</c> to see another user's.</summary>
+/// <remarks>Every change clears <see cref="TokenCache"/>, so the relay sees it on the next request.</remarks>
+internal static class TokenEndpoints
+{
+    public static void Map(IEndpointRouteBuilder api)
+    {
+        api.MapGet("/token/", ListAsync).At(AccessLevel.User);
+        api.MapGet("/token/search", SearchAsync).At(AccessLevel.User);
+        api.MapGet("/token/{id:long}", GetAsync).At(AccessLevel.User);
+        api.MapPost("/token/", CreateAsync).At(AccessLevel.User);
+        api.MapPut("/token/", UpdateAsync).At(AccessLevel.User);
+        api.MapDelete("/token/{id:long}", DeleteAsync).At(AccessLevel.User);
+        api.MapPost("/token/batch", DeleteBatchAsync).At(AccessLevel.User);
+    }
+
+    private static long OwnerFilter(HttpRequest request)
+    {
+        var user = request.HttpContext.CurrentUser();
+        return user.Role >= UserRole.Admin && long.TryParse(request.Query["user_id"], NumberStyles.None, CultureInfo.InvariantCulture, out var other)
+            ? other
+            : user.Id;
+    }
+
+    private static Task<ApiResult> ListAsync(HttpRequest request, ITokenStore tokens, CancellationToken ct) => QueryAsync(request, tokens, null, ct);
+
+    private static Task<ApiResult> SearchAsync(HttpRequest request, ITokenStore tokens, CancellationToken ct) =>
+        QueryAsync(request, tokens, request.Query["keyword"].ToString().Trim(), ct);
+
+    private static async Task<ApiResult> QueryAsync(HttpRequest request, ITokenStore tokens, string? keyword, CancellationToken ct)
+    {
+        var (page, size) = request.Paging();
+        var result = await tokens.QueryAsync(new PageQuery { Page = page, PageSize = size, UserId = OwnerFilter(request), Keyword = keyword }, ct).ConfigureAwait(false);
+        return ApiResult.Ok(new PageView<TokenView>([.. result.Items.Select(static t => TokenView.From(t))], result.Total, page, size), ManagementJsonContext.Default.PageViewTokenView);
+    }
+
+    private static async Task<ApiToken?> FindOwnAsync(HttpContext context, ITokenStore tokens, long id, CancellationToken ct)
+    {
+        var user = context.CurrentUser();
+        var token = await tokens.FindAsync(id, ct).ConfigureAwait(false);
+        return token is not null && (token.UserId == user.Id || user.Role >= UserRole.Admin) ? token : null;
+    }
+
+    private static async Task<ApiResult> GetAsync(long id, HttpContext context, ITokenStore tokens, CancellationToken ct) =>
+        await FindOwnAsync(context, tokens, id, ct).ConfigureAwait(false) is { } token
+            ? ApiResult.Ok(TokenView.From(token), ManagementJsonContext.Default.TokenView)
+            : ApiResult.NotFound("Token");
+
+    private static async Task<ApiResult> CreateAsync(HttpContext context, ITokenStore tokens, TokenCache cache, TimeProvider time, CancellationToken ct)
+    {
+        var user = context.CurrentUser();
+        using var body = await JsonBody.ReadAsync(context.Request).ConfigureAwait(false);
+        var token = new ApiToken { UserId = user.Id, Group = user.Group, CreatedAt = time.GetUtcNow() };
+        var error = Apply(body, token, time, creating: true);
+        if (error is not null)
+        {
+            return ApiResult.Fail(error);
+        }
+
+        var key = ApiKeys.Generate();
+        token.KeyHash = ApiKeys.Hash(key);
+        token.KeyHint = ApiKeys.Mask(key);
+        await tokens.AddAsync(token, ct).ConfigureAwait(false);
+        cache.Clear();
+        return ApiResult.Ok(TokenView.From(token, key), ManagementJsonContext.Default.TokenView, "Keep this key; it is shown only once.");
+    }
+
+    private static async Task<ApiResult> UpdateAsync(HttpContext context, ITokenStore tokens, TokenCache cache, TimeProvider time, CancellationToken ct)
+    {
+        using var body = await JsonBody.ReadAsync(context.Request).ConfigureAwait(false);
+        var id = body.Long("id", required: true, min: 1);
+        if (body.Error is not null)
+        {
+            return ApiResult.Fail(body.Error);
+        }
+
+        var token = await FindOwnAsync(context, tokens, id!.Value, ct).ConfigureAwait(false);
+        if (token is null)
+        {
+            return ApiResult.NotFound("Token");
+        }
+
+        var statusOnly = context.Request.Query.ContainsKey("status_only");
+        var error = statusOnly ? ApplyStatus(body, token) : Apply(body, token, time, creating: false);
+        if (error is not null)
+        {
+            return ApiResult.Fail(error);
+        }
+
+        await tokens.UpdateAsync(token, ct).ConfigureAwait(false);
+        cache.Clear();
+        return ApiResult.Ok(TokenView.From(token), ManagementJsonContext.Default.TokenView);
+    }
+
+    private static async Task<ApiResult> DeleteAsync(long id, HttpContext context, ITokenStore tokens, TokenCache cache, CancellationToken ct)
+    {
+        var user = context.CurrentUser();
+        var deleted = await tokens.DeleteAsync([id], user.Role >= UserRole.Admin ? null : user.Id, ct).ConfigureAwait(false);
+        cache.Clear();
+        return deleted > 0 ? ApiResult.Ok() : ApiResult.NotFound("Token");
+    }
+
+    private static async Task<ApiResult> DeleteBatchAsync(HttpContext context, ITokenStore tokens, TokenCache cache, CancellationToken ct)
+    {
+        var user = context.CurrentUser();
+        using var body = await JsonBody.ReadAsync(context.Request).ConfigureAwait(false);
+        var ids = body.LongList("ids", required: true);
+        if (body.Error is not null || ids!.Count == 0)
+        {
+            return ApiResult.Fail(body.Error ?? "Field 'ids' must not be empty.");
+        }
+
+        var deleted = await tokens.DeleteAsync(ids, user.Role >= UserRole.Admin ? null : user.Id, ct).ConfigureAwait(false);
+        cache.Clear();
+        return ApiResult.Ok(deleted, ManagementJsonContext.Default.Int64);
+    }
+
+    private static string? ApplyStatus(JsonBody body, ApiToken token)
+    {
+        var status = body.Long("status", required: true, min: 1, max: 2);
+        if (body.Error is not null)
+        {
+            return body.Error + " (1 enabled, 2 disabled)";
+        }
+
+        token.Status = (TokenStatus)status!.Value;
+        return null;
+    }
+
+    private static string? Apply(JsonBody body, ApiToken token, TimeProvider time, bool creating)
+    {
+        var name = body.String("name", required: creating, maxLength: 64);
+        var remain = body.Long("remain_quota", min: 0);
+        var unlimited = body.Bool("unlimited_quota");
+        var expired = body.Long("expired_time", min: -1);
+        var models = body.Has("model_limits") ? body.StringList("model_limits") : body.StringList("models");
+        var limitsEnabled = body.Bool("model_limits_enabled");
+        var group = body.String("group", maxLength: 64);
+        var status = body.Long("status", min: 1, max: 2);
+        if (body.Error is not null)
+        {
+            return body.Error;
+        }
+
+        if (expired is > 0 && DateTimeOffset.FromUnixTimeSeconds(expired.Value) <= time.GetUtcNow())
+        {
+            return "Field 'expired_time' must be in the future, or -1 for never.";
+        }
+
+        token.Name = name ?? token.Name;
+        token.RemainQuota = remain ?? token.RemainQuota;
+        token.UnlimitedQuota = unlimited ?? token.UnlimitedQuota;
+        if (expired is not null)
+        {
+            token.ExpiresAt = expired <= 0 ? null : DateTimeOffset.FromUnixTimeSeconds(expired.Value);
+        }
+
+        if (limitsEnabled == false)
+        {
+            token.Models = [];
+        }
+        else if (models is not null)
+        {
+            token.Models = models;
+        }
+
+        token.Group = string.IsNullOrEmpty(group) ? (string.IsNullOrEmpty(token.Group) ? RelayGroups.Default : token.Group) : group;
+        if (status is not null)
+        {
+            token.Status = (TokenStatus)status.Value;
+        }
+
+        if (token.Status is TokenStatus.Exhausted && (token.UnlimitedQuota || token.RemainQuota > 0))
+        {
+            token.Status = TokenStatus.Enabled;
+        }
+
+        if (token.Status is TokenStatus.Expired && token.ExpiresAt is null)
+        {
+            token.Status = TokenStatus.Enabled;
+        }
+
+        return null;
+    }
+}

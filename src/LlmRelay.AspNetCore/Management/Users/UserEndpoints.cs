@@ -1,0 +1,545 @@
+using LlmRelay.AspNetCore.Management.Groups;
+using LlmRelay.AspNetCore.Management.Infrastructure;
+using LlmRelay.AspNetCore.Management.Site;
+using LlmRelay.Selection;
+using LlmRelay.Storage;
+using LlmRelay.Tokens;
+using LlmRelay.Usage;
+using LlmRelay.Users;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+
+namespace LlmRelay.AspNetCore.Management.Users;
+
+/// <summary>User routes: sign-in, registration, the caller's own account, and user administration.</summary>
+internal static class UserEndpoints
+{
+    public static void Map(IEndpointRouteBuilder api)
+    {
+        api.MapPost("/user/login", LoginAsync).At(AccessLevel.Public);
+        api.MapGet("/user/logout", (Delegate)LogoutAsync).At(AccessLevel.Public);
+        api.MapPost("/user/register", RegisterAsync).At(AccessLevel.Public);
+        api.MapGet("/user/groups", GetUsableGroupsAsync).At(AccessLevel.Public);
+        api.MapGet("/reset_password", static () => NotSupported("Password reset by e-mail")).At(AccessLevel.Public);
+        api.MapPost("/user/reset", static () => NotSupported("Password reset by e-mail")).At(AccessLevel.Public);
+        api.MapGet("/verification", static () => NotSupported("E-mail verification")).At(AccessLevel.Public);
+        api.MapPost("/user/login/2fa", static () => NotSupported("Two-factor sign-in")).At(AccessLevel.Public);
+        api.MapPost("/user/passkey/login/begin", static () => NotSupported("Passkey sign-in")).At(AccessLevel.Public);
+        api.MapPost("/user/passkey/login/finish", static () => NotSupported("Passkey sign-in")).At(AccessLevel.Public);
+
+        api.MapGet("/user/self", static (HttpContext context) => ApiResult.Ok(UserView.From(context.CurrentUser()), ManagementJsonContext.Default.UserView)).At(AccessLevel.User);
+        api.MapPut("/user/self", UpdateSelfAsync).At(AccessLevel.User);
+        api.MapDelete("/user/self", DeleteSelfAsync).At(AccessLevel.User);
+        api.MapGet("/user/self/groups", GetSelfGroupsAsync).At(AccessLevel.User);
+        api.MapGet("/user/models", static (HttpContext context, ChannelCatalogProvider catalog) =>
+            ApiResult.Ok(catalog.Current.ModelsOf(context.CurrentUser().Group).ToList(), ManagementJsonContext.Default.ListString)).At(AccessLevel.User);
+        api.MapGet("/user/token", IssueAccessTokenAsync).At(AccessLevel.User);
+        api.MapGet("/user/aff", GetAffCodeAsync).At(AccessLevel.User);
+        api.MapPost("/user/aff_transfer", static () => ApiResult.Fail("Field 'quota': there is no affiliate reward quota to transfer.")).At(AccessLevel.User);
+        api.MapPut("/user/setting", UpdateSettingAsync).At(AccessLevel.User);
+        api.MapPost("/user/topup", RedeemAsync).At(AccessLevel.User);
+        api.MapGet("/user/passkey", static () => NotSupported("Passkeys")).At(AccessLevel.User);
+        api.MapDelete("/user/passkey", static () => NotSupported("Passkeys")).At(AccessLevel.User);
+        api.MapPost("/user/passkey/register/begin", static () => NotSupported("Passkeys")).At(AccessLevel.User);
+        api.MapPost("/user/passkey/register/finish", static () => NotSupported("Passkeys")).At(AccessLevel.User);
+        api.MapPost("/user/passkey/verify/begin", static () => NotSupported("Passkeys")).At(AccessLevel.User);
+        api.MapPost("/user/passkey/verify/finish", static () => NotSupported("Passkeys")).At(AccessLevel.User);
+
+        api.MapGet("/user/", ListAsync).At(AccessLevel.Admin);
+        api.MapGet("/user/search", SearchAsync).At(AccessLevel.Admin);
+        api.MapGet("/user/{id:long}", GetAsync).At(AccessLevel.Admin);
+        api.MapPost("/user/", CreateAsync).At(AccessLevel.Admin);
+        api.MapPut("/user/", UpdateAsync).At(AccessLevel.Admin);
+        api.MapDelete("/user/{id:long}", DeleteAsync).At(AccessLevel.Admin);
+        api.MapPost("/user/manage", ManageAsync).At(AccessLevel.Admin);
+        api.MapDelete("/user/{id:long}/2fa", static () => NotSupported("Two-factor authentication")).At(AccessLevel.Admin);
+        api.MapDelete("/user/{id:long}/reset_passkey", static () => NotSupported("Passkeys")).At(AccessLevel.Admin);
+        api.MapGet("/user/topup", ListTopUpsAsync).At(AccessLevel.Admin);
+        api.MapPost("/user/topup/complete", static () => ApiResult.Fail("Field 'trade_no': no pending payment order exists; LlmRelay has no payment provider configured.", StatusCodes.Status404NotFound)).At(AccessLevel.Admin);
+    }
+
+    internal static ApiResult NotSupported(string feature) =>
+        ApiResult.Fail($"{feature} is not supported by this gateway.", StatusCodes.Status501NotImplemented);
+
+    private static async Task<ApiResult> LoginAsync(
+        HttpContext context,
+        IUserStore users,
+        IPasswordHasher<RelayUser> hasher,
+        LoginRateLimiter limiter,
+        SystemSettings settings,
+        ILoggerFactory loggers,
+        CancellationToken ct)
+    {
+        using var body = await JsonBody.ReadAsync(context.Request).ConfigureAwait(false);
+        var username = body.String("username", required: true, maxLength: UserRules.MaxUsernameLength);
+        var password = body.String("password", required: true, maxLength: UserRules.MaxPasswordLength);
+        if (body.Error is not null)
+        {
+            return ApiResult.Fail(body.Error);
+        }
+
+        var logger = loggers.CreateLogger("LlmRelay.Management");
+        if (!limiter.TryAcquire(context.Connection.RemoteIpAddress?.ToString(), username!))
+        {
+            ManagementLog.LoginRateLimited(logger, username!);
+            return ApiResult.Fail("Too many sign-in attempts; try again in a minute.", StatusCodes.Status429TooManyRequests);
+        }
+
+        if (!await settings.GetBoolAsync(SystemSettings.PasswordLoginEnabled, ct).ConfigureAwait(false))
+        {
+            return ApiResult.Fail("Password sign-in is disabled by the administrator.", StatusCodes.Status403Forbidden);
+        }
+
+        var user = await users.FindByUsernameAsync(username!, ct).ConfigureAwait(false);
+        if (user is null || !UserRules.VerifyPassword(hasher, user, password!))
+        {
+            ManagementLog.LoginFailed(logger, username!);
+            return ApiResult.Fail("Wrong user name or password.", StatusCodes.Status401Unauthorized);
+        }
+
+        if (user.Status != UserStatus.Enabled)
+        {
+            return ApiResult.Fail("This user is disabled.", StatusCodes.Status403Forbidden);
+        }
+
+        await context.SignInAsync(ManagementSchemes.Session, AccessTokenAuthenticationHandler.CreatePrincipal(user, ManagementSchemes.Session)).ConfigureAwait(false);
+        return ApiResult.Ok(UserView.From(user), ManagementJsonContext.Default.UserView);
+    }
+
+    private static async Task<ApiResult> LogoutAsync(HttpContext context)
+    {
+        await context.SignOutAsync(ManagementSchemes.Session).ConfigureAwait(false);
+        return ApiResult.Ok();
+    }
+
+    private static async Task<ApiResult> RegisterAsync(
+        HttpRequest request,
+        IUserStore users,
+        IPasswordHasher<RelayUser> hasher,
+        SystemSettings settings,
+        TimeProvider time,
+        CancellationToken ct)
+    {
+        if (!await settings.GetBoolAsync(SystemSettings.RegisterEnabled, ct).ConfigureAwait(false))
+        {
+            return ApiResult.Fail("Registration is disabled by the administrator.", StatusCodes.Status403Forbidden);
+        }
+
+        using var body = await JsonBody.ReadAsync(request).ConfigureAwait(false);
+        var username = body.String("username", required: true);
+        var password = body.String("password", required: true, maxLength: UserRules.MaxPasswordLength);
+        var email = body.String("email", maxLength: 128) ?? "";
+        var affCode = body.String("aff_code", maxLength: 32);
+        var error = body.Error ?? UserRules.ValidateUsername(username) ?? UserRules.ValidatePassword(password);
+        if (error is not null)
+        {
+            return ApiResult.Fail(error);
+        }
+
+        if (await users.FindByUsernameAsync(username!, ct).ConfigureAwait(false) is not null)
+        {
+            return ApiResult.Fail($"Field 'username': '{username}' is taken.", StatusCodes.Status409Conflict);
+        }
+
+        var inviter = string.IsNullOrEmpty(affCode) ? null : await users.FindByAffCodeAsync(affCode, ct).ConfigureAwait(false);
+        var user = new RelayUser
+        {
+            Username = username!,
+            DisplayName = username!,
+            Email = email,
+            Quota = await settings.GetLongAsync(SystemSettings.QuotaForNewUser, ct).ConfigureAwait(false),
+            AffCode = UserRules.NewAffCode(),
+            InviterId = inviter?.Id ?? 0,
+            CreatedAt = time.GetUtcNow(),
+        };
+        user.PasswordHash = hasher.HashPassword(user, password!);
+        await users.AddAsync(user, ct).ConfigureAwait(false);
+        if (inviter is not null)
+        {
+            var reward = await settings.GetLongAsync(SystemSettings.QuotaForInviter, ct).ConfigureAwait(false);
+            if (reward > 0)
+            {
+                await users.AddQuotaAsync(inviter.Id, reward, ct).ConfigureAwait(false);
+            }
+        }
+
+        return ApiResult.Ok(UserView.From(user), ManagementJsonContext.Default.UserView);
+    }
+
+    private static async Task<ApiResult> GetUsableGroupsAsync(SystemSettings settings, CancellationToken ct)
+    {
+        var usable = await settings.GetTextMapAsync(SystemSettings.UserUsableGroups, ct).ConfigureAwait(false);
+        var ratios = await settings.GetRatiosAsync(SystemSettings.GroupRatio, ct).ConfigureAwait(false);
+        var groups = usable.ToDictionary(p => p.Key, p => new GroupInfoView(ratios.TryGetValue(p.Key, out var r) ? r : 1, p.Value), StringComparer.Ordinal);
+        return ApiResult.Ok(groups, ManagementJsonContext.Default.DictionaryStringGroupInfoView);
+    }
+
+    private static async Task<ApiResult> GetSelfGroupsAsync(HttpContext context, SystemSettings settings, CancellationToken ct)
+    {
+        var user = context.CurrentUser();
+        var usable = await settings.GetTextMapAsync(SystemSettings.UserUsableGroups, ct).ConfigureAwait(false);
+        var ratios = await settings.GetRatiosAsync(SystemSettings.GroupRatio, ct).ConfigureAwait(false);
+        usable.TryAdd(user.Group, "Your group");
+        var groups = usable.ToDictionary(p => p.Key, p => new GroupInfoView(ratios.TryGetValue(p.Key, out var r) ? r : 1, p.Value), StringComparer.Ordinal);
+        return ApiResult.Ok(groups, ManagementJsonContext.Default.DictionaryStringGroupInfoView);
+    }
+
+    private static async Task<ApiResult> UpdateSelfAsync(HttpContext context, IUserStore users, IPasswordHasher<RelayUser> hasher, CancellationToken ct)
+    {
+        var user = context.CurrentUser();
+        using var body = await JsonBody.ReadAsync(context.Request).ConfigureAwait(false);
+        var username = body.String("username");
+        var displayName = body.String("display_name", maxLength: 64);
+        var password = body.String("password", maxLength: UserRules.MaxPasswordLength);
+        var original = body.String("original_password", maxLength: UserRules.MaxPasswordLength);
+        var error = body.Error
+            ?? (username is not null ? UserRules.ValidateUsername(username) : null)
+            ?? (!string.IsNullOrEmpty(password) ? UserRules.ValidatePassword(password) : null);
+        if (error is null && !string.IsNullOrEmpty(password) && (original is null || !UserRules.VerifyPassword(hasher, user, original)))
+        {
+            error = "Field 'original_password' is missing or wrong.";
+        }
+
+        if (error is null && username is not null && !username.Equals(user.Username, StringComparison.OrdinalIgnoreCase)
+            && await users.FindByUsernameAsync(username, ct).ConfigureAwait(false) is not null)
+        {
+            error = $"Field 'username': '{username}' is taken.";
+        }
+
+        if (error is not null)
+        {
+            return ApiResult.Fail(error);
+        }
+
+        user.Username = username ?? user.Username;
+        user.DisplayName = displayName ?? user.DisplayName;
+        if (!string.IsNullOrEmpty(password))
+        {
+            user.PasswordHash = hasher.HashPassword(user, password);
+        }
+
+        await users.UpdateAsync(user, ct).ConfigureAwait(false);
+        return ApiResult.Ok(UserView.From(user), ManagementJsonContext.Default.UserView);
+    }
+
+    private static async Task<ApiResult> DeleteSelfAsync(HttpContext context, IUserStore users, ITokenStore tokens, TokenCache tokenCache, CancellationToken ct)
+    {
+        var user = context.CurrentUser();
+        if (user.Role == UserRole.Root)
+        {
+            return ApiResult.Fail("The root user cannot delete itself.", StatusCodes.Status403Forbidden);
+        }
+
+        await DeleteUserAndTokensAsync(user.Id, users, tokens, tokenCache, ct).ConfigureAwait(false);
+        await context.SignOutAsync(ManagementSchemes.Session).ConfigureAwait(false);
+        return ApiResult.Ok();
+    }
+
+    private static async Task<ApiResult> IssueAccessTokenAsync(HttpContext context, IUserStore users, CancellationToken ct)
+    {
+        var user = context.CurrentUser();
+        var token = UserRules.NewAccessToken();
+        user.AccessTokenHash = ApiKeys.Hash(token);
+        await users.UpdateAsync(user, ct).ConfigureAwait(false);
+        return ApiResult.Ok(token, ManagementJsonContext.Default.String, "Keep this access token; it is shown only once.");
+    }
+
+    private static async Task<ApiResult> GetAffCodeAsync(HttpContext context, IUserStore users, CancellationToken ct)
+    {
+        var user = context.CurrentUser();
+        if (user.AffCode.Length == 0)
+        {
+            user.AffCode = UserRules.NewAffCode();
+            await users.UpdateAsync(user, ct).ConfigureAwait(false);
+        }
+
+        return ApiResult.Ok(user.AffCode, ManagementJsonContext.Default.String);
+    }
+
+    private static async Task<ApiResult> UpdateSettingAsync(HttpRequest request)
+    {
+        using var body = await JsonBody.ReadAsync(request).ConfigureAwait(false);
+        var notifyType = body.String("notify_type", maxLength: 32);
+        _ = body.String("webhook_url", maxLength: 1024);
+        _ = body.String("notification_email", maxLength: 128);
+        if (body.Error is null && notifyType is not null && notifyType is not ("email" or "webhook"))
+        {
+            return ApiResult.Fail("Field 'notify_type' must be 'email' or 'webhook'.");
+        }
+
+        return body.Error is not null
+            ? ApiResult.Fail(body.Error)
+            : NotSupported("Quota notifications");
+    }
+
+    private static async Task<ApiResult> RedeemAsync(HttpContext context, IRedemptionStore codes, IUsageLogStore logs, TimeProvider time, CancellationToken ct)
+    {
+        var user = context.CurrentUser();
+        using var body = await JsonBody.ReadAsync(context.Request).ConfigureAwait(false);
+        var key = body.String("key", required: true, maxLength: 64);
+        if (body.Error is not null)
+        {
+            return ApiResult.Fail(body.Error);
+        }
+
+        var now = time.GetUtcNow();
+        var code = await codes.RedeemAsync(key!, user.Id, now, ct).ConfigureAwait(false);
+        if (code is null)
+        {
+            return ApiResult.Fail("Field 'key': the code does not exist, was used, or has expired.");
+        }
+
+        await logs.AppendAsync(
+            [new UsageLog { Type = UsageLogType.TopUp, UserId = user.Id, Quota = code.Quota, CreatedAt = now, Content = $"Redeemed code {code.Id} for {code.Quota} quota." }],
+            ct).ConfigureAwait(false);
+        return ApiResult.Ok(code.Quota, ManagementJsonContext.Default.Int64);
+    }
+
+    private static async Task<ApiResult> ListAsync(HttpRequest request, IUserStore users, CancellationToken ct)
+    {
+        var (page, size) = request.Paging();
+        var result = await users.QueryAsync(new PageQuery { Page = page, PageSize = size }, ct).ConfigureAwait(false);
+        return Page(result, page, size);
+    }
+
+    private static async Task<ApiResult> SearchAsync(HttpRequest request, IUserStore users, CancellationToken ct)
+    {
+        var (page, size) = request.Paging();
+        var query = new PageQuery { Page = page, PageSize = size, Keyword = request.Query["keyword"].ToString().Trim(), Group = request.Query["group"].ToString().Trim() };
+        return Page(await users.QueryAsync(query, ct).ConfigureAwait(false), page, size);
+    }
+
+    private static ApiResult Page(PagedResult<RelayUser> result, int page, int size) =>
+        ApiResult.Ok(new PageView<UserView>([.. result.Items.Select(UserView.From)], result.Total, page, size), ManagementJsonContext.Default.PageViewUserView);
+
+    private static async Task<ApiResult> GetAsync(long id, HttpContext context, IUserStore users, CancellationToken ct)
+    {
+        var user = await users.FindAsync(id, ct).ConfigureAwait(false);
+        if (user is null)
+        {
+            return ApiResult.NotFound("User");
+        }
+
+        return user.Role >= context.CurrentUser().Role && user.Id != context.CurrentUser().Id
+            ? ApiResult.Forbidden("You cannot view a user whose role is equal to or above yours.")
+            : ApiResult.Ok(UserView.From(user), ManagementJsonContext.Default.UserView);
+    }
+
+    private static async Task<ApiResult> CreateAsync(HttpContext context, IUserStore users, IPasswordHasher<RelayUser> hasher, TimeProvider time, CancellationToken ct)
+    {
+        var actor = context.CurrentUser();
+        using var body = await JsonBody.ReadAsync(context.Request).ConfigureAwait(false);
+        var username = body.String("username", required: true);
+        var password = body.String("password", required: true, maxLength: UserRules.MaxPasswordLength);
+        var displayName = body.String("display_name", maxLength: 64);
+        var role = body.Long("role", min: 1, max: 100);
+        var group = body.String("group", maxLength: 64);
+        var quota = body.Long("quota", min: 0);
+        var error = body.Error ?? UserRules.ValidateUsername(username) ?? UserRules.ValidatePassword(password);
+        if (error is null && role is not null && role is not ((long)UserRole.Common or (long)UserRole.Admin))
+        {
+            error = "Field 'role' must be 1 (common) or 10 (admin).";
+        }
+
+        if (error is null && role is not null && role >= (long)actor.Role)
+        {
+            return ApiResult.Forbidden("Field 'role': you can only create users below your own role.");
+        }
+
+        if (error is null && await users.FindByUsernameAsync(username!, ct).ConfigureAwait(false) is not null)
+        {
+            return ApiResult.Fail($"Field 'username': '{username}' is taken.", StatusCodes.Status409Conflict);
+        }
+
+        if (error is not null)
+        {
+            return ApiResult.Fail(error);
+        }
+
+        var user = new RelayUser
+        {
+            Username = username!,
+            DisplayName = string.IsNullOrEmpty(displayName) ? username! : displayName,
+            Role = (UserRole)(role ?? (long)UserRole.Common),
+            Group = string.IsNullOrEmpty(group) ? LlmRelay.Channels.RelayGroups.Default : group,
+            Quota = quota ?? 0,
+            AffCode = UserRules.NewAffCode(),
+            CreatedAt = time.GetUtcNow(),
+        };
+        user.PasswordHash = hasher.HashPassword(user, password!);
+        await users.AddAsync(user, ct).ConfigureAwait(false);
+        return ApiResult.Ok(UserView.From(user), ManagementJsonContext.Default.UserView);
+    }
+
+    private static async Task<ApiResult> UpdateAsync(HttpContext context, IUserStore users, IPasswordHasher<RelayUser> hasher, CancellationToken ct)
+    {
+        var actor = context.CurrentUser();
+        using var body = await JsonBody.ReadAsync(context.Request).ConfigureAwait(false);
+        var id = body.Long("id", required: true, min: 1);
+        var username = body.String("username");
+        var displayName = body.String("display_name", maxLength: 64);
+        var password = body.String("password", maxLength: UserRules.MaxPasswordLength);
+        var group = body.String("group", maxLength: 64);
+        var email = body.String("email", maxLength: 128);
+        var quota = body.Long("quota", min: 0);
+        var error = body.Error
+            ?? (username is not null ? UserRules.ValidateUsername(username) : null)
+            ?? (!string.IsNullOrEmpty(password) ? UserRules.ValidatePassword(password) : null);
+        if (error is not null)
+        {
+            return ApiResult.Fail(error);
+        }
+
+        var user = await users.FindAsync(id!.Value, ct).ConfigureAwait(false);
+        if (user is null)
+        {
+            return ApiResult.NotFound("User");
+        }
+
+        if (user.Role >= actor.Role && user.Id != actor.Id)
+        {
+            return ApiResult.Forbidden("You cannot edit a user whose role is equal to or above yours.");
+        }
+
+        if (username is not null && !username.Equals(user.Username, StringComparison.OrdinalIgnoreCase)
+            && await users.FindByUsernameAsync(username, ct).ConfigureAwait(false) is not null)
+        {
+            return ApiResult.Fail($"Field 'username': '{username}' is taken.", StatusCodes.Status409Conflict);
+        }
+
+        user.Username = username ?? user.Username;
+        user.DisplayName = displayName ?? user.DisplayName;
+        user.Group = string.IsNullOrEmpty(group) ? user.Group : group;
+        user.Email = email ?? user.Email;
+        user.Quota = quota ?? user.Quota;
+        if (!string.IsNullOrEmpty(password))
+        {
+            user.PasswordHash = hasher.HashPassword(user, password);
+        }
+
+        await users.UpdateAsync(user, ct).ConfigureAwait(false);
+        return ApiResult.Ok(UserView.From(user), ManagementJsonContext.Default.UserView);
+    }
+
+    private static async Task<ApiResult> DeleteAsync(long id, HttpContext context, IUserStore users, ITokenStore tokens, TokenCache tokenCache, CancellationToken ct)
+    {
+        var user = await users.FindAsync(id, ct).ConfigureAwait(false);
+        if (user is null)
+        {
+            return ApiResult.NotFound("User");
+        }
+
+        if (user.Role >= context.CurrentUser().Role)
+        {
+            return ApiResult.Forbidden("You cannot delete a user whose role is equal to or above yours.");
+        }
+
+        await DeleteUserAndTokensAsync(id, users, tokens, tokenCache, ct).ConfigureAwait(false);
+        return ApiResult.Ok();
+    }
+
+    private static async Task<ApiResult> ManageAsync(HttpContext context, IUserStore users, ITokenStore tokens, TokenCache tokenCache, CancellationToken ct)
+    {
+        var actor = context.CurrentUser();
+        using var body = await JsonBody.ReadAsync(context.Request).ConfigureAwait(false);
+        var id = body.Long("id", required: true, min: 1);
+        var action = body.String("action", required: true, maxLength: 16);
+        if (body.Error is not null)
+        {
+            return ApiResult.Fail(body.Error);
+        }
+
+        if (action is not ("disable" or "enable" or "delete" or "promote" or "demote"))
+        {
+            return ApiResult.Fail("Field 'action' must be one of disable, enable, delete, promote, demote.");
+        }
+
+        var user = await users.FindAsync(id!.Value, ct).ConfigureAwait(false);
+        if (user is null)
+        {
+            return ApiResult.NotFound("User");
+        }
+
+        if (user.Role == UserRole.Root)
+        {
+            return ApiResult.Forbidden("The root user cannot be disabled, deleted, promoted or demoted.");
+        }
+
+        if (user.Role >= actor.Role)
+        {
+            return ApiResult.Forbidden("You cannot manage a user whose role is equal to or above yours.");
+        }
+
+        switch (action)
+        {
+            case "delete":
+                await DeleteUserAndTokensAsync(user.Id, users, tokens, tokenCache, ct).ConfigureAwait(false);
+                return ApiResult.Ok();
+            case "disable":
+                user.Status = UserStatus.Disabled;
+                break;
+            case "enable":
+                user.Status = UserStatus.Enabled;
+                break;
+            case "promote":
+                if (actor.Role != UserRole.Root)
+                {
+                    return ApiResult.Forbidden("Only the root user can promote users.");
+                }
+
+                if (user.Role == UserRole.Admin)
+                {
+                    return ApiResult.Fail("Field 'id': the user is already an admin.");
+                }
+
+                user.Role = UserRole.Admin;
+                break;
+            default:
+                if (actor.Role != UserRole.Root)
+                {
+                    return ApiResult.Forbidden("Only the root user can demote users.");
+                }
+
+                if (user.Role == UserRole.Common)
+                {
+                    return ApiResult.Fail("Field 'id': the user is already a common user.");
+                }
+
+                user.Role = UserRole.Common;
+                break;
+        }
+
+        await users.UpdateAsync(user, ct).ConfigureAwait(false);
+        tokenCache.Clear();
+        return ApiResult.Ok(UserView.From(user), ManagementJsonContext.Default.UserView);
+    }
+
+    private static async Task<ApiResult> ListTopUpsAsync(HttpRequest request, IUsageLogStore logs, CancellationToken ct)
+    {
+        var (page, size) = request.Paging();
+        var result = await logs.QueryAsync(new UsageLogQuery { Type = UsageLogType.TopUp, Page = page, PageSize = size }, ct).ConfigureAwait(false);
+        var items = result.Items.Select(static l => new TopUpView(l.Id, l.UserId, l.Quota, l.CreatedAt.ToUnixTimeSeconds(), l.Content)).ToList();
+        return ApiResult.Ok(new PageView<TopUpView>(items, result.Total, page, size), ManagementJsonContext.Default.PageViewTopUpView);
+    }
+
+    private static async Task DeleteUserAndTokensAsync(long userId, IUserStore users, ITokenStore tokens, TokenCache tokenCache, CancellationToken ct)
+    {
+        while (true)
+        {
+            var page = await tokens.QueryAsync(new PageQuery { UserId = userId, PageSize = 1000 }, ct).ConfigureAwait(false);
+            if (page.Items.Count == 0)
+            {
+                break;
+            }
+
+            await tokens.DeleteAsync([.. page.Items.Select(static t => t.Id)], userId, ct).ConfigureAwait(false);
+        }
+
+        await users.DeleteAsync(userId, ct).ConfigureAwait(false);
+        tokenCache.Clear();
+    }
+}
