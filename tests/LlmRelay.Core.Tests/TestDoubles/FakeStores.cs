@@ -46,4 +46,13 @@ internal sealed class FakeTokenStore : ITokenStore
     }
 
     public Task UpdateAsync(ApiToken token, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    public Task<PagedResult<ApiToken>> QueryAsync(PageQuery query, CancellationToken cancellationToken = default)
+    {
+        var matches = Tokens.Where(t => query.UserId is null || t.UserId == query.UserId).ToList();
+        return Task.FromResult(new PagedResult<ApiToken>([.. matches.Skip((query.Page - 1) * query.PageSize).Take(query.PageSize)], matches.Count));
+    }
+
+    public Task<int> DeleteAsync(IReadOnlyCollection<long> ids, long? userId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Tokens.RemoveAll(t => ids.Contains(t.Id) && (userId is null || t.UserId == userId)));
 }

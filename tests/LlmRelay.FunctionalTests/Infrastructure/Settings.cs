@@ -31,12 +31,13 @@ public static class Settings
         long priority = 0,
         bool enabled = true,
         Dictionary<string, string>? mapping = null,
-        string apiKey = UpstreamKey)
+        string apiKey = UpstreamKey,
+        string type = "openai")
     {
         var settings = new Dictionary<string, string?>
         {
             [$"LlmRelay:Channels:{index}:Name"] = name.Length > 0 ? name : $"channel-{index}",
-            [$"LlmRelay:Channels:{index}:Type"] = "openai",
+            [$"LlmRelay:Channels:{index}:Type"] = type,
             [$"LlmRelay:Channels:{index}:BaseUrl"] = baseUrl,
             [$"LlmRelay:Channels:{index}:Keys:0"] = apiKey,
             [$"LlmRelay:Channels:{index}:Priority"] = priority.ToString(System.Globalization.CultureInfo.InvariantCulture),
