@@ -66,7 +66,8 @@ internal static class DefaultModelPrices
 
     private static void OpenAI(Dictionary<string, ModelPrice> table, double ratio, double completion, double cacheRead, params string[] names)
     {
-        var price = new ModelPrice { ModelRatio = ratio, CompletionRatio = completion, CacheReadRatio = cacheRead };
+        // No cache-write surcharge outside Anthropic (OpenAI, Gemini and DeepSeek cache implicitly, for free).
+        var price = new ModelPrice { ModelRatio = ratio, CompletionRatio = completion, CacheReadRatio = cacheRead, CacheWrite5mRatio = 1, CacheWrite1hRatio = 1 };
         foreach (var name in names)
         {
             table.Add(name, price);

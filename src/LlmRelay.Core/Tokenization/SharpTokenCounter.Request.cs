@@ -9,8 +9,8 @@ namespace LlmRelay.Tokenization;
 /// <remarks>
 /// One forward pass with <see cref="Utf8JsonReader"/>, no DOM. What counts, for all three families at once:
 /// <code>
-///   text values     content, text, system, instructions, name, description, role, arguments, thinking,
-///                   refusal, output, prompt/input (strings, or token-id arrays: 1 token per number)
+///   text values     content, text, system, instructions, name, description, role, arguments, refusal,
+///                   output, prompt/input (strings, or token-id arrays: 1 token per number)
 ///   JSON as text    tool schemas (parameters, input_schema, responseSchema, schema) and tool arguments /
 ///                   results given as objects (Anthropic tool_use input, Gemini functionCall.args /
 ///                   functionResponse.response): the serialized JSON is tokenized
@@ -18,14 +18,19 @@ namespace LlmRelay.Tokenization;
 ///                   a flat 765 tokens each (OpenAI's 1024x1024 high-detail tile count), never the base64
 ///   overhead        3 per message (messages[], contents[], input[] items, and a system prompt),
 ///                   plus 3 priming the reply when there are messages (OpenAI cookbook)
+///   Claude          + 346 when the body declares tools (Anthropic's documented tool-use system prompt),
+///                   + 30 when extended thinking is enabled (measured on recorded traffic)
 /// </code>
-/// Ids, model names, settings and everything else are not counted.
+/// Not counted: ids, model names, settings, earlier turns' thinking blocks (Anthropic strips them from the
+/// prompt) and Gemini's <c>responseSchema</c> (Gemini leaves it out of <c>promptTokenCount</c>).
 /// </remarks>
 internal sealed partial class SharpTokenCounter
 {
     internal const int TokensPerMessage = 3;
     internal const int ReplyPrimingTokens = 3;
     internal const int MediaTokens = 765;
+    internal const int ClaudeToolUseTokens = 346;
+    internal const int ClaudeThinkingTokens = 30;
     private const int MaxDepth = 128;
 
     public int CountRequest(string model, ReadOnlySpan<byte> jsonBody)
@@ -35,7 +40,7 @@ internal sealed partial class SharpTokenCounter
             return 0;
         }
 
-        var walker = new RequestWalker(EncodingFor(model));
+        var walker = new RequestWalker(EncodingFor(model), model.Contains("claude", StringComparison.OrdinalIgnoreCase));
         try
         {
             return walker.Walk(jsonBody);
@@ -55,16 +60,26 @@ internal sealed partial class SharpTokenCounter
         Messages,
         RootInput,
         System,
+        Tools,
+        ThinkingConfig,
+        Ignored,
     }
 
     private ref struct RequestWalker
     {
         private readonly GptEncoding _encoding;
+        private readonly bool _claude;
         private char[]? _buffer;
         private long _tokens;
         private int _messages;
+        private bool _tools;
+        private bool _thinking;
 
-        public RequestWalker(GptEncoding encoding) => _encoding = encoding;
+        public RequestWalker(GptEncoding encoding, bool claude)
+        {
+            _encoding = encoding;
+            _claude = claude;
+        }
 
         public int Walk(ReadOnlySpan<byte> json)
         {
@@ -126,6 +141,15 @@ internal sealed partial class SharpTokenCounter
                                 break;
                             }
 
+                            if (key == Key.Ignored)
+                            {
+                                reader.Skip();
+                                break;
+                            }
+
+                            _thinking |= key == Key.ThinkingConfig && depth == 1 && reader.TokenType == JsonTokenType.StartObject;
+                            _tools |= reader.TokenType == JsonTokenType.StartObject && depth == 2 && isArray[1] && owners[1] == Key.Tools;
+
                             if (key == Key.System && depth == 1)
                             {
                                 _messages++;
@@ -147,7 +171,8 @@ internal sealed partial class SharpTokenCounter
                 // Malformed or truncated JSON: what was read so far is still a fair estimate.
             }
 
-            var total = _tokens + (_messages * TokensPerMessage) + (_messages > 0 ? ReplyPrimingTokens : 0);
+            var total = _tokens + (_messages * TokensPerMessage) + (_messages > 0 ? ReplyPrimingTokens : 0)
+                + (_claude && _tools ? ClaudeToolUseTokens : 0) + (_claude && _thinking ? ClaudeThinkingTokens : 0);
             return (int)Math.Min(int.MaxValue, total);
         }
 
@@ -179,21 +204,33 @@ internal sealed partial class SharpTokenCounter
                 {
                     return Key.System;
                 }
+
+                if (reader.ValueTextEquals("tools"u8))
+                {
+                    return Key.Tools;
+                }
+
+                if (reader.ValueTextEquals("thinking"u8))
+                {
+                    return Key.ThinkingConfig;
+                }
             }
 
             return reader.ValueTextEquals("content"u8) || reader.ValueTextEquals("text"u8) || reader.ValueTextEquals("name"u8)
                 || reader.ValueTextEquals("description"u8) || reader.ValueTextEquals("role"u8) || reader.ValueTextEquals("arguments"u8)
-                || reader.ValueTextEquals("thinking"u8) || reader.ValueTextEquals("refusal"u8) || reader.ValueTextEquals("output"u8)
+                || reader.ValueTextEquals("refusal"u8) || reader.ValueTextEquals("output"u8)
                 || reader.ValueTextEquals("system"u8) || reader.ValueTextEquals("prompt"u8)
                 ? Key.Text
                 : reader.ValueTextEquals("parameters"u8) || reader.ValueTextEquals("input_schema"u8) || reader.ValueTextEquals("input"u8)
                 || reader.ValueTextEquals("args"u8) || reader.ValueTextEquals("response"u8) || reader.ValueTextEquals("schema"u8)
-                || reader.ValueTextEquals("responseSchema"u8) || reader.ValueTextEquals("response_schema"u8)
                 ? Key.Json
                 : reader.ValueTextEquals("image_url"u8) || reader.ValueTextEquals("input_audio"u8) || reader.ValueTextEquals("file"u8)
                 || reader.ValueTextEquals("source"u8) || reader.ValueTextEquals("inline_data"u8) || reader.ValueTextEquals("inlineData"u8)
                 || reader.ValueTextEquals("file_data"u8) || reader.ValueTextEquals("fileData"u8)
                 ? Key.Media
+                : reader.ValueTextEquals("thinking"u8) || reader.ValueTextEquals("responseSchema"u8) || reader.ValueTextEquals("response_schema"u8)
+                || reader.ValueTextEquals("responseJsonSchema"u8) || reader.ValueTextEquals("cache_control"u8)
+                ? Key.Ignored
                 : Key.None;
         }
 
