@@ -28,5 +28,6 @@ internal static class ManagementEndpoints
         ChannelEndpoints.Map(api);
         GroupEndpoints.Map(api);
         RedemptionEndpoints.Map(api);
+        Models.MetadataEndpoints.Map(api);
     }
 }

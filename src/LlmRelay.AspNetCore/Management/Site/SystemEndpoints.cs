@@ -35,7 +35,6 @@ internal static class SystemEndpoints
         MapText(api, "/home_page_content", SystemSettings.HomePageContent);
         MapText(api, "/privacy-policy", SystemSettings.PrivacyPolicy);
         MapText(api, "/user-agreement", SystemSettings.UserAgreement);
-        api.MapGet("/models", GetModels).At(AccessLevel.User);
         api.MapGet("/pricing", GetPricingAsync).At(AccessLevel.Public);
         api.MapGet("/ratio_config", GetRatioConfigAsync).At(AccessLevel.Public);
 
@@ -43,6 +42,9 @@ internal static class SystemEndpoints
         api.MapPut("/option/", PutOptionAsync).At(AccessLevel.Root);
         api.MapPost("/option/migrate_console_setting", static () => ApiResult.Ok("Nothing to migrate: console settings are stored as options already.")).At(AccessLevel.Root);
         api.MapPost("/option/rest_model_ratio", ResetModelRatioAsync).At(AccessLevel.Root);
+
+        api.MapGet("/ratio_sync/channels", GetSyncableChannelsAsync).At(AccessLevel.Root);
+        api.MapPost("/ratio_sync/fetch", static () => Users.UserEndpoints.NotSupported("Fetching ratios from upstream gateways")).At(AccessLevel.Root);
 
         api.MapPost("/verify", VerifyAsync).At(AccessLevel.User);
         api.MapGet("/verify/status", GetVerifyStatus).At(AccessLevel.User);
@@ -133,7 +135,7 @@ internal static class SystemEndpoints
             ? ApiResult.Ok("The database answers.")
             : ApiResult.Fail("The database does not answer.", StatusCodes.Status503ServiceUnavailable);
 
-    private static ApiResult GetModels(HttpContext context, ChannelCatalogProvider catalog)
+    internal static ApiResult GetModels(HttpContext context, ChannelCatalogProvider catalog)
     {
         var user = context.CurrentUser();
         var models = new Dictionary<string, List<string>>(StringComparer.Ordinal)
@@ -181,6 +183,14 @@ internal static class SystemEndpoints
                 await settings.GetRatiosAsync(SystemSettings.CompletionRatio, ct).ConfigureAwait(false),
                 await settings.GetRatiosAsync(SystemSettings.GroupRatio, ct).ConfigureAwait(false)),
             ManagementJsonContext.Default.RatioConfigView);
+
+    private static async Task<ApiResult> GetSyncableChannelsAsync(IChannelStore channels, CancellationToken ct)
+    {
+        var list = (await channels.ListAsync(ct).ConfigureAwait(false))
+            .Where(static c => c.Status == LlmRelay.Channels.ChannelStatus.Enabled)
+            .Select(static c => ChannelView.From(c, null)).ToList();
+        return ApiResult.Ok(list, ManagementJsonContext.Default.ListChannelView);
+    }
 
     private static async Task<ApiResult> GetOptionsAsync(SystemSettings settings, CancellationToken ct)
     {

@@ -30,6 +30,8 @@ internal sealed class SystemSettings(IServiceScopeFactory scopeFactory) : IDispo
     public const string GroupRatio = "GroupRatio";
     public const string UserUsableGroups = "UserUsableGroups";
     public const string PrefillGroups = "PrefillGroups";
+    public const string ModelMetas = "ModelMetas";
+    public const string Vendors = "Vendors";
 
     public static readonly FrozenDictionary<string, OptionDefinition> Definitions = new OptionDefinition[]
     {
@@ -52,6 +54,8 @@ internal sealed class SystemSettings(IServiceScopeFactory scopeFactory) : IDispo
         new(GroupRatio, OptionKind.RatioMap, """{"default":1}"""),
         new(UserUsableGroups, OptionKind.TextMap, """{"default":"Default group"}"""),
         new(PrefillGroups, OptionKind.Internal, "[]"),
+        new(ModelMetas, OptionKind.Internal, "[]"),
+        new(Vendors, OptionKind.Internal, "[]"),
     }.ToFrozenDictionary(static d => d.Key, StringComparer.Ordinal);
 
     private readonly SemaphoreSlim _gate = new(1, 1);
