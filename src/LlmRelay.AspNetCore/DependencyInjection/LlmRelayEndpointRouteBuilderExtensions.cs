@@ -34,11 +34,14 @@ public static class LlmRelayEndpointRouteBuilderExtensions
         var relay = ActivatorUtilities.CreateInstance<RelayEndpoint>(services);
         var models = ActivatorUtilities.CreateInstance<ModelsEndpoint>(services, relay);
         var gemini = new GeminiEndpoint(relay);
+        var stored = ActivatorUtilities.CreateInstance<ResponsesEndpoint>(services, relay);
+        var countTokens = ActivatorUtilities.CreateInstance<CountTokensEndpoint>(services, relay);
 
         // OpenAI
         group.MapPost("/v1/chat/completions", context => relay.HandleAsync(context, InboundRoute.OpenAIChat)).WithName("LlmRelay.ChatCompletions");
         group.MapPost("/v1/completions", context => relay.HandleAsync(context, InboundRoute.OpenAICompletions)).WithName("LlmRelay.Completions");
         group.MapPost("/v1/responses", context => relay.HandleAsync(context, InboundRoute.OpenAIResponses)).WithName("LlmRelay.Responses");
+        group.MapGet("/v1/responses/{id}", context => stored.GetAsync(context, RouteValue(context, "id"))).WithName("LlmRelay.Responses.Get");
         group.MapPost("/v1/embeddings", context => relay.HandleAsync(context, InboundRoute.OpenAIEmbeddings)).WithName("LlmRelay.Embeddings");
         group.MapPost("/v1/engines/{model}/embeddings", context => relay.HandleAsync(context, InboundRoute.OpenAIEmbeddings, RouteValue(context, "model"), null)).WithName("LlmRelay.EngineEmbeddings");
 
@@ -46,6 +49,7 @@ public static class LlmRelayEndpointRouteBuilderExtensions
         foreach (var prefix in (ReadOnlySpan<string>)["/v1", "/anthropic/v1", ""])
         {
             group.MapPost(prefix + "/messages", context => relay.HandleAsync(context, InboundRoute.AnthropicMessages)).WithName("LlmRelay.Messages" + prefix.Replace('/', '.'));
+            group.MapPost(prefix + "/messages/count_tokens", countTokens.HandleAsync).WithName("LlmRelay.CountTokens" + prefix.Replace('/', '.'));
         }
 
         // Gemini: the model and the action share one path segment ("gemini-2.5-flash:generateContent").

@@ -6,6 +6,7 @@ using LlmRelay.Formats;
 using LlmRelay.Formats.Conversion;
 using LlmRelay.Formats.PassThrough;
 using LlmRelay.Formats.Streaming;
+using LlmRelay.Health;
 using LlmRelay.Selection;
 using LlmRelay.Usage;
 using Microsoft.AspNetCore.Http;
@@ -17,7 +18,7 @@ internal sealed partial class RelayEndpoint
 {
     // Returns null when the exchange is finished (whatever its result), or the failure to try the next channel after.
     private async Task<UpstreamFailure?> TryChannelAsync(
-        HttpContext context, InboundRoute route, ChannelEntry channel, UpstreamPlan plan, string upstreamModel,
+        HttpContext context, InboundRoute route, ChannelEntry channel, int keyIndex, UpstreamPlan plan, string upstreamModel,
         ReadOnlyMemory<byte> content, OpenAIChatRequestInfo request, UsageLog log, long started)
     {
         var aborted = context.RequestAborted;
@@ -30,7 +31,7 @@ internal sealed partial class RelayEndpoint
             Content = new ReadOnlyMemoryContent(content),
         };
         message.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
-        adapter.Authenticate(message, channel.NextKey());
+        adapter.Authenticate(message, channel.KeyAt(channel.KeyCount == 0 ? 0 : keyIndex));
         if (request.Stream)
         {
             message.Headers.TryAddWithoutValidation("Accept", "text/event-stream");
@@ -48,11 +49,14 @@ internal sealed partial class RelayEndpoint
         }
         catch (OperationCanceledException)
         {
+            health.ReportFailure(channel.Id, keyIndex, ChannelFailureKind.Transient, "timeout");
             return new UpstreamFailure(504, "The upstream did not answer in time.", "upstream_timeout");
         }
         catch (HttpRequestException ex)
         {
-            return new UpstreamFailure(502, SecretScrubber.Scrub($"Could not reach the upstream: {ex.Message}", channel.Keys), "upstream_unreachable");
+            var reason = SecretScrubber.Scrub($"Could not reach the upstream: {ex.Message}", channel.Keys);
+            health.ReportFailure(channel.Id, keyIndex, ChannelFailureKind.Transient, reason);
+            return new UpstreamFailure(502, reason, "upstream_unreachable");
         }
 
         using (response)
@@ -60,14 +64,15 @@ internal sealed partial class RelayEndpoint
             var status = (int)response.StatusCode;
             if (status is >= 200 and < 300)
             {
+                health.ReportSuccess(channel.Id, keyIndex);
                 var isEventStream = response.Content.Headers.ContentType?.MediaType is "text/event-stream";
                 if (request.Stream && (isEventStream || !plan.PassThrough))
                 {
-                    await StreamAsync(context, route, plan, response, cts, request, log, started).ConfigureAwait(false);
+                    await StreamAsync(context, route, plan, response, cts, request, upstreamModel, log, started).ConfigureAwait(false);
                 }
                 else
                 {
-                    await CopyBodyAsync(context, route, plan, response, log, started, cts.Token).ConfigureAwait(false);
+                    await CopyBodyAsync(context, route, plan, response, upstreamModel, log, started, cts.Token).ConfigureAwait(false);
                 }
 
                 return null;
@@ -91,8 +96,11 @@ internal sealed partial class RelayEndpoint
 
             var (upstreamMessage, code) = UpstreamErrorMessage.Extract(errorBody.WrittenSpan);
             upstreamMessage = SecretScrubber.Scrub(upstreamMessage, channel.Keys);
-            if (IsRetryable(response.StatusCode, code))
+            var kind = ChannelFailureClassifier.Classify(status, errorBody.WrittenSpan) ?? (IsRetryable(response.StatusCode, code) ? ChannelFailureKind.Transient : null);
+            if (kind is { } failureKind)
             {
+                // The channel's fault (its key, its billing, its load): another channel may do better.
+                health.ReportFailure(channel.Id, keyIndex, failureKind, $"{status}: {upstreamMessage}");
                 return new UpstreamFailure(status, upstreamMessage, code);
             }
 
@@ -110,7 +118,7 @@ internal sealed partial class RelayEndpoint
         // Gemini answers an invalid key with 400 INVALID_ARGUMENT / API_KEY_INVALID: the channel's fault, not the caller's.
         || (status == HttpStatusCode.BadRequest && code is "API_KEY_INVALID");
 
-    private async Task CopyBodyAsync(HttpContext context, InboundRoute route, UpstreamPlan plan, HttpResponseMessage response, UsageLog log, long started, CancellationToken cancellationToken)
+    private async Task CopyBodyAsync(HttpContext context, InboundRoute route, UpstreamPlan plan, HttpResponseMessage response, string upstreamModel, UsageLog log, long started, CancellationToken cancellationToken)
     {
         using var buffer = new PooledBufferWriter();
         try
@@ -146,7 +154,7 @@ internal sealed partial class RelayEndpoint
             sniffer.Observe(answer.Span);
             if (sniffer.Usage is { } usage)
             {
-                ApplyUsage(log, usage);
+                ApplyUsage(log, usage, upstreamModel);
             }
 
             contentType = response.Content.Headers.ContentType?.ToString() ?? "application/json";
@@ -154,7 +162,7 @@ internal sealed partial class RelayEndpoint
         else
         {
             var converted = BodyConverter.ConvertResponse(plan.UpstreamFormat, route.Format, answer.Span, time.GetUtcNow().ToUnixTimeSeconds(), out var usage);
-            ApplyUsage(log, usage);
+            ApplyUsage(log, usage, upstreamModel);
             if (!converted.IsSuccess)
             {
                 // The upstream answered and may have charged us; the caller gets nothing usable, so nothing is billed.
@@ -167,6 +175,11 @@ internal sealed partial class RelayEndpoint
 
             answer = converted.Value;
             contentType = "application/json";
+        }
+
+        if (route == InboundRoute.OpenAIResponses && log.TokenId != 0)
+        {
+            StoreResponse(answer, log.TokenId);
         }
 
         log.StatusCode = (int)response.StatusCode;
@@ -183,7 +196,34 @@ internal sealed partial class RelayEndpoint
         }
     }
 
-    private async Task StreamAsync(HttpContext context, InboundRoute route, UpstreamPlan plan, HttpResponseMessage response, CancellationTokenSource cts, OpenAIChatRequestInfo request, UsageLog log, long started)
+    // Keeps a /v1/responses answer for GET /v1/responses/{id}, readable only with the key that created it.
+    private void StoreResponse(ReadOnlyMemory<byte> answer, long tokenId)
+    {
+        try
+        {
+            var reader = new System.Text.Json.Utf8JsonReader(answer.Span);
+            if (reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.StartObject)
+            {
+                while (reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.PropertyName)
+                {
+                    if (reader.ValueTextEquals("id"u8) && reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.String)
+                    {
+                        responses.Store(reader.GetString()!, tokenId, answer.ToArray());
+                        return;
+                    }
+
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // Not storable; the caller still gets the answer.
+        }
+    }
+
+    private async Task StreamAsync(HttpContext context, InboundRoute route, UpstreamPlan plan, HttpResponseMessage response, CancellationTokenSource cts, OpenAIChatRequestInfo request, string upstreamModel, UsageLog log, long started)
     {
         var aborted = context.RequestAborted;
         var httpResponse = context.Response;
@@ -262,7 +302,7 @@ internal sealed partial class RelayEndpoint
 
             if (pump.Usage is { } usage)
             {
-                ApplyUsage(log, usage);
+                ApplyUsage(log, usage, upstreamModel);
             }
             else
             {

@@ -1,10 +1,14 @@
 using System.Buffers;
 using LlmRelay.AspNetCore.Internal;
 using LlmRelay.AspNetCore.Relay.Errors;
+using LlmRelay.Concurrency;
 using LlmRelay.Configuration;
 using LlmRelay.Formats;
 using LlmRelay.Formats.PassThrough;
+using LlmRelay.Health;
+using LlmRelay.Pricing;
 using LlmRelay.Providers;
+using LlmRelay.Responses;
 using LlmRelay.Selection;
 using LlmRelay.Tokens;
 using LlmRelay.Usage;
@@ -33,6 +37,10 @@ internal sealed partial class RelayEndpoint(
     ChannelCatalogProvider catalog,
     UpstreamInvoker upstream,
     UsageLogQueue logs,
+    ChannelHealthTracker health,
+    RelayConcurrency concurrency,
+    ModelPricing pricing,
+    ResponseStore responses,
     IOptions<LlmRelayOptions> options,
     TimeProvider time,
     ILogger<RelayEndpoint> logger)
@@ -73,9 +81,12 @@ internal sealed partial class RelayEndpoint(
             return;
         }
 
-        if (urlModel is not null)
+        // request.Model stays what the body says (the patcher compares against it); routing uses the URL's model and aliases.
+        var requestedModel = urlModel ?? request.Model;
+        var routingModel = requestedModel;
+        if (_options.ModelAliases.Count > 0 && _options.ModelAliases.TryGetValue(requestedModel, out var aliased) && aliased.Length > 0)
         {
-            request.Model = urlModel;
+            routingModel = aliased;
         }
 
         if (urlStream is { } stream)
@@ -83,9 +94,9 @@ internal sealed partial class RelayEndpoint(
             request.Stream = stream;
         }
 
-        if (!token.AllowsModel(request.Model))
+        if (!token.AllowsModel(requestedModel) && !token.AllowsModel(routingModel))
         {
-            await errors.WriteAsync(context, 403, RelayErrorKind.Permission, $"This API key may not use the model '{request.Model}'.", "model_not_allowed", "model").ConfigureAwait(false);
+            await errors.WriteAsync(context, 403, RelayErrorKind.Permission, $"This API key may not use the model '{requestedModel}'.", "model_not_allowed", "model").ConfigureAwait(false);
             return;
         }
 
@@ -95,7 +106,7 @@ internal sealed partial class RelayEndpoint(
             UserId = token.UserId,
             TokenId = token.Id,
             TokenName = token.Name,
-            ModelName = request.Model,
+            ModelName = requestedModel,
             Group = token.Group,
             IsStream = request.Stream,
             Ip = context.Connection.RemoteIpAddress?.ToString() ?? "",
@@ -104,7 +115,7 @@ internal sealed partial class RelayEndpoint(
 
         try
         {
-            await RelayAsync(context, route, token, body, request, log, started).ConfigureAwait(false);
+            await RelayAsync(context, route, token, body, request, routingModel, log, started).ConfigureAwait(false);
         }
         finally
         {
@@ -161,7 +172,7 @@ internal sealed partial class RelayEndpoint(
         return token;
     }
 
-    private async Task RelayAsync(HttpContext context, InboundRoute route, TokenEntry token, PooledBufferWriter body, OpenAIChatRequestInfo request, UsageLog log, long started)
+    private async Task RelayAsync(HttpContext context, InboundRoute route, TokenEntry token, PooledBufferWriter body, OpenAIChatRequestInfo request, string model, UsageLog log, long started)
     {
         var attempts = Math.Max(1, _options.MaxAttempts);
         var excluded = new List<long>(attempts);
@@ -172,17 +183,17 @@ internal sealed partial class RelayEndpoint(
 
         while (made < attempts)
         {
-            var selection = ChannelSelector.Select(catalog.Current, token.Group, request.Model, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(excluded), out var channel);
+            var selection = ChannelSelector.Select(catalog.Current, token.Group, model, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(excluded), out var channel);
             if (selection != ChannelSelectionStatus.Selected)
             {
                 if (failure is null)
                 {
                     var notFound = selection == ChannelSelectionStatus.ModelNotFound || unservable;
                     var message = unservable
-                        ? $"No channel serving the model '{request.Model}' supports this endpoint."
+                        ? $"No channel serving the model '{model}' supports this endpoint."
                         : notFound
-                            ? $"The model '{request.Model}' does not exist or no channel serves it."
-                            : $"Every channel serving the model '{request.Model}' is unavailable; try again later.";
+                            ? $"The model '{model}' does not exist or no channel serves it."
+                            : $"Every channel serving the model '{model}' is unavailable; try again later.";
                     log.StatusCode = notFound ? 404 : 503;
                     log.Content = message;
                     await route.Errors.WriteAsync(context, log.StatusCode, notFound ? RelayErrorKind.NotFound : RelayErrorKind.Unavailable, message, notFound ? "model_not_found" : "no_channel_available", "model").ConfigureAwait(false);
@@ -200,11 +211,17 @@ internal sealed partial class RelayEndpoint(
             }
 
             unservable = false;
+            var keyIndex = AcquireKey(channel);
+            if (keyIndex < 0)
+            {
+                continue; // Every key of this channel is disabled or its breaker is open: not an attempt.
+            }
+
             made++;
             log.ChannelId = channel.Id;
             log.ChannelName = channel.Name;
 
-            var upstreamModel = channel.MapModel(request.Model);
+            var upstreamModel = channel.MapModel(model);
             ReadOnlyMemory<byte> content;
             if (plan.PassThrough)
             {
@@ -231,7 +248,17 @@ internal sealed partial class RelayEndpoint(
                 content = converted.Value.Body;
             }
 
-            var outcome = await TryChannelAsync(context, route, channel, plan, upstreamModel, content, request, log, started).ConfigureAwait(false);
+            using var lease = await concurrency.AcquireAsync(ConcurrencyKey(channel.Id, keyIndex), context.RequestAborted).ConfigureAwait(false);
+            if (!lease.IsAcquired)
+            {
+                log.StatusCode = 429;
+                log.Content = "The gateway is at its concurrency limit and its wait queue is full.";
+                context.Response.Headers.RetryAfter = ((int)Math.Ceiling(lease.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await route.Errors.WriteAsync(context, 429, RelayErrorKind.RateLimited, log.Content, "concurrency_limit").ConfigureAwait(false);
+                return;
+            }
+
+            var outcome = await TryChannelAsync(context, route, channel, keyIndex, plan, upstreamModel, content, request, log, started).ConfigureAwait(false);
             if (outcome is null)
             {
                 return; // Answered: success, a caller error, a failure after the response started, or a client abort.
@@ -244,7 +271,7 @@ internal sealed partial class RelayEndpoint(
         if (failure is null)
         {
             log.StatusCode = 404;
-            log.Content = $"No channel serving the model '{request.Model}' supports this endpoint.";
+            log.Content = $"No channel serving the model '{model}' supports this endpoint.";
             await route.Errors.WriteAsync(context, 404, RelayErrorKind.NotFound, log.Content, "model_not_found", "model").ConfigureAwait(false);
             return;
         }
@@ -260,16 +287,41 @@ internal sealed partial class RelayEndpoint(
         await route.Errors.WriteAsync(context, status, kind, $"Upstream error: {failure.Message}", failure.Code ?? $"upstream_{failure.Status}").ConfigureAwait(false);
     }
 
-    private static void ApplyUsage(UsageLog log, in TokenUsage usage)
+    private void ApplyUsage(UsageLog log, in TokenUsage usage, string upstreamModel)
     {
         log.PromptTokens = (int)Math.Min(int.MaxValue, usage.InputTokens);
         log.CompletionTokens = (int)Math.Min(int.MaxValue, usage.OutputTokens);
-        log.Quota = QuotaCalculator.Compute(usage);
-        if (usage.CachedInputTokens > 0 || usage.ReasoningTokens > 0 || usage.CacheCreationInputTokens > 0)
+
+        // Price by the name the caller used when the table knows it (operators price their aliases), else by the upstream's.
+        if (!pricing.TryResolve(log.ModelName, out var price))
         {
-            log.Other = $$"""{"cached_tokens":{{usage.CachedInputTokens}},"cache_creation_tokens":{{usage.CacheCreationInputTokens}},"reasoning_tokens":{{usage.ReasoningTokens}}}""";
+            price = pricing.Resolve(upstreamModel);
         }
+
+        var groupRatio = pricing.GroupRatio(log.Group);
+        log.Quota = QuotaCalculator.Compute(usage, price, groupRatio);
+        log.Other = string.Create(System.Globalization.CultureInfo.InvariantCulture, $$"""{"model_ratio":{{price.ModelRatio}},"completion_ratio":{{price.CompletionRatio}},"group_ratio":{{groupRatio}},"cached_tokens":{{usage.CachedInputTokens}},"cache_creation_tokens":{{usage.CacheCreationInputTokens}},"reasoning_tokens":{{usage.ReasoningTokens}},"first_byte_ms":{{log.FirstByteMs ?? -1}}}""");
     }
+
+    // Round-robin over the channel's keys, skipping disabled ones and ones whose breaker is open.
+    private int AcquireKey(ChannelEntry channel)
+    {
+        var count = channel.KeyCount;
+        var start = channel.NextKeyStart();
+        for (var i = 0; i < count; i++)
+        {
+            var index = (start + i) % count;
+            if (health.TryAcquire(channel.Id, index))
+            {
+                return index;
+            }
+        }
+
+        return -1;
+    }
+
+    private static string ConcurrencyKey(long channelId, int keyIndex) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"channel:{channelId}:{keyIndex}");
 
     private static void MarkClientClosed(UsageLog log)
     {

@@ -13,6 +13,10 @@ public sealed class LlmRelayOptions
     /// <summary>Gets the gateway keys declared in configuration; they are synced into the store at start.</summary>
     public IList<TokenOptions> Tokens { get; init; } = [];
 
+    /// <summary>Gets global model aliases: a caller's model name mapped to the name channels are indexed by (<c>LlmRelay:ModelAliases:{alias}</c>).</summary>
+    /// <remarks>Applied before channel selection; a channel's own <see cref="ChannelOptions.ModelMapping"/> then maps the result to its upstream name.</remarks>
+    public IDictionary<string, string> ModelAliases { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>Gets or sets the largest request body the relay accepts, in bytes.</summary>
     /// <value>The default value is 32 MiB.</value>
     public long MaxRequestBodySize { get; set; } = 32 * 1024 * 1024;

@@ -68,6 +68,15 @@ internal sealed class ChannelEntry
     /// <summary>Gets the keys, so that error messages can be scrubbed of them.</summary>
     public ReadOnlySpan<string> Keys => _keys;
 
+    /// <summary>Gets the number of usable keys; a channel without keys (e.g. a local server) has one empty key.</summary>
+    public int KeyCount => Math.Max(1, _keys.Length);
+
+    /// <summary>Returns the key at <paramref name="index"/>, or an empty string when the channel has none.</summary>
+    public string KeyAt(int index) => _keys.Length == 0 ? "" : _keys[index];
+
+    /// <summary>Returns where the next round-robin pass over the keys starts.</summary>
+    public int NextKeyStart() => (int)((uint)Interlocked.Increment(ref _keyCursor) % (uint)KeyCount);
+
     /// <summary>Returns the next key, round-robin, or an empty string when the channel has none.</summary>
     public string NextKey()
     {

@@ -19,7 +19,7 @@ internal static class OpenAIChatRequestPatcher
     /// <param name="upstreamModel">The model to send upstream.</param>
     /// <param name="askForUsage">Whether a stream must ask for <c>stream_options.include_usage</c> (Chat Completions and Completions).</param>
     public static bool NeedsPatch(in OpenAIChatRequestInfo info, string upstreamModel, bool askForUsage = true) =>
-        (info.ModelLength > 0 && !string.Equals(info.Model, upstreamModel, StringComparison.Ordinal)) || (askForUsage && info.Stream && !info.IncludeUsage);
+        info.ModelLength == 0 || !string.Equals(info.Model, upstreamModel, StringComparison.Ordinal) || (askForUsage && info.Stream && !info.IncludeUsage);
 
     /// <summary>Writes the patched body to <paramref name="output"/>.</summary>
     public static void Patch(ReadOnlySpan<byte> body, in OpenAIChatRequestInfo info, string upstreamModel, IBufferWriter<byte> output, bool askForUsage = true)
@@ -38,7 +38,21 @@ internal static class OpenAIChatRequestPatcher
             output.Write(StreamOptions);
         }
 
-        if (info.ModelLength == 0 || string.Equals(info.Model, upstreamModel, StringComparison.Ordinal))
+        if (info.ModelLength == 0)
+        {
+            // The model came from the URL (/v1/engines/{model}/embeddings): the upstream needs it in the body.
+            output.Write("\"model\":"u8);
+            using (var writer = new Utf8JsonWriter(output))
+            {
+                writer.WriteStringValue(upstreamModel);
+            }
+
+            output.Write(","u8);
+            output.Write(body[(brace + 1)..]);
+            return;
+        }
+
+        if (string.Equals(info.Model, upstreamModel, StringComparison.Ordinal))
         {
             output.Write(body[(brace + 1)..]);
             return;

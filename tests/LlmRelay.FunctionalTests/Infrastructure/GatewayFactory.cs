@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -15,8 +16,11 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings;
     private readonly string _databasePath;
 
-    public GatewayFactory(Dictionary<string, string?> settings)
+    private readonly Action<IServiceCollection>? _configureServices;
+
+    public GatewayFactory(Dictionary<string, string?> settings, Action<IServiceCollection>? configureServices = null)
     {
+        _configureServices = configureServices;
         _databasePath = Path.Combine(Path.GetTempPath(), $"llmrelay-test-{Guid.NewGuid():N}.db");
         _settings = new Dictionary<string, string?>(settings)
         {
@@ -73,6 +77,10 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
         }
 
         builder.ConfigureLogging(static logging => logging.SetMinimumLevel(LogLevel.Warning));
+        if (_configureServices is not null)
+        {
+            builder.ConfigureTestServices(_configureServices);
+        }
     }
 
     public override async ValueTask DisposeAsync()

@@ -56,6 +56,19 @@ public static class Settings
         return settings;
     }
 
+    /// <summary>Prices <paramref name="models"/> at ratio 1 (one quota per token), so tests can assert quota from token counts.</summary>
+    public static Dictionary<string, string?> FlatPrice(params string[] models)
+    {
+        var settings = new Dictionary<string, string?>();
+        foreach (var model in models)
+        {
+            settings[$"LlmRelay:Pricing:Models:{model}:ModelRatio"] = "1";
+            settings[$"LlmRelay:Pricing:Models:{model}:CompletionRatio"] = "1";
+        }
+
+        return settings;
+    }
+
     public static Dictionary<string, string?> Merge(params Dictionary<string, string?>[] parts)
     {
         var merged = new Dictionary<string, string?>();

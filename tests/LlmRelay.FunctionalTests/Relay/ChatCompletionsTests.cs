@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using LlmRelay.FunctionalTests.Infrastructure;
 using LlmRelay.Usage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LlmRelay.FunctionalTests.Relay;
 
@@ -17,7 +18,7 @@ public sealed class ChatCompletionsTests
     {
         var upstream = await MockUpstream.StartAsync(handler);
         var gateway = new GatewayFactory(settings?.Invoke(upstream.BaseUrl)
-            ?? Settings.Merge(Settings.Token(), Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"])));
+            ?? Settings.Merge(Settings.Token(), Settings.FlatPrice("gpt-4o"), Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"])));
         gateway.Start();
         return (upstream, gateway);
     }
@@ -53,6 +54,25 @@ public sealed class ChatCompletionsTests
         Assert.Equal(200, log.StatusCode);
         Assert.NotNull(log.FirstByteMs);
         Assert.True(log.UseTimeMs >= log.FirstByteMs);
+    }
+
+    [Fact]
+    public async Task DefaultPricing_ChargesTheModelsRatios()
+    {
+        var (upstream, gateway) = await StartAsync(
+            MockUpstream.Json(WireSamples.ChatResponse),
+            url => Settings.Merge(Settings.Token(), Settings.Channel(0, url, ["gpt-4o"])));
+        await using var _ = upstream;
+        await using var __ = gateway;
+        using var client = gateway.CreateGatewayClient(Settings.Key);
+
+        using var response = await client.PostAsync("/v1/chat/completions", JsonBody(WireSamples.ChatRequest), Ct);
+
+        var log = Assert.Single(await gateway.WaitForLogsAsync(1));
+        var price = gateway.Services.GetRequiredService<LlmRelay.Pricing.ModelPricing>().Resolve("gpt-4o");
+        Assert.True(price.ModelRatio > 1, "gpt-4o is in the default table and costs more than ratio 1");
+        Assert.Equal(QuotaCalculator.Compute(new LlmRelay.Formats.TokenUsage { InputTokens = 21, OutputTokens = 4 }, price, 1), log.Quota);
+        Assert.Contains("\"model_ratio\":", log.Other, StringComparison.Ordinal);
     }
 
     [Fact]

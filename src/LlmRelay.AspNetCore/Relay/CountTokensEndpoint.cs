@@ -1,0 +1,57 @@
+using System.Text.Json;
+using LlmRelay.AspNetCore.Internal;
+using LlmRelay.AspNetCore.Relay.Errors;
+using LlmRelay.Configuration;
+using LlmRelay.Formats;
+using LlmRelay.Formats.PassThrough;
+using LlmRelay.Tokenization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace LlmRelay.AspNetCore.Relay;
+
+/// <summary>Answers Anthropic's <c>POST .../messages/count_tokens</c> by counting locally: never executed upstream, never billed.</summary>
+internal sealed class CountTokensEndpoint(RelayEndpoint relay, ITokenCounter counter, IOptions<LlmRelayOptions> options)
+{
+    public async Task HandleAsync(HttpContext context)
+    {
+        var errors = RelayErrorWriter.Anthropic;
+        var token = await relay.AuthenticateAsync(context, errors).ConfigureAwait(false);
+        if (token is null)
+        {
+            return;
+        }
+
+        var limit = options.Value.MaxRequestBodySize;
+        using var body = new PooledBufferWriter();
+        if (context.Request.ContentLength > limit || !await BodyReader.ReadAsync(context.Request.BodyReader, body, limit, context.RequestAborted).ConfigureAwait(false))
+        {
+            await errors.WriteAsync(context, 413, RelayErrorKind.RequestTooLarge, $"The request body is larger than {limit} bytes.").ConfigureAwait(false);
+            return;
+        }
+
+        var error = OpenAIChatRequestReader.TryRead(body.WrittenSpan, RequestShape.AnthropicCountTokens, out var request);
+        if (error is not null)
+        {
+            await errors.WriteAsync(context, 400, RelayErrorKind.InvalidRequest, error.Kind == FormatErrorKind.InvalidJson ? error.Message : $"{error.Code}: {error.Message}").ConfigureAwait(false);
+            return;
+        }
+
+        if (!token.AllowsModel(request.Model))
+        {
+            await errors.WriteAsync(context, 403, RelayErrorKind.Permission, $"This API key may not use the model '{request.Model}'.").ConfigureAwait(false);
+            return;
+        }
+
+        var count = counter.CountRequest(request.Model, body.WrittenSpan);
+        context.Response.ContentType = "application/json";
+        using (var writer = new Utf8JsonWriter(context.Response.BodyWriter))
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("input_tokens"u8, count);
+            writer.WriteEndObject();
+        }
+
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,29 @@
+using LlmRelay.AspNetCore.Relay.Errors;
+using LlmRelay.Responses;
+using Microsoft.AspNetCore.Http;
+
+namespace LlmRelay.AspNetCore.Relay;
+
+/// <summary>Answers <c>GET /v1/responses/{id}</c> from the response store, only for the key that created the response.</summary>
+internal sealed class ResponsesEndpoint(RelayEndpoint relay, ResponseStore store)
+{
+    public async Task GetAsync(HttpContext context, string id)
+    {
+        var token = await relay.AuthenticateAsync(context, RelayErrorWriter.OpenAI).ConfigureAwait(false);
+        if (token is null)
+        {
+            return;
+        }
+
+        if (!store.TryGet(id, token.Id, out var body))
+        {
+            // Another key's response reads exactly like a missing one.
+            await RelayErrorWriter.OpenAI.WriteAsync(context, 404, RelayErrorKind.NotFound, $"No response found with id '{id}'.", null, "response_id").ConfigureAwait(false);
+            return;
+        }
+
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = body.Length;
+        await context.Response.BodyWriter.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
+    }
+}
