@@ -132,7 +132,12 @@ public sealed class TemplatePackageFixture : IAsyncLifetime
 
         foreach (var project in PackedProjects)
         {
-            TryDelete(Path.Combine(packages, project.ToLowerInvariant(), Version.ToLowerInvariant()));
+            var id = Path.Combine(packages, project.ToLowerInvariant());
+            TryDelete(Path.Combine(id, Version.ToLowerInvariant()));
+            if (Directory.Exists(id) && !Directory.EnumerateFileSystemEntries(id).Any())
+            {
+                TryDelete(id);
+            }
         }
     }
 
