@@ -85,6 +85,10 @@ public sealed class TemplateTests(TemplatePackageFixture fixture) : IClassFixtur
             var forwarded = Assert.Single(upstream.Requests);
             Assert.Equal("/v1/chat/completions", forwarded.PathAndQuery);
             Assert.Equal($"Bearer {UpstreamKey}", forwarded.Headers["Authorization"]);
+
+            // The complete gateway also serves the management API; the relay-only host does not.
+            using var status = await client.GetAsync(new Uri(app.BaseAddress, "/api/status"), TestContext.Current.CancellationToken);
+            Assert.Equal(testCase.IsGateway ? HttpStatusCode.OK : HttpStatusCode.NotFound, status.StatusCode);
         }
         finally
         {

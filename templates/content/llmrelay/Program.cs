@@ -7,11 +7,13 @@ builder.Services
     .AddLlmRelay(builder.Configuration.GetSection("LlmRelay"))
     // LlmRelay:Database:Provider and ConnectionStrings:LlmRelay pick SQLite or PostgreSQL; the schema is
     // created and migrated at start.
-    .AddEntityFrameworkStores(builder.Configuration);
+    .AddEntityFrameworkStores(builder.Configuration)
+    // The management API under /api/... (users, tokens, channels, logs); POST /api/setup creates the root user.
+    .AddManagementApi();
 
 var app = builder.Build();
 
-// POST /v1/chat/completions, GET /v1/models, GET /healthz, GET /readyz
+// The relay (/v1/..., /v1beta/...), the management API (/api/...), GET /healthz and GET /readyz.
 app.MapLlmRelay();
 #if (!NoDashboard)
 

@@ -22,7 +22,8 @@ public sealed record TemplateCase(string Name, string Template, string ProjectNa
 
     public bool NeedsPostgres => Options.Contains("postgres");
 
-    private bool IsGateway => Template == "llmrelay";
+    /// <summary>Gets a value indicating whether the template is the complete gateway (database, management API).</summary>
+    public bool IsGateway => Template == "llmrelay";
 
     /// <summary>Asserts the generated files reflect the options.</summary>
     public void CheckContent(string instance, int port)
@@ -59,6 +60,7 @@ public sealed record TemplateCase(string Name, string Template, string ProjectNa
         }
 
         Assert.Contains(".AddEntityFrameworkStores(builder.Configuration)", program, StringComparison.Ordinal);
+        Assert.Contains(".AddManagementApi()", program, StringComparison.Ordinal);
         Assert.Equal(NeedsPostgres ? "postgres" : "sqlite", settings["LlmRelay"]!["Database"]!["Provider"]!.GetValue<string>());
         var connectionStrings = settings["ConnectionStrings"];
         if (NeedsPostgres)
