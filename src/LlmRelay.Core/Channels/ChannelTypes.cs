@@ -18,8 +18,11 @@ public static class ChannelTypes
     /// <summary>DeepSeek (OpenAI-compatible).</summary>
     public const string DeepSeek = "deepseek";
 
+    /// <summary>An in-process <c>Microsoft.Extensions.AI.IChatClient</c> registered as a keyed service; the base URL is <c>chatclient://{key}</c>.</summary>
+    public const string ChatClient = "chat-client";
+
     /// <summary>Gets every channel type name LlmRelay accepts.</summary>
-    public static IReadOnlyList<string> All { get; } = [OpenAI, Azure, Anthropic, Gemini, DeepSeek, "openai-compatible"];
+    public static IReadOnlyList<string> All { get; } = [OpenAI, Azure, Anthropic, Gemini, DeepSeek, "openai-compatible", ChatClient];
 
     /// <summary>Returns whether <paramref name="type"/> is one of <see cref="All"/> (case-insensitive).</summary>
     /// <param name="type">A channel type name.</param>

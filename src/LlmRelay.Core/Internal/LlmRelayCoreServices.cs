@@ -41,6 +41,8 @@ internal static class LlmRelayCoreServices
         services.TryAddSingleton<ChannelHealthTracker>();
         services.TryAddSingleton<RelayConcurrency>();
         services.TryAddSingleton<ResponseStore>();
+        services.TryAddSingleton<Client.ChatClientChannelInvoker>();
+        services.TryAddSingleton(static sp => new Client.RelayChatClient(sp, sp.GetRequiredService<IOptions<Client.RelayChatClientOptions>>().Value));
 
         // Start-up work runs before the log writer and before the server accepts requests.
         services.AddHostedService<RelayStartupService>();

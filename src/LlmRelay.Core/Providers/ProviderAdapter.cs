@@ -32,6 +32,7 @@ internal abstract class ProviderAdapter
         Channels.ChannelTypes.Anthropic => AnthropicAdapter.Instance,
         Channels.ChannelTypes.Gemini => GeminiAdapter.Instance,
         Channels.ChannelTypes.Azure => AzureOpenAIAdapter.Instance,
+        Channels.ChannelTypes.ChatClient => ChatClientAdapter.Instance,
         _ => OpenAIAdapter.Instance,
     };
 
