@@ -63,6 +63,7 @@ public static class LlmRelayEndpointRouteBuilderExtensions
         group.MapGet("/anthropic/v1/models", context => models.ListAsync(context, ModelsEndpoint.Shape.Anthropic)).WithName("LlmRelay.Models.Anthropic");
 
         LlmRelay.AspNetCore.Management.ManagementEndpoints.Map(group);
+        LlmRelay.AspNetCore.Dashboard.DashboardEndpoints.Map(group); // Dashboard and status page (issue #7): mapped only after AddDashboard(), see DashboardOptions.
         group.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = static _ => false });
         group.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = static check => check.Tags.Contains(RelayReadinessHealthCheck.Tag) });
         return group;

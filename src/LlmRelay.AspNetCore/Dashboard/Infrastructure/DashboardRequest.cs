@@ -1,0 +1,123 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LlmRelay.AspNetCore.Dashboard.Infrastructure;
+
+/// <summary>One dashboard request: its <see cref="PageState"/>, the in-process management API client, and the redirects pages share.</summary>
+internal sealed class DashboardRequest
+{
+    public const string LanguageCookie = "llmrelay_lang";
+
+    private DashboardRequest(HttpContext context, ManagementApiClient api, PageState state)
+    {
+        Context = context;
+        Api = api;
+        State = state;
+    }
+
+    public HttpContext Context { get; }
+
+    public ManagementApiClient Api { get; }
+
+    public PageState State { get; }
+
+    public static DashboardRequest Create(HttpContext context, string relative, DashboardEndpointCatalog catalog, DashboardOptions options)
+    {
+        // The page's own path ends with its relative route; what comes before is where the dashboard is mounted.
+        var path = (context.Request.PathBase + context.Request.Path).Value ?? "";
+        var trimmed = path.Length > 1 ? path.TrimEnd('/') : path;
+        var root = relative.Length > 0 && trimmed.EndsWith(relative, StringComparison.OrdinalIgnoreCase) ? trimmed[..^relative.Length] : trimmed;
+        root = root.TrimEnd('/');
+        var mount = Normalize(options.PathBase);
+        var groupPrefix = mount.Length > 0 && root.EndsWith(mount, StringComparison.OrdinalIgnoreCase) ? root[..^mount.Length] : root;
+        var gateway = $"{context.Request.Scheme}://{context.Request.Host}{groupPrefix}";
+        var tokens = context.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(context);
+        var language = context.Request.Cookies[LanguageCookie] ?? options.DefaultLanguage;
+        var state = new PageState
+        {
+            L = new DashboardLocalizer(language),
+            Root = root,
+            GatewayUrl = gateway,
+            StatusUrl = string.IsNullOrEmpty(options.StatusPath) ? null : groupPrefix + Normalize(options.StatusPath),
+            CurrentPath = path + context.Request.QueryString,
+            AntiforgeryField = tokens.FormFieldName,
+            AntiforgeryToken = tokens.RequestToken ?? "",
+        };
+        var ok = context.Request.Query["ok"].ToString();
+        if (ok.Length > 0 && !state.L[ok].ResourceNotFound)
+        {
+            state.Flash = state.T(ok, context.Request.Query["arg"].ToString());
+        }
+
+        return new DashboardRequest(context, new ManagementApiClient(context, catalog), state);
+    }
+
+    public static string Normalize(string? path)
+    {
+        var value = (path ?? "").Trim().TrimEnd('/');
+        return value.Length == 0 ? "" : value.StartsWith('/') ? value : "/" + value;
+    }
+
+    /// <summary>Loads the signed-in user; answers a redirect (to setup, login or home) when there is none or their role is too low.</summary>
+    public async Task<IResult?> RequireUserAsync(int minimumRole = 1)
+    {
+        var self = await Api.GetAsync("/api/user/self").ConfigureAwait(false);
+        if (!self.Success)
+        {
+            var setup = await Api.GetAsync("/api/setup").ConfigureAwait(false);
+            return Results.Redirect(State.Url(setup.Success && !J.Bool(setup.Data, "status") ? "/setup" : "/login"));
+        }
+
+        State.User = Me.From(self.Data);
+        return State.User.Role < minimumRole ? Results.Redirect(State.Url("/")) : null;
+    }
+
+    /// <summary>Reads a posted form after checking its antiforgery token; <see langword="null"/> when the token is missing or wrong.</summary>
+    public async Task<IFormCollection?> ReadFormAsync()
+    {
+        if (!Context.Request.HasFormContentType)
+        {
+            return null;
+        }
+
+        var antiforgery = Context.RequestServices.GetRequiredService<IAntiforgery>();
+        if (!await antiforgery.IsRequestValidAsync(Context).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var form = await Context.Request.ReadFormAsync(Context.RequestAborted).ConfigureAwait(false);
+        State.Form = form;
+        return form;
+    }
+
+    public IResult Redirect(string relative, string? okKey = null, object? arg = null)
+    {
+        var url = State.Url(relative);
+        if (okKey is not null)
+        {
+            url += (url.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "ok=" + Uri.EscapeDataString(okKey);
+            if (arg is not null)
+            {
+                url += "&arg=" + Uri.EscapeDataString(Convert.ToString(arg, CultureInfo.InvariantCulture) ?? "");
+            }
+        }
+
+        return Results.Redirect(url);
+    }
+
+    public IResult BadForm() => Results.Content(State.T("bad_request"), "text/plain; charset=utf-8", null, StatusCodes.Status400BadRequest);
+
+    public Dictionary<string, object?> Parameters(params (string Name, object? Value)[] extra)
+    {
+        var parameters = new Dictionary<string, object?>(StringComparer.Ordinal) { ["State"] = State };
+        foreach (var (name, value) in extra)
+        {
+            parameters[name] = value;
+        }
+
+        return parameters;
+    }
+}

@@ -1,0 +1,76 @@
+namespace LlmRelay.AspNetCore.Dashboard.Infrastructure;
+
+/// <summary>The dashboard's stylesheet and its one small script (copy buttons, confirmations), inlined into every page.</summary>
+internal static class DashboardStyles
+{
+    public const string Css = """
+        *{box-sizing:border-box}
+        body{margin:0;font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans SC","PingFang SC",sans-serif;color:#1f2937;background:#f3f4f6}
+        a{color:#2563eb;text-decoration:none}a:hover{text-decoration:underline}
+        .top{display:flex;align-items:center;gap:16px;padding:10px 20px;background:#111827;color:#f9fafb;flex-wrap:wrap}
+        .top .brand{color:#fff;font-weight:700;font-size:18px;margin-right:auto}
+        .top .lang a{color:#d1d5db;margin-left:8px}.top .lang a.on{color:#fff;font-weight:700;text-decoration:underline}
+        .top .who{color:#d1d5db}
+        .top button.link{color:#fca5a5}
+        .frame{display:flex;min-height:calc(100vh - 50px)}
+        nav.side{width:200px;flex:none;background:#fff;border-right:1px solid #e5e7eb;padding:12px 0}
+        nav.side a{display:block;padding:8px 20px;color:#374151}
+        nav.side a.on{background:#eff6ff;color:#1d4ed8;font-weight:600;border-left:3px solid #2563eb}
+        main{flex:1;min-width:0;padding:20px 24px;max-width:1200px}
+        h1{font-size:22px;margin:0 0 16px}h2{font-size:17px;margin:24px 0 10px}
+        .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(180px,1fr));gap:12px}
+        .card{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:16px}
+        .card .num{font-size:24px;font-weight:700}.card .lbl{color:#6b7280}
+        .panel{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:16px;margin:16px 0}
+        .table-wrap{overflow-x:auto;background:#fff;border:1px solid #e5e7eb;border-radius:8px}
+        table{border-collapse:collapse;width:100%}
+        th,td{padding:8px 10px;border-bottom:1px solid #f0f1f3;text-align:left;vertical-align:top;white-space:nowrap}
+        th{background:#f9fafb;font-weight:600;color:#4b5563}
+        td.wrap{white-space:normal;word-break:break-all;min-width:140px}
+        form.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(200px,1fr));gap:12px;align-items:end}
+        form.stack{display:flex;flex-direction:column;gap:12px;max-width:420px}
+        label{display:flex;flex-direction:column;gap:4px;font-weight:500}
+        label.check{flex-direction:row;align-items:center;gap:6px}
+        input,select,textarea{font:inherit;padding:7px 9px;border:1px solid #d1d5db;border-radius:6px;background:#fff;width:100%}
+        label.check input{width:auto}
+        textarea{min-height:70px}
+        button{font:inherit;padding:7px 14px;border:0;border-radius:6px;background:#2563eb;color:#fff;cursor:pointer}
+        button.secondary{background:#e5e7eb;color:#111827}button.danger{background:#dc2626}
+        button.link{background:none;color:#2563eb;padding:0 4px}
+        form.inline{display:inline}
+        .actions{display:flex;gap:6px;flex-wrap:wrap;align-items:center}
+        .field-error{color:#dc2626;font-weight:400;font-size:13px}
+        .flash{padding:10px 14px;border-radius:6px;margin:0 0 14px}
+        .flash.ok{background:#ecfdf5;color:#065f46;border:1px solid #a7f3d0}
+        .flash.err{background:#fef2f2;color:#991b1b;border:1px solid #fecaca}
+        .hint{color:#6b7280;font-size:13px;font-weight:400}
+        .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px}
+        .badge.on{background:#dcfce7;color:#166534}.badge.off{background:#fee2e2;color:#991b1b}
+        .copybox{position:relative}
+        pre{background:#0f172a;color:#e2e8f0;padding:12px;border-radius:6px;overflow-x:auto;margin:6px 0;font-size:13px}
+        .copybox button.copy{position:absolute;top:6px;right:6px;padding:3px 10px;font-size:12px;background:#334155}
+        .pager{display:flex;gap:12px;align-items:center;padding:10px 0}
+        .auth{max-width:420px;margin:40px auto}
+        .chart svg{width:100%;height:auto}
+        .legend{display:flex;flex-wrap:wrap;gap:10px;font-size:12px}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px}
+        details.edit{display:inline-block}details.edit[open]{display:block;background:#f9fafb;padding:8px;border-radius:6px}
+        details summary{cursor:pointer;color:#2563eb}
+        @media (max-width:760px){
+          .frame{flex-direction:column}
+          nav.side{width:auto;display:flex;overflow-x:auto;border-right:0;border-bottom:1px solid #e5e7eb;padding:0}
+          nav.side a{white-space:nowrap;padding:10px 12px}
+          nav.side a.on{border-left:0;border-bottom:3px solid #2563eb}
+          main{padding:14px 12px}
+          .top{padding:8px 12px;gap:10px}
+        }
+        """;
+
+    public const string Script = """
+        document.addEventListener('click',function(e){
+          var b=e.target.closest('[data-copy]');if(b){var t=document.getElementById(b.getAttribute('data-copy')).innerText;
+            var done=function(){b.textContent=b.getAttribute('data-done');};
+            if(navigator.clipboard){navigator.clipboard.writeText(t).then(done,done);}else{done();}}
+        });
+        document.addEventListener('submit',function(e){var m=e.target.getAttribute('data-confirm');if(m&&!window.confirm(m)){e.preventDefault();}});
+        """;
+}
