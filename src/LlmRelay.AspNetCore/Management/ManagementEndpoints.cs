@@ -1,6 +1,7 @@
 using LlmRelay.AspNetCore.Management.Channels;
 using LlmRelay.AspNetCore.Management.Groups;
 using LlmRelay.AspNetCore.Management.Infrastructure;
+using LlmRelay.AspNetCore.Management.Logs;
 using LlmRelay.AspNetCore.Management.Redemption;
 using LlmRelay.AspNetCore.Management.Site;
 using LlmRelay.AspNetCore.Management.Tokens;
@@ -29,5 +30,6 @@ internal static class ManagementEndpoints
         GroupEndpoints.Map(api);
         RedemptionEndpoints.Map(api);
         Models.MetadataEndpoints.Map(api);
+        LogEndpoints.Map(api);
     }
 }

@@ -162,6 +162,7 @@ public static class LlmRelayEntityFrameworkBuilderExtensions
         services.TryAddScoped<IChannelStore, EfChannelStore>();
         services.TryAddScoped<ITokenStore, EfTokenStore>();
         services.TryAddScoped<IUsageLogStore, EfUsageLogStore>();
+        services.TryAddScoped<IUsageLogQueries, EfUsageLogQueries>();
         services.TryAddScoped<IRelayDatabase, EfRelayDatabase>();
         services.TryAddScoped<IUserStore, EfUserStore>();
         services.TryAddScoped<IOptionStore, EfOptionStore>();

@@ -49,8 +49,7 @@ internal static class SystemEndpoints
         api.MapPost("/verify", VerifyAsync).At(AccessLevel.User);
         api.MapGet("/verify/status", GetVerifyStatus).At(AccessLevel.User);
 
-        api.MapGet("/data/", GetAllDataAsync).At(AccessLevel.Admin);
-        api.MapGet("/data/self", GetSelfDataAsync).At(AccessLevel.User);
+        // /api/data/ and /api/data/self: see Logs/LogEndpoints (hourly aggregates computed in SQL).
     }
 
     private static void MapText(IEndpointRouteBuilder api, string path, string option) =>
@@ -265,24 +264,5 @@ internal static class SystemEndpoints
     {
         var until = verification.VerifiedUntil(context.CurrentUser().Id);
         return ApiResult.Ok(new VerifyStatusView(until is not null, until?.ToUnixTimeSeconds() ?? 0), ManagementJsonContext.Default.VerifyStatusView);
-    }
-
-    private static Task<ApiResult> GetAllDataAsync(HttpRequest request, IUsageLogStore logs, CancellationToken ct) =>
-        QuotaDataAsync(request, logs, null, ct);
-
-    private static Task<ApiResult> GetSelfDataAsync(HttpRequest request, IUsageLogStore logs, CancellationToken ct) =>
-        QuotaDataAsync(request, logs, request.HttpContext.CurrentUser().Id, ct);
-
-    private static async Task<ApiResult> QuotaDataAsync(HttpRequest request, IUsageLogStore logs, long? userId, CancellationToken ct)
-    {
-        DateTimeOffset? start = long.TryParse(request.Query["start_timestamp"], out var s) ? DateTimeOffset.FromUnixTimeSeconds(s) : null;
-        DateTimeOffset? end = long.TryParse(request.Query["end_timestamp"], out var e) ? DateTimeOffset.FromUnixTimeSeconds(e) : null;
-        var page = await logs.QueryAsync(new UsageLogQuery { Type = UsageLogType.Consume, UserId = userId, Start = start, End = end, PageSize = 10_000 }, ct).ConfigureAwait(false);
-        var rows = page.Items
-            .GroupBy(static l => (l.ModelName, Hour: l.CreatedAt.ToUnixTimeSeconds() / 3600 * 3600))
-            .Select(static g => new QuotaDataView(g.Key.ModelName, g.Key.Hour, g.LongCount(), g.Sum(static l => l.Quota), g.Sum(static l => (long)l.PromptTokens + l.CompletionTokens)))
-            .OrderBy(static r => r.CreatedAt).ThenBy(static r => r.ModelName, StringComparer.Ordinal)
-            .ToList();
-        return ApiResult.Ok(rows, ManagementJsonContext.Default.ListQuotaDataView);
     }
 }
