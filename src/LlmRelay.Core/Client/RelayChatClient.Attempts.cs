@@ -120,7 +120,7 @@ public sealed partial class RelayChatClient
             catch (RelayChatClientException ex)
             {
                 // Nothing reached the caller yet: the next channel may do better.
-                return FailureOf<PrimedSource>(call, channel, keyIndex, ex.InnerException is { } inner and not IOException and not HttpRequestException and not OperationCanceledException ? inner : ex);
+                return FailureOf<PrimedSource>(call, channel, keyIndex, source is ChatClientUpdateSource && ex.InnerException is { } inner ? inner : ex);
             }
 
             if (channel.Adapter is ChatClientAdapter)

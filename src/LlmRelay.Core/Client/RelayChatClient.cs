@@ -134,7 +134,7 @@ public sealed partial class RelayChatClient : IChatClient
                     RelayMetering.MarkClientClosed(call.Log); // The consumer stopped reading (or cancelled) mid-stream.
                 }
 
-                await primed.Source.DisposeAsync().ConfigureAwait(false);
+                // Usage is read before disposal (which cancels the upstream): whatever was reported is billed.
                 if (primed.Source.Usage is { } usage)
                 {
                     RelayMetering.ApplyUsage(call.Log, usage, primed.UpstreamModel, _pricing);
@@ -143,6 +143,8 @@ public sealed partial class RelayChatClient : IChatClient
                 {
                     RelayMetering.MarkUsageMissing(call.Log);
                 }
+
+                await primed.Source.DisposeAsync().ConfigureAwait(false);
             }
 
             RelayMetering.Finish(call.Log, call.Token, _time, call.Started, _logs);
