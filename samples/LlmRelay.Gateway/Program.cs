@@ -5,7 +5,8 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Services
     .AddLlmRelay(builder.Configuration.GetSection("LlmRelay"))
     .AddEntityFrameworkStores(builder.Configuration)
-    .AddManagementApi();
+    .AddManagementApi()
+    .AddDashboard(options => builder.Configuration.GetSection("LlmRelay:Dashboard").Bind(options));   // web dashboard at /dashboard, status page at /status
 
 var app = builder.Build();
 

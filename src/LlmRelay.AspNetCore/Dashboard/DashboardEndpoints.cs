@@ -56,9 +56,11 @@ internal static partial class DashboardEndpoints
     private static long? LongOrNull(string? text) =>
         long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) ? v : null;
 
-    /// <summary>Sends a form number as a JSON number when it parses, else as the raw text, so the API's own validation names the field.</summary>
-    private static object NumberOrText(IFormCollection form, string name) =>
-        long.TryParse(form[name], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) ? v : (object)form[name].ToString();
+    /// <summary>Sends a form number as a JSON number when it parses, else as the raw text, so the API's own validation names the field; an empty field is left out.</summary>
+    private static object? NumberOrText(IFormCollection form, string name) =>
+        long.TryParse(form[name], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) ? v
+        : form[name].ToString().Trim() is { Length: > 0 } text ? text
+        : null;
 
     private static int PageOf(HttpContext context) =>
         int.TryParse(context.Request.Query["p"], NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p > 0 ? p : 1;

@@ -54,6 +54,7 @@ internal static class DashboardStrings
         ["elapsed"] = ("Elapsed", "耗时"),
         ["no_logs"] = ("No logs yet.", "暂无日志。"),
         ["usage_chart"] = ("Quota and requests per model per day", "每日各模型额度与请求数"),
+        ["quota_7d"] = ("Quota, last 7 days", "近 7 天额度"),
         ["requests"] = ("Requests", "请求数"),
         ["quota"] = ("Quota", "额度"),
         ["no_data"] = ("No data yet.", "暂无数据。"),

@@ -48,7 +48,8 @@ internal sealed class ManagementApiClient(HttpContext outer, DashboardEndpointCa
         inner.RequestAborted = outer.RequestAborted;
         if (body is not null)
         {
-            var bytes = body as byte[] ?? JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), DashboardJson.Options);
+            var cleaned = WithoutNulls(body);
+            var bytes = JsonSerializer.SerializeToUtf8Bytes(cleaned, cleaned.GetType(), DashboardJson.Options);
             inner.Request.ContentType = "application/json";
             inner.Request.ContentLength = bytes.Length;
             inner.Request.Body = new MemoryStream(bytes, writable: false);
@@ -106,6 +107,11 @@ internal sealed class ManagementApiClient(HttpContext outer, DashboardEndpointCa
         // Later calls in the same request see the new session (e.g. setup, then sign-in, then reading the user).
         _cookieOverride = string.Join("; ", jar.Select(static c => c.Key + "=" + c.Value));
     }
+
+    /// <summary>Drops null entries of dictionaries (nested too), so a field left empty is simply not sent.</summary>
+    private static object WithoutNulls(object body) => body is Dictionary<string, object?> map
+        ? map.Where(static e => e.Value is not null).ToDictionary(static e => e.Key, static e => (object?)WithoutNulls(e.Value!), StringComparer.Ordinal)
+        : body;
 
     private static ApiResponse Parse(int status, byte[] bytes)
     {
