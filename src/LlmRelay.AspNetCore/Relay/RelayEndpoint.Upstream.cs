@@ -68,7 +68,7 @@ internal sealed partial class RelayEndpoint
                 var isEventStream = response.Content.Headers.ContentType?.MediaType is "text/event-stream";
                 if (request.Stream && (isEventStream || !plan.PassThrough))
                 {
-                    await StreamAsync(context, route, plan, response, cts, request, upstreamModel, log, started).ConfigureAwait(false);
+                    await StreamAsync(context, route, plan, response, cts, request, content, upstreamModel, log, started).ConfigureAwait(false);
                 }
                 else
                 {
@@ -223,7 +223,7 @@ internal sealed partial class RelayEndpoint
         }
     }
 
-    private async Task StreamAsync(HttpContext context, InboundRoute route, UpstreamPlan plan, HttpResponseMessage response, CancellationTokenSource cts, OpenAIChatRequestInfo request, string upstreamModel, UsageLog log, long started)
+    private async Task StreamAsync(HttpContext context, InboundRoute route, UpstreamPlan plan, HttpResponseMessage response, CancellationTokenSource cts, OpenAIChatRequestInfo request, ReadOnlyMemory<byte> upstreamBody, string upstreamModel, UsageLog log, long started)
     {
         var aborted = context.RequestAborted;
         var httpResponse = context.Response;
@@ -304,10 +304,17 @@ internal sealed partial class RelayEndpoint
             {
                 ApplyUsage(log, usage, upstreamModel);
             }
-            else
+            else if (pump.DataEvents > 0)
             {
-                // No usage came back: nothing is charged here; issue #5 adds counting for this case.
-                log.Other = """{"usage":"missing"}""";
+                // No usage came back (the caller left, or the upstream never sent it): count the prompt, and take
+                // the chunks delivered as the completion tokens (streams carry about one token per chunk).
+                var estimated = new TokenUsage
+                {
+                    InputTokens = counter.CountRequest(upstreamModel, upstreamBody.Span),
+                    OutputTokens = Math.Max(0, pump.DataEvents - 2),
+                };
+                ApplyUsage(log, estimated with { TotalTokens = estimated.InputTokens + estimated.OutputTokens }, upstreamModel);
+                log.Other = log.Other.Length > 1 ? log.Other[..^1] + ""","usage":"estimated"}""" : """{"usage":"estimated"}""";
             }
         }
     }

@@ -9,6 +9,9 @@ using LlmRelay.Health;
 using LlmRelay.Pricing;
 using LlmRelay.Providers;
 using LlmRelay.Responses;
+using LlmRelay.Storage;
+using LlmRelay.Tokenization;
+using Microsoft.Extensions.DependencyInjection;
 using LlmRelay.Selection;
 using LlmRelay.Tokens;
 using LlmRelay.Usage;
@@ -41,12 +44,17 @@ internal sealed partial class RelayEndpoint(
     RelayConcurrency concurrency,
     ModelPricing pricing,
     ResponseStore responses,
+    ITokenCounter counter,
+    IServiceScopeFactory scopes,
     IOptions<LlmRelayOptions> options,
     TimeProvider time,
     ILogger<RelayEndpoint> logger)
 {
     private const int StreamBufferSize = 64 * 1024;
     private const int MaxErrorBodySize = 64 * 1024;
+
+    // Reserved for the answer when the caller sets no max_tokens (new-api pre-consumes a fixed amount likewise).
+    private const int DefaultReservedOutputTokens = 1024;
     private readonly LlmRelayOptions _options = options.Value;
 
     public Task HandleAsync(HttpContext context, InboundRoute route) => HandleAsync(context, route, null, null);
@@ -113,6 +121,28 @@ internal sealed partial class RelayEndpoint(
             RequestId = context.TraceIdentifier,
         };
 
+        if (!token.UnlimitedQuota)
+        {
+            // Reserve a cheap upper bound before the call; the log row settles it to the real usage exactly once.
+            if (!pricing.TryResolve(requestedModel, out var price))
+            {
+                price = pricing.Resolve(routingModel);
+            }
+
+            var reserve = QuotaCalculator.EstimateReservation(
+                ITokenCounter.EstimateFromBytes(body.WrittenCount),
+                request.MaxTokens > 0 ? request.MaxTokens : DefaultReservedOutputTokens,
+                price,
+                pricing.GroupRatio(token.Group));
+            if (!await TryReserveAsync(token.Id, reserve, context.RequestAborted).ConfigureAwait(false))
+            {
+                await errors.WriteAsync(context, 429, RelayErrorKind.InsufficientQuota, $"This API key's remaining quota does not cover this request (up to {reserve} quota).", "insufficient_quota").ConfigureAwait(false);
+                return;
+            }
+
+            log.ReservedQuota = reserve;
+        }
+
         try
         {
             await RelayAsync(context, route, token, body, request, routingModel, log, started).ConfigureAwait(false);
@@ -131,6 +161,15 @@ internal sealed partial class RelayEndpoint(
             }
 
             logs.Enqueue(log);
+        }
+    }
+
+    private async Task<bool> TryReserveAsync(long tokenId, long amount, CancellationToken cancellationToken)
+    {
+        var scope = scopes.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            return await scope.ServiceProvider.GetRequiredService<ITokenStore>().TryReserveQuotaAsync(tokenId, amount, cancellationToken).ConfigureAwait(false);
         }
     }
 

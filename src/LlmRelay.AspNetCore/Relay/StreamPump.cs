@@ -12,6 +12,9 @@ internal abstract class StreamPump : IDisposable
 {
     public abstract TokenUsage? Usage { get; }
 
+    /// <summary>Gets how many SSE data events reached the pump; with no reported usage, a stand-in for the tokens produced (one chunk carries about one token).</summary>
+    public abstract long DataEvents { get; }
+
     public static StreamPump Create(InboundRoute route, UpstreamPlan plan, OpenAIChatRequestInfo request)
     {
         if (!plan.PassThrough)
@@ -36,6 +39,8 @@ internal abstract class StreamPump : IDisposable
     {
         public override TokenUsage? Usage => inner.Usage;
 
+        public override long DataEvents => inner.EventCount;
+
         public override void Process(ReadOnlySpan<byte> chunk, IBufferWriter<byte> output) => inner.Process(chunk, output);
 
         public override FormatError? Complete(IBufferWriter<byte> output, RelayErrorWriter errors, FormatError? transportError)
@@ -54,9 +59,17 @@ internal abstract class StreamPump : IDisposable
 
     private sealed class Sse(SsePassThrough inner) : StreamPump
     {
+        private long _events;
+
         public override TokenUsage? Usage => inner.Usage;
 
-        public override void Process(ReadOnlySpan<byte> chunk, IBufferWriter<byte> output) => inner.Process(chunk, output);
+        public override long DataEvents => _events;
+
+        public override void Process(ReadOnlySpan<byte> chunk, IBufferWriter<byte> output)
+        {
+            _events += chunk.Count("data:"u8);
+            inner.Process(chunk, output);
+        }
 
         public override FormatError? Complete(IBufferWriter<byte> output, RelayErrorWriter errors, FormatError? transportError)
         {
@@ -74,9 +87,17 @@ internal abstract class StreamPump : IDisposable
 
     private sealed class Rewriting(SseRewriteSession session) : StreamPump
     {
+        private long _events;
+
         public override TokenUsage? Usage => session.Usage;
 
-        public override void Process(ReadOnlySpan<byte> chunk, IBufferWriter<byte> output) => session.Write(chunk, output);
+        public override long DataEvents => _events;
+
+        public override void Process(ReadOnlySpan<byte> chunk, IBufferWriter<byte> output)
+        {
+            _events += chunk.Count("data:"u8);
+            session.Write(chunk, output);
+        }
 
         // The rewriter ends the caller's stream with its own family's closing events, error or not.
         public override FormatError? Complete(IBufferWriter<byte> output, RelayErrorWriter errors, FormatError? transportError) =>

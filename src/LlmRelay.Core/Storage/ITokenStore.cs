@@ -24,6 +24,14 @@ public interface ITokenStore
     /// <returns>A task that completes when the token is stored.</returns>
     Task AddAsync(ApiToken token, CancellationToken cancellationToken = default);
 
+    /// <summary>Takes <paramref name="amount"/> from a token's remaining quota if, and only if, that much is left.</summary>
+    /// <remarks>One conditional update (<c>... WHERE remain_quota &gt;= amount</c>), so concurrent reservations can never take a balance below zero.</remarks>
+    /// <param name="tokenId">The token identifier.</param>
+    /// <param name="amount">The quota to reserve; must not be negative.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns><see langword="true"/> when the quota was reserved.</returns>
+    Task<bool> TryReserveQuotaAsync(long tokenId, long amount, CancellationToken cancellationToken = default);
+
     /// <summary>Saves the changed fields of an existing token.</summary>
     /// <param name="token">The token, as returned by this store and then modified.</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>

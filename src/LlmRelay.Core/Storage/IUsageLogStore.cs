@@ -8,9 +8,11 @@ public interface IUsageLogStore
 {
     /// <summary>Appends a batch of log rows and applies their quota in one transaction.</summary>
     /// <remarks>
-    /// For each <see cref="UsageLogType.Consume"/> row with a non-zero <see cref="UsageLog.TokenId"/>, the
-    /// token's remaining quota decreases and its used quota increases by <see cref="UsageLog.Quota"/>, with a
-    /// relative update (never read-then-write), so concurrent writers cannot lose an update.
+    /// Settles each row: the token's remaining quota decreases by the charge minus <see cref="UsageLog.ReservedQuota"/>
+    /// (which <see cref="ITokenStore.TryReserveQuotaAsync"/> already took) and its used quota increases by the charge,
+    /// where the charge is <see cref="UsageLog.Quota"/> for <see cref="UsageLogType.Consume"/> rows and 0 otherwise (a failed
+    /// call gets its reservation back). The owning user's quota, used quota and request count move the same way.
+    /// Every update is relative (never read-then-write), so concurrent writers cannot lose an update.
     /// Either every row and every quota change is stored, or none is.
     /// </remarks>
     /// <param name="logs">The rows to append.</param>

@@ -36,6 +36,10 @@ public sealed class UsageLog
     /// <summary>Gets or sets the quota charged (or credited, for top-ups).</summary>
     public long Quota { get; set; }
 
+    /// <summary>Gets or sets the quota reserved from the token before the upstream call; settling the row returns it.</summary>
+    /// <remarks>Not stored: <see cref="Storage.IUsageLogStore.AppendAsync"/> moves the token's balance by <see cref="Quota"/> minus this.</remarks>
+    public long ReservedQuota { get; set; }
+
     /// <summary>Gets or sets the prompt tokens.</summary>
     public int PromptTokens { get; set; }
 

@@ -10,6 +10,16 @@ namespace LlmRelay.Storage.EfCore.Internal;
 /// <param name="db">The scope's context.</param>
 internal sealed class EfTokenStore(LlmRelayDbContext db) : ITokenStore
 {
+    public async Task<bool> TryReserveQuotaAsync(long tokenId, long amount, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(amount);
+        var updated = await db.Tokens
+            .Where(t => t.Id == tokenId && t.RemainQuota >= amount)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.RemainQuota, t => t.RemainQuota - amount), cancellationToken)
+            .ConfigureAwait(false);
+        return updated == 1;
+    }
+
     public async Task<ApiToken?> FindByKeyHashAsync(string keyHash, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(keyHash);

@@ -26,13 +26,29 @@ internal sealed class EfUsageLogStore(LlmRelayDbContext db) : IUsageLogStore
             return;
         }
 
-        var charges = new SortedDictionary<long, long>();
+        // Per token and per user: (balance change, used change, consume rows), applied in ascending id order.
+        var tokens = new SortedDictionary<long, (long Balance, long Used, long Requests)>();
+        var users = new SortedDictionary<long, (long Balance, long Used, long Requests)>();
         foreach (var log in logs)
         {
             ArgumentNullException.ThrowIfNull(log, nameof(logs));
-            if (log.Type == UsageLogType.Consume && log.TokenId != 0 && log.Quota != 0)
+            var charged = log.Type == UsageLogType.Consume ? log.Quota : 0;
+            if (charged == 0 && log.ReservedQuota == 0)
             {
-                charges[log.TokenId] = charges.GetValueOrDefault(log.TokenId) + log.Quota;
+                continue;
+            }
+
+            var requests = log.Type == UsageLogType.Consume ? 1 : 0;
+            if (log.TokenId != 0)
+            {
+                var t = tokens.GetValueOrDefault(log.TokenId);
+                tokens[log.TokenId] = (t.Balance + charged - log.ReservedQuota, t.Used + charged, t.Requests + requests);
+            }
+
+            if (log.UserId != 0)
+            {
+                var u = users.GetValueOrDefault(log.UserId);
+                users[log.UserId] = (u.Balance + charged, u.Used + charged, u.Requests + requests);
             }
         }
 
@@ -50,13 +66,25 @@ internal sealed class EfUsageLogStore(LlmRelayDbContext db) : IUsageLogStore
             var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                foreach (var (tokenId, quota) in charges)
+                foreach (var (tokenId, (balance, used, _)) in tokens)
                 {
                     await db.Tokens
                         .Where(t => t.Id == tokenId)
                         .ExecuteUpdateAsync(
-                            s => s.SetProperty(t => t.RemainQuota, t => t.RemainQuota - quota)
-                                  .SetProperty(t => t.UsedQuota, t => t.UsedQuota + quota),
+                            s => s.SetProperty(t => t.RemainQuota, t => t.RemainQuota - balance)
+                                  .SetProperty(t => t.UsedQuota, t => t.UsedQuota + used),
+                            cancellationToken)
+                        .ConfigureAwait(false);
+                }
+
+                foreach (var (userId, (balance, used, requests)) in users)
+                {
+                    await db.Users
+                        .Where(u => u.Id == userId)
+                        .ExecuteUpdateAsync(
+                            s => s.SetProperty(u => u.Quota, u => u.Quota - balance)
+                                  .SetProperty(u => u.UsedQuota, u => u.UsedQuota + used)
+                                  .SetProperty(u => u.RequestCount, u => u.RequestCount + requests),
                             cancellationToken)
                         .ConfigureAwait(false);
                 }

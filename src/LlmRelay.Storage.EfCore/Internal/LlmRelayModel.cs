@@ -38,6 +38,7 @@ internal static class LlmRelayModel
         modelBuilder.Entity<UsageLog>(static log =>
         {
             log.ToTable("usage_logs");
+            log.Ignore(static l => l.ReservedQuota);
             log.HasKey(static l => l.Id);
             log.HasIndex(static l => l.CreatedAt);
             log.HasIndex(static l => new { l.TokenId, l.CreatedAt });

@@ -47,6 +47,18 @@ internal sealed class FakeTokenStore : ITokenStore
 
     public Task UpdateAsync(ApiToken token, CancellationToken cancellationToken = default) => Task.CompletedTask;
 
+    public Task<bool> TryReserveQuotaAsync(long tokenId, long amount, CancellationToken cancellationToken = default)
+    {
+        var token = Tokens.Find(t => t.Id == tokenId);
+        if (token is null || token.RemainQuota < amount)
+        {
+            return Task.FromResult(false);
+        }
+
+        token.RemainQuota -= amount;
+        return Task.FromResult(true);
+    }
+
     public Task<PagedResult<ApiToken>> QueryAsync(PageQuery query, CancellationToken cancellationToken = default)
     {
         var matches = Tokens.Where(t => query.UserId is null || t.UserId == query.UserId).ToList();

@@ -22,10 +22,8 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
     {
         _configureServices = configureServices;
         _databasePath = Path.Combine(Path.GetTempPath(), $"llmrelay-test-{Guid.NewGuid():N}.db");
-        _settings = new Dictionary<string, string?>(settings)
-        {
-            ["ConnectionStrings:LlmRelay"] = $"Data Source={_databasePath}",
-        };
+        _settings = new Dictionary<string, string?>(settings);
+        _settings.TryAdd("ConnectionStrings:LlmRelay", $"Data Source={_databasePath}");
         UseKestrel(0);
     }
 

@@ -389,7 +389,14 @@ public sealed class ChatCompletionsTests
         var log = Assert.Single(await gateway.WaitForLogsAsync(1));
         Assert.Equal(499, log.StatusCode);
         Assert.True(log.IsStream);
-        Assert.Equal(0, log.Quota);
+
+        // The upstream had started answering: the caller pays for the prompt it read, counted locally, and for
+        // the completion chunks delivered (none with content here).
+        Assert.Equal(UsageLogType.Consume, log.Type);
+        Assert.Equal(0, log.CompletionTokens);
+        Assert.True(log.PromptTokens > 0);
+        Assert.Equal(log.PromptTokens, log.Quota);
+        Assert.Contains("\"usage\":\"estimated\"", log.Other, StringComparison.Ordinal);
     }
 
     private static async Task<JsonNode> ReadErrorAsync(HttpResponseMessage response)

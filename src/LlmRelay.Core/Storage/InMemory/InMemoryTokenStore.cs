@@ -15,6 +15,22 @@ internal sealed class InMemoryTokenStore(InMemoryRelayState state) : ITokenStore
         }
     }
 
+    public Task<bool> TryReserveQuotaAsync(long tokenId, long amount, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(amount);
+        lock (state.Gate)
+        {
+            var token = state.Tokens.Find(t => t.Id == tokenId);
+            if (token is null || token.RemainQuota < amount)
+            {
+                return Task.FromResult(false);
+            }
+
+            token.RemainQuota -= amount;
+            return Task.FromResult(true);
+        }
+    }
+
     public Task<ApiToken?> FindAsync(long id, CancellationToken cancellationToken = default)
     {
         lock (state.Gate)

@@ -18,11 +18,13 @@ internal sealed class InMemoryUsageLogStore(InMemoryRelayState state) : IUsageLo
         {
             foreach (var log in logs)
             {
-                if (log.Type == UsageLogType.Consume && log.TokenId != 0 && log.Quota != 0 &&
+                var charged = log.Type == UsageLogType.Consume ? log.Quota : 0;
+                if (log.TokenId != 0 && (charged != 0 || log.ReservedQuota != 0) &&
                     state.Tokens.Find(t => t.Id == log.TokenId) is { } token)
                 {
-                    token.RemainQuota -= log.Quota;
-                    token.UsedQuota += log.Quota;
+                    // The reservation already left the balance; settle the difference.
+                    token.RemainQuota -= charged - log.ReservedQuota;
+                    token.UsedQuota += charged;
                 }
 
                 log.Id = state.NextUsageLogId++;

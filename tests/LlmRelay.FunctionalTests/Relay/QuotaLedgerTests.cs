@@ -1,0 +1,204 @@
+using System.Net;
+using System.Text;
+using LlmRelay.FunctionalTests.Infrastructure;
+using LlmRelay.Pricing;
+using LlmRelay.Storage;
+using LlmRelay.Tokenization;
+using LlmRelay.Usage;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace LlmRelay.FunctionalTests.Relay;
+
+/// <summary>The quota ledger under concurrency and failure: reserve before the call, settle exactly once after it.</summary>
+public sealed class QuotaLedgerTests
+{
+    private const string Body = """{"model":"gpt-4o","max_tokens":10,"messages":[{"role":"user","content":"count me"}]}""";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public static TheoryData<string> Providers => new() { "sqlite", "postgres" };
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task ConcurrentRequests_NeverOverdrawTheKey_AndLoggedQuotaEqualsConsumed(string provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = await MockUpstream.StartAsync(async (context, request) =>
+        {
+            await release.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            await MockUpstream.Json(FamilyUpstream.OpenAIJson)(context, request);
+        });
+
+        // The key holds exactly 50 reservations' worth of quota.
+        var reservation = QuotaCalculator.EstimateReservation(ITokenCounter.EstimateFromBytes(Encoding.UTF8.GetByteCount(Body)), 10, new ModelPrice(), 1);
+        await using var gateway = new GatewayFactory(Settings.Merge(
+            Settings.Token(unlimited: false, remainQuota: 50 * reservation),
+            Settings.FlatPrice("gpt-4o"),
+            Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"]),
+            database.Settings));
+        gateway.Start();
+        using var client = gateway.CreateGatewayClient(Settings.Key);
+
+        var calls = Enumerable.Range(0, 200).Select(_ => client.PostAsync("/v1/chat/completions", new StringContent(Body, Encoding.UTF8, "application/json"), Ct)).ToList();
+
+        // Every call that could not reserve is refused at once; the 50 that did wait at the upstream.
+        var refused = 0;
+        while (refused < 150)
+        {
+            var done = await Task.WhenAny(calls).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+            calls.Remove(done);
+            var response = await done;
+            Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+            Assert.Contains("insufficient_quota", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+            refused++;
+        }
+
+        Assert.Equal(50, upstream.Requests.Count);
+        Assert.Equal(0, await RemainAsync(gateway));
+        release.SetResult();
+        var succeeded = (await Task.WhenAll(calls)).Count(static r => r.StatusCode == HttpStatusCode.OK);
+        Assert.Equal(50, succeeded);
+
+        var logs = await gateway.WaitForLogsAsync(50);
+        Assert.All(logs, static l => Assert.Equal(16, l.Quota));
+        var remain = await RemainAsync(gateway);
+        Assert.True(remain >= 0);
+        Assert.Equal((50 * reservation) - remain, logs.Sum(static l => l.Quota));
+        Assert.Equal(logs.Sum(static l => l.Quota), await UsedAsync(gateway));
+    }
+
+    [Fact]
+    public async Task UpstreamFailure_RefundsTheReservation_AndChargesNothing()
+    {
+        await using var upstream = await MockUpstream.StartAsync(MockUpstream.Json("""{"error":{"message":"down"}}""", 503));
+        await using var gateway = new GatewayFactory(Settings.Merge(
+            Settings.Token(unlimited: false, remainQuota: 100_000),
+            Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"])));
+        gateway.Start();
+        using var client = gateway.CreateGatewayClient(Settings.Key);
+
+        var response = await client.PostAsync("/v1/chat/completions", new StringContent(Body, Encoding.UTF8, "application/json"), Ct);
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        var log = Assert.Single(await gateway.WaitForLogsAsync(1));
+        Assert.Equal(UsageLogType.Error, log.Type);
+        Assert.Equal(0, log.Quota);
+        Assert.Equal(100_000, await RemainAsync(gateway));
+        Assert.Equal(0, await UsedAsync(gateway));
+    }
+
+    [Fact]
+    public async Task ExhaustedKey_IsRefusedInTheCallersShape_AndNothingReachesTheUpstream()
+    {
+        await using var upstream = await MockUpstream.StartAsync(MockUpstream.Json(FamilyUpstream.OpenAIJson));
+        await using var gateway = new GatewayFactory(Settings.Merge(
+            Settings.Token(unlimited: false, remainQuota: 5),
+            Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"])));
+        gateway.Start();
+        using var client = gateway.CreateGatewayClient(null);
+        client.DefaultRequestHeaders.Add("x-api-key", Settings.Key);
+
+        var response = await client.PostAsync("/v1/messages", new StringContent("""{"model":"gpt-4o","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}""", Encoding.UTF8, "application/json"), Ct);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        Assert.Contains("\"type\":\"error\"", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Empty(upstream.Requests);
+        Assert.Equal(5, await RemainAsync(gateway));
+    }
+
+    [Fact]
+    public async Task StreamWithoutUsage_IsCountedAndMarkedEstimated()
+    {
+        // An upstream that ignores stream_options.include_usage.
+        var noUsage = string.Concat(FamilyUpstream.OpenAIStream.Split("\n\n").Where(static e => !e.Contains("\"usage\":{", StringComparison.Ordinal)).Select(static e => e.Length > 0 ? e + "\n\n" : ""));
+        await using var upstream = await MockUpstream.StartAsync(MockUpstream.Sse(noUsage));
+        await using var gateway = new GatewayFactory(Settings.Merge(
+            Settings.Token(unlimited: false, remainQuota: 100_000),
+            Settings.FlatPrice("gpt-4o"),
+            Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"])));
+        gateway.Start();
+        using var client = gateway.CreateGatewayClient(Settings.Key);
+
+        var text = await (await client.PostAsync("/v1/chat/completions", new StringContent("""{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"count me please"}]}""", Encoding.UTF8, "application/json"), Ct)).Content.ReadAsStringAsync(Ct);
+
+        Assert.EndsWith("data: [DONE]\n\n", text, StringComparison.Ordinal);
+        var log = Assert.Single(await gateway.WaitForLogsAsync(1));
+        Assert.InRange(log.PromptTokens, 5, 40);
+        Assert.InRange(log.CompletionTokens, 1, 4);
+        Assert.True(log.Quota > 0);
+        Assert.Contains("\"usage\":\"estimated\"", log.Other, StringComparison.Ordinal);
+        Assert.Equal(100_000 - log.Quota, await RemainAsync(gateway));
+    }
+
+    private static async Task<long> RemainAsync(GatewayFactory gateway)
+    {
+        using var scope = gateway.Services.CreateScope();
+        return (await scope.ServiceProvider.GetRequiredService<ITokenStore>().FindByKeyHashAsync(LlmRelay.Tokens.ApiKeys.Hash(Settings.Key)))!.RemainQuota;
+    }
+
+    private static async Task<long> UsedAsync(GatewayFactory gateway)
+    {
+        using var scope = gateway.Services.CreateScope();
+        return (await scope.ServiceProvider.GetRequiredService<ITokenStore>().FindByKeyHashAsync(LlmRelay.Tokens.ApiKeys.Hash(Settings.Key)))!.UsedQuota;
+    }
+
+    /// <summary>The gateway's database: the default SQLite file, or a fresh PostgreSQL database dropped afterwards.</summary>
+    private sealed class TestDatabase : IAsyncDisposable
+    {
+        private readonly string? _server;
+        private readonly string? _name;
+
+        private TestDatabase(Dictionary<string, string?> settings, string? server = null, string? name = null)
+        {
+            Settings = settings;
+            _server = server;
+            _name = name;
+        }
+
+        public Dictionary<string, string?> Settings { get; }
+
+        public static async Task<TestDatabase> CreateAsync(string provider)
+        {
+            if (provider == "sqlite")
+            {
+                return new TestDatabase([]);
+            }
+
+            var server = Environment.GetEnvironmentVariable("LLMRELAY_TEST_POSTGRES");
+            if (string.IsNullOrEmpty(server))
+            {
+                Assert.False(Environment.GetEnvironmentVariable("CI") == "true", "CI must provide LLMRELAY_TEST_POSTGRES (see .ci/run).");
+                Assert.Skip("PostgreSQL tests need LLMRELAY_TEST_POSTGRES (export LLMRELAY_TEST_POSTGRES=\"$(bash eng/start-postgres.sh | tail -n 1)\").");
+            }
+
+            var name = $"llmrelay_ft_{Guid.NewGuid():N}";
+            await using (var connection = new NpgsqlConnection(server))
+            {
+                await connection.OpenAsync();
+                await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+                await create.ExecuteNonQueryAsync();
+            }
+
+            var connectionString = new NpgsqlConnectionStringBuilder(server) { Database = name, Pooling = false }.ConnectionString;
+            return new TestDatabase(
+                new() { ["LlmRelay:Database:Provider"] = "postgres", ["ConnectionStrings:LlmRelay"] = connectionString },
+                server,
+                name);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_server is null)
+            {
+                return;
+            }
+
+            await using var connection = new NpgsqlConnection(_server);
+            await connection.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_name}\" WITH (FORCE)", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+}
