@@ -45,6 +45,8 @@ public static class LlmRelayManagementBuilderExtensions
         services.TryAddSingleton<SecureVerification>();
         services.TryAddSingleton<SystemSettings>();
         services.TryAddSingleton<ChannelTester>();
+        services.TryAddSingleton<LlmRelay.AspNetCore.Management.Admin.AdminCredentials>();
+        services.TryAddSingleton<LlmRelay.AspNetCore.Management.Admin.AdminRuntimeSettings>();
 
         services.AddAuthentication()
             .AddCookie(ManagementSchemes.Session, static options =>

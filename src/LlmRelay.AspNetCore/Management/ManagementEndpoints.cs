@@ -31,5 +31,6 @@ internal static class ManagementEndpoints
         RedemptionEndpoints.Map(api);
         Models.MetadataEndpoints.Map(api);
         LogEndpoints.Map(api);
+        Admin.AdminEndpoints.Map(group);
     }
 }

@@ -1,0 +1,79 @@
+using LlmRelay.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace LlmRelay.AspNetCore.Management.Admin;
+
+/// <summary>Overrides the relay's runtime options from <c>PUT /admin/settings</c> until the process restarts.</summary>
+/// <remarks>
+/// <para>
+/// The relay endpoint reads <see cref="LlmRelayOptions.MaxAttempts"/>, the first-byte and idle timeouts and the body
+/// size limits from the one <see cref="IOptions{TOptions}"/> instance on every request, so writing them there takes
+/// effect on the next request. Other settings are fixed when their service is built and need a restart:
+/// </para>
+/// <code>
+/// hot (next request)                       restart required (read once at start)
+/// runtime.max_attempts                     runtime.connect_timeout_seconds   (SocketsHttpHandler)
+/// runtime.first_byte_timeout_seconds       runtime.concurrency.*             (RelayConcurrency limiters)
+/// runtime.idle_timeout_seconds             runtime.response_store_ttl_seconds (ResponseStore)
+/// runtime.max_request_body_size            model_aliases                     (shared dictionary, read without locks)
+/// runtime.max_response_body_size
+/// admin.jwt_expire_hours
+/// </code>
+/// <para>Thread-safe: writers are serialized; each value is a single word that readers see whole.</para>
+/// </remarks>
+internal sealed class AdminRuntimeSettings(IOptions<LlmRelayOptions> options)
+{
+    public static readonly string[] HotKeys =
+    [
+        "admin.jwt_expire_hours",
+        "runtime.max_attempts",
+        "runtime.first_byte_timeout_seconds",
+        "runtime.idle_timeout_seconds",
+        "runtime.max_request_body_size",
+        "runtime.max_response_body_size",
+    ];
+
+    public static readonly string[] RestartKeys =
+    [
+        "runtime.connect_timeout_seconds",
+        "runtime.response_store_ttl_seconds",
+        "runtime.concurrency",
+        "model_aliases",
+    ];
+
+    private readonly Lock _lock = new();
+
+    public LlmRelayOptions Current => options.Value;
+
+    public void Apply(int? maxAttempts, TimeSpan? firstByteTimeout, TimeSpan? idleTimeout, long? maxRequestBodySize, long? maxResponseBodySize)
+    {
+        lock (_lock)
+        {
+            var target = options.Value;
+            if (maxAttempts is { } attempts)
+            {
+                target.MaxAttempts = attempts;
+            }
+
+            if (firstByteTimeout is { } firstByte)
+            {
+                target.FirstByteTimeout = firstByte;
+            }
+
+            if (idleTimeout is { } idle)
+            {
+                target.IdleTimeout = idle;
+            }
+
+            if (maxRequestBodySize is { } request)
+            {
+                target.MaxRequestBodySize = request;
+            }
+
+            if (maxResponseBodySize is { } response)
+            {
+                target.MaxResponseBodySize = response;
+            }
+        }
+    }
+}
