@@ -150,8 +150,12 @@ public sealed class DashboardWalkTests(BrowserFixture browser) : IClassFixture<B
         foreach (var (path, name) in new[] { ("/dashboard", "20-phone-home"), ("/dashboard/tokens", "21-phone-tokens"), ("/dashboard/logs", "22-phone-logs"), ("/dashboard/channels", "23-phone-channels") })
         {
             await page.GotoAsync(path);
-            var overflow = await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth > window.innerWidth + 1");
-            Assert.False(overflow, $"{path} scrolls sideways at phone width.");
+            var wide = await page.EvaluateAsync<string>("""
+                () => document.documentElement.scrollWidth <= window.innerWidth + 1 ? "" :
+                  [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.table-wrap, pre'))
+                    .slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).join(', ')
+                """);
+            Assert.True(wide.Length == 0, $"{path} scrolls sideways at phone width: {wide}");
             await ShotAsync(page, name);
         }
     }

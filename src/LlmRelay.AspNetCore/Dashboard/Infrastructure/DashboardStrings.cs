@@ -42,6 +42,7 @@ internal static class DashboardStrings
         ["api_usage_guide"] = ("API usage guide", "API 使用指南"),
         ["api_usage_guide_desc"] = ("Call the gateway with one of your keys; the snippets below are filled in with this gateway's address.", "使用你的令牌调用本网关；以下示例已填入本网关的地址。"),
         ["no_token_hint"] = ("Create a token first; YOUR_API_TOKEN stands for it below.", "请先创建令牌；下方以 YOUR_API_TOKEN 代替。"),
+        ["masked_key_hint"] = ("Keys are stored hashed, so your newest token appears masked: paste the full key you copied when you created it.", "密钥以哈希形式保存，因此最新令牌以掩码显示：请粘贴创建时复制的完整密钥。"),
         ["quick_actions"] = ("Quick actions", "快捷操作"),
         ["redeem_code"] = ("Redeem a code", "兑换码充值"),
         ["redeem"] = ("Redeem", "兑换"),
