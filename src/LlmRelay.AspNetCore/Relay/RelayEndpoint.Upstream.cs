@@ -7,6 +7,7 @@ using LlmRelay.Formats.Conversion;
 using LlmRelay.Formats.PassThrough;
 using LlmRelay.Formats.Streaming;
 using LlmRelay.Health;
+using LlmRelay.Providers;
 using LlmRelay.Selection;
 using LlmRelay.Usage;
 using Microsoft.AspNetCore.Http;
@@ -40,7 +41,10 @@ internal sealed partial class RelayEndpoint
         HttpResponseMessage response;
         try
         {
-            response = await upstream.Invoker.SendAsync(message, cts.Token).ConfigureAwait(false);
+            // A chat-client channel is an in-process IChatClient that answers like an OpenAI upstream would.
+            response = adapter is ChatClientAdapter
+                ? await chatClients.SendAsync(message, cts.Token).ConfigureAwait(false)
+                : await upstream.Invoker.SendAsync(message, cts.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using LlmRelay.AspNetCore.Internal;
 using LlmRelay.AspNetCore.Relay.Errors;
+using LlmRelay.Client;
 using LlmRelay.Concurrency;
 using LlmRelay.Configuration;
 using LlmRelay.Formats;
@@ -45,6 +46,7 @@ internal sealed partial class RelayEndpoint(
     ModelPricing pricing,
     ResponseStore responses,
     ITokenCounter counter,
+    ChatClientChannelInvoker chatClients,
     IServiceScopeFactory scopes,
     IOptions<LlmRelayOptions> options,
     TimeProvider time,

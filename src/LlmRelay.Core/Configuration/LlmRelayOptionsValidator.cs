@@ -14,9 +14,13 @@ internal sealed class LlmRelayOptionsValidator : IValidateOptions<LlmRelayOption
         {
             var channel = options.Channels[i];
             var prefix = $"LlmRelay:Channels:{i}";
-            if (!Uri.TryCreate(channel.BaseUrl?.Trim(), UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            var isChatClient = string.Equals(channel.Type, ChannelTypes.ChatClient, StringComparison.OrdinalIgnoreCase);
+            if (!Uri.TryCreate(channel.BaseUrl?.Trim(), UriKind.Absolute, out var uri)
+                || (isChatClient ? uri.Scheme != "chatclient" : uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             {
-                failures.Add($"{prefix}:BaseUrl must be an absolute http(s) URL.");
+                failures.Add(isChatClient
+                    ? $"{prefix}:BaseUrl must be chatclient://{{name}}, naming a keyed IChatClient service."
+                    : $"{prefix}:BaseUrl must be an absolute http(s) URL.");
             }
 
             if (!ChannelTypes.IsKnown(channel.Type ?? ""))

@@ -33,6 +33,16 @@ public sealed class LlmRelayOptionsValidatorTests
     }
 
     [Fact]
+    public void Validate_ChatClientChannel_TakesAChatClientUrl_AndOnlyThat()
+    {
+        var validator = new LlmRelayOptionsValidator();
+
+        Assert.True(validator.Validate(null, Options(new ChannelOptions { Type = "chat-client", BaseUrl = "chatclient://local", Models = ["m"] })).Succeeded);
+        Assert.True(validator.Validate(null, Options(new ChannelOptions { Type = "chat-client", BaseUrl = "http://x", Models = ["m"] })).Failed);
+        Assert.True(validator.Validate(null, Options(new ChannelOptions { Type = "openai", BaseUrl = "chatclient://local", Models = ["m"] })).Failed);
+    }
+
+    [Fact]
     public void Validate_ChannelWithoutModels_Fails() =>
         Assert.Contains("Models", new LlmRelayOptionsValidator().Validate(null, Options(new ChannelOptions { BaseUrl = "http://x" })).FailureMessage, StringComparison.Ordinal);
 

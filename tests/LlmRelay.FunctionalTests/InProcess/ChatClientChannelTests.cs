@@ -22,7 +22,7 @@ public sealed class ChatClientChannelTests : IAsyncLifetime
             services => services.AddKeyedChatClient("echo", new EchoChatClient()));
         _gateway.Start();
 
-        // Declared through the store: configuration validation only accepts http(s) base URLs today.
+        // Declared through the store, as the management API would; configuration accepts chatclient:// too.
         using var scope = _gateway.Services.CreateScope();
         await scope.ServiceProvider.GetRequiredService<IChannelStore>().AddAsync(new RelayChannel
         {
@@ -48,6 +48,24 @@ public sealed class ChatClientChannelTests : IAsyncLifetime
         Assert.Equal("echo-channel", log.ChannelName);
         Assert.Equal(3, log.PromptTokens);
         Assert.Equal(2, log.CompletionTokens);
+    }
+
+    [Theory]
+    [InlineData("/v1/chat/completions", "{\"model\":\"local-model\",\"messages\":[{\"role\":\"user\",\"content\":\"ping\"}]}", "choices")]
+    [InlineData("/v1/messages", "{\"model\":\"local-model\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"ping\"}]}", "content")]
+    public async Task HttpEndpoints_ChatClientChannel_AnswerInTheCallersFormat(string path, string body, string field)
+    {
+        using var client = _gateway.CreateGatewayClient(Settings.Key);
+
+        using var response = await client.PostAsync(path, new StringContent(body, System.Text.Encoding.UTF8, "application/json"), Ct);
+        var text = await response.Content.ReadAsStringAsync(Ct);
+
+        Assert.True(response.IsSuccessStatusCode, text);
+        Assert.Contains("echo: ping", text, StringComparison.Ordinal);
+        Assert.NotNull(System.Text.Json.Nodes.JsonNode.Parse(text)![field]);
+        var log = Assert.Single(await _gateway.WaitForLogsAsync(1));
+        Assert.Equal("echo-channel", log.ChannelName);
+        Assert.Equal(5, log.Quota);
     }
 
     private sealed class EchoChatClient : IChatClient
