@@ -45,6 +45,10 @@ internal static class LlmRelayModel
             log.HasIndex(static l => new { l.UserId, l.CreatedAt });
             log.HasIndex(static l => new { l.ModelName, l.CreatedAt });
             log.HasIndex(static l => new { l.ChannelId, l.CreatedAt });
+
+            // /api/log/?token_name= and the quota/token sums of /api/log/stat over long ranges (covering: no row lookups).
+            log.HasIndex(static l => new { l.TokenName, l.CreatedAt });
+            log.HasIndex(static l => new { l.Type, l.CreatedAt, l.Quota, l.PromptTokens, l.CompletionTokens });
         });
 
         modelBuilder.Entity<RelayUser>(static user =>

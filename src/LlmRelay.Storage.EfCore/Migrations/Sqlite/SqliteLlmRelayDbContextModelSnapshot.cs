@@ -390,8 +390,14 @@ namespace LlmRelay.Storage.EfCore.Migrations.Sqlite
                     b.HasIndex("TokenId", "CreatedAt")
                         .HasDatabaseName("ix_usage_logs_token_id_created_at");
 
+                    b.HasIndex("TokenName", "CreatedAt")
+                        .HasDatabaseName("ix_usage_logs_token_name_created_at");
+
                     b.HasIndex("UserId", "CreatedAt")
                         .HasDatabaseName("ix_usage_logs_user_id_created_at");
+
+                    b.HasIndex("Type", "CreatedAt", "Quota", "PromptTokens", "CompletionTokens")
+                        .HasDatabaseName("ix_usage_logs_type_created_at_quota_prompt_tokens_completion_tokens");
 
                     b.ToTable("usage_logs", (string)null);
                 });
