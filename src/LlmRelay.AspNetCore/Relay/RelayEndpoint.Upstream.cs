@@ -6,6 +6,7 @@ using LlmRelay.Formats;
 using LlmRelay.Formats.Conversion;
 using LlmRelay.Formats.PassThrough;
 using LlmRelay.Formats.Streaming;
+using LlmRelay.Client;
 using LlmRelay.Health;
 using LlmRelay.Providers;
 using LlmRelay.Selection;
@@ -58,7 +59,7 @@ internal sealed partial class RelayEndpoint
         }
         catch (HttpRequestException ex)
         {
-            var reason = SecretScrubber.Scrub($"Could not reach the upstream: {ex.Message}", channel.Keys);
+            var reason = RelayKeys.Scrub($"Could not reach the upstream: {ex.Message}", channel.Keys);
             health.ReportFailure(channel.Id, keyIndex, ChannelFailureKind.Transient, reason);
             return new UpstreamFailure(502, reason, "upstream_unreachable");
         }
@@ -99,7 +100,7 @@ internal sealed partial class RelayEndpoint
             }
 
             var (upstreamMessage, code) = UpstreamErrorMessage.Extract(errorBody.WrittenSpan);
-            upstreamMessage = SecretScrubber.Scrub(upstreamMessage, channel.Keys);
+            upstreamMessage = RelayKeys.Scrub(upstreamMessage, channel.Keys);
             var kind = ChannelFailureClassifier.Classify(status, errorBody.WrittenSpan) ?? (IsRetryable(response.StatusCode, code) ? ChannelFailureKind.Transient : null);
             if (kind is { } failureKind)
             {

@@ -151,18 +151,7 @@ internal sealed partial class RelayEndpoint(
         }
         finally
         {
-            log.UseTimeMs = (int)time.GetElapsedTime(started).TotalMilliseconds;
-            if (log.Quota == 0 && log.StatusCode != 200)
-            {
-                log.Type = UsageLogType.Error; // Nothing was delivered, nothing is charged.
-            }
-
-            if (log.Type == UsageLogType.Consume && !token.UnlimitedQuota)
-            {
-                token.Charge(log.Quota);
-            }
-
-            logs.Enqueue(log);
+            RelayMetering.Finish(log, token, time, started, logs);
         }
     }
 
@@ -252,7 +241,7 @@ internal sealed partial class RelayEndpoint(
             }
 
             unservable = false;
-            var keyIndex = AcquireKey(channel);
+            var keyIndex = RelayKeys.Acquire(health, channel);
             if (keyIndex < 0)
             {
                 continue; // Every key of this channel is disabled or its breaker is open: not an attempt.
@@ -289,7 +278,7 @@ internal sealed partial class RelayEndpoint(
                 content = converted.Value.Body;
             }
 
-            using var lease = await concurrency.AcquireAsync(ConcurrencyKey(channel.Id, keyIndex), context.RequestAborted).ConfigureAwait(false);
+            using var lease = await concurrency.AcquireAsync(RelayKeys.ConcurrencyKey(channel.Id, keyIndex), context.RequestAborted).ConfigureAwait(false);
             if (!lease.IsAcquired)
             {
                 log.StatusCode = 429;
@@ -328,47 +317,9 @@ internal sealed partial class RelayEndpoint(
         await route.Errors.WriteAsync(context, status, kind, $"Upstream error: {failure.Message}", failure.Code ?? $"upstream_{failure.Status}").ConfigureAwait(false);
     }
 
-    private void ApplyUsage(UsageLog log, in TokenUsage usage, string upstreamModel)
-    {
-        log.PromptTokens = (int)Math.Min(int.MaxValue, usage.InputTokens);
-        log.CompletionTokens = (int)Math.Min(int.MaxValue, usage.OutputTokens);
+    private void ApplyUsage(UsageLog log, in TokenUsage usage, string upstreamModel) => RelayMetering.ApplyUsage(log, usage, upstreamModel, pricing);
 
-        // Price by the name the caller used when the table knows it (operators price their aliases), else by the upstream's.
-        if (!pricing.TryResolve(log.ModelName, out var price))
-        {
-            price = pricing.Resolve(upstreamModel);
-        }
-
-        var groupRatio = pricing.GroupRatio(log.Group);
-        log.Quota = QuotaCalculator.Compute(usage, price, groupRatio);
-        log.Other = string.Create(System.Globalization.CultureInfo.InvariantCulture, $$"""{"model_ratio":{{price.ModelRatio}},"completion_ratio":{{price.CompletionRatio}},"group_ratio":{{groupRatio}},"cached_tokens":{{usage.CachedInputTokens}},"cache_creation_tokens":{{usage.CacheCreationInputTokens}},"reasoning_tokens":{{usage.ReasoningTokens}},"first_byte_ms":{{log.FirstByteMs ?? -1}}}""");
-    }
-
-    // Round-robin over the channel's keys, skipping disabled ones and ones whose breaker is open.
-    private int AcquireKey(ChannelEntry channel)
-    {
-        var count = channel.KeyCount;
-        var start = channel.NextKeyStart();
-        for (var i = 0; i < count; i++)
-        {
-            var index = (start + i) % count;
-            if (health.TryAcquire(channel.Id, index))
-            {
-                return index;
-            }
-        }
-
-        return -1;
-    }
-
-    private static string ConcurrencyKey(long channelId, int keyIndex) =>
-        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"channel:{channelId}:{keyIndex}");
-
-    private static void MarkClientClosed(UsageLog log)
-    {
-        log.StatusCode = 499;
-        log.Content = "The client closed the request.";
-    }
+    private static void MarkClientClosed(UsageLog log) => RelayMetering.MarkClientClosed(log);
 
     private sealed record UpstreamFailure(int Status, string Message, string? Code);
 
