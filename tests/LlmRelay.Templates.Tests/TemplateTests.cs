@@ -89,6 +89,11 @@ public sealed class TemplateTests(TemplatePackageFixture fixture) : IClassFixtur
             // The complete gateway also serves the management API; the relay-only host does not.
             using var status = await client.GetAsync(new Uri(app.BaseAddress, "/api/status"), TestContext.Current.CancellationToken);
             Assert.Equal(testCase.IsGateway ? HttpStatusCode.OK : HttpStatusCode.NotFound, status.StatusCode);
+
+            // The public status page comes with the dashboard, which --no-dashboard leaves out.
+            using var statusPage = await client.GetAsync(new Uri(app.BaseAddress, "/status"), TestContext.Current.CancellationToken);
+            var withDashboard = testCase.IsGateway && !testCase.Options.Contains("--no-dashboard");
+            Assert.Equal(withDashboard ? HttpStatusCode.OK : HttpStatusCode.NotFound, statusPage.StatusCode);
         }
         finally
         {

@@ -9,16 +9,21 @@ builder.Services
     // created and migrated at start.
     .AddEntityFrameworkStores(builder.Configuration)
     // The management API under /api/... (users, tokens, channels, logs); POST /api/setup creates the root user.
+#if (NoDashboard)
     .AddManagementApi();
+#else
+    .AddManagementApi()
+    // Admin dashboard at /dashboard and the public status page at /status (options: LlmRelay:Dashboard).
+    .AddDashboard(options => builder.Configuration.GetSection("LlmRelay:Dashboard").Bind(options));
+#endif
 
 var app = builder.Build();
 
+#if (NoDashboard)
 // The relay (/v1/..., /v1beta/...), the management API (/api/...), GET /healthz and GET /readyz.
-app.MapLlmRelay();
-#if (!NoDashboard)
-
-// Admin dashboard: not part of this LlmRelay release yet. When it ships, it is mapped here; generate the
-// project with --no-dashboard to leave this section out.
+#else
+// The relay (/v1/..., /v1beta/...), the management API (/api/...), GET /healthz, GET /readyz and the dashboard.
 #endif
+app.MapLlmRelay();
 
 app.Run();
