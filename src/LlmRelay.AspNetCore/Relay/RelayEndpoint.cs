@@ -193,6 +193,12 @@ internal sealed partial class RelayEndpoint(
             return null;
         }
 
+        if (!token.AllowsAddress(context.Connection.RemoteIpAddress))
+        {
+            await errors.WriteAsync(context, 403, RelayErrorKind.Permission, "This API key may not be used from this address.", "ip_not_allowed").ConfigureAwait(false);
+            return null;
+        }
+
         if (!token.UnlimitedQuota && (token.Status == TokenStatus.Exhausted || token.RemainQuota <= 0))
         {
             await errors.WriteAsync(context, 429, RelayErrorKind.InsufficientQuota, "This API key has used all of its quota.", "insufficient_quota").ConfigureAwait(false);

@@ -55,6 +55,7 @@ internal static class ConfigurationSynchronizer
             token.Name = string.IsNullOrWhiteSpace(declared.Name) ? $"config-token-{i}" : declared.Name;
             token.UnlimitedQuota = declared.UnlimitedQuota;
             token.Models = [.. declared.Models.Where(static m => !string.IsNullOrWhiteSpace(m)).Select(static m => m.Trim())];
+            token.AllowIps = [.. declared.AllowIps.Where(static a => !string.IsNullOrWhiteSpace(a)).Select(static a => a.Trim())];
             token.Group = string.IsNullOrWhiteSpace(declared.Group) ? RelayGroups.Default : declared.Group.Trim();
             token.Source = Source;
             if (isNew)

@@ -58,6 +58,14 @@ internal sealed class LlmRelayOptionsValidator : IValidateOptions<LlmRelayOption
                 failures.Add($"{prefix}:Key is used by another token.");
             }
 
+            foreach (var entry in token.AllowIps)
+            {
+                if (!System.Net.IPNetwork.TryParse(entry?.Trim(), out _) && !System.Net.IPAddress.TryParse(entry?.Trim(), out _))
+                {
+                    failures.Add($"{prefix}:AllowIps entry '{entry}' is not an IP address or CIDR range.");
+                }
+            }
+
             if (token.RemainQuota < 0)
             {
                 failures.Add($"{prefix}:RemainQuota must not be negative.");

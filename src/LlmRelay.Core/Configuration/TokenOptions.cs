@@ -20,6 +20,9 @@ public sealed class TokenOptions
     /// <summary>Gets the models the token may use; empty means all.</summary>
     public IList<string> Models { get; init; } = [];
 
+    /// <summary>Gets the client addresses or CIDR ranges (<c>10.0.0.0/8</c>, <c>2001:db8::/32</c>) the token may be used from; empty means any.</summary>
+    public IList<string> AllowIps { get; init; } = [];
+
     /// <summary>Gets or sets the group whose channels the token uses.</summary>
     /// <value>The default value is <c>"default"</c>.</value>
     public string Group { get; set; } = RelayGroups.Default;

@@ -42,6 +42,9 @@ public sealed class ApiToken
     /// <summary>Gets or sets the models the token may use; empty means all.</summary>
     public List<string> Models { get; set; } = [];
 
+    /// <summary>Gets or sets the client addresses or CIDR ranges the token may be used from; empty means any.</summary>
+    public List<string> AllowIps { get; set; } = [];
+
     /// <summary>Gets or sets the group whose channels the token uses.</summary>
     /// <value>The default value is <c>"default"</c>.</value>
     public string Group { get; set; } = RelayGroups.Default;

@@ -18,6 +18,7 @@ internal sealed class TokenEntry
         _remainQuota = token.RemainQuota;
         ExpiresAt = token.ExpiresAt;
         Models = token.Models.Count == 0 ? null : token.Models.ToFrozenSet(StringComparer.Ordinal);
+        AllowedNetworks = token.AllowIps.Count == 0 ? null : [.. token.AllowIps.Select(ParseNetwork).OfType<System.Net.IPNetwork>()];
     }
 
     public long Id { get; }
@@ -40,7 +41,53 @@ internal sealed class TokenEntry
     /// <summary>Gets the remaining quota as last known to this process.</summary>
     public long RemainQuota => Volatile.Read(ref _remainQuota);
 
+    /// <summary>Gets the networks the token may be used from, or <see langword="null"/> when any address may use it.</summary>
+    public System.Net.IPNetwork[]? AllowedNetworks { get; }
+
     public bool AllowsModel(string model) => Models is null || Models.Contains(model);
+
+    /// <summary>Returns whether a caller at <paramref name="address"/> may use the token (IPv4-mapped IPv6 addresses count as IPv4).</summary>
+    public bool AllowsAddress(System.Net.IPAddress? address)
+    {
+        if (AllowedNetworks is null)
+        {
+            return true;
+        }
+
+        if (address is null)
+        {
+            return false;
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        foreach (var network in AllowedNetworks)
+        {
+            if (network.Contains(address))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // A bare address is a /32 (or /128) network; an entry that parses as neither never matches.
+    private static System.Net.IPNetwork? ParseNetwork(string entry)
+    {
+        var text = entry.Trim();
+        if (System.Net.IPNetwork.TryParse(text, out var network))
+        {
+            return network;
+        }
+
+        return System.Net.IPAddress.TryParse(text, out var address)
+            ? new System.Net.IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128)
+            : null;
+    }
 
     /// <summary>Lowers the cached balance after a charge, so later requests see it before the store does.</summary>
     public void Charge(long quota) => Interlocked.Add(ref _remainQuota, -quota);

@@ -33,6 +33,8 @@ internal static class LlmRelayModel
             token.HasIndex(static t => t.UserId);
             token.Property(static t => t.Models)
                 .HasConversion(JsonColumns.StringListConverter, JsonColumns.StringListComparer);
+            token.Property(static t => t.AllowIps)
+                .HasConversion(JsonColumns.StringListConverter, JsonColumns.StringListComparer);
         });
 
         modelBuilder.Entity<UsageLog>(static log =>

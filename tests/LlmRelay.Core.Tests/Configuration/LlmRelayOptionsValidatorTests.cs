@@ -54,6 +54,15 @@ public sealed class LlmRelayOptionsValidatorTests
     public void Validate_TokenWithoutKey_Fails() =>
         Assert.Contains("LlmRelay:Tokens:0:Key", new LlmRelayOptionsValidator().Validate(null, Options(token: new TokenOptions())).FailureMessage, StringComparison.Ordinal);
 
+    [Theory]
+    [InlineData("10.0.0.0/8", true)]
+    [InlineData("192.168.1.7", true)]
+    [InlineData("2001:db8::/32", true)]
+    [InlineData("10.0.0.0/99", false)]
+    [InlineData("localhost", false)]
+    public void Validate_TokenAllowIps_AcceptsAddressesAndCidrsOnly(string entry, bool valid) =>
+        Assert.Equal(valid, new LlmRelayOptionsValidator().Validate(null, Options(token: new TokenOptions { Key = "sk-x", AllowIps = [entry] })).Succeeded);
+
     [Fact]
     public void Validate_DuplicateTokenKeys_Fails()
     {

@@ -108,6 +108,35 @@ public sealed class QuotaLedgerTests
         Assert.Equal(5, await RemainAsync(gateway));
     }
 
+    [Theory]
+    [InlineData("10.0.0.0/8", false)]
+    [InlineData("127.0.0.0/8", true)]
+    [InlineData("127.0.0.1", true)]
+    public async Task IpAllowList_RefusesOtherAddresses_InTheCallersShape_AndChargesNothing(string allow, bool allowed)
+    {
+        await using var upstream = await MockUpstream.StartAsync(MockUpstream.Json(FamilyUpstream.OpenAIJson));
+        await using var gateway = new GatewayFactory(Settings.Merge(
+            Settings.Token(unlimited: false, remainQuota: 100_000),
+            new() { ["LlmRelay:Tokens:0:AllowIps:0"] = allow },
+            Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"])));
+        gateway.Start();
+        using var client = gateway.CreateGatewayClient(null);
+        client.DefaultRequestHeaders.Add("x-goog-api-key", Settings.Key);
+
+        var response = await client.PostAsync("/v1beta/models/gpt-4o:generateContent", new StringContent("""{"contents":[{"parts":[{"text":"hi"}]}]}""", Encoding.UTF8, "application/json"), Ct);
+
+        if (allowed)
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return;
+        }
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("PERMISSION_DENIED", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Empty(upstream.Requests);
+        Assert.Equal(100_000, await RemainAsync(gateway));
+    }
+
     [Fact]
     public async Task StreamWithoutUsage_IsCountedAndMarkedEstimated()
     {

@@ -221,6 +221,11 @@ namespace LlmRelay.Storage.EfCore.Migrations.PostgreSql
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
+                    b.Property<string>("AllowIps")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("allow_ips");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint")
                         .HasColumnName("created_at");

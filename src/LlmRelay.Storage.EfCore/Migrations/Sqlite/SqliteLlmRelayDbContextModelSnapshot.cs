@@ -210,6 +210,11 @@ namespace LlmRelay.Storage.EfCore.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("id");
 
+                    b.Property<string>("AllowIps")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("allow_ips");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
