@@ -127,6 +127,48 @@ public sealed class UsageLogStoreTests(DatabaseFixture fixture) : IClassFixture<
 
     [Theory]
     [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task AppendAsync_WithSettlements_MovesTokenAndUserAsTheRowsWould_WithoutStoringThem(string provider)
+    {
+        var database = await fixture.GetAsync(provider);
+        var user = new LlmRelay.Users.RelayUser { Username = TestData.Unique("u"), Quota = 1000, AffCode = TestData.Unique("aff"), CreatedAt = TestData.Time };
+        await using (var scope = database.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<IUserStore>().AddAsync(user, Ct);
+        }
+
+        var token = TestData.Token(remainQuota: 500);
+        token.UserId = user.Id;
+        await using (var scope = database.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<ITokenStore>().AddAsync(token, Ct);
+        }
+
+        // One stored row (charged 10, nothing reserved), and dropped rows: three calls charged 30 in all against 60 reserved.
+        await using (var scope = database.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<IUsageLogStore>().AppendAsync(
+                [TestData.Consume(token, 10)],
+                [new QuotaSettlement(token.Id, user.Id, Charged: 30, Reserved: 60, Requests: 3)],
+                Ct);
+        }
+
+        // Settlements alone (the writer's final flush) also move the balances.
+        await using (var scope = database.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<IUsageLogStore>().AppendAsync([], [new QuotaSettlement(token.Id, user.Id, 5, 0, 1)], Ct);
+        }
+
+        Assert.Equal((500L - 10 - 30 + 60 - 5, 45L), await ReadQuotaAsync(database, token.Id));
+        Assert.Equal(1, await CountRowsAsync(database, token.Id));
+        await using (var scope = database.CreateScope())
+        {
+            var stored = await scope.ServiceProvider.GetRequiredService<LlmRelayDbContext>().Users.AsNoTracking().SingleAsync(u => u.Id == user.Id, Ct);
+            Assert.Equal((1000L - 45, 45L, 5L), (stored.Quota, stored.UsedQuota, stored.RequestCount));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
     public async Task AppendAsync_Empty_DoesNothing(string provider)
     {
         var database = await fixture.GetAsync(provider);

@@ -55,8 +55,6 @@ internal sealed partial class RelayEndpoint(
     private const int StreamBufferSize = 64 * 1024;
     private const int MaxErrorBodySize = 64 * 1024;
 
-    // Reserved for the answer when the caller sets no max_tokens (new-api pre-consumes a fixed amount likewise).
-    private const int DefaultReservedOutputTokens = 1024;
     private readonly LlmRelayOptions _options = options.Value;
 
     public Task HandleAsync(HttpContext context, InboundRoute route) => HandleAsync(context, route, null, null);
@@ -126,17 +124,8 @@ internal sealed partial class RelayEndpoint(
         if (!token.UnlimitedQuota)
         {
             // Reserve a cheap upper bound before the call; the log row settles it to the real usage exactly once.
-            if (!pricing.TryResolve(requestedModel, out var price))
-            {
-                price = pricing.Resolve(routingModel);
-            }
-
-            var reserve = QuotaCalculator.EstimateReservation(
-                ITokenCounter.EstimateFromBytes(body.WrittenCount),
-                request.MaxTokens > 0 ? request.MaxTokens : DefaultReservedOutputTokens,
-                price,
-                pricing.GroupRatio(token.Group));
-            if (!await TryReserveAsync(token.Id, reserve, context.RequestAborted).ConfigureAwait(false))
+            var reserve = RelayMetering.EstimateReservation(pricing, token.Group, requestedModel, routingModel, ITokenCounter.EstimateFromBytes(body.WrittenCount), request.MaxTokens);
+            if (!await RelayMetering.TryReserveAsync(scopes, token.Id, reserve, context.RequestAborted).ConfigureAwait(false))
             {
                 await errors.WriteAsync(context, 429, RelayErrorKind.InsufficientQuota, $"This API key's remaining quota does not cover this request (up to {reserve} quota).", "insufficient_quota").ConfigureAwait(false);
                 return;
@@ -152,15 +141,6 @@ internal sealed partial class RelayEndpoint(
         finally
         {
             RelayMetering.Finish(log, token, time, started, logs);
-        }
-    }
-
-    private async Task<bool> TryReserveAsync(long tokenId, long amount, CancellationToken cancellationToken)
-    {
-        var scope = scopes.CreateAsyncScope();
-        await using (scope.ConfigureAwait(false))
-        {
-            return await scope.ServiceProvider.GetRequiredService<ITokenStore>().TryReserveQuotaAsync(tokenId, amount, cancellationToken).ConfigureAwait(false);
         }
     }
 

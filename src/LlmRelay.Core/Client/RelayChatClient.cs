@@ -25,8 +25,16 @@ namespace LlmRelay.Client;
 ///   ─► HTTP channel: converted to its family, sent with the shared UpstreamInvoker
 ///        │ connect error, timeout, 401/403/408/429/5xx, or a stream failing before its first update: next channel
 ///        │ other 4xx: RelayChatClientException with the upstream's status
-///   ─► answer ─► ChatResponse / ChatResponseUpdate values ─► one usage-log row per call (quota charged with it)
+///   ─► answer ─► ChatResponse / ChatResponseUpdate values ─► one usage-log row per call (quota settled with it)
 /// </code>
+/// <para>
+/// Called with a gateway key (<see cref="RelayChatClientOptions.TokenKey"/>) whose quota is limited, a call first reserves
+/// an upper bound of its cost (estimated prompt plus <see cref="ChatOptions.MaxOutputTokens"/>, or 1024 tokens) with one
+/// conditional update, exactly as the HTTP relay does, so concurrent calls can never overdraw the key; the call's usage-log
+/// row then settles the reservation to the real charge exactly once. A call the remaining quota does not cover throws
+/// <see cref="RelayChatClientException"/> with <see cref="RelayChatClientException.StatusCode"/> 429 and
+/// <see cref="RelayChatClientException.ErrorCode"/> <c>insufficient_quota</c> before anything is sent upstream, and is not logged.
+/// </para>
 /// <para>
 /// Failover happens only before the first update is yielded; after that an upstream failure throws
 /// <see cref="RelayChatClientException"/>. Cancelling cancels the upstream call; a cancelled stream is still logged
@@ -41,6 +49,7 @@ public sealed partial class RelayChatClient : IChatClient
     private const string InProcessTokenName = "in-process";
 
     private readonly IServiceProvider _services;
+    private readonly IServiceScopeFactory _scopes;
     private readonly RelayChatClientOptions _options;
     private readonly TokenCache _tokens;
     private readonly ChannelCatalogProvider _catalog;
@@ -68,6 +77,7 @@ public sealed partial class RelayChatClient : IChatClient
         }
 
         _services = services;
+        _scopes = services.GetRequiredService<IServiceScopeFactory>();
         _options = new RelayChatClientOptions
         {
             TokenKey = options?.TokenKey,
@@ -88,12 +98,12 @@ public sealed partial class RelayChatClient : IChatClient
     }
 
     /// <inheritdoc />
-    /// <exception cref="RelayChatClientException">No channel could answer, the token may not make the call, or the upstream rejected the request.</exception>
+    /// <exception cref="RelayChatClientException">No channel could answer, the token may not make the call (status 429, code <c>insufficient_quota</c>, when its quota does not cover it), or the upstream rejected the request.</exception>
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var list = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
-        var call = await BeginAsync(options, stream: false, cancellationToken).ConfigureAwait(false);
+        var call = await BeginAsync(list, options, stream: false, cancellationToken).ConfigureAwait(false);
         try
         {
             return await RelayAsync(call, (channel, keyIndex, model, ct) => TryResponseAsync(call, channel, keyIndex, model, list, options, ct), cancellationToken).ConfigureAwait(false);
@@ -105,12 +115,12 @@ public sealed partial class RelayChatClient : IChatClient
     }
 
     /// <inheritdoc />
-    /// <exception cref="RelayChatClientException">No channel could answer, or the upstream failed after the first update.</exception>
+    /// <exception cref="RelayChatClientException">No channel could answer, the token may not make the call (status 429, code <c>insufficient_quota</c>, when its quota does not cover it), or the upstream failed after the first update.</exception>
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var list = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
-        var call = await BeginAsync(options, stream: true, cancellationToken).ConfigureAwait(false);
+        var call = await BeginAsync(list, options, stream: true, cancellationToken).ConfigureAwait(false);
         PrimedSource? primed = null;
         var completed = false;
         try
@@ -166,7 +176,8 @@ public sealed partial class RelayChatClient : IChatClient
     {
     }
 
-    private async ValueTask<RelayCall> BeginAsync(ChatOptions? options, bool stream, CancellationToken cancellationToken)
+    // Authenticates, resolves the model, and reserves the call's quota; the caller must then finish the call's row exactly once.
+    private async ValueTask<RelayCall> BeginAsync(IReadOnlyList<ChatMessage> messages, ChatOptions? options, bool stream, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
         var token = _options.TokenKey is { } key ? await AuthenticateAsync(key, cancellationToken).ConfigureAwait(false) : null;
@@ -200,7 +211,38 @@ public sealed partial class RelayChatClient : IChatClient
             Ip = "",
             RequestId = Activity.Current is { } activity ? activity.TraceId.ToString() : Guid.NewGuid().ToString("N"),
         };
+
+        if (token is { UnlimitedQuota: false })
+        {
+            // The last step: nothing between a granted reservation and the caller's try/finally can throw.
+            var reserve = RelayMetering.EstimateReservation(_pricing, group, requested, routing, EstimatePromptTokens(messages, options), options?.MaxOutputTokens ?? 0);
+            if (!await RelayMetering.TryReserveAsync(_scopes, token.Id, reserve, cancellationToken).ConfigureAwait(false))
+            {
+                throw new RelayChatClientException(429, "insufficient_quota", $"This API key's remaining quota does not cover this request (up to {reserve} quota).");
+            }
+
+            log.ReservedQuota = reserve;
+        }
+
         return new RelayCall(token, group, routing, log, started);
+    }
+
+    // The HTTP relay's estimate (ITokenCounter.EstimateFromBytes of the body) over the text the body would carry.
+    private static int EstimatePromptTokens(IReadOnlyList<ChatMessage> messages, ChatOptions? options)
+    {
+        var bytes = options?.Instructions is { } instructions ? System.Text.Encoding.UTF8.GetByteCount(instructions) : 0;
+        foreach (var message in messages)
+        {
+            foreach (var content in message.Contents)
+            {
+                if (content is TextContent { Text: { } text })
+                {
+                    bytes += System.Text.Encoding.UTF8.GetByteCount(text);
+                }
+            }
+        }
+
+        return Tokenization.ITokenCounter.EstimateFromBytes(bytes);
     }
 
     private async ValueTask<TokenEntry> AuthenticateAsync(string key, CancellationToken cancellationToken)

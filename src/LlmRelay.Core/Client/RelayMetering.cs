@@ -1,14 +1,56 @@
 using LlmRelay.Formats;
 using LlmRelay.Pricing;
+using LlmRelay.Storage;
 using LlmRelay.Tokens;
 using LlmRelay.Usage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LlmRelay.Client;
 
 /// <summary>Turns reported usage into a priced <see cref="UsageLog"/> and closes the row, exactly as the HTTP relay does.</summary>
-/// <remarks>Thread-safe (pure apart from the token's atomic charge).</remarks>
+/// <remarks>
+/// The ledger of one call: <see cref="EstimateReservation"/> and <see cref="TryReserveAsync"/> before the upstream call,
+/// then <see cref="Finish"/> exactly once, whose row settles the reservation to the real charge.
+/// Thread-safe (pure apart from the token's atomic charge and the store's conditional update).
+/// </remarks>
 internal static class RelayMetering
 {
+    /// <summary>The output tokens reserved when the caller sets no maximum (new-api pre-consumes a fixed amount likewise).</summary>
+    public const int DefaultReservedOutputTokens = 1024;
+
+    /// <summary>Returns a cheap upper bound of a call's quota: the estimated prompt plus the maximum output, at the call's price and group ratio.</summary>
+    /// <remarks>Prices by the caller's model name when the table knows it, else by the routed model's, as <see cref="ApplyUsage"/> does.</remarks>
+    /// <param name="pricing">The price table.</param>
+    /// <param name="group">The token's group.</param>
+    /// <param name="requestedModel">The model the caller asked for.</param>
+    /// <param name="routingModel">The model after global aliases.</param>
+    /// <param name="estimatedPromptTokens">The estimated prompt tokens.</param>
+    /// <param name="maxOutputTokens">The caller's output limit, or 0 or less when none was set.</param>
+    public static long EstimateReservation(ModelPricing pricing, string group, string requestedModel, string routingModel, int estimatedPromptTokens, int maxOutputTokens)
+    {
+        if (!pricing.TryResolve(requestedModel, out var price))
+        {
+            price = pricing.Resolve(routingModel);
+        }
+
+        return QuotaCalculator.EstimateReservation(
+            estimatedPromptTokens,
+            maxOutputTokens > 0 ? maxOutputTokens : DefaultReservedOutputTokens,
+            price,
+            pricing.GroupRatio(group));
+    }
+
+    /// <summary>Takes <paramref name="amount"/> from the token's stored balance if that much is left (one conditional update).</summary>
+    /// <returns><see langword="true"/> when reserved: the call's row must then carry it in <see cref="UsageLog.ReservedQuota"/>.</returns>
+    public static async ValueTask<bool> TryReserveAsync(IServiceScopeFactory scopes, long tokenId, long amount, CancellationToken cancellationToken)
+    {
+        var scope = scopes.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            return await scope.ServiceProvider.GetRequiredService<ITokenStore>().TryReserveQuotaAsync(tokenId, amount, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Fills the token counts, the quota and the <c>other</c> pricing detail of <paramref name="log"/>.</summary>
     /// <remarks>Prices by the caller's model name when the table knows it (operators price their aliases), else by the upstream's.</remarks>
     public static void ApplyUsage(UsageLog log, in TokenUsage usage, string upstreamModel, ModelPricing pricing)

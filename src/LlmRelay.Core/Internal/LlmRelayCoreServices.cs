@@ -33,7 +33,9 @@ internal static class LlmRelayCoreServices
         services.TryAddSingleton<RelayReadiness>();
         services.TryAddSingleton<ChannelCatalogProvider>();
         services.TryAddSingleton<TokenCache>();
+        services.AddMetrics();
         services.TryAddSingleton<UsageLogQueue>();
+        services.TryAddSingleton<UsageLogMetrics>();
         services.TryAddSingleton<UsageLogWriter>();
         services.TryAddSingleton<ModelPricing>();
         services.TryAddSingleton<ITokenCounter, SharpTokenCounter>();

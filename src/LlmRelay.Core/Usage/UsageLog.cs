@@ -37,7 +37,7 @@ public sealed class UsageLog
     public long Quota { get; set; }
 
     /// <summary>Gets or sets the quota reserved from the token before the upstream call; settling the row returns it.</summary>
-    /// <remarks>Not stored: <see cref="Storage.IUsageLogStore.AppendAsync"/> moves the token's balance by <see cref="Quota"/> minus this.</remarks>
+    /// <remarks>Not stored: <see cref="Storage.IUsageLogStore.AppendAsync(IReadOnlyList{UsageLog}, IReadOnlyCollection{QuotaSettlement}, CancellationToken)"/> moves the token's balance by <see cref="Quota"/> minus this.</remarks>
     public long ReservedQuota { get; set; }
 
     /// <summary>Gets or sets the prompt tokens.</summary>

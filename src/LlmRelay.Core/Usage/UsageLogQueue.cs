@@ -6,39 +6,116 @@ namespace LlmRelay.Usage;
 
 /// <summary>A bounded in-memory queue of usage-log rows, drained in batches by <see cref="UsageLogWriter"/>.</summary>
 /// <remarks>
-/// Enqueueing never blocks or fails a request: when the queue is full the row is dropped and counted in
-/// <see cref="Dropped"/>. Thread-safe.
+/// <para>
+/// Enqueueing never blocks or fails a request. When <see cref="LlmRelayOptions.UsageLogQueueCapacity"/> rows already
+/// wait, the row is dropped and counted in <see cref="Dropped"/>, but its quota settlement is kept: it is added to a
+/// <see cref="QuotaSettlement"/> per token and user (so memory is bounded by the number of tokens, not of requests), which
+/// the writer stores with its next batch. A doorbell item (at most one in the channel at a time) wakes the writer for it.
+/// </para>
+/// <para>Thread-safe; one reader (the writer).</para>
 /// </remarks>
 internal sealed class UsageLogQueue
 {
-    private readonly Channel<UsageLog> _channel;
+    // Queued after a drop so that the writer wakes up and stores the pending settlements; never handed out.
+    private static readonly UsageLog Doorbell = new();
+
+    private readonly Channel<UsageLog> _channel = Channel.CreateUnbounded<UsageLog>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly int _capacity;
+    private readonly Lock _pendingGate = new();
+    private Dictionary<(long TokenId, long UserId), QuotaSettlement> _pending = [];
+    private int _count;
+    private int _doorbellQueued;
     private long _dropped;
 
     public UsageLogQueue(IOptions<LlmRelayOptions> options)
     {
-        _channel = Channel.CreateBounded<UsageLog>(new BoundedChannelOptions(Math.Max(1, options.Value.UsageLogQueueCapacity))
-        {
-            FullMode = BoundedChannelFullMode.Wait, // TryWrite fails instead of waiting, so a full queue is counted, never blocks.
-            SingleReader = true,
-            SingleWriter = false,
-        });
+        _capacity = Math.Max(1, options.Value.UsageLogQueueCapacity);
     }
 
-    public ChannelReader<UsageLog> Reader => _channel.Reader;
-
-    /// <summary>Gets how many rows were dropped because the queue was full.</summary>
+    /// <summary>Gets how many rows were dropped because the queue was full (or closed).</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Gets how many rows wait to be written.</summary>
-    public int Count => _channel.Reader.Count;
+    public int Count => Volatile.Read(ref _count);
 
-    public void Enqueue(UsageLog log)
+    /// <summary>Gets how many token/user pairs have a settlement of dropped rows waiting to be stored.</summary>
+    public int PendingSettlements
     {
-        if (!_channel.Writer.TryWrite(log))
+        get
         {
-            Interlocked.Increment(ref _dropped);
+            lock (_pendingGate)
+            {
+                return _pending.Count;
+            }
         }
     }
 
+    /// <summary>Queues a row; when the queue is full, drops it and keeps only its quota settlement.</summary>
+    public void Enqueue(UsageLog log)
+    {
+        if (Interlocked.Increment(ref _count) <= _capacity && _channel.Writer.TryWrite(log))
+        {
+            return;
+        }
+
+        Interlocked.Decrement(ref _count);
+        Interlocked.Increment(ref _dropped);
+        var settlement = QuotaSettlement.Of(log);
+        if (settlement.IsEmpty || (settlement.TokenId == 0 && settlement.UserId == 0))
+        {
+            return;
+        }
+
+        lock (_pendingGate)
+        {
+            var key = (settlement.TokenId, settlement.UserId);
+            _pending[key] = _pending.TryGetValue(key, out var sum) ? sum.Add(settlement) : settlement;
+        }
+
+        // Ring after adding: the writer clears the flag before it takes the pending settlements, so none is left behind.
+        if (Interlocked.Exchange(ref _doorbellQueued, 1) == 0 && !_channel.Writer.TryWrite(Doorbell))
+        {
+            Volatile.Write(ref _doorbellQueued, 0); // Closed: the writer's final flush takes the settlement.
+        }
+    }
+
+    /// <summary>Waits until a row (or a pending settlement) can be read; <see langword="false"/> once the queue is closed and empty.</summary>
+    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken) => _channel.Reader.WaitToReadAsync(cancellationToken);
+
+    /// <summary>Takes the next row, if any.</summary>
+    public bool TryRead(out UsageLog log)
+    {
+        while (_channel.Reader.TryRead(out log!))
+        {
+            if (ReferenceEquals(log, Doorbell))
+            {
+                Volatile.Write(ref _doorbellQueued, 0);
+                continue;
+            }
+
+            Interlocked.Decrement(ref _count);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Removes and returns the settlements of dropped rows, to be stored by the caller exactly once.</summary>
+    public IReadOnlyCollection<QuotaSettlement> TakePendingSettlements()
+    {
+        lock (_pendingGate)
+        {
+            if (_pending.Count == 0)
+            {
+                return [];
+            }
+
+            var taken = _pending;
+            _pending = [];
+            return taken.Values;
+        }
+    }
+
+    /// <summary>Closes the queue: later rows are dropped (their settlements kept for the writer's final flush).</summary>
     public void Complete() => _channel.Writer.TryComplete();
 }

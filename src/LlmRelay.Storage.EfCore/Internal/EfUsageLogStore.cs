@@ -18,10 +18,11 @@ internal sealed class EfUsageLogStore(LlmRelayDbContext db) : IUsageLogStore
     /// </code>
     /// Tokens are updated in ascending id order so that two batches touching the same tokens cannot deadlock.
     /// </remarks>
-    public async Task AppendAsync(IReadOnlyList<UsageLog> logs, CancellationToken cancellationToken = default)
+    public async Task AppendAsync(IReadOnlyList<UsageLog> logs, IReadOnlyCollection<QuotaSettlement> settlements, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(logs);
-        if (logs.Count == 0)
+        ArgumentNullException.ThrowIfNull(settlements);
+        if (logs.Count == 0 && settlements.Count == 0)
         {
             return;
         }
@@ -32,24 +33,12 @@ internal sealed class EfUsageLogStore(LlmRelayDbContext db) : IUsageLogStore
         foreach (var log in logs)
         {
             ArgumentNullException.ThrowIfNull(log, nameof(logs));
-            var charged = log.Type == UsageLogType.Consume ? log.Quota : 0;
-            if (charged == 0 && log.ReservedQuota == 0)
-            {
-                continue;
-            }
+            Accumulate(tokens, users, QuotaSettlement.Of(log));
+        }
 
-            var requests = log.Type == UsageLogType.Consume ? 1 : 0;
-            if (log.TokenId != 0)
-            {
-                var t = tokens.GetValueOrDefault(log.TokenId);
-                tokens[log.TokenId] = (t.Balance + charged - log.ReservedQuota, t.Used + charged, t.Requests + requests);
-            }
-
-            if (log.UserId != 0)
-            {
-                var u = users.GetValueOrDefault(log.UserId);
-                users[log.UserId] = (u.Balance + charged, u.Used + charged, u.Requests + requests);
-            }
+        foreach (var settlement in settlements)
+        {
+            Accumulate(tokens, users, settlement);
         }
 
         var originalIds = new long[logs.Count];
@@ -89,7 +78,11 @@ internal sealed class EfUsageLogStore(LlmRelayDbContext db) : IUsageLogStore
                         .ConfigureAwait(false);
                 }
 
-                await UsageLogInserter.For(db).InsertAsync(db, logs, cancellationToken).ConfigureAwait(false);
+                if (logs.Count > 0)
+                {
+                    await UsageLogInserter.For(db).InsertAsync(db, logs, cancellationToken).ConfigureAwait(false);
+                }
+
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
@@ -110,6 +103,29 @@ internal sealed class EfUsageLogStore(LlmRelayDbContext db) : IUsageLogStore
             {
                 await db.Database.CloseConnectionAsync().ConfigureAwait(false);
             }
+        }
+    }
+
+    private static void Accumulate(
+        SortedDictionary<long, (long Balance, long Used, long Requests)> tokens,
+        SortedDictionary<long, (long Balance, long Used, long Requests)> users,
+        QuotaSettlement settlement)
+    {
+        if (settlement.IsEmpty)
+        {
+            return;
+        }
+
+        if (settlement.TokenId != 0)
+        {
+            var t = tokens.GetValueOrDefault(settlement.TokenId);
+            tokens[settlement.TokenId] = (t.Balance + settlement.Charged - settlement.Reserved, t.Used + settlement.Charged, t.Requests + settlement.Requests);
+        }
+
+        if (settlement.UserId != 0)
+        {
+            var u = users.GetValueOrDefault(settlement.UserId);
+            users[settlement.UserId] = (u.Balance + settlement.Charged, u.Used + settlement.Charged, u.Requests + settlement.Requests);
         }
     }
 

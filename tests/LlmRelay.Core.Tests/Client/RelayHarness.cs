@@ -69,8 +69,8 @@ internal sealed class RelayHarness : IAsyncDisposable
     public List<UsageLog> DrainLogs()
     {
         var logs = new List<UsageLog>();
-        var reader = _provider.GetRequiredService<UsageLogQueue>().Reader;
-        while (reader.TryRead(out var log))
+        var queue = _provider.GetRequiredService<UsageLogQueue>();
+        while (queue.TryRead(out var log))
         {
             logs.Add(log);
         }

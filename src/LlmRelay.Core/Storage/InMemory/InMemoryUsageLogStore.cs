@@ -6,9 +6,10 @@ namespace LlmRelay.Storage.InMemory;
 /// <remarks>Quota charges move the token balances in the same lock as the rows are appended, so a batch is applied whole.</remarks>
 internal sealed class InMemoryUsageLogStore(InMemoryRelayState state) : IUsageLogStore
 {
-    public Task AppendAsync(IReadOnlyList<UsageLog> logs, CancellationToken cancellationToken = default)
+    public Task AppendAsync(IReadOnlyList<UsageLog> logs, IReadOnlyCollection<QuotaSettlement> settlements, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(logs);
+        ArgumentNullException.ThrowIfNull(settlements);
         foreach (var log in logs)
         {
             ArgumentNullException.ThrowIfNull(log, nameof(logs));
@@ -16,17 +17,14 @@ internal sealed class InMemoryUsageLogStore(InMemoryRelayState state) : IUsageLo
 
         lock (state.Gate)
         {
+            foreach (var settlement in settlements)
+            {
+                Settle(settlement);
+            }
+
             foreach (var log in logs)
             {
-                var charged = log.Type == UsageLogType.Consume ? log.Quota : 0;
-                if (log.TokenId != 0 && (charged != 0 || log.ReservedQuota != 0) &&
-                    state.Tokens.Find(t => t.Id == log.TokenId) is { } token)
-                {
-                    // The reservation already left the balance; settle the difference.
-                    token.RemainQuota -= charged - log.ReservedQuota;
-                    token.UsedQuota += charged;
-                }
-
+                Settle(QuotaSettlement.Of(log));
                 log.Id = state.NextUsageLogId++;
                 state.UsageLogs.Enqueue(InMemoryRelayState.Copy(log));
                 while (state.UsageLogs.Count > InMemoryRelayState.MaxUsageLogs)
@@ -37,6 +35,17 @@ internal sealed class InMemoryUsageLogStore(InMemoryRelayState state) : IUsageLo
         }
 
         return Task.CompletedTask;
+    }
+
+    // Called under the state's lock.
+    private void Settle(QuotaSettlement settlement)
+    {
+        if (settlement.TokenId != 0 && !settlement.IsEmpty && state.Tokens.Find(t => t.Id == settlement.TokenId) is { } token)
+        {
+            // The reservation already left the balance; settle the difference.
+            token.RemainQuota -= settlement.Charged - settlement.Reserved;
+            token.UsedQuota += settlement.Charged;
+        }
     }
 
     public Task<UsageLogPage> QueryAsync(UsageLogQuery query, CancellationToken cancellationToken = default)

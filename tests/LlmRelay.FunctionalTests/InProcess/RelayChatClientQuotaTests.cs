@@ -1,0 +1,72 @@
+using LlmRelay.Client;
+using LlmRelay.FunctionalTests.Infrastructure;
+using LlmRelay.FunctionalTests.Relay;
+using LlmRelay.Pricing;
+using LlmRelay.Tokenization;
+using LlmRelay.Usage;
+using Microsoft.Extensions.AI;
+
+namespace LlmRelay.FunctionalTests.InProcess;
+
+/// <summary>RelayChatClient called with a gateway key: the same reserve-then-settle ledger as the HTTP relay.</summary>
+public sealed class RelayChatClientQuotaTests
+{
+    private const string Prompt = "count me";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [MemberData(nameof(QuotaLedgerTests.Providers), MemberType = typeof(QuotaLedgerTests))]
+    public async Task ConcurrentCalls_NeverOverdrawTheKey_RefusedCallsThrow_AndLoggedQuotaEqualsConsumed(string provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = await MockUpstream.StartAsync(async (context, request) =>
+        {
+            await release.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            await MockUpstream.Json(FamilyUpstream.OpenAIJson)(context, request);
+        });
+
+        // The key holds exactly 50 reservations' worth of quota (the estimate of the prompt's text plus MaxOutputTokens).
+        var reservation = QuotaCalculator.EstimateReservation(ITokenCounter.EstimateFromBytes(Prompt.Length), 10, new ModelPrice(), 1);
+        var funded = 50 * reservation;
+        await using var gateway = new GatewayFactory(Settings.Merge(
+            Settings.Token(unlimited: false, remainQuota: funded),
+            Settings.FlatPrice("gpt-4o"),
+            Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"]),
+            database.Settings));
+        gateway.Start();
+        var client = gateway.Services.GetRelayChatClient(Settings.Key);
+
+        var calls = Enumerable.Range(0, 200)
+            .Select(_ => Task.Run(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, Prompt)], new ChatOptions { ModelId = "gpt-4o", MaxOutputTokens = 10 }, Ct), Ct))
+            .ToList();
+
+        // Every call that could not reserve is refused before reaching the upstream; the 50 that did wait there.
+        var refused = 0;
+        while (refused < 150)
+        {
+            var done = await Task.WhenAny(calls).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+            calls.Remove(done);
+            var error = await Assert.ThrowsAsync<RelayChatClientException>(() => done);
+            Assert.Equal(429, error.StatusCode);
+            Assert.Equal("insufficient_quota", error.ErrorCode);
+            refused++;
+        }
+
+        Assert.Equal(50, upstream.Requests.Count);
+        Assert.Equal(0, await QuotaLedgerTests.RemainAsync(gateway));
+        release.SetResult();
+        var answers = await Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        Assert.All(answers, static a => Assert.Equal(16, a.Usage?.TotalTokenCount));
+
+        // One row per call that reached the upstream, none for the refused ones; each settled its reservation.
+        var logs = await gateway.WaitForLogsAsync(50);
+        Assert.Equal(50, logs.Count);
+        Assert.All(logs, static l => Assert.Equal((UsageLogType.Consume, 16L, "test-token"), (l.Type, l.Quota, l.TokenName)));
+        var remain = await QuotaLedgerTests.RemainAsync(gateway); // Rows and their settlement are stored in one transaction.
+        Assert.True(remain >= 0);
+        Assert.Equal(funded - remain, logs.Sum(static l => l.Quota));
+        Assert.Equal(logs.Sum(static l => l.Quota), await QuotaLedgerTests.UsedAsync(gateway));
+    }
+}

@@ -1,0 +1,69 @@
+using System.Net;
+using System.Text;
+using LlmRelay.FunctionalTests.Infrastructure;
+using LlmRelay.Usage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LlmRelay.FunctionalTests.Relay;
+
+/// <summary>A stalled database and a tiny usage-log queue: requests never wait, and dropped rows still settle their quota exactly once.</summary>
+public sealed class UsageLogBackpressureTests
+{
+    private const string Body = """{"model":"gpt-4o","max_tokens":10,"messages":[{"role":"user","content":"count me"}]}""";
+    private const long Funded = 1_000_000;
+    private const int Requests = 60;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [MemberData(nameof(QuotaLedgerTests.Providers), MemberType = typeof(QuotaLedgerTests))]
+    public async Task FullQueue_DropsRowsWithoutBlocking_AndStillSettlesEveryRequestExactlyOnce(string provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = await MockUpstream.StartAsync(MockUpstream.Json(FamilyUpstream.OpenAIJson));
+        await using var gateway = new GatewayFactory(
+            Settings.Merge(
+                Settings.Token(unlimited: false, remainQuota: Funded),
+                Settings.FlatPrice("gpt-4o"),
+                Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"]),
+                new() { ["LlmRelay:UsageLogQueueCapacity"] = "2" },
+                database.Settings),
+            services => HeldUsageLogStore.Install(services, release.Task));
+        gateway.Start();
+        using var client = gateway.CreateGatewayClient(Settings.Key);
+        var queue = gateway.Services.GetRequiredService<UsageLogQueue>();
+
+        // The writer is stuck in the database: every request still answers at once.
+        var responses = await Task.WhenAll(Enumerable.Range(0, Requests).Select(_ => client.PostAsync("/v1/chat/completions", new StringContent(Body, Encoding.UTF8, "application/json"), Ct)))
+            .WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        Assert.All(responses, static r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        // The writer holds one batch (at most the queue's capacity) inside the store; two more rows wait in the queue.
+        await WaitUntilAsync(() => queue.Dropped + queue.Count >= Requests - 2);
+        Assert.True(queue.Dropped >= Requests - 4, $"dropped {queue.Dropped}");
+        Assert.True(queue.PendingSettlements <= 1); // One token: one pending settlement, however many rows were dropped.
+
+        // Nothing was settled yet: every request still holds its reservation.
+        Assert.True(await QuotaLedgerTests.RemainAsync(gateway) < Funded - (Requests * 16));
+        release.SetResult();
+
+        // Each request charged 16 (12 prompt + 4 completion tokens at ratio 1), whether its row was stored or dropped.
+        await WaitUntilAsync(() => queue.Count == 0 && queue.PendingSettlements == 0);
+        await WaitUntilAsync(async () => await QuotaLedgerTests.UsedAsync(gateway) == Requests * 16);
+        Assert.Equal(Funded - (Requests * 16), await QuotaLedgerTests.RemainAsync(gateway));
+        var stored = await gateway.WaitForLogsAsync(1);
+        Assert.Equal(Requests - queue.Dropped, stored.Count);
+    }
+
+    private static Task WaitUntilAsync(Func<bool> condition) => WaitUntilAsync(() => Task.FromResult(condition()));
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "Timed out waiting for the usage-log writer.");
+            await Task.Delay(50, Ct);
+        }
+    }
+}
