@@ -5,6 +5,9 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+# Test processes are short-lived and share two cores: JIT instrumentation for dynamic PGO and thread-pool spinning
+# only take CPU from the tests (the gateway sample and template set the same for small hosts).
+export DOTNET_TieredPGO=${DOTNET_TieredPGO:-0} DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=${DOTNET_ThreadPool_UnfairSemaphoreSpinLimit:-0}
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
