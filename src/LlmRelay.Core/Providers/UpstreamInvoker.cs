@@ -34,5 +34,8 @@ internal sealed class UpstreamInvoker : IDisposable
         PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
         EnableMultipleHttp2Connections = true,
         MaxConnectionsPerServer = int.MaxValue,
+
+        // null leaves HttpClient's diagnostics handler out of the chain: no Activity, tags or traceparent per call.
+        ActivityHeadersPropagator = options.PropagateTraceContext ? System.Diagnostics.DistributedContextPropagator.Current : null,
     };
 }
