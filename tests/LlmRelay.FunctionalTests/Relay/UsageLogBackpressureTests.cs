@@ -55,6 +55,69 @@ public sealed class UsageLogBackpressureTests
         Assert.Equal(Requests - queue.Dropped, stored.Count);
     }
 
+    [Fact]
+    public async Task GracefulShutdown_StoresQueuedRowsAndPendingSettlements_AndTheCallStillInFlight()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"llmrelay-shutdown-{Guid.NewGuid():N}.db");
+        try
+        {
+            var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var inFlight = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var calls = 0;
+            await using var upstream = await MockUpstream.StartAsync(async (context, request) =>
+            {
+                if (Interlocked.Increment(ref calls) == Requests + 1)
+                {
+                    inFlight.SetResult(); // The last call waits at the upstream while the host stops.
+                    await Task.Delay(500);
+                }
+
+                await MockUpstream.Json(FamilyUpstream.OpenAIJson)(context, request);
+            });
+            var gateway = new GatewayFactory(
+                Settings.Merge(
+                    Settings.Token(unlimited: false, remainQuota: Funded),
+                    Settings.FlatPrice("gpt-4o"),
+                    Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"]),
+                    new() { ["LlmRelay:UsageLogQueueCapacity"] = "2", ["ConnectionStrings:LlmRelay"] = $"Data Source={path};Pooling=False" }),
+                services => HeldUsageLogStore.Install(services, release.Task));
+            await using (gateway)
+            {
+                gateway.Start();
+                using var client = gateway.CreateGatewayClient(Settings.Key);
+                var queue = gateway.Services.GetRequiredService<UsageLogQueue>();
+                await Task.WhenAll(Enumerable.Range(0, Requests).Select(_ => client.PostAsync("/v1/chat/completions", new StringContent(Body, Encoding.UTF8, "application/json"), Ct)));
+                await WaitUntilAsync(() => queue.Dropped + queue.Count >= Requests - 2);
+                var last = client.PostAsync("/v1/chat/completions", new StringContent(Body, Encoding.UTF8, "application/json"), Ct);
+                await inFlight.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+                // Stop the host while the database is stalled and one call is in flight, then let the database recover.
+                var stopping = gateway.DisposeAsync().AsTask();
+                await Task.Delay(200, Ct);
+                release.SetResult();
+                Assert.Equal(HttpStatusCode.OK, (await last).StatusCode);
+                await stopping.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+            }
+
+            // Read what the stopped gateway left in its database.
+            await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False");
+            await connection.OpenAsync(Ct);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT remain_quota, used_quota, (SELECT COUNT(*) FROM usage_logs) FROM tokens";
+            await using var reader = await command.ExecuteReaderAsync(Ct);
+            Assert.True(await reader.ReadAsync(Ct));
+            Assert.Equal((Funded - ((Requests + 1) * 16), (Requests + 1) * 16L), (reader.GetInt64(0), reader.GetInt64(1)));
+            Assert.InRange(reader.GetInt64(2), 1, 5); // The rows the full queue held; the others were dropped, not their quota.
+        }
+        finally
+        {
+            foreach (var suffix in (string[])["", "-wal", "-shm"])
+            {
+                File.Delete(path + suffix);
+            }
+        }
+    }
+
     private static Task WaitUntilAsync(Func<bool> condition) => WaitUntilAsync(() => Task.FromResult(condition()));
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
