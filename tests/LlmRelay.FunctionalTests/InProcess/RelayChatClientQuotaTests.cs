@@ -69,4 +69,44 @@ public sealed class RelayChatClientQuotaTests
         Assert.Equal(funded - remain, logs.Sum(static l => l.Quota));
         Assert.Equal(logs.Sum(static l => l.Quota), await QuotaLedgerTests.UsedAsync(gateway));
     }
+
+    [Fact]
+    public async Task Streaming_ReservesThenSettlesToTheRealUsage_AndARefusedStreamThrowsBeforeReachingTheUpstream()
+    {
+        await using var upstream = await MockUpstream.StartAsync(FamilyUpstream.Handler);
+
+        // Enough for one reservation (no MaxOutputTokens: 1024 output tokens are reserved), not for two.
+        var reservation = QuotaCalculator.EstimateReservation(ITokenCounter.EstimateFromBytes(2), 1024, new ModelPrice(), 1);
+        var funded = reservation + 5;
+        await using var gateway = new GatewayFactory(Settings.Merge(
+            Settings.Token(unlimited: false, remainQuota: funded),
+            Settings.FlatPrice("gpt-4o"),
+            Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"])));
+        gateway.Start();
+        var client = gateway.Services.GetRelayChatClient(Settings.Key);
+        var options = new ChatOptions { ModelId = "gpt-4o" };
+
+        var text = "";
+        await foreach (var update in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "Hi")], options, Ct))
+        {
+            text += update.Text;
+        }
+
+        Assert.Equal(FamilyUpstream.Text, text);
+        var log = Assert.Single(await gateway.WaitForLogsAsync(1));
+        Assert.Equal(16, log.Quota);
+        Assert.Equal(funded - 16, await QuotaLedgerTests.RemainAsync(gateway));
+
+        var error = await Assert.ThrowsAsync<RelayChatClientException>(async () =>
+        {
+            await foreach (var update in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "Hi")], options, Ct))
+            {
+                Assert.Fail("A refused call yields nothing.");
+            }
+        });
+        Assert.Equal((429, "insufficient_quota"), (error.StatusCode, error.ErrorCode));
+        Assert.Single(upstream.Requests);
+        Assert.Equal(funded - 16, await QuotaLedgerTests.RemainAsync(gateway));
+        Assert.Equal(16, await QuotaLedgerTests.UsedAsync(gateway));
+    }
 }
