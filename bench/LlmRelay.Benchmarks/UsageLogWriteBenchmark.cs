@@ -94,6 +94,8 @@ internal static class UsageLogWriteBenchmark
 
         var accepted = new Totals();
         var offered = new Totals();
+        var serverCpu = await ServerCpuAsync(provider, connectionString, []);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var started = Stopwatch.GetTimestamp();
         var producing = Task.Factory.StartNew(() => Produce(logs, queue, recorder, rate, drop, capacity, started, ref accepted, ref offered), TaskCreationOptions.LongRunning);
         var progress = Stopwatch.StartNew();
@@ -108,9 +110,14 @@ internal static class UsageLogWriteBenchmark
         }
 
         var producedIn = (await producing) - started;
+        cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        var serverCpuUsed = (await ServerCpuAsync(provider, connectionString, serverCpu)).Values.Sum();
         await writer.StopAsync(CancellationToken.None);
 
         Report(recorder, queue.Dropped, started, producedIn);
+        Console.WriteLine($"cpu         gateway process {cpu.TotalMilliseconds * 1000 / Math.Max(1, recorder.Persisted):F1} µs/row" +
+            (provider == "sqlite" ? " (SQLite runs in-process)" : $", PostgreSQL backends {serverCpuUsed * 1000 / Math.Max(1, recorder.Persisted):F1} µs/row") +
+            " (CPU time, so less sensitive to other load than the rates)");
         return await VerifyAsync(provider, connectionString, accepted, offered, tokenCount * initialBalance) ? 0 : 1;
     }
 
@@ -272,6 +279,39 @@ internal static class UsageLogWriteBenchmark
             $"settled {(Settled(accepted) ? "exactly the accepted rows" : Settled(offered) ? "exactly every offered row (dropped rows settled without a log row)" : "WRONG")}: " +
             $"charged {stored.Charged:N0}, refunded reservations {stored.Reserved:N0}, requests {stored.Consumed:N0}");
         return ok;
+    }
+
+    /// <summary>Returns the CPU milliseconds each server process connected to the benchmark database has used since <paramref name="since"/>.</summary>
+    /// <remarks>Reads <c>/proc/{pid}/stat</c> of the backends, so it needs the server on this machine (Linux); empty otherwise.</remarks>
+    private static async Task<Dictionary<int, double>> ServerCpuAsync(string provider, string connectionString, Dictionary<int, double> since)
+    {
+        var cpu = new Dictionary<int, double>();
+        if (provider != "postgres" || !OperatingSystem.IsLinux())
+        {
+            return cpu;
+        }
+
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            var pid = reader.GetInt32(0);
+            try
+            {
+                // Fields 14 and 15 (after the parenthesised command name) are user and system time in clock ticks (100 Hz).
+                var fields = (await File.ReadAllTextAsync($"/proc/{pid}/stat")).Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                var ms = (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) * 10.0;
+                cpu[pid] = ms - since.GetValueOrDefault(pid);
+            }
+            catch (IOException)
+            {
+                // Not on this machine, or gone.
+            }
+        }
+
+        return cpu;
     }
 
     private static async Task<long> ScalarAsync(DbConnection connection, string sql)
