@@ -1,10 +1,16 @@
 using BenchmarkDotNet.Running;
 using LlmRelay.Benchmarks;
 
-// `logwrite sqlite|postgres ...` is a console measurement (see UsageLogWriteBenchmark); anything else goes to BenchmarkDotNet.
+// `logwrite sqlite|postgres ...` and `logquery-indexes` are console measurements (UsageLogWriteBenchmark, UsageLogIndexUsage);
+// anything else goes to BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "logwrite")
 {
     return await UsageLogWriteBenchmark.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "logquery-indexes")
+{
+    return await UsageLogIndexUsage.RunAsync();
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
