@@ -9,11 +9,14 @@ namespace LlmRelay.Benchmarks;
 /// <param name="recorder">The recorder.</param>
 internal sealed class TimedUsageLogStore(IUsageLogStore inner, PersistenceRecorder recorder) : IUsageLogStore
 {
-    public async Task AppendAsync(IReadOnlyList<UsageLog> logs, CancellationToken cancellationToken = default)
+    public async Task AppendAsync(IReadOnlyList<UsageLog> logs, IReadOnlyCollection<QuotaSettlement> settlements, CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
-        await inner.AppendAsync(logs, cancellationToken);
-        recorder.Committed(logs.Count, Stopwatch.GetTimestamp() - started);
+        await inner.AppendAsync(logs, settlements, cancellationToken);
+        if (logs.Count > 0)
+        {
+            recorder.Committed(logs.Count, Stopwatch.GetTimestamp() - started);
+        }
     }
 
     public Task<UsageLogPage> QueryAsync(UsageLogQuery query, CancellationToken cancellationToken = default) =>
