@@ -21,6 +21,9 @@ internal readonly record struct TokenUsage
     /// <summary>Gets prompt tokens written to the cache (Anthropic cache creation).</summary>
     public long CacheCreationInputTokens { get; init; }
 
+    /// <summary>Gets how many of <see cref="CacheCreationInputTokens"/> were written to Anthropic's 1-hour cache (<c>cache_creation.ephemeral_1h_input_tokens</c>); the rest went to the 5-minute cache.</summary>
+    public long CacheCreation1hInputTokens { get; init; }
+
     /// <summary>Gets completion tokens spent on reasoning/thinking.</summary>
     public long ReasoningTokens { get; init; }
 

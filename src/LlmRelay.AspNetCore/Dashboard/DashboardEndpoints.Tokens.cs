@@ -41,6 +41,7 @@ internal static partial class DashboardEndpoints
                 ["unlimited_quota"] = form["unlimited_quota"] == "true",
                 ["expired_time"] = expires,
                 ["models"] = form["models"].ToString(),
+                ["allow_ips"] = form["allow_ips"].ToString(),
             };
             if (form["group"].ToString().Length > 0)
             {
@@ -50,7 +51,7 @@ internal static partial class DashboardEndpoints
             var result = await r.Api.PostAsync("/api/token/", body).ConfigureAwait(false);
             if (!result.Success)
             {
-                r.State.Fail("token", result, "name", "remain_quota", "expired_time", "models", "group");
+                r.State.Fail("token", result, "name", "remain_quota", "expired_time", "models", "allow_ips", "group");
                 return await RenderTokensAsync(r, null, result.Status).ConfigureAwait(false);
             }
 

@@ -167,6 +167,12 @@ internal sealed partial class RelayEndpoint(
             return null;
         }
 
+        if (!token.UserEnabled)
+        {
+            await errors.WriteAsync(context, 403, RelayErrorKind.Permission, "The user who owns this API key is disabled.", "user_disabled").ConfigureAwait(false);
+            return null;
+        }
+
         if (token.Status == TokenStatus.Expired || (token.ExpiresAt is { } expires && expires <= time.GetUtcNow()))
         {
             await errors.WriteAsync(context, 401, RelayErrorKind.Authentication, "This API key has expired.", "api_key_expired").ConfigureAwait(false);

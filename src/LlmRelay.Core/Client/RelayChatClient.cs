@@ -254,6 +254,11 @@ public sealed partial class RelayChatClient : IChatClient
             throw new RelayChatClientException(401, "api_key_disabled", "This API key is disabled.");
         }
 
+        if (!token.UserEnabled)
+        {
+            throw new RelayChatClientException(403, "user_disabled", "The user who owns this API key is disabled.");
+        }
+
         if (token.Status == TokenStatus.Expired || (token.ExpiresAt is { } expires && expires <= _time.GetUtcNow()))
         {
             throw new RelayChatClientException(401, "api_key_expired", "This API key has expired.");

@@ -64,7 +64,9 @@ internal static class RelayMetering
 
         var groupRatio = pricing.GroupRatio(log.Group);
         log.Quota = QuotaCalculator.Compute(usage, price, groupRatio);
-        log.Other = string.Create(System.Globalization.CultureInfo.InvariantCulture, $$"""{"model_ratio":{{price.ModelRatio}},"completion_ratio":{{price.CompletionRatio}},"group_ratio":{{groupRatio}},"cached_tokens":{{usage.CachedInputTokens}},"cache_creation_tokens":{{usage.CacheCreationInputTokens}},"reasoning_tokens":{{usage.ReasoningTokens}},"first_byte_ms":{{log.FirstByteMs ?? -1}}}""");
+        log.Other = price.FixedPrice is { } fixedPrice
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $$"""{"model_price":{{fixedPrice}},"group_ratio":{{groupRatio}},"first_byte_ms":{{log.FirstByteMs ?? -1}}}""")
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $$"""{"model_ratio":{{price.ModelRatio}},"completion_ratio":{{price.CompletionRatio}},"cache_ratio":{{price.CacheReadRatio}},"cache_creation_ratio":{{price.CacheWrite5mRatio}},"cache_creation_1h_ratio":{{price.CacheWrite1hRatio}},"group_ratio":{{groupRatio}},"cached_tokens":{{usage.CachedInputTokens}},"cache_creation_tokens":{{usage.CacheCreationInputTokens}},"cache_creation_1h_tokens":{{usage.CacheCreation1hInputTokens}},"reasoning_tokens":{{usage.ReasoningTokens}},"first_byte_ms":{{log.FirstByteMs ?? -1}}}""");
     }
 
     /// <summary>Marks a stream whose usage never arrived: nothing is charged (issue #5 adds counting for this case).</summary>

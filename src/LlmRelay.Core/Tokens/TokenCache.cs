@@ -8,7 +8,8 @@ namespace LlmRelay.Tokens;
 /// <remarks>
 /// Keys are cached by their raw value (memory only) so a hit costs one dictionary lookup and no hashing.
 /// Unknown keys are cached briefly too, so a caller hammering with a bad key does not reach the database
-/// on every request. Thread-safe.
+/// on every request. The owning user's status is read with the token (one extra lookup per cache miss, none per
+/// request), so management changes to a user must call <see cref="Clear"/> like token changes do. Thread-safe.
 /// </remarks>
 internal sealed class TokenCache(IServiceScopeFactory scopeFactory, TimeProvider timeProvider)
 {
@@ -35,14 +36,22 @@ internal sealed class TokenCache(IServiceScopeFactory scopeFactory, TimeProvider
     private async ValueTask<TokenEntry?> LoadAsync(string key, long now, CancellationToken cancellationToken)
     {
         ApiToken? token;
+        var userEnabled = true;
         var scope = scopeFactory.CreateAsyncScope();
         await using (scope.ConfigureAwait(false))
         {
             token = await scope.ServiceProvider.GetRequiredService<ITokenStore>()
                 .FindByKeyHashAsync(ApiKeys.Hash(key), cancellationToken).ConfigureAwait(false);
+
+            // Configuration tokens (user 0) and stores without users (in-memory) have no owner to check.
+            if (token is { UserId: > 0 } && scope.ServiceProvider.GetService<IUserStore>() is { } users)
+            {
+                var user = await users.FindAsync(token.UserId, cancellationToken).ConfigureAwait(false);
+                userEnabled = user is null || user.Status != Users.UserStatus.Disabled;
+            }
         }
 
-        var entry = token is null ? null : new TokenEntry(token);
+        var entry = token is null ? null : new TokenEntry(token, userEnabled);
         if (_items.Count >= MaxEntries)
         {
             _items.Clear();

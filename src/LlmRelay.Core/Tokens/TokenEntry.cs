@@ -7,8 +7,9 @@ internal sealed class TokenEntry
 {
     private long _remainQuota;
 
-    public TokenEntry(ApiToken token)
+    public TokenEntry(ApiToken token, bool userEnabled = true)
     {
+        UserEnabled = userEnabled;
         Id = token.Id;
         UserId = token.UserId;
         Name = token.Name;
@@ -30,6 +31,9 @@ internal sealed class TokenEntry
     public string Group { get; }
 
     public TokenStatus Status { get; }
+
+    /// <summary>Gets a value indicating whether the owning user may use the gateway (<see langword="false"/> when an administrator disabled the user).</summary>
+    public bool UserEnabled { get; }
 
     public bool UnlimitedQuota { get; }
 
@@ -74,6 +78,9 @@ internal sealed class TokenEntry
 
         return false;
     }
+
+    /// <summary>Returns whether <paramref name="entry"/> is an IP address or a CIDR range, as <see cref="ApiToken.AllowIps"/> accepts.</summary>
+    public static bool IsValidNetwork(string? entry) => entry is not null && ParseNetwork(entry) is not null;
 
     // A bare address is a /32 (or /128) network; an entry that parses as neither never matches.
     private static System.Net.IPNetwork? ParseNetwork(string entry)

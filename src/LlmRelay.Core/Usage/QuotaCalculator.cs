@@ -37,13 +37,12 @@ internal static class QuotaCalculator
     /// <param name="usage">The normalised usage reported by (or counted for) the upstream.</param>
     /// <param name="price">The model's price; a <see cref="ModelPrice.FixedPrice"/> bills the call and ignores <paramref name="usage"/>.</param>
     /// <param name="groupRatio">The caller's group ratio.</param>
-    /// <param name="cacheCreation1hTokens">
-    /// How many of <see cref="TokenUsage.CacheCreationInputTokens"/> went to Anthropic's 1-hour cache
-    /// (<c>usage.cache_creation.ephemeral_1h_input_tokens</c>); the rest is billed at the 5-minute ratio.
-    /// <see cref="TokenUsage"/> has a single cache-creation bucket, so by default all of it is 5-minute.
-    /// </param>
+    /// <remarks>
+    /// <see cref="TokenUsage.CacheCreation1hInputTokens"/> of the cache-creation bucket are billed at the 1-hour
+    /// write ratio, the rest at the 5-minute one.
+    /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="price"/> is <see langword="null"/>.</exception>
-    public static long Compute(in TokenUsage usage, ModelPrice price, double groupRatio, long cacheCreation1hTokens = 0)
+    public static long Compute(in TokenUsage usage, ModelPrice price, double groupRatio)
     {
         ArgumentNullException.ThrowIfNull(price);
         if (price.FixedPrice is { } fixedPrice)
@@ -53,7 +52,7 @@ internal static class QuotaCalculator
 
         var cached = Math.Max(0, usage.CachedInputTokens);
         var creation = Math.Max(0, usage.CacheCreationInputTokens);
-        var creation1h = Math.Clamp(cacheCreation1hTokens, 0, creation);
+        var creation1h = Math.Clamp(usage.CacheCreation1hInputTokens, 0, creation);
         var uncached = Math.Max(0, usage.InputTokens - cached - creation);
         var output = Math.Max(0, usage.OutputTokens);
         if (uncached + cached + creation + output == 0)

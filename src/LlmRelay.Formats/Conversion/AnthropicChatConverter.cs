@@ -342,9 +342,7 @@ internal static class AnthropicChatConverter
         }
 
         FinishReason reason = AnthropicStopReasons.Parse(response.StopReason);
-        AnthropicUsage? u = response.Usage;
-        long cacheRead = u?.CacheReadInputTokens ?? 0, cacheCreation = u?.CacheCreationInputTokens ?? 0;
-        long input = (u?.InputTokens ?? 0) + cacheRead + cacheCreation;
+        TokenUsage usage = UsageOf(response.Usage);
         return new ChatCompletionResponse
         {
             Id = response.Id,
@@ -366,13 +364,28 @@ internal static class AnthropicChatConverter
                     FinishReason = OpenAIFinishReasons.ToOpenAI(reason),
                 },
             ],
-            Usage = ChatUsageOf(new TokenUsage
-            {
-                InputTokens = input,
-                OutputTokens = u?.OutputTokens ?? 0,
-                CachedInputTokens = cacheRead,
-                CacheCreationInputTokens = cacheCreation,
-            }),
+            Usage = ChatUsageOf(usage),
+        };
+    }
+
+    /// <summary>Normalises Anthropic usage: <c>input_tokens</c> excludes both cache buckets, which are added back into the prompt.</summary>
+    internal static TokenUsage UsageOf(AnthropicUsage? u)
+    {
+        if (u is null)
+        {
+            return default;
+        }
+
+        long cacheRead = u.CacheReadInputTokens ?? 0, cacheCreation = u.CacheCreationInputTokens ?? 0;
+        long input = u.InputTokens + cacheRead + cacheCreation;
+        return new TokenUsage
+        {
+            InputTokens = input,
+            OutputTokens = u.OutputTokens,
+            CachedInputTokens = cacheRead,
+            CacheCreationInputTokens = cacheCreation,
+            CacheCreation1hInputTokens = u.CacheCreation?.Ephemeral1hInputTokens ?? 0,
+            TotalTokens = input + u.OutputTokens,
         };
     }
 

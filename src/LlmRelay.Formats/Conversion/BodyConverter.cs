@@ -82,6 +82,7 @@ internal static class BodyConverter
         usage = default;
         FormatsJsonContext ctx = WireJson.Context;
         FormatResult<ChatCompletionResponse> pivot;
+        TokenUsage? nativeUsage = null;
         switch (from)
         {
             case WireFormat.OpenAIChat:
@@ -90,10 +91,12 @@ internal static class BodyConverter
             case WireFormat.Anthropic:
                 FormatResult<MessagesResponse> a = WireJson.Deserialize(body, ctx.MessagesResponse);
                 pivot = a.IsSuccess ? AnthropicChatConverter.FromAnthropicResponse(a.Value, created) : a.Error;
+                nativeUsage = a.IsSuccess ? AnthropicChatConverter.UsageOf(a.Value.Usage) : null;
                 break;
             case WireFormat.Gemini:
                 FormatResult<GenerateContentResponse> g = WireJson.Deserialize(body, ctx.GenerateContentResponse);
                 pivot = g.IsSuccess ? GeminiChatConverter.FromGeminiResponse(g.Value, created) : g.Error;
+                nativeUsage = g.IsSuccess ? GeminiChatConverter.UsageOf(g.Value.UsageMetadata) : null;
                 break;
             default:
                 FormatResult<ResponseObject> r = WireJson.Deserialize(body, ctx.ResponseObject);
@@ -112,7 +115,8 @@ internal static class BodyConverter
             return new FormatError(FormatErrorKind.InvalidShape, "The upstream response has no choices or content.", "choices");
         }
 
-        usage = AnthropicChatConverter.UsageOf(chat.Usage) with { CacheCreationInputTokens = CacheCreation(from, body) };
+        // The pivot's OpenAI usage has no cache-write or tool-use buckets: bill from the upstream's own usage where it has them.
+        usage = nativeUsage ?? AnthropicChatConverter.UsageOf(chat.Usage);
         switch (to)
         {
             case WireFormat.OpenAIChat:
@@ -147,16 +151,5 @@ internal static class BodyConverter
                 FormatResult<ResponsesRequest> r = WireJson.Deserialize(body, ctx.ResponsesRequest);
                 return r.IsSuccess ? ResponsesChatConverter.FromResponsesRequest(r.Value) : r.Error;
         }
-    }
-
-    private static long CacheCreation(WireFormat from, ReadOnlySpan<byte> body)
-    {
-        if (from != WireFormat.Anthropic)
-        {
-            return 0;
-        }
-
-        FormatResult<MessagesResponse> a = WireJson.Deserialize(body, WireJson.Context.MessagesResponse);
-        return a.IsSuccess ? a.Value.Usage?.CacheCreationInputTokens ?? 0 : 0;
     }
 }

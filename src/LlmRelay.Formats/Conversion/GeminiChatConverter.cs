@@ -343,6 +343,10 @@ internal static class GeminiChatConverter
         };
     }
 
+    /// <summary>Normalises Gemini usage: tool-use prompt tokens join the prompt, thoughts join the completion.</summary>
+    internal static TokenUsage UsageOf(GeminiUsageMetadata? um) =>
+        GeminiUsage.From(um?.PromptTokenCount ?? 0, um?.CandidatesTokenCount ?? 0, um?.TotalTokenCount ?? 0, um?.CachedContentTokenCount ?? 0, um?.ThoughtsTokenCount ?? 0, um?.ToolUsePromptTokenCount ?? 0);
+
     public static FormatResult<ChatCompletionResponse> FromGeminiResponse(GenerateContentResponse response, long created)
     {
         GeminiCandidate? cand = response.Candidates is { Count: > 0 } c ? c[0] : null;
@@ -380,8 +384,7 @@ internal static class GeminiChatConverter
             reason = FinishReason.ToolCalls;
         }
 
-        GeminiUsageMetadata? um = response.UsageMetadata;
-        TokenUsage usage = GeminiUsage.From(um?.PromptTokenCount ?? 0, um?.CandidatesTokenCount ?? 0, um?.TotalTokenCount ?? 0, um?.CachedContentTokenCount ?? 0, um?.ThoughtsTokenCount ?? 0, um?.ToolUsePromptTokenCount ?? 0);
+        TokenUsage usage = UsageOf(response.UsageMetadata);
         return new ChatCompletionResponse
         {
             Id = response.ResponseId,

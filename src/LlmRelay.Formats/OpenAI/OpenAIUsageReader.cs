@@ -52,10 +52,12 @@ internal static class OpenAIUsageReader
         };
     }
 
-    private static long ReadDetail(ref Utf8JsonReader r, ReadOnlySpan<byte> name, long current)
+    /// <summary>Reads the number <paramref name="name"/> from the object the reader is on (a <c>*_details</c> object), or keeps <paramref name="current"/>.</summary>
+    internal static long ReadDetail(ref Utf8JsonReader r, ReadOnlySpan<byte> name, long current)
     {
         if (r.TokenType != JsonTokenType.StartObject)
         {
+            Json.SkipValue(ref r);
             return current;
         }
 

@@ -36,8 +36,8 @@ public sealed class QuotaCalculatorPricingTests
         var usage = new TokenUsage { InputTokens = 1000, CacheCreationInputTokens = 1000 };
 
         // (600 x 1.25 + 400 x 2) x 1.5 = 2325
-        Assert.Equal(2325, QuotaCalculator.Compute(usage, ClaudeSonnet, 1, cacheCreation1hTokens: 400));
-        Assert.Equal(3000, QuotaCalculator.Compute(usage, ClaudeSonnet, 1, cacheCreation1hTokens: 5000)); // clamped to the bucket
+        Assert.Equal(2325, QuotaCalculator.Compute(usage with { CacheCreation1hInputTokens = 400 }, ClaudeSonnet, 1));
+        Assert.Equal(3000, QuotaCalculator.Compute(usage with { CacheCreation1hInputTokens = 5000 }, ClaudeSonnet, 1)); // clamped to the bucket
     }
 
     [Fact]

@@ -79,6 +79,8 @@ internal static class DashboardStrings
         ["never"] = ("Never", "永不过期"),
         ["models"] = ("Models", "模型"),
         ["models_hint"] = ("Comma-separated; empty allows every model.", "逗号分隔；留空表示允许所有模型。"),
+        ["allow_ips"] = ("Allowed IPs", "IP 白名单"),
+        ["allow_ips_hint"] = ("IPs or CIDR ranges, one per line or comma-separated; empty allows any address.", "IP 或 CIDR 网段，每行一个或以逗号分隔；留空表示允许任何地址。"),
         ["token_created"] = ("Token created. Copy the key now; it is shown only once.", "令牌已创建。请立即复制密钥，它只显示一次。"),
         ["saved"] = ("Saved.", "已保存。"),
         ["deleted"] = ("Deleted.", "已删除。"),

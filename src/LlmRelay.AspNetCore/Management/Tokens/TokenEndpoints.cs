@@ -14,6 +14,8 @@ namespace LlmRelay.AspNetCore.Management.Tokens;
 /// <remarks>Every change clears <see cref="TokenCache"/>, so the relay sees it on the next request.</remarks>
 internal static class TokenEndpoints
 {
+    private static readonly char[] IpSeparators = [',', '\n', '\r', ';'];
+
     public static void Map(IEndpointRouteBuilder api)
     {
         api.MapGet("/token/", ListAsync).At(AccessLevel.User);
@@ -148,6 +150,7 @@ internal static class TokenEndpoints
         var limitsEnabled = body.Bool("model_limits_enabled");
         var group = body.String("group", maxLength: 64);
         var status = body.Long("status", min: 1, max: 2);
+        var allowIps = AllowIps(body);
         if (body.Error is not null)
         {
             return body.Error;
@@ -175,6 +178,11 @@ internal static class TokenEndpoints
             token.Models = models;
         }
 
+        if (allowIps is not null)
+        {
+            token.AllowIps = allowIps;
+        }
+
         token.Group = string.IsNullOrEmpty(group) ? (string.IsNullOrEmpty(token.Group) ? RelayGroups.Default : token.Group) : group;
         if (status is not null)
         {
@@ -192,5 +200,47 @@ internal static class TokenEndpoints
         }
 
         return null;
+    }
+
+    /// <summary>Reads <c>allow_ips</c> (new-api's name): IPs or CIDR ranges separated by newlines or commas, or a JSON array; empty allows any address.</summary>
+    private static List<string>? AllowIps(JsonBody body)
+    {
+        if (!body.Has("allow_ips"))
+        {
+            return null;
+        }
+
+        var value = body.Root.GetProperty("allow_ips");
+        IEnumerable<string> entries;
+        if (value.ValueKind == System.Text.Json.JsonValueKind.String)
+        {
+            entries = value.GetString()!.Split(IpSeparators, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        }
+        else if (value.ValueKind == System.Text.Json.JsonValueKind.Array && value.EnumerateArray().All(static e => e.ValueKind == System.Text.Json.JsonValueKind.String))
+        {
+            entries = value.EnumerateArray().Select(static e => e.GetString()!.Trim()).Where(static e => e.Length > 0);
+        }
+        else
+        {
+            body.Report("Field 'allow_ips' must be a string of IPs or CIDR ranges separated by newlines or commas, or an array of strings.");
+            return null;
+        }
+
+        var list = new List<string>();
+        foreach (var entry in entries)
+        {
+            if (!TokenEntry.IsValidNetwork(entry))
+            {
+                body.Report($"Field 'allow_ips': '{entry}' is not an IP address or CIDR range.");
+                return null;
+            }
+
+            if (!list.Contains(entry, StringComparer.OrdinalIgnoreCase))
+            {
+                list.Add(entry);
+            }
+        }
+
+        return list;
     }
 }

@@ -3,6 +3,7 @@ using LlmRelay.Tokens;
 namespace LlmRelay.AspNetCore.Management.Tokens;
 
 /// <summary>A gateway token as the management API shows it: <see cref="Key"/> is the full key only in the creation answer, masked otherwise.</summary>
+/// <remarks><see cref="AllowIps"/> is new-api's newline-separated list of addresses and CIDR ranges (empty: any address).</remarks>
 internal sealed record TokenView(
     long Id,
     long UserId,
@@ -15,7 +16,8 @@ internal sealed record TokenView(
     long ExpiredTime,
     long CreatedTime,
     IReadOnlyList<string> Models,
-    string Group)
+    string Group,
+    string AllowIps)
 {
     public static TokenView From(ApiToken token, string? fullKey = null) => new(
         token.Id,
@@ -29,5 +31,6 @@ internal sealed record TokenView(
         token.ExpiresAt?.ToUnixTimeSeconds() ?? -1,
         token.CreatedAt.ToUnixTimeSeconds(),
         token.Models,
-        token.Group);
+        token.Group,
+        string.Join('\n', token.AllowIps));
 }

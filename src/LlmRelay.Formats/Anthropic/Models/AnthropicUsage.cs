@@ -16,6 +16,9 @@ internal sealed class AnthropicUsage
     [JsonPropertyName("cache_read_input_tokens")]
     public long? CacheReadInputTokens { get; set; }
 
+    [JsonPropertyName("cache_creation")]
+    public AnthropicCacheCreation? CacheCreation { get; set; }
+
     [JsonPropertyName("output_tokens")]
     public long OutputTokens { get; set; }
 
