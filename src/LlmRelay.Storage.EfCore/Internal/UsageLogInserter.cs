@@ -20,8 +20,9 @@ namespace LlmRelay.Storage.EfCore.Internal;
 /// </para>
 /// <para>
 /// SQLite (in-process, one writer at a time): one prepared single-row <c>UPDATE</c> per distinct token and user, then one
-/// prepared single-row <c>INSERT ... RETURNING id</c> per row. Wide multi-row statements are slower there: binding is
-/// per parameter either way, and the extra SQL text costs more than the calls it saves.
+/// prepared single-row <c>INSERT ... RETURNING id</c> per row, bound with SQLite's own calls (<see cref="SqliteUsageLogRows"/>).
+/// Wide multi-row statements are slower there: binding is per parameter either way, and the extra SQL text costs more
+/// than the calls it saves.
 /// </para>
 /// <para>
 /// PostgreSQL (every statement is a round trip): one batch that takes the row locks of the touched tokens and users in
@@ -39,11 +40,11 @@ internal sealed class UsageLogInserter
 
     private readonly bool _isSqlite;
     private readonly Column[] _columns;
-    private readonly string _insertSql;
     private readonly string _copySql;
     private readonly string _nextIdsSql;
     private readonly Settlement _tokens;
     private readonly Settlement _users;
+    private readonly SqliteUsageLogRows? _sqliteRows;
 
     private UsageLogInserter(IModel model, bool isSqlite)
     {
@@ -57,7 +58,13 @@ internal sealed class UsageLogInserter
             .Select(p => new Column(Quote(p.GetColumnName(logTable)!), p.PropertyInfo!, p.GetTypeMapping().Converter, p.GetColumnType(logTable)))];
 
         var names = string.Join(", ", _columns.Select(static c => c.Name));
-        _insertSql = $"INSERT INTO {table} ({names}) VALUES ({string.Join(", ", _columns.Select(static (_, i) => ParameterName(i)))}) RETURNING {id}";
+        if (isSqlite)
+        {
+            _sqliteRows = new SqliteUsageLogRows(
+                $"INSERT INTO {table} ({names}) VALUES ({string.Join(", ", _columns.Select(static (_, i) => "?" + (i + 1).ToString(CultureInfo.InvariantCulture)))}) RETURNING {id}",
+                _columns.Select(static c => (c.Property, c.Converter)));
+        }
+
         _copySql = $"COPY {table} ({id}, {names}) FROM STDIN (FORMAT BINARY)";
         _nextIdsSql = $"SELECT nextval(pg_get_serial_sequence('{table.Replace("'", "''", StringComparison.Ordinal)}', '{key.GetColumnName(logTable)!.Replace("'", "''", StringComparison.Ordinal)}')) FROM generate_series(1, $1)";
 
@@ -104,20 +111,7 @@ internal sealed class UsageLogInserter
             return; // only settlements of dropped rows
         }
 
-        var insert = CreateCommand(connection, transaction, _insertSql, _columns.Length);
-        await using (insert.ConfigureAwait(false))
-        {
-            await insert.PrepareAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var log in logs)
-            {
-                for (var column = 0; column < _columns.Length; column++)
-                {
-                    insert.Parameters[column].Value = _columns[column].ValueOf(log) ?? DBNull.Value;
-                }
-
-                log.Id = Convert.ToInt64(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
-            }
-        }
+        _sqliteRows!.Insert((Microsoft.Data.Sqlite.SqliteConnection)connection, logs);
     }
 
     private async Task WritePostgreSqlAsync(
@@ -188,7 +182,8 @@ internal sealed class UsageLogInserter
         long number => importer.WriteAsync(number, storeType, cancellationToken),
         int number => importer.WriteAsync(number, storeType, cancellationToken),
         bool flag => importer.WriteAsync(flag, storeType, cancellationToken),
-        string text => importer.WriteAsync(text, storeType, cancellationToken),
+        // PostgreSQL text cannot hold U+0000 (an upstream's error body may): one such row would fail its whole batch.
+        string text => importer.WriteAsync(text.Contains('\0', StringComparison.Ordinal) ? text.Replace("\0", "", StringComparison.Ordinal) : text, storeType, cancellationToken),
         double number => importer.WriteAsync(number, storeType, cancellationToken),
         _ => importer.WriteAsync(value, storeType, cancellationToken),
     };
