@@ -48,6 +48,35 @@ internal static class OpenAIUsageReader
         }
     }
 
+    /// <summary>Returns the offset of the <c>{</c> that starts the value of the last property named <paramref name="quotedKey"/>, or -1 when that value is not an object.</summary>
+    /// <remarks>
+    /// For bodies where raw JSON supplied by the model (Anthropic <c>tool_use.input</c>, Gemini <c>functionCall.args</c>)
+    /// comes before the upstream's own usage: a property of the same name inside such an object is never the last one.
+    /// </remarks>
+    /// <param name="json">The JSON text.</param>
+    /// <param name="quotedKey">The property name with its quotes, such as <c>"usage"</c>.</param>
+    public static int FindLastObject(ReadOnlySpan<byte> json, ReadOnlySpan<byte> quotedKey)
+    {
+        var end = json.Length;
+        while (true)
+        {
+            var index = json[..end].LastIndexOf(quotedKey);
+            if (index < 0)
+            {
+                return -1;
+            }
+
+            var position = SkipWhitespace(json, index + quotedKey.Length);
+            if (position < json.Length && json[position] == (byte)':')
+            {
+                position = SkipWhitespace(json, position + 1);
+                return position < json.Length && json[position] == (byte)'{' ? position : -1;
+            }
+
+            end = index; // A string value equal to the key, not a property name.
+        }
+    }
+
     /// <summary>Returns whether a chunk is OpenAI's usage-only chunk (<c>"choices":[]</c> with a usage object).</summary>
     /// <param name="json">One SSE <c>data:</c> payload.</param>
     /// <returns><see langword="true"/> when the chunk carries no choices.</returns>

@@ -8,6 +8,7 @@ namespace LlmRelay.Formats.PassThrough;
 /// <remarks>
 /// OpenAI families carry <c>usage</c>; Anthropic splits it across <c>message_start</c> and <c>message_delta</c>
 /// (merged field by field); Gemini repeats cumulative <c>usageMetadata</c> on every chunk (the last one wins).
+/// Both read the last <c>usage</c>/<c>usageMetadata</c> of a document: the model's own tool arguments come before it.
 /// Not thread-safe: one instance per response.
 /// </remarks>
 internal sealed class UsageSniffer(WireFormat format)
@@ -23,7 +24,7 @@ internal sealed class UsageSniffer(WireFormat format)
         switch (format)
         {
             case WireFormat.Anthropic:
-                var start = OpenAIUsageReader.FindObject(json, "\"usage\""u8);
+                var start = OpenAIUsageReader.FindLastObject(json, "\"usage\""u8);
                 if (start >= 0)
                 {
                     try
@@ -40,7 +41,7 @@ internal sealed class UsageSniffer(WireFormat format)
 
                 break;
             case WireFormat.Gemini:
-                var metadata = OpenAIUsageReader.FindObject(json, "\"usageMetadata\""u8);
+                var metadata = OpenAIUsageReader.FindLastObject(json, "\"usageMetadata\""u8);
                 if (metadata >= 0)
                 {
                     try

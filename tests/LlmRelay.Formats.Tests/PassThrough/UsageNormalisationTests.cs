@@ -82,6 +82,19 @@ public sealed class UsageNormalisationTests
         Assert.Equal((32L + 253, 253L, 49L + 430, 430L), (usage.InputTokens, usage.ToolUsePromptTokens, usage.OutputTokens, usage.ReasoningTokens));
     }
 
+    [Fact]
+    public void ToolInputsNamedLikeUsage_AreNotMistakenForTheBill()
+    {
+        // Anthropic tool_use input and Gemini functionCall args are raw JSON objects that precede the real usage.
+        var anthropic = new UsageSniffer(WireFormat.Anthropic);
+        anthropic.Observe("""{"id":"msg_1","type":"message","role":"assistant","content":[{"type":"tool_use","id":"toolu_1","name":"report","input":{"usage":{"input_tokens":1,"output_tokens":1}}}],"stop_reason":"tool_use","usage":{"input_tokens":120,"cache_creation_input_tokens":0,"cache_read_input_tokens":30,"output_tokens":45}}"""u8);
+        var gemini = new UsageSniffer(WireFormat.Gemini);
+        gemini.Observe("""{"candidates":[{"content":{"parts":[{"functionCall":{"name":"report","args":{"usageMetadata":{"promptTokenCount":1}}}}],"role":"model"},"finishReason":"STOP"}],"usageMetadata":{"promptTokenCount":70,"candidatesTokenCount":9,"totalTokenCount":79}}"""u8);
+
+        Assert.Equal((150L, 30L, 45L), (anthropic.Usage!.Value.InputTokens, anthropic.Usage.Value.CachedInputTokens, anthropic.Usage.Value.OutputTokens));
+        Assert.Equal((70L, 9L), (gemini.Usage!.Value.InputTokens, gemini.Usage.Value.OutputTokens));
+    }
+
     private static WireFormat Family(string family) => family switch
     {
         "anthropic" => WireFormat.Anthropic,
