@@ -25,7 +25,7 @@ internal sealed partial class RelayEndpoint
     {
         var aborted = context.RequestAborted;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        cts.CancelAfter(_options.FirstByteTimeout);
+        cts.CancelAfter(channel.FirstByteTimeout);
 
         var adapter = channel.Adapter;
         using var message = new HttpRequestMessage(HttpMethod.Post, adapter.BuildUri(channel, plan.Operation, upstreamModel, request.Stream))
@@ -34,6 +34,7 @@ internal sealed partial class RelayEndpoint
         };
         message.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
         adapter.Authenticate(message, channel.KeyAt(channel.KeyCount == 0 ? 0 : keyIndex));
+        UpstreamInvoker.SetConnectTimeout(message, channel);
         if (request.Stream)
         {
             message.Headers.TryAddWithoutValidation("Accept", "text/event-stream");
@@ -73,7 +74,7 @@ internal sealed partial class RelayEndpoint
                 var isEventStream = response.Content.Headers.ContentType?.MediaType is "text/event-stream";
                 if (request.Stream && (isEventStream || !plan.PassThrough))
                 {
-                    await StreamAsync(context, route, plan, response, cts, request, content, upstreamModel, log, started).ConfigureAwait(false);
+                    await StreamAsync(context, route, plan, response, cts, channel.IdleTimeout, request, content, upstreamModel, log, started).ConfigureAwait(false);
                 }
                 else
                 {
@@ -228,7 +229,7 @@ internal sealed partial class RelayEndpoint
         }
     }
 
-    private async Task StreamAsync(HttpContext context, InboundRoute route, UpstreamPlan plan, HttpResponseMessage response, CancellationTokenSource cts, OpenAIChatRequestInfo request, ReadOnlyMemory<byte> upstreamBody, string upstreamModel, UsageLog log, long started)
+    private async Task StreamAsync(HttpContext context, InboundRoute route, UpstreamPlan plan, HttpResponseMessage response, CancellationTokenSource cts, TimeSpan idleTimeout, OpenAIChatRequestInfo request, ReadOnlyMemory<byte> upstreamBody, string upstreamModel, UsageLog log, long started)
     {
         var aborted = context.RequestAborted;
         var httpResponse = context.Response;
@@ -266,7 +267,7 @@ internal sealed partial class RelayEndpoint
                     return;
                 }
 
-                cts.CancelAfter(_options.IdleTimeout);
+                cts.CancelAfter(idleTimeout);
             }
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)

@@ -44,6 +44,18 @@ public sealed class RelayChannel
     /// <summary>Gets or sets the channel status.</summary>
     public ChannelStatus Status { get; set; } = ChannelStatus.Enabled;
 
+    /// <summary>Gets or sets how long to wait for a TCP/TLS connection to this channel's upstream.</summary>
+    /// <value>The default value is <see langword="null"/>: <c>LlmRelayOptions.ConnectTimeout</c> applies.</value>
+    public TimeSpan? ConnectTimeout { get; set; }
+
+    /// <summary>Gets or sets how long to wait for this channel's response headers (and, for a stream, its first chunk).</summary>
+    /// <value>The default value is <see langword="null"/>: <c>LlmRelayOptions.FirstByteTimeout</c> applies.</value>
+    public TimeSpan? FirstByteTimeout { get; set; }
+
+    /// <summary>Gets or sets how long a stream from this channel may stay silent between two chunks.</summary>
+    /// <value>The default value is <see langword="null"/>: <c>LlmRelayOptions.IdleTimeout</c> applies.</value>
+    public TimeSpan? IdleTimeout { get; set; }
+
     /// <summary>Gets or sets where the channel was declared; <c>"config"</c> for channels synced from configuration.</summary>
     public string? Source { get; set; }
 

@@ -22,7 +22,7 @@ public sealed partial class RelayChatClient
 
         var log = call.Log;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cts.CancelAfter(_relayOptions.FirstByteTimeout);
+        cts.CancelAfter(channel.FirstByteTimeout);
         var sent = await SendAsync(call, channel, keyIndex, upstreamModel, messages, options, stream: false, cts, cancellationToken).ConfigureAwait(false);
         if (sent.Response is not { } response)
         {
@@ -82,7 +82,7 @@ public sealed partial class RelayChatClient
     private async Task<AttemptOutcome<PrimedSource>> TryStreamAsync(RelayCall call, ChannelEntry channel, int keyIndex, string upstreamModel, IReadOnlyList<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {
         var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cts.CancelAfter(_relayOptions.FirstByteTimeout);
+        cts.CancelAfter(channel.FirstByteTimeout);
         RelayUpdateSource? source = null;
         try
         {
@@ -94,7 +94,7 @@ public sealed partial class RelayChatClient
                 }
 
                 var enumerator = client.GetStreamingResponseAsync(messages, WithModel(options, upstreamModel), cts.Token).GetAsyncEnumerator(cts.Token);
-                source = new ChatClientUpdateSource(enumerator, cts, _relayOptions.IdleTimeout);
+                source = new ChatClientUpdateSource(enumerator, cts, channel.IdleTimeout);
             }
             else
             {
@@ -104,7 +104,7 @@ public sealed partial class RelayChatClient
                     return AttemptOutcome<PrimedSource>.Failure(sent.Status, sent.Message!, sent.Code);
                 }
 
-                source = new HttpUpdateSource(response, channel.Adapter.Format, cts, _relayOptions.IdleTimeout);
+                source = new HttpUpdateSource(response, channel.Adapter.Format, cts, channel.IdleTimeout);
             }
 
             ChatResponseUpdate? first;
@@ -156,7 +156,7 @@ public sealed partial class RelayChatClient
         }
 
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cts.CancelAfter(_relayOptions.FirstByteTimeout);
+        cts.CancelAfter(channel.FirstByteTimeout);
         ChatResponse response;
         try
         {
@@ -212,6 +212,7 @@ public sealed partial class RelayChatClient
         };
         message.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
         adapter.Authenticate(message, channel.KeyAt(channel.KeyCount == 0 ? 0 : keyIndex));
+        UpstreamInvoker.SetConnectTimeout(message, channel);
         if (stream)
         {
             message.Headers.TryAddWithoutValidation("Accept", "text/event-stream");

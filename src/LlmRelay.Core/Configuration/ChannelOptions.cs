@@ -38,4 +38,16 @@ public sealed class ChannelOptions
     /// <summary>Gets or sets a value indicating whether the channel is enabled.</summary>
     /// <value>The default value is <see langword="true"/>.</value>
     public bool Enabled { get; set; } = true;
+
+    /// <summary>Gets or sets how long to wait for a TCP/TLS connection to this channel's upstream.</summary>
+    /// <value>The default value is <see langword="null"/>: <see cref="LlmRelayOptions.ConnectTimeout"/> applies.</value>
+    public TimeSpan? ConnectTimeout { get; set; }
+
+    /// <summary>Gets or sets how long to wait for this channel's response headers (and, for a stream, its first chunk).</summary>
+    /// <value>The default value is <see langword="null"/>: <see cref="LlmRelayOptions.FirstByteTimeout"/> applies.</value>
+    public TimeSpan? FirstByteTimeout { get; set; }
+
+    /// <summary>Gets or sets how long a stream from this channel may stay silent between two chunks; a stream that keeps producing is never cut.</summary>
+    /// <value>The default value is <see langword="null"/>: <see cref="LlmRelayOptions.IdleTimeout"/> applies.</value>
+    public TimeSpan? IdleTimeout { get; set; }
 }

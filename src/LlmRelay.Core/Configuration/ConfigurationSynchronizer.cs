@@ -84,6 +84,9 @@ internal static class ConfigurationSynchronizer
         channel.Priority = declared.Priority;
         channel.Weight = declared.Weight;
         channel.Status = declared.Enabled ? ChannelStatus.Enabled : ChannelStatus.ManuallyDisabled;
+        channel.ConnectTimeout = declared.ConnectTimeout;
+        channel.FirstByteTimeout = declared.FirstByteTimeout;
+        channel.IdleTimeout = declared.IdleTimeout;
         channel.Source = Source;
     }
 }

@@ -38,6 +38,14 @@ internal sealed class LlmRelayOptionsValidator : IValidateOptions<LlmRelayOption
                 failures.Add($"{prefix}:Weight must not be negative.");
             }
 
+            foreach (var (timeout, key) in (ReadOnlySpan<(TimeSpan?, string)>)[(channel.ConnectTimeout, "ConnectTimeout"), (channel.FirstByteTimeout, "FirstByteTimeout"), (channel.IdleTimeout, "IdleTimeout")])
+            {
+                if (timeout is { } value && !IsValidTimeout(value))
+                {
+                    failures.Add($"{prefix}:{key} must be greater than zero and at most one day.");
+                }
+            }
+
             if (!names.Add(ConfigurationSynchronizer.ChannelName(channel, i)))
             {
                 failures.Add($"{prefix}:Name '{channel.Name}' is used by another channel.");
@@ -72,6 +80,14 @@ internal sealed class LlmRelayOptionsValidator : IValidateOptions<LlmRelayOption
             }
         }
 
+        foreach (var (timeout, key) in (ReadOnlySpan<(TimeSpan, string)>)[(options.ConnectTimeout, "ConnectTimeout"), (options.FirstByteTimeout, "FirstByteTimeout"), (options.IdleTimeout, "IdleTimeout")])
+        {
+            if (!IsValidTimeout(timeout))
+            {
+                failures.Add($"LlmRelay:{key} must be greater than zero and at most one day.");
+            }
+        }
+
         if (options.MaxAttempts < 1)
         {
             failures.Add("LlmRelay:MaxAttempts must be at least 1.");
@@ -86,4 +102,7 @@ internal sealed class LlmRelayOptionsValidator : IValidateOptions<LlmRelayOption
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    /// <summary>Returns whether <paramref name="timeout"/> is usable as an upstream timeout: positive and at most one day.</summary>
+    public static bool IsValidTimeout(TimeSpan timeout) => timeout > TimeSpan.Zero && timeout <= TimeSpan.FromDays(1);
 }

@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Sockets;
 using LlmRelay.Configuration;
+using LlmRelay.Selection;
 using Microsoft.Extensions.Options;
 
 namespace LlmRelay.Providers;
@@ -9,9 +11,17 @@ namespace LlmRelay.Providers;
 /// An <see cref="HttpMessageInvoker"/> over <see cref="SocketsHttpHandler"/>, as YARP's forwarder uses:
 /// no cookies, no redirects, no decompression (bodies pass through as they are), a connect timeout, and
 /// connections recycled periodically so DNS changes are seen. Thread-safe.
+/// <para>
+/// The connect timeout is per channel: the handler's <see cref="SocketsHttpHandler.ConnectCallback"/> reads it from the
+/// request that opened the connection (<see cref="SetConnectTimeout"/>), falling back to
+/// <see cref="LlmRelayOptions.ConnectTimeout"/>. A request only carries it when its channel overrides the global value.
+/// </para>
 /// </remarks>
 internal sealed class UpstreamInvoker : IDisposable
 {
+    /// <summary>The <see cref="HttpRequestMessage.Options"/> key of a channel's own connect timeout (a <see cref="TimeSpan"/>).</summary>
+    public const string ConnectTimeoutOption = "LlmRelay.ConnectTimeout";
+
     public UpstreamInvoker(IOptions<LlmRelayOptions> options)
         : this(CreateHandler(options.Value))
     {
@@ -21,21 +31,70 @@ internal sealed class UpstreamInvoker : IDisposable
 
     public HttpMessageInvoker Invoker { get; }
 
+    /// <summary>Makes a new connection opened for <paramref name="request"/> use <paramref name="channel"/>'s own connect timeout, if it has one.</summary>
+    /// <remarks>Allocation-free for channels without their own value; otherwise only the request's option bag is created.</remarks>
+    public static void SetConnectTimeout(HttpRequestMessage request, ChannelEntry channel)
+    {
+        if (channel.ConnectTimeoutOverride is { } timeout)
+        {
+            ((IDictionary<string, object?>)request.Options)[ConnectTimeoutOption] = timeout;
+        }
+    }
+
+    /// <summary>Returns the connect timeout for a connection opened for <paramref name="request"/>.</summary>
+    internal static TimeSpan ConnectTimeoutOf(HttpRequestMessage? request, TimeSpan fallback) =>
+        request is not null && ((IDictionary<string, object?>)request.Options).TryGetValue(ConnectTimeoutOption, out var value) && value is TimeSpan timeout
+            ? timeout
+            : fallback;
+
     public void Dispose() => Invoker.Dispose();
 
-    private static SocketsHttpHandler CreateHandler(LlmRelayOptions options) => new()
+    private static SocketsHttpHandler CreateHandler(LlmRelayOptions options)
     {
-        UseProxy = true,
-        AllowAutoRedirect = false,
-        AutomaticDecompression = DecompressionMethods.None,
-        UseCookies = false,
-        ConnectTimeout = options.ConnectTimeout,
-        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-        EnableMultipleHttp2Connections = true,
-        MaxConnectionsPerServer = int.MaxValue,
+        var fallback = options.ConnectTimeout;
+        return new()
+        {
+            UseProxy = true,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
 
-        // null leaves HttpClient's diagnostics handler out of the chain: no Activity, tags or traceparent per call.
-        ActivityHeadersPropagator = options.PropagateTraceContext ? System.Diagnostics.DistributedContextPropagator.Current : null,
-    };
+            // The callback enforces the (per-channel) connect timeout itself.
+            ConnectTimeout = Timeout.InfiniteTimeSpan,
+            ConnectCallback = (context, cancellationToken) => ConnectAsync(context, ConnectTimeoutOf(context.InitialRequestMessage, fallback), cancellationToken),
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+            EnableMultipleHttp2Connections = true,
+            MaxConnectionsPerServer = int.MaxValue,
+
+            // null leaves HttpClient's diagnostics handler out of the chain: no Activity, tags or traceparent per call.
+            ActivityHeadersPropagator = options.PropagateTraceContext ? System.Diagnostics.DistributedContextPropagator.Current : null,
+        };
+    }
+
+    // What SocketsHttpHandler does without a callback (a dual-mode socket, Nagle off), bounded by the timeout.
+    private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            cts.CancelAfter(timeout);
+            try
+            {
+                await socket.ConnectAsync(context.DnsEndPoint, cts.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"Connecting to {context.DnsEndPoint.Host}:{context.DnsEndPoint.Port} timed out after {timeout.TotalSeconds:0.###} s.");
+            }
+
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
 }

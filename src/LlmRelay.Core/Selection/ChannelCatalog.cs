@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using LlmRelay.Channels;
+using LlmRelay.Configuration;
 
 namespace LlmRelay.Selection;
 
@@ -7,14 +8,18 @@ namespace LlmRelay.Selection;
 /// <remarks>Thread-safe: instances are never mutated after construction.</remarks>
 internal sealed class ChannelCatalog
 {
+    /// <summary>The options whose timeouts apply when a catalog is built without any.</summary>
+    internal static readonly LlmRelayOptions DefaultOptions = new();
+
     public static readonly ChannelCatalog Empty = new([]);
 
     private readonly FrozenDictionary<string, FrozenDictionary<string, ChannelTier[]>> _index;
     private readonly FrozenDictionary<string, string[]> _modelsByGroup;
 
-    public ChannelCatalog(IEnumerable<RelayChannel> channels)
+    public ChannelCatalog(IEnumerable<RelayChannel> channels, LlmRelayOptions? defaults = null)
     {
-        var entries = channels.Select(static c => new ChannelEntry(c)).ToArray();
+        defaults ??= DefaultOptions;
+        var entries = channels.Select(c => new ChannelEntry(c, defaults)).ToArray();
         Channels = entries;
         var byGroup = new Dictionary<string, Dictionary<string, List<ChannelEntry>>>(StringComparer.Ordinal);
         foreach (var entry in entries)

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using LlmRelay.Channels;
+using LlmRelay.Configuration;
 using LlmRelay.Providers;
 
 namespace LlmRelay.Selection;
@@ -13,6 +14,12 @@ internal sealed class ChannelEntry
     private int _keyCursor = -1;
 
     public ChannelEntry(RelayChannel channel)
+        : this(channel, ChannelCatalog.DefaultOptions)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="ChannelEntry"/> class, resolving the channel's timeouts against <paramref name="defaults"/>.</summary>
+    public ChannelEntry(RelayChannel channel, LlmRelayOptions defaults)
     {
         Id = channel.Id;
         Name = channel.Name;
@@ -38,6 +45,12 @@ internal sealed class ChannelEntry
             Groups = [RelayGroups.Default];
         }
 
+        ConnectTimeout = channel.ConnectTimeout ?? defaults.ConnectTimeout;
+        FirstByteTimeout = channel.FirstByteTimeout ?? defaults.FirstByteTimeout;
+        IdleTimeout = channel.IdleTimeout ?? defaults.IdleTimeout;
+
+        // Boxed once here, so that a request to a channel with its own connect timeout only adds a reference to its options.
+        ConnectTimeoutOverride = channel.ConnectTimeout is { } connect ? connect : null;
         Models = [.. channel.Models.Select(static m => m.Trim()).Where(static m => m.Length > 0).Concat(_modelMapping.Keys).Distinct(StringComparer.Ordinal)];
     }
 
@@ -62,6 +75,18 @@ internal sealed class ChannelEntry
     public Uri OperationUri(RelayOperation operation) => _operationUris![(int)operation];
 
     public string[] Groups { get; }
+
+    /// <summary>Gets how long to wait for a TCP/TLS connection: the channel's own value, else the global option.</summary>
+    public TimeSpan ConnectTimeout { get; }
+
+    /// <summary>Gets how long to wait for the response headers (and a stream's first chunk): the channel's own value, else the global option.</summary>
+    public TimeSpan FirstByteTimeout { get; }
+
+    /// <summary>Gets how long a stream may stay silent between two chunks: the channel's own value, else the global option.</summary>
+    public TimeSpan IdleTimeout { get; }
+
+    /// <summary>Gets the channel's own connect timeout as a boxed <see cref="TimeSpan"/>, or <see langword="null"/> when the global one applies.</summary>
+    public object? ConnectTimeoutOverride { get; }
 
     public string[] Models { get; }
 

@@ -4,6 +4,7 @@ using LlmRelay.Tokens;
 using LlmRelay.Usage;
 using LlmRelay.Users;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 
 namespace LlmRelay.Storage.EfCore.Internal;
 
@@ -23,6 +24,11 @@ internal static class LlmRelayModel
                 .HasConversion(JsonColumns.StringListConverter, JsonColumns.StringListComparer);
             channel.Property(static c => c.ModelMapping)
                 .HasConversion(JsonColumns.StringDictionaryConverter, JsonColumns.StringDictionaryComparer);
+
+            // Per-channel timeouts in milliseconds; null means the global option applies.
+            channel.Property(static c => c.ConnectTimeout).HasConversion<TimeSpanMillisecondsConverter>().HasColumnName("connect_timeout_ms");
+            channel.Property(static c => c.FirstByteTimeout).HasConversion<TimeSpanMillisecondsConverter>().HasColumnName("first_byte_timeout_ms");
+            channel.Property(static c => c.IdleTimeout).HasConversion<TimeSpanMillisecondsConverter>().HasColumnName("idle_timeout_ms");
         });
 
         modelBuilder.Entity<ApiToken>(static token =>
@@ -97,7 +103,11 @@ internal static class LlmRelayModel
         {
             foreach (var property in entity.GetProperties())
             {
-                property.SetColumnName(SnakeCase.Convert(property.Name));
+                // A name set explicitly (such as a unit suffix) is kept.
+                if (property.FindAnnotation(RelationalAnnotationNames.ColumnName) is null)
+                {
+                    property.SetColumnName(SnakeCase.Convert(property.Name));
+                }
             }
 
             foreach (var key in entity.GetKeys())

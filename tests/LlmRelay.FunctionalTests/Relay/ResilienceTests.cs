@@ -145,28 +145,10 @@ public sealed class ResilienceTests
     [Fact]
     public async Task StalledStream_HitsTheIdleTimeout_EndsWithAnErrorEvent_WhileAProducingStreamIsNeverCut()
     {
-        var firstEvent = WireSamples.StreamContent[..(WireSamples.StreamContent.IndexOf("\n\n", StringComparison.Ordinal) + 2)];
-        await using var upstream = await MockUpstream.StartAsync(async (context, request) =>
-        {
-            context.Response.ContentType = "text/event-stream";
-            if (request.BodyText.Contains("steady", StringComparison.Ordinal))
-            {
-                // Produces for ~2.5 s in total, longer than the idle timeout, but never silent for long.
-                for (var i = 0; i < 10; i++)
-                {
-                    await context.Response.WriteAsync(firstEvent, context.RequestAborted);
-                    await context.Response.Body.FlushAsync(context.RequestAborted);
-                    await Task.Delay(250, context.RequestAborted);
-                }
+        var firstEvent = SlowUpstreams.FirstEvent;
 
-                await context.Response.WriteAsync(WireSamples.StreamDone, context.RequestAborted);
-                return;
-            }
-
-            await context.Response.WriteAsync(firstEvent, context.RequestAborted);
-            await context.Response.Body.FlushAsync(context.RequestAborted);
-            await Task.Delay(TimeSpan.FromSeconds(20), context.RequestAborted);
-        });
+        // The steady stream produces for ~2.5 s in total, longer than the idle timeout, but is never silent for long.
+        await using var upstream = await MockUpstream.StartAsync(SlowUpstreams.StallingOrSteadyStream(10, TimeSpan.FromMilliseconds(250)));
         await using var gateway = new GatewayFactory(Settings.Merge(
             Settings.Token(),
             Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"]),

@@ -7,6 +7,9 @@ namespace LlmRelay.AspNetCore.Management.Channels;
 /// <summary>Reads channel fields from a request body onto a <see cref="RelayChannel"/>.</summary>
 internal static class ChannelInput
 {
+    /// <summary>The largest per-channel timeout accepted: one day, as for the global options.</summary>
+    private const long MaxTimeoutMilliseconds = 24 * 60 * 60 * 1000;
+
     public static (List<string>? Keys, string? Tag, string? Error) Apply(JsonBody body, RelayChannel channel, bool creating)
     {
         var name = body.String("name", required: creating, maxLength: 128);
@@ -22,6 +25,9 @@ internal static class ChannelInput
         var status = body.Long("status", min: 1, max: 3);
         var mapping = body.StringMap("model_mapping");
         var tag = body.String("tag", maxLength: 64);
+        var connectTimeout = ReadTimeout(body, "connect_timeout_ms");
+        var firstByteTimeout = ReadTimeout(body, "first_byte_timeout_ms");
+        var idleTimeout = ReadTimeout(body, "idle_timeout_ms");
         var error = body.Error ?? (baseUrl is not null ? ValidateBaseUrl(baseUrl) : null);
         if (error is null && creating && models!.Count == 0 && (mapping is null || mapping.Count == 0))
         {
@@ -48,6 +54,9 @@ internal static class ChannelInput
         channel.Weight = weight is null ? channel.Weight : (int)weight.Value;
         channel.Status = status is null ? channel.Status : (ChannelStatus)status.Value;
         channel.ModelMapping = mapping ?? channel.ModelMapping;
+        channel.ConnectTimeout = connectTimeout.Present ? connectTimeout.Value : channel.ConnectTimeout;
+        channel.FirstByteTimeout = firstByteTimeout.Present ? firstByteTimeout.Value : channel.FirstByteTimeout;
+        channel.IdleTimeout = idleTimeout.Present ? idleTimeout.Value : channel.IdleTimeout;
         return (keys ?? [], tag, null);
     }
 
@@ -68,9 +77,29 @@ internal static class ChannelInput
         Priority = channel.Priority,
         Weight = channel.Weight,
         Status = channel.Status,
+        ConnectTimeout = channel.ConnectTimeout,
+        FirstByteTimeout = channel.FirstByteTimeout,
+        IdleTimeout = channel.IdleTimeout,
         Source = channel.Source,
         CreatedAt = channel.CreatedAt,
     };
+
+    // A timeout in milliseconds: absent keeps the stored value; null or 0 clears it, so the global option applies.
+    private static (bool Present, TimeSpan? Value) ReadTimeout(JsonBody body, string name)
+    {
+        if (body.Root.ValueKind != JsonValueKind.Object || !body.Root.TryGetProperty(name, out var value))
+        {
+            return (false, null);
+        }
+
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            return (true, null);
+        }
+
+        var milliseconds = body.Long(name, min: 0, max: MaxTimeoutMilliseconds);
+        return milliseconds is null or 0 ? (milliseconds is not null, null) : (true, TimeSpan.FromMilliseconds(milliseconds.Value));
+    }
 
     private static string? ReadType(JsonBody body)
     {

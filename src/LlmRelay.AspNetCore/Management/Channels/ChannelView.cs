@@ -23,7 +23,10 @@ internal sealed record ChannelView(
     int KeyCount,
     int DisabledKeyCount,
     string? Source,
-    long CreatedTime)
+    long CreatedTime,
+    long? ConnectTimeoutMs,
+    long? FirstByteTimeoutMs,
+    long? IdleTimeoutMs)
 {
     public static ChannelView From(RelayChannel channel, ChannelState? state) => new(
         channel.Id,
@@ -44,5 +47,10 @@ internal sealed record ChannelView(
         channel.Keys.Count,
         state?.DisabledKeys.Count ?? 0,
         channel.Source,
-        channel.CreatedAt.ToUnixTimeSeconds());
+        channel.CreatedAt.ToUnixTimeSeconds(),
+        Milliseconds(channel.ConnectTimeout),
+        Milliseconds(channel.FirstByteTimeout),
+        Milliseconds(channel.IdleTimeout));
+
+    private static long? Milliseconds(TimeSpan? timeout) => timeout is { } value ? (long)value.TotalMilliseconds : null;
 }

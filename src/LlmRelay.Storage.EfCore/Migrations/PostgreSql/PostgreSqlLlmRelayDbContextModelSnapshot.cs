@@ -35,14 +35,26 @@ namespace LlmRelay.Storage.EfCore.Migrations.PostgreSql
                         .HasColumnType("text")
                         .HasColumnName("base_url");
 
+                    b.Property<long?>("ConnectTimeout")
+                        .HasColumnType("bigint")
+                        .HasColumnName("connect_timeout_ms");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint")
                         .HasColumnName("created_at");
+
+                    b.Property<long?>("FirstByteTimeout")
+                        .HasColumnType("bigint")
+                        .HasColumnName("first_byte_timeout_ms");
 
                     b.Property<string>("Group")
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("group");
+
+                    b.Property<long?>("IdleTimeout")
+                        .HasColumnType("bigint")
+                        .HasColumnName("idle_timeout_ms");
 
                     b.Property<string>("Keys")
                         .IsRequired()

@@ -28,14 +28,26 @@ namespace LlmRelay.Storage.EfCore.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("base_url");
 
+                    b.Property<long?>("ConnectTimeout")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("connect_timeout_ms");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
+
+                    b.Property<long?>("FirstByteTimeout")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("first_byte_timeout_ms");
 
                     b.Property<string>("Group")
                         .IsRequired()
                         .HasColumnType("TEXT")
                         .HasColumnName("group");
+
+                    b.Property<long?>("IdleTimeout")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("idle_timeout_ms");
 
                     b.Property<string>("Keys")
                         .IsRequired()

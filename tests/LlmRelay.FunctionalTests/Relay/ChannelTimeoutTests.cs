@@ -1,0 +1,219 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using LlmRelay.FunctionalTests.Infrastructure;
+using LlmRelay.FunctionalTests.Management;
+using Microsoft.AspNetCore.Http;
+
+namespace LlmRelay.FunctionalTests.Relay;
+
+/// <summary>Per-channel connect, first-byte and idle timeouts over real HTTP, against slow mock upstreams.</summary>
+public sealed class ChannelTimeoutTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static StringContent Chat(bool stream = false, string text = "hi") =>
+        new($$"""{"model":"gpt-4o","stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"{{text}}"}]}""", Encoding.UTF8, "application/json");
+
+    private static Dictionary<string, string?> Timeouts(int channel, string? connect = null, string? firstByte = null, string? idle = null)
+    {
+        var settings = new Dictionary<string, string?>();
+        if (connect is not null)
+        {
+            settings[$"LlmRelay:Channels:{channel}:ConnectTimeout"] = connect;
+        }
+
+        if (firstByte is not null)
+        {
+            settings[$"LlmRelay:Channels:{channel}:FirstByteTimeout"] = firstByte;
+        }
+
+        if (idle is not null)
+        {
+            settings[$"LlmRelay:Channels:{channel}:IdleTimeout"] = idle;
+        }
+
+        return settings;
+    }
+
+    [Fact]
+    public async Task ChannelFirstByteTimeout_BeatsALargerGlobalOne_AndTheRequestFailsOverToTheNextChannel()
+    {
+        await using var slow = await MockUpstream.StartAsync(SlowUpstreams.SlowHeaders(TimeSpan.FromSeconds(20)));
+        await AssertFailsOverQuicklyAsync(slow.BaseUrl, Timeouts(0, firstByte: "00:00:00.300"), new() { ["LlmRelay:FirstByteTimeout"] = "00:00:30" });
+
+        Assert.Single(slow.Requests);
+        await slow.RequestAborted.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+    }
+
+    [Fact]
+    public async Task ChannelWithoutOverrides_UsesTheGlobalFirstByteTimeout_WhileALargerChannelValueWaitsLonger()
+    {
+        await using var upstream = await MockUpstream.StartAsync(SlowUpstreams.SlowHeaders(TimeSpan.FromSeconds(1.5)));
+        await using var gateway = new GatewayFactory(Settings.Merge(
+            Settings.Token(),
+            Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"], name: "global"),
+            Settings.Channel(1, upstream.BaseUrl, ["gpt-4o-patient"], name: "patient"),
+            Timeouts(1, firstByte: "00:00:10"),
+            new() { ["LlmRelay:FirstByteTimeout"] = "00:00:00.400", ["LlmRelay:MaxAttempts"] = "1" }));
+        gateway.Start();
+        using var client = gateway.CreateGatewayClient(Settings.Key);
+
+        using var timedOut = await client.PostAsync("/v1/chat/completions", Chat(), Ct);
+        Assert.Equal(HttpStatusCode.GatewayTimeout, timedOut.StatusCode);
+
+        using var patient = await client.PostAsync(
+            "/v1/chat/completions",
+            new StringContent("""{"model":"gpt-4o-patient","messages":[{"role":"user","content":"hi"}]}""", Encoding.UTF8, "application/json"),
+            Ct);
+        Assert.Equal(HttpStatusCode.OK, patient.StatusCode);
+    }
+
+    [Fact]
+    public async Task ChannelIdleTimeout_CutsAStalledStream_WhileAProducingStreamLongerThanItIsNeverCut()
+    {
+        var firstEvent = SlowUpstreams.FirstEvent;
+
+        // The steady stream runs ~1.5 s, more than twice the idle timeout, but is never silent for more than 100 ms.
+        await using var upstream = await MockUpstream.StartAsync(SlowUpstreams.StallingOrSteadyStream(15, TimeSpan.FromMilliseconds(100)));
+        await using var gateway = new GatewayFactory(Settings.Merge(
+            Settings.Token(),
+            Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"]),
+            Timeouts(0, idle: "00:00:00.600"),
+            new() { ["LlmRelay:IdleTimeout"] = "00:00:30" }));
+        gateway.Start();
+        using var client = gateway.CreateGatewayClient(Settings.Key);
+
+        var watch = Stopwatch.StartNew();
+        var stalled = await (await client.PostAsync("/v1/chat/completions", Chat(stream: true), Ct)).Content.ReadAsStringAsync(Ct);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
+        Assert.StartsWith(firstEvent, stalled, StringComparison.Ordinal);
+        Assert.Contains("\"code\":\"upstream_interrupted\"", stalled, StringComparison.Ordinal);
+        await upstream.RequestAborted.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        var steady = await (await client.PostAsync("/v1/chat/completions", Chat(stream: true, text: "steady"), Ct)).Content.ReadAsStringAsync(Ct);
+        Assert.DoesNotContain("upstream_interrupted", steady, StringComparison.Ordinal);
+        Assert.Equal(15, CountOccurrences(steady, firstEvent));
+        Assert.EndsWith("data: [DONE]\n\n", steady, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ChannelConnectTimeout_GivesUpOnAnUnansweredConnect_AndFailsOver()
+    {
+        // A listener whose accept queue is full: Linux drops further SYNs, so a connect hangs rather than fails.
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(0);
+        var endpoint = (IPEndPoint)listener.LocalEndPoint!;
+        var fillers = new List<Socket>();
+        try
+        {
+            var hangs = false;
+            for (var i = 0; i < 8 && !hangs; i++)
+            {
+                hangs = await ConnectHangsAsync(endpoint, fillers);
+            }
+
+            if (!hangs)
+            {
+                Assert.Skip("This system's TCP stack refuses or accepts connects to a full listener instead of leaving them unanswered.");
+            }
+
+            await AssertFailsOverQuicklyAsync(
+                $"http://127.0.0.1:{endpoint.Port}",
+                Timeouts(0, connect: "00:00:00.300"),
+                new() { ["LlmRelay:ConnectTimeout"] = "00:00:30", ["LlmRelay:FirstByteTimeout"] = "00:00:30" });
+        }
+        finally
+        {
+            foreach (var filler in fillers)
+            {
+                filler.Dispose();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task ManagementApi_SetsReadsAndClearsAChannelsTimeouts()
+    {
+        await using var h = await ManagementHarness.StartAsync();
+        var created = await h.Admin.SendAsync(HttpMethod.Post, "/api/channel/", new
+        {
+            mode = "single",
+            channel = new { name = "timed", type = "openai", base_url = "http://127.0.0.1:9", key = "sk-upstream-one", models = new[] { "gpt-4o" }, connect_timeout_ms = 2500, first_byte_timeout_ms = 60000, idle_timeout_ms = 15000 },
+        });
+        Assert.True(created.Success, created.Text);
+        var id = created.Data![0]!["id"]!.GetValue<long>();
+
+        var read = await h.Admin.SendAsync(HttpMethod.Get, $"/api/channel/{id}");
+        Assert.Equal(2500, read.Data!["connect_timeout_ms"]!.GetValue<long>());
+        Assert.Equal(60000, read.Data!["first_byte_timeout_ms"]!.GetValue<long>());
+        Assert.Equal(15000, read.Data!["idle_timeout_ms"]!.GetValue<long>());
+
+        // Absent keeps, null (or 0) clears back to the global option.
+        var updated = await h.Admin.SendAsync(HttpMethod.Put, "/api/channel/", rawBody: $$"""{"id":{{id}},"first_byte_timeout_ms":null,"idle_timeout_ms":0}""");
+        Assert.True(updated.Success, updated.Text);
+        read = await h.Admin.SendAsync(HttpMethod.Get, $"/api/channel/{id}");
+        Assert.Equal(2500, read.Data!["connect_timeout_ms"]!.GetValue<long>());
+        Assert.Null(read.Data!["first_byte_timeout_ms"]);
+        Assert.Null(read.Data!["idle_timeout_ms"]);
+
+        var bad = await h.Admin.SendAsync(HttpMethod.Put, "/api/channel/", rawBody: $$"""{"id":{{id}},"idle_timeout_ms":-5}""");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.Status);
+        Assert.Contains("idle_timeout_ms", bad.Message, StringComparison.Ordinal);
+    }
+
+    // Channel 0 (priority 10) at primaryUrl with its own timeouts, channel 1 a healthy backup: the request must end well and fast.
+    private static async Task AssertFailsOverQuicklyAsync(string primaryUrl, Dictionary<string, string?> channelTimeouts, Dictionary<string, string?> globalTimeouts)
+    {
+        await using var backup = await MockUpstream.StartAsync(MockUpstream.Json(WireSamples.ChatResponse));
+        await using var gateway = new GatewayFactory(Settings.Merge(
+            Settings.Token(),
+            Settings.Channel(0, primaryUrl, ["gpt-4o"], name: "primary", priority: 10),
+            channelTimeouts,
+            Settings.Channel(1, backup.BaseUrl, ["gpt-4o"], name: "backup"),
+            globalTimeouts));
+        gateway.Start();
+        using var client = gateway.CreateGatewayClient(Settings.Key);
+
+        var watch = Stopwatch.StartNew();
+        using var response = await client.PostAsync("/v1/chat/completions", Chat(), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
+        Assert.Single(backup.Requests);
+    }
+
+    // Opens one more connection to the listener; returns true when it did not complete within 200 ms.
+    private static async Task<bool> ConnectHangsAsync(IPEndPoint endpoint, List<Socket> fillers)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        fillers.Add(socket);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        try
+        {
+            await socket.ConnectAsync(endpoint, cts.Token);
+            return false;
+        }
+        catch (OperationCanceledException)
+        {
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static int CountOccurrences(string text, string value)
+    {
+        var count = 0;
+        for (var index = text.IndexOf(value, StringComparison.Ordinal); index >= 0; index = text.IndexOf(value, index + value.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
+}
