@@ -26,6 +26,10 @@ public sealed class ChannelHealthOptions
     /// <value>The default value is 30 seconds.</value>
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Gets or sets how often keys disabled by a definitive failure are re-tested with a one-token call; a key that answers is enabled again.</summary>
+    /// <value>The default value is <see langword="null"/>: disabled keys stay disabled until an administrator enables them.</value>
+    public TimeSpan? RetestInterval { get; set; }
+
     /// <summary>Adds a message to <paramref name="failures"/> for each invalid value, naming its configuration key.</summary>
     internal void Validate(string section, ICollection<string> failures)
     {
@@ -47,6 +51,11 @@ public sealed class ChannelHealthOptions
         if (BreakDuration <= TimeSpan.Zero || BreakDuration > TimeSpan.FromDays(1))
         {
             failures.Add($"{section}:BreakDuration must be greater than zero and at most one day.");
+        }
+
+        if (RetestInterval is { } retest && (retest <= TimeSpan.Zero || retest > TimeSpan.FromDays(1)))
+        {
+            failures.Add($"{section}:RetestInterval must be greater than zero and at most one day.");
         }
     }
 }

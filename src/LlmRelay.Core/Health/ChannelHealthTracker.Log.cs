@@ -18,4 +18,7 @@ internal sealed partial class ChannelHealthTracker
 
     [LoggerMessage(EventId = 1105, Level = LogLevel.Error, Message = "A channel key status sink failed for channel {ChannelId} key #{KeyIndex}.")]
     private static partial void LogSinkFailed(ILogger logger, Exception exception, long channelId, int keyIndex);
+
+    [LoggerMessage(EventId = 1106, Level = LogLevel.Information, Message = "Channel {ChannelId} key #{KeyIndex} stays disabled (stored): {Reason}")]
+    private static partial void LogKeyRestored(ILogger logger, long channelId, int keyIndex, string reason);
 }

@@ -127,6 +127,44 @@ internal sealed partial class ChannelHealthTracker
             ? breaker.Snapshot(_timeProvider.GetTimestamp(), _timeProvider.GetUtcNow())
             : ChannelKeyHealth.Healthy;
 
+    /// <summary>Makes the disabled keys match <paramref name="registry"/> for the keys of <paramref name="catalog"/>, and forgets channels and key positions that are gone.</summary>
+    /// <remarks>
+    /// Called after every catalog load: at start it restores the keys disabled before a restart; after an edit it follows
+    /// keys to their new positions and re-enables keys whose record an administrator cleared. Sinks are not notified:
+    /// the registry already holds the truth.
+    /// </remarks>
+    public void Sync(Selection.ChannelCatalog catalog, ChannelKeyStatusRegistry registry)
+    {
+        var keyCounts = new Dictionary<long, int>(catalog.Channels.Count);
+        foreach (var channel in catalog.Channels)
+        {
+            keyCounts[channel.Id] = channel.KeyCount;
+            for (var i = 0; i < channel.KeyCount; i++)
+            {
+                var key = new ChannelKeyId(channel.Id, i);
+                if (registry.Find(channel.Id, i) is { } record)
+                {
+                    if (GetOrAdd(key).Disable(record.Reason, record.DisabledAt) == ChannelKeyTransition.Disabled)
+                    {
+                        LogKeyRestored(_logger, channel.Id, i, record.Reason);
+                    }
+                }
+                else if (_keys.TryGetValue(key, out var breaker) && breaker.IsDisabled && breaker.Enable() == ChannelKeyTransition.Enabled)
+                {
+                    LogKeyEnabled(_logger, channel.Id, i);
+                }
+            }
+        }
+
+        foreach (var key in _keys.Keys)
+        {
+            if (!keyCounts.TryGetValue(key.ChannelId, out var count) || key.KeyIndex >= count)
+            {
+                _keys.TryRemove(key, out _);
+            }
+        }
+    }
+
     /// <summary>Forgets every key of a channel (after the channel was deleted or its key list changed).</summary>
     public void Forget(long channelId)
     {

@@ -41,6 +41,9 @@ internal static class LlmRelayCoreServices
         services.TryAddSingleton<ITokenCounter, SharpTokenCounter>();
         services.TryAddSingleton<UpstreamInvoker>();
         services.TryAddSingleton<ChannelHealthTracker>();
+        services.TryAddSingleton<ChannelKeyStatusRegistry>();
+        services.AddSingleton<IChannelKeyStatusSink>(static sp => sp.GetRequiredService<ChannelKeyStatusRegistry>());
+        services.TryAddSingleton<ChannelKeyStatusWriter>();
         services.TryAddSingleton<RelayConcurrency>();
         services.TryAddSingleton<ResponseStore>();
         services.TryAddSingleton<Client.ChatClientChannelInvoker>();
@@ -49,6 +52,8 @@ internal static class LlmRelayCoreServices
         // Start-up work runs before the log writer and before the server accepts requests.
         services.AddHostedService<RelayStartupService>();
         services.AddHostedService(static sp => sp.GetRequiredService<UsageLogWriter>());
+        services.AddHostedService(static sp => sp.GetRequiredService<ChannelKeyStatusWriter>());
+        services.AddHostedService<ChannelKeyRetestService>();
         services.AddHealthChecks().AddCheck<RelayReadinessHealthCheck>("llmrelay", tags: [RelayReadinessHealthCheck.Tag]);
     }
 }

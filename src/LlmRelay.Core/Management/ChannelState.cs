@@ -23,4 +23,8 @@ public sealed class ChannelState
 
     /// <summary>Gets or sets the upstream keys an administrator disabled; they are kept out of the channel's active keys.</summary>
     public List<string> DisabledKeys { get; set; } = [];
+
+    /// <summary>Gets or sets the upstream keys the relay disabled after a definitive failure (an invalid key, exhausted billing), identified by fingerprint.</summary>
+    /// <remarks>Unlike <see cref="DisabledKeys"/> these keys stay in the channel's key list; the relay skips them until they are enabled again.</remarks>
+    public List<DisabledChannelKey> AutoDisabledKeys { get; set; } = [];
 }

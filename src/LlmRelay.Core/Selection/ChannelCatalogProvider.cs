@@ -1,4 +1,5 @@
 using LlmRelay.Configuration;
+using LlmRelay.Health;
 using LlmRelay.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -6,21 +7,49 @@ using Microsoft.Extensions.Options;
 namespace LlmRelay.Selection;
 
 /// <summary>Holds the current <see cref="ChannelCatalog"/> and rebuilds it from the store on demand.</summary>
-/// <remarks>Thread-safe: readers see either the old or the new catalog, never a partial one.</remarks>
-internal sealed class ChannelCatalogProvider(IServiceScopeFactory scopeFactory, IOptions<LlmRelayOptions> options)
+/// <remarks>
+/// Thread-safe: readers see either the old or the new catalog, never a partial one; reloads run one at a time. Each
+/// reload also brings <see cref="ChannelHealthTracker"/> in line with <see cref="ChannelKeyStatusRegistry"/> (loaded from
+/// the stored channel states at the first reload), so keys disabled before a restart or an edit stay disabled.
+/// </remarks>
+internal sealed class ChannelCatalogProvider(
+    IServiceScopeFactory scopeFactory,
+    IOptions<LlmRelayOptions> options,
+    ChannelHealthTracker health,
+    ChannelKeyStatusRegistry keyStatus) : IDisposable
 {
+    private readonly SemaphoreSlim _reloading = new(1, 1);
     private volatile ChannelCatalog _current = ChannelCatalog.Empty;
 
     public ChannelCatalog Current => _current;
 
+    public void Dispose() => _reloading.Dispose();
+
     public async Task ReloadAsync(CancellationToken cancellationToken)
     {
-        var scope = scopeFactory.CreateAsyncScope();
-        await using (scope.ConfigureAwait(false))
+        await _reloading.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            var store = scope.ServiceProvider.GetRequiredService<IChannelStore>();
-            var channels = await store.ListAsync(cancellationToken).ConfigureAwait(false);
-            _current = new ChannelCatalog(channels, options.Value);
+            var scope = scopeFactory.CreateAsyncScope();
+            await using (scope.ConfigureAwait(false))
+            {
+                var store = scope.ServiceProvider.GetRequiredService<IChannelStore>();
+                var channels = await store.ListAsync(cancellationToken).ConfigureAwait(false);
+                if (!keyStatus.IsLoaded)
+                {
+                    var states = scope.ServiceProvider.GetService<IChannelStateStore>();
+                    keyStatus.Load(states is null ? [] : await states.ListAsync(cancellationToken).ConfigureAwait(false));
+                }
+
+                var catalog = new ChannelCatalog(channels, options.Value);
+                keyStatus.Apply(catalog);
+                health.Sync(catalog, keyStatus);
+                _current = catalog;
+            }
+        }
+        finally
+        {
+            _reloading.Release();
         }
     }
 }

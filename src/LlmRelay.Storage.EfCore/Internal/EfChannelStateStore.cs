@@ -38,8 +38,27 @@ internal sealed class EfChannelStateStore(LlmRelayDbContext db, ISecretProtector
             db.ChannelStates.Add(current);
         }
 
+        // The relay's own key records are written by SaveAutoDisabledKeysAsync only, so that a state read earlier
+        // (a tag edit, a test result) never writes back records that changed meanwhile.
+        var autoDisabled = current.AutoDisabledKeys;
         db.Entry(current).CurrentValues.SetValues(state);
         current.DisabledKeys = ChannelSecrets.Protect(protector, state.DisabledKeys);
+        current.AutoDisabledKeys = autoDisabled;
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        db.Entry(current).State = EntityState.Detached;
+    }
+
+    public async Task SaveAutoDisabledKeysAsync(long channelId, IReadOnlyList<DisabledChannelKey> keys, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var current = await db.ChannelStates.FirstOrDefaultAsync(s => s.ChannelId == channelId, cancellationToken).ConfigureAwait(false);
+        if (current is null)
+        {
+            current = new ChannelState { ChannelId = channelId };
+            db.ChannelStates.Add(current);
+        }
+
+        current.AutoDisabledKeys = [.. keys];
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         db.Entry(current).State = EntityState.Detached;
     }

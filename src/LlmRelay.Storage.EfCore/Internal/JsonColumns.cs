@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LlmRelay.Management;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
@@ -28,6 +29,22 @@ internal static class JsonColumns
         static (a, b) => DictionaryEquals(a, b),
         static v => DictionaryHash(v),
         static v => CopyDictionary(v));
+
+    public static ValueConverter<List<DisabledChannelKey>, string> DisabledKeyListConverter { get; } = new(
+        static v => SerializeDisabledKeys(v),
+        static v => DeserializeDisabledKeys(v));
+
+    // Compared by their JSON text: the records are small and rarely written.
+    public static ValueComparer<List<DisabledChannelKey>> DisabledKeyListComparer { get; } = new(
+        static (a, b) => SerializeDisabledKeys(a) == SerializeDisabledKeys(b),
+        static v => StringComparer.Ordinal.GetHashCode(SerializeDisabledKeys(v)),
+        static v => DeserializeDisabledKeys(SerializeDisabledKeys(v)));
+
+    public static string SerializeDisabledKeys(List<DisabledChannelKey>? value) =>
+        JsonSerializer.Serialize(value ?? [], StorageJsonContext.Default.ListDisabledChannelKey);
+
+    public static List<DisabledChannelKey> DeserializeDisabledKeys(string? json) =>
+        string.IsNullOrEmpty(json) ? [] : JsonSerializer.Deserialize(json, StorageJsonContext.Default.ListDisabledChannelKey) ?? [];
 
     public static string SerializeList(List<string>? value) =>
         JsonSerializer.Serialize(value ?? [], StorageJsonContext.Default.ListString);

@@ -92,6 +92,10 @@ internal static class LlmRelayModel
             state.HasIndex(static s => s.Tag);
             state.Property(static s => s.DisabledKeys)
                 .HasConversion(JsonColumns.StringListConverter, JsonColumns.StringListComparer);
+
+            // Keys the relay disabled: fingerprints, masked hints, reasons and times as JSON; never the keys themselves.
+            state.Property(static s => s.AutoDisabledKeys)
+                .HasConversion(JsonColumns.DisabledKeyListConverter, JsonColumns.DisabledKeyListComparer);
         });
 
         ApplySnakeCaseNames(modelBuilder);

@@ -7,4 +7,5 @@ namespace LlmRelay.Storage.EfCore.Internal;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
+[JsonSerializable(typeof(List<LlmRelay.Management.DisabledChannelKey>))]
 internal sealed partial class StorageJsonContext : JsonSerializerContext;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -41,7 +40,7 @@ public sealed class ChannelTimeoutTests
     public async Task ChannelFirstByteTimeout_BeatsALargerGlobalOne_AndTheRequestFailsOverToTheNextChannel()
     {
         await using var slow = await MockUpstream.StartAsync(SlowUpstreams.SlowHeaders(TimeSpan.FromSeconds(20)));
-        await AssertFailsOverQuicklyAsync(slow.BaseUrl, Timeouts(0, firstByte: "00:00:00.300"), new() { ["LlmRelay:FirstByteTimeout"] = "00:00:30" });
+        await AssertFailsOverQuicklyAsync(slow.BaseUrl, Timeouts(0, firstByte: "00:00:01"), new() { ["LlmRelay:FirstByteTimeout"] = "00:00:30" });
 
         Assert.Single(slow.Requests);
         await slow.RequestAborted.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
@@ -75,26 +74,25 @@ public sealed class ChannelTimeoutTests
     {
         var firstEvent = SlowUpstreams.FirstEvent;
 
-        // The steady stream runs ~1.5 s, more than twice the idle timeout, but is never silent for more than 100 ms.
-        await using var upstream = await MockUpstream.StartAsync(SlowUpstreams.StallingOrSteadyStream(15, TimeSpan.FromMilliseconds(100)));
+        // The steady stream runs ~3 s, longer than the idle timeout, but is never silent for more than 100 ms. The stalled
+        // one stays silent for 20 s: had the global 30 s applied, it would have ended cleanly, without an error event.
+        await using var upstream = await MockUpstream.StartAsync(SlowUpstreams.StallingOrSteadyStream(30, TimeSpan.FromMilliseconds(100)));
         await using var gateway = new GatewayFactory(Settings.Merge(
             Settings.Token(),
             Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"]),
-            Timeouts(0, idle: "00:00:00.600"),
+            Timeouts(0, idle: "00:00:02"),
             new() { ["LlmRelay:IdleTimeout"] = "00:00:30" }));
         gateway.Start();
         using var client = gateway.CreateGatewayClient(Settings.Key);
 
-        var watch = Stopwatch.StartNew();
         var stalled = await (await client.PostAsync("/v1/chat/completions", Chat(stream: true), Ct)).Content.ReadAsStringAsync(Ct);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
         Assert.StartsWith(firstEvent, stalled, StringComparison.Ordinal);
         Assert.Contains("\"code\":\"upstream_interrupted\"", stalled, StringComparison.Ordinal);
         await upstream.RequestAborted.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
 
         var steady = await (await client.PostAsync("/v1/chat/completions", Chat(stream: true, text: "steady"), Ct)).Content.ReadAsStringAsync(Ct);
         Assert.DoesNotContain("upstream_interrupted", steady, StringComparison.Ordinal);
-        Assert.Equal(15, CountOccurrences(steady, firstEvent));
+        Assert.Equal(30, CountOccurrences(steady, firstEvent));
         Assert.EndsWith("data: [DONE]\n\n", steady, StringComparison.Ordinal);
     }
 
@@ -122,7 +120,7 @@ public sealed class ChannelTimeoutTests
 
             await AssertFailsOverQuicklyAsync(
                 $"http://127.0.0.1:{endpoint.Port}",
-                Timeouts(0, connect: "00:00:00.300"),
+                Timeouts(0, connect: "00:00:01"),
                 new() { ["LlmRelay:ConnectTimeout"] = "00:00:30", ["LlmRelay:FirstByteTimeout"] = "00:00:30" });
         }
         finally
@@ -164,7 +162,8 @@ public sealed class ChannelTimeoutTests
         Assert.Contains("idle_timeout_ms", bad.Message, StringComparison.Ordinal);
     }
 
-    // Channel 0 (priority 10) at primaryUrl with its own timeouts, channel 1 a healthy backup: the request must end well and fast.
+    // Channel 0 (priority 10) at primaryUrl with its own timeouts, channel 1 a healthy backup: the backup must answer. With the
+    // global timeouts (30 s) the primary would answer first (after 20 s), or the caller's 30 s timeout would end the call.
     private static async Task AssertFailsOverQuicklyAsync(string primaryUrl, Dictionary<string, string?> channelTimeouts, Dictionary<string, string?> globalTimeouts)
     {
         await using var backup = await MockUpstream.StartAsync(MockUpstream.Json(WireSamples.ChatResponse));
@@ -177,11 +176,9 @@ public sealed class ChannelTimeoutTests
         gateway.Start();
         using var client = gateway.CreateGatewayClient(Settings.Key);
 
-        var watch = Stopwatch.StartNew();
         using var response = await client.PostAsync("/v1/chat/completions", Chat(), Ct);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
         Assert.Single(backup.Requests);
     }
 

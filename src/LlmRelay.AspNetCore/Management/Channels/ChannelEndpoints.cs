@@ -1,5 +1,6 @@
 using LlmRelay.AspNetCore.Management.Infrastructure;
 using LlmRelay.Channels;
+using LlmRelay.Health;
 using LlmRelay.Management;
 using LlmRelay.Selection;
 using LlmRelay.Storage;
@@ -29,8 +30,8 @@ internal static class ChannelEndpoints
         api.MapPost("/channel/batch", DeleteBatchAsync).At(AccessLevel.Admin);
         api.MapPost("/channel/copy/{id:long}", CopyAsync).At(AccessLevel.Admin);
         api.MapPost("/channel/fix", FixAsync).At(AccessLevel.Admin);
-        api.MapPost("/channel/tag/enabled", static (HttpContext c, IChannelStore s, IChannelStateStore st, ChannelCatalogProvider cat, CancellationToken ct) => SetTagStatusAsync(c, s, st, cat, ChannelStatus.Enabled, ct)).At(AccessLevel.Admin);
-        api.MapPost("/channel/tag/disabled", static (HttpContext c, IChannelStore s, IChannelStateStore st, ChannelCatalogProvider cat, CancellationToken ct) => SetTagStatusAsync(c, s, st, cat, ChannelStatus.ManuallyDisabled, ct)).At(AccessLevel.Admin);
+        api.MapPost("/channel/tag/enabled", static (HttpContext c, IChannelStore s, IChannelStateStore st, ChannelCatalogProvider cat, ChannelKeyStatusRegistry ks, CancellationToken ct) => SetTagStatusAsync(c, s, st, cat, ks, ChannelStatus.Enabled, ct)).At(AccessLevel.Admin);
+        api.MapPost("/channel/tag/disabled", static (HttpContext c, IChannelStore s, IChannelStateStore st, ChannelCatalogProvider cat, ChannelKeyStatusRegistry ks, CancellationToken ct) => SetTagStatusAsync(c, s, st, cat, ks, ChannelStatus.ManuallyDisabled, ct)).At(AccessLevel.Admin);
         api.MapPut("/channel/tag", EditTagAsync).At(AccessLevel.Admin);
         api.MapGet("/channel/tag/models", TagModelsAsync).At(AccessLevel.Admin);
         api.MapPost("/channel/batch/tag", BatchTagAsync).At(AccessLevel.Admin);
@@ -50,7 +51,7 @@ internal static class ChannelEndpoints
     private static ILogger Logger(HttpContext context) =>
         context.RequestServices.GetService(typeof(ILoggerFactory)) is ILoggerFactory f ? f.CreateLogger("LlmRelay.Management") : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
-    private static async Task<ApiResult> ListAsync(HttpRequest request, IChannelStore store, IChannelStateStore stateStore, CancellationToken ct)
+    private static async Task<ApiResult> ListAsync(HttpRequest request, IChannelStore store, IChannelStateStore stateStore, ChannelKeyStatusRegistry keyStatus, CancellationToken ct)
     {
         var (page, size) = request.Paging();
         var channels = (await store.ListAsync(ct).ConfigureAwait(false)).AsEnumerable();
@@ -75,17 +76,17 @@ internal static class ChannelEndpoints
             channels = channels.OrderByDescending(static c => c.Priority).ThenBy(static c => c.Id);
         }
 
-        return await PageAsync(channels.ToList(), stateStore, page, size, ct).ConfigureAwait(false);
+        return await PageAsync(channels.ToList(), stateStore, keyStatus, page, size, ct).ConfigureAwait(false);
     }
 
-    private static async Task<ApiResult> PageAsync(List<RelayChannel> channels, IChannelStateStore stateStore, int page, int size, CancellationToken ct)
+    private static async Task<ApiResult> PageAsync(List<RelayChannel> channels, IChannelStateStore stateStore, ChannelKeyStatusRegistry keyStatus, int page, int size, CancellationToken ct)
     {
         var states = await StatesAsync(stateStore, ct).ConfigureAwait(false);
-        var items = channels.Skip((page - 1) * size).Take(size).Select(c => ChannelView.From(c, states.GetValueOrDefault(c.Id))).ToList();
+        var items = channels.Skip((page - 1) * size).Take(size).Select(c => ChannelView.From(c, states.GetValueOrDefault(c.Id), keyStatus)).ToList();
         return ApiResult.Ok(new PageView<ChannelView>(items, channels.Count, page, size), ManagementJsonContext.Default.PageViewChannelView);
     }
 
-    private static async Task<ApiResult> SearchAsync(HttpRequest request, IChannelStore store, IChannelStateStore stateStore, CancellationToken ct)
+    private static async Task<ApiResult> SearchAsync(HttpRequest request, IChannelStore store, IChannelStateStore stateStore, ChannelKeyStatusRegistry keyStatus, CancellationToken ct)
     {
         var (page, size) = request.Paging();
         var keyword = request.Query["keyword"].ToString().Trim();
@@ -95,7 +96,7 @@ internal static class ChannelEndpoints
             (keyword.Length == 0 || c.Name.Contains(keyword, StringComparison.OrdinalIgnoreCase) || c.BaseUrl.Contains(keyword, StringComparison.OrdinalIgnoreCase) || c.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) == keyword)
             && (group.Length == 0 || c.Group.Split(',', StringSplitOptions.TrimEntries).Contains(group, StringComparer.Ordinal))
             && (model.Length == 0 || c.Models.Any(m => m.Contains(model, StringComparison.OrdinalIgnoreCase)) || c.ModelMapping.ContainsKey(model))).ToList();
-        return await PageAsync(channels, stateStore, page, size, ct).ConfigureAwait(false);
+        return await PageAsync(channels, stateStore, keyStatus, page, size, ct).ConfigureAwait(false);
     }
 
     private static async Task<ApiResult> ModelsAsync(IChannelStore store, bool enabledOnly, CancellationToken ct)
@@ -107,12 +108,12 @@ internal static class ChannelEndpoints
         return ApiResult.Ok(models, ManagementJsonContext.Default.ListString);
     }
 
-    private static async Task<ApiResult> GetAsync(long id, IChannelStore store, IChannelStateStore stateStore, CancellationToken ct)
+    private static async Task<ApiResult> GetAsync(long id, IChannelStore store, IChannelStateStore stateStore, ChannelKeyStatusRegistry keyStatus, CancellationToken ct)
     {
         var channel = await store.FindAsync(id, ct).ConfigureAwait(false);
         return channel is null
             ? ApiResult.NotFound("Channel")
-            : ApiResult.Ok(ChannelView.From(channel, await stateStore.FindAsync(id, ct).ConfigureAwait(false)), ManagementJsonContext.Default.ChannelView);
+            : ApiResult.Ok(ChannelView.From(channel, await stateStore.FindAsync(id, ct).ConfigureAwait(false), keyStatus), ManagementJsonContext.Default.ChannelView);
     }
 
     private static async Task<ApiResult> CreateAsync(HttpContext context, IChannelStore store, IChannelStateStore stateStore, ChannelCatalogProvider catalog, TimeProvider time, CancellationToken ct)
@@ -177,7 +178,7 @@ internal static class ChannelEndpoints
         return ApiResult.Ok(views, ManagementJsonContext.Default.ListChannelView);
     }
 
-    private static async Task<ApiResult> UpdateAsync(HttpContext context, IChannelStore store, IChannelStateStore stateStore, ChannelCatalogProvider catalog, CancellationToken ct)
+    private static async Task<ApiResult> UpdateAsync(HttpContext context, IChannelStore store, IChannelStateStore stateStore, ChannelCatalogProvider catalog, ChannelKeyStatusRegistry keyStatus, CancellationToken ct)
     {
         using var body = await JsonBody.ReadAsync(context.Request).ConfigureAwait(false);
         var id = body.Long("id", required: true, min: 1);
@@ -218,9 +219,15 @@ internal static class ChannelEndpoints
             await stateStore.SaveAsync(state, ct).ConfigureAwait(false);
         }
 
+        if (body.Long("status") == (long)ChannelStatus.Enabled)
+        {
+            // Enabling a channel also enables the keys the relay disabled; the reload below re-admits them.
+            keyStatus.Clear(channel.Id);
+        }
+
         ManagementLog.ChannelChanged(Logger(context), context.CurrentUser().Id, "updated", channel.Id);
         await catalog.ReloadAsync(ct).ConfigureAwait(false);
-        return ApiResult.Ok(ChannelView.From(channel, state), ManagementJsonContext.Default.ChannelView);
+        return ApiResult.Ok(ChannelView.From(channel, state, keyStatus), ManagementJsonContext.Default.ChannelView);
     }
 
     private static async Task<ApiResult> DeleteAsync(long id, HttpContext context, IChannelStore store, IChannelStateStore stateStore, ChannelCatalogProvider catalog, CancellationToken ct)
@@ -322,7 +329,7 @@ internal static class ChannelEndpoints
         return [.. (await store.ListAsync(ct).ConfigureAwait(false)).Where(c => ids.Contains(c.Id))];
     }
 
-    private static async Task<ApiResult> SetTagStatusAsync(HttpContext context, IChannelStore store, IChannelStateStore stateStore, ChannelCatalogProvider catalog, ChannelStatus status, CancellationToken ct)
+    private static async Task<ApiResult> SetTagStatusAsync(HttpContext context, IChannelStore store, IChannelStateStore stateStore, ChannelCatalogProvider catalog, ChannelKeyStatusRegistry keyStatus, ChannelStatus status, CancellationToken ct)
     {
         using var body = await JsonBody.ReadAsync(context.Request).ConfigureAwait(false);
         var tag = body.String("tag", required: true, maxLength: 64);
@@ -336,6 +343,10 @@ internal static class ChannelEndpoints
         {
             channel.Status = status;
             await store.UpdateAsync(channel, ct).ConfigureAwait(false);
+            if (status == ChannelStatus.Enabled)
+            {
+                keyStatus.Clear(channel.Id);
+            }
         }
 
         await catalog.ReloadAsync(ct).ConfigureAwait(false);
@@ -533,7 +544,7 @@ internal static class ChannelEndpoints
         return ApiResult.Ok(updated, ManagementJsonContext.Default.Int64, $"{updated} balances updated; {unsupported} channels have no balance API or did not answer.");
     }
 
-    private static async Task<ApiResult> ManageKeysAsync(HttpRequest request, IChannelStore store, IChannelStateStore stateStore, ChannelCatalogProvider catalog, CancellationToken ct)
+    private static async Task<ApiResult> ManageKeysAsync(HttpRequest request, IChannelStore store, IChannelStateStore stateStore, ChannelCatalogProvider catalog, ChannelKeyStatusRegistry keyStatus, CancellationToken ct)
     {
         using var body = await JsonBody.ReadAsync(request).ConfigureAwait(false);
         var id = body.Long("channel_id", required: true, min: 1);
@@ -554,7 +565,11 @@ internal static class ChannelEndpoints
         var all = channel.Keys.Select(static k => (Key: k, Enabled: true)).Concat(state.DisabledKeys.Select(static k => (Key: k, Enabled: false))).ToList();
         if (action == "get_key_status")
         {
-            var list = all.Select((k, i) => new KeyStatusView(i, k.Enabled ? 1 : 2, ApiKeys.Mask(k.Key))).ToList();
+            var list = all.Select((k, i) => !k.Enabled
+                ? new KeyStatusView(i, 2, ApiKeys.Mask(k.Key))
+                : keyStatus.Find(channel.Id, k.Key) is { } auto
+                    ? new KeyStatusView(i, 3, ApiKeys.Mask(k.Key), auto.Reason, auto.DisabledAt.ToUnixTimeSeconds())
+                    : new KeyStatusView(i, 1, ApiKeys.Mask(k.Key))).ToList();
             return ApiResult.Ok(list, ManagementJsonContext.Default.ListKeyStatusView);
         }
 
@@ -566,6 +581,11 @@ internal static class ChannelEndpoints
             }
 
             var i = (int)index.Value;
+            if (action == "enable_key")
+            {
+                keyStatus.Clear(channel.Id, all[i].Key);
+            }
+
             all[i] = action switch
             {
                 "disable_key" => (all[i].Key, false),
@@ -581,6 +601,10 @@ internal static class ChannelEndpoints
         {
             var enabled = action == "enable_all_keys";
             all = [.. all.Select(k => (k.Key, enabled))];
+            if (enabled)
+            {
+                keyStatus.Clear(channel.Id);
+            }
         }
         else
         {
@@ -592,7 +616,7 @@ internal static class ChannelEndpoints
         await store.UpdateAsync(channel, ct).ConfigureAwait(false);
         await stateStore.SaveAsync(state, ct).ConfigureAwait(false);
         await catalog.ReloadAsync(ct).ConfigureAwait(false);
-        return ApiResult.Ok(ChannelView.From(channel, state), ManagementJsonContext.Default.ChannelView);
+        return ApiResult.Ok(ChannelView.From(channel, state, keyStatus), ManagementJsonContext.Default.ChannelView);
     }
 
     private static async Task<ApiResult> RevealKeyAsync(long id, HttpContext context, IChannelStore store, SecureVerification verification, CancellationToken ct)

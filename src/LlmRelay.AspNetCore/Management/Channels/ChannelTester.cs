@@ -3,6 +3,8 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using LlmRelay.Channels;
+using LlmRelay.Formats;
+using LlmRelay.Health;
 using LlmRelay.Providers;
 using LlmRelay.Selection;
 
@@ -29,24 +31,9 @@ internal sealed class ChannelTester(UpstreamInvoker invoker)
         }
 
         var upstreamModel = channel.ModelMapping.TryGetValue(model, out var mapped) ? mapped : model;
-        using var body = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(body))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("model", upstreamModel);
-            writer.WriteStartArray("messages");
-            writer.WriteStartObject();
-            writer.WriteString("role", "user");
-            writer.WriteString("content", "hi");
-            writer.WriteEndObject();
-            writer.WriteEndArray();
-            writer.WriteNumber("max_tokens", 1);
-            writer.WriteEndObject();
-        }
-
         using var request = new HttpRequestMessage(HttpMethod.Post, UpstreamUrls.Combine(UpstreamUrls.Normalize(channel.BaseUrl), "chat/completions"))
         {
-            Content = new ByteArrayContent(body.ToArray()) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+            Content = new ByteArrayContent(ChannelKeyProbe.Body(WireFormat.OpenAIChat, upstreamModel)) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key.Trim());
         var watch = Stopwatch.StartNew();

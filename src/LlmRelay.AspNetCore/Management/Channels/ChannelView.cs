@@ -1,4 +1,5 @@
 using LlmRelay.Channels;
+using LlmRelay.Health;
 using LlmRelay.Management;
 
 namespace LlmRelay.AspNetCore.Management.Channels;
@@ -26,9 +27,11 @@ internal sealed record ChannelView(
     long CreatedTime,
     long? ConnectTimeoutMs,
     long? FirstByteTimeoutMs,
-    long? IdleTimeoutMs)
+    long? IdleTimeoutMs,
+    IReadOnlyList<AutoDisabledKeyView>? AutoDisabledKeys)
 {
-    public static ChannelView From(RelayChannel channel, ChannelState? state) => new(
+    /// <summary>Builds the view; with <paramref name="keyStatus"/>, it lists the keys the relay disabled (masked, with reason and time).</summary>
+    public static ChannelView From(RelayChannel channel, ChannelState? state, ChannelKeyStatusRegistry? keyStatus = null) => new(
         channel.Id,
         channel.Name,
         channel.Type,
@@ -50,7 +53,8 @@ internal sealed record ChannelView(
         channel.CreatedAt.ToUnixTimeSeconds(),
         Milliseconds(channel.ConnectTimeout),
         Milliseconds(channel.FirstByteTimeout),
-        Milliseconds(channel.IdleTimeout));
+        Milliseconds(channel.IdleTimeout),
+        keyStatus is null ? null : AutoDisabledKeyView.ListOf(channel, keyStatus));
 
     private static long? Milliseconds(TimeSpan? timeout) => timeout is { } value ? (long)value.TotalMilliseconds : null;
 }

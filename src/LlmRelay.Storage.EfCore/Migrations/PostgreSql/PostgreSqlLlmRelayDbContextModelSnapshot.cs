@@ -113,6 +113,11 @@ namespace LlmRelay.Storage.EfCore.Migrations.PostgreSql
                         .HasColumnType("bigint")
                         .HasColumnName("channel_id");
 
+                    b.Property<string>("AutoDisabledKeys")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("auto_disabled_keys");
+
                     b.Property<double>("Balance")
                         .HasColumnType("double precision")
                         .HasColumnName("balance");

@@ -106,6 +106,11 @@ namespace LlmRelay.Storage.EfCore.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("channel_id");
 
+                    b.Property<string>("AutoDisabledKeys")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("auto_disabled_keys");
+
                     b.Property<double>("Balance")
                         .HasColumnType("REAL")
                         .HasColumnName("balance");

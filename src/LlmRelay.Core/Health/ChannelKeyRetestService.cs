@@ -1,0 +1,74 @@
+using LlmRelay.Configuration;
+using LlmRelay.Providers;
+using LlmRelay.Selection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace LlmRelay.Health;
+
+/// <summary>Every <see cref="ChannelHealthOptions.RetestInterval"/>, probes each key disabled by a definitive failure and enables the ones that answer.</summary>
+/// <remarks>
+/// Off unless <c>LlmRelay:Health:RetestInterval</c> is set. Keys are probed one at a time with <see cref="ChannelKeyProbe"/>
+/// (a one-token chat call in the channel's dialect); a 2xx answer enables the key through
+/// <see cref="ChannelHealthTracker.Enable"/>, which also clears its stored record. Chat-client channels are not probed.
+/// </remarks>
+internal sealed partial class ChannelKeyRetestService(
+    IOptions<LlmRelayOptions> options,
+    ChannelKeyStatusRegistry registry,
+    ChannelCatalogProvider catalog,
+    ChannelHealthTracker health,
+    UpstreamInvoker upstream,
+    TimeProvider timeProvider,
+    ILogger<ChannelKeyRetestService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (options.Value.Health.RetestInterval is not { } interval)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(interval, timeProvider);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                await RetestAsync(stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Probes every disabled key once.</summary>
+    internal async Task RetestAsync(CancellationToken cancellationToken)
+    {
+        var channels = catalog.Current.Channels.ToDictionary(static c => c.Id);
+        foreach (var (channelId, keyIndex) in registry.DisabledKeys())
+        {
+            if (!channels.TryGetValue(channelId, out var channel) || channel.Adapter is ChatClientAdapter || !health.IsDisabled(channelId, keyIndex))
+            {
+                continue;
+            }
+
+            var (status, _) = await ChannelKeyProbe.SendAsync(upstream, channel, keyIndex, cancellationToken).ConfigureAwait(false);
+            if (status is >= 200 and < 300)
+            {
+                health.Enable(channelId, keyIndex);
+                LogKeyRetestPassed(logger, channelId, keyIndex);
+            }
+            else
+            {
+                LogKeyRetestFailed(logger, channelId, keyIndex, status);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 1111, Level = LogLevel.Information, Message = "Channel {ChannelId} key #{KeyIndex} answered its re-test and is enabled again.")]
+    private static partial void LogKeyRetestPassed(ILogger logger, long channelId, int keyIndex);
+
+    [LoggerMessage(EventId = 1112, Level = LogLevel.Debug, Message = "Channel {ChannelId} key #{KeyIndex} failed its re-test with status {Status}; it stays disabled.")]
+    private static partial void LogKeyRetestFailed(ILogger logger, long channelId, int keyIndex, int status);
+}

@@ -1,0 +1,209 @@
+using System.Threading.Channels;
+using LlmRelay.Management;
+using LlmRelay.Selection;
+using LlmRelay.Tokens;
+
+namespace LlmRelay.Health;
+
+/// <summary>The keys disabled by definitive failures, by channel and key fingerprint: what <see cref="ChannelHealthTracker"/> restores and the database keeps.</summary>
+/// <remarks>
+/// <para>
+/// The in-memory view is authoritative while the process runs: it is loaded from <see cref="ChannelState.AutoDisabledKeys"/>
+/// once, at the first catalog load, and changed synchronously by the tracker (through <see cref="IChannelKeyStatusSink"/>)
+/// and by the management API. Every change queues the channel's id; <see cref="ChannelKeyStatusWriter"/> writes the
+/// channel's records off the request path.
+/// </para>
+/// <para>
+/// Keys are identified by the SHA-256 of their text, never stored in clear; <see cref="Apply"/> maps the current catalog's
+/// key positions to fingerprints so that a record follows its key when the key list is edited. Thread-safe; nothing here
+/// runs per request (only on a definitive failure, an enable, or a catalog reload).
+/// </para>
+/// </remarks>
+internal sealed class ChannelKeyStatusRegistry : IChannelKeyStatusSink
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<long, Dictionary<string, DisabledChannelKey>> _disabled = [];
+    private readonly Channel<long> _pending = Channel.CreateUnbounded<long>(new UnboundedChannelOptions { SingleReader = true });
+    private Dictionary<long, KeyIdentity[]> _identities = [];
+
+    /// <summary>Gets a value indicating whether the stored records were loaded.</summary>
+    public bool IsLoaded { get; private set; }
+
+    /// <summary>Gets the ids of channels whose records changed and must be written.</summary>
+    public ChannelReader<long> Pending => _pending.Reader;
+
+    /// <summary>Returns the fingerprint that identifies <paramref name="key"/>.</summary>
+    public static string Fingerprint(string key) => ApiKeys.Hash(key.Trim());
+
+    /// <summary>Loads the stored records; later calls do nothing.</summary>
+    public void Load(IEnumerable<ChannelState> states)
+    {
+        lock (_lock)
+        {
+            if (IsLoaded)
+            {
+                return;
+            }
+
+            foreach (var state in states)
+            {
+                foreach (var record in state.AutoDisabledKeys)
+                {
+                    Records(state.ChannelId)[record.Fingerprint] = record;
+                }
+            }
+
+            IsLoaded = true;
+        }
+    }
+
+    /// <summary>Maps the key positions of <paramref name="catalog"/> to fingerprints, and forgets the records of channels that no longer exist.</summary>
+    public void Apply(ChannelCatalog catalog)
+    {
+        var identities = new Dictionary<long, KeyIdentity[]>(catalog.Channels.Count);
+        foreach (var channel in catalog.Channels)
+        {
+            var keys = new KeyIdentity[channel.KeyCount];
+            for (var i = 0; i < keys.Length; i++)
+            {
+                var key = channel.KeyAt(i);
+                keys[i] = new KeyIdentity(Fingerprint(key), ApiKeys.Mask(key));
+            }
+
+            identities[channel.Id] = keys;
+        }
+
+        lock (_lock)
+        {
+            _identities = identities;
+            foreach (var channelId in _disabled.Keys.Where(id => !identities.ContainsKey(id)).ToList())
+            {
+                _disabled.Remove(channelId);
+            }
+        }
+    }
+
+    /// <summary>Finds the record of the key at <paramref name="keyIndex"/> of the current catalog's channel.</summary>
+    public DisabledChannelKey? Find(long channelId, int keyIndex)
+    {
+        lock (_lock)
+        {
+            return _identities.TryGetValue(channelId, out var keys) && (uint)keyIndex < (uint)keys.Length
+                && _disabled.TryGetValue(channelId, out var records) && records.TryGetValue(keys[keyIndex].Fingerprint, out var record)
+                ? record
+                : null;
+        }
+    }
+
+    /// <summary>Finds the record of <paramref name="key"/> in a channel.</summary>
+    public DisabledChannelKey? Find(long channelId, string key)
+    {
+        lock (_lock)
+        {
+            return _disabled.TryGetValue(channelId, out var records) && records.TryGetValue(Fingerprint(key), out var record) ? record : null;
+        }
+    }
+
+    /// <summary>Returns a copy of a channel's records.</summary>
+    public List<DisabledChannelKey> RecordsOf(long channelId)
+    {
+        lock (_lock)
+        {
+            return _disabled.TryGetValue(channelId, out var records) ? [.. records.Values.OrderBy(static r => r.DisabledAt)] : [];
+        }
+    }
+
+    /// <summary>Returns the channels that have disabled keys, with the positions of those keys in the current catalog.</summary>
+    public List<(long ChannelId, int KeyIndex)> DisabledKeys()
+    {
+        var result = new List<(long, int)>();
+        lock (_lock)
+        {
+            foreach (var (channelId, records) in _disabled)
+            {
+                if (_identities.TryGetValue(channelId, out var keys))
+                {
+                    for (var i = 0; i < keys.Length; i++)
+                    {
+                        if (records.ContainsKey(keys[i].Fingerprint))
+                        {
+                            result.Add((channelId, i));
+                        }
+                    }
+                }
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Removes the record of one key (<paramref name="key"/> given), or of every key of the channel; the tracker follows at the next catalog reload.</summary>
+    /// <returns><see langword="true"/> when a record was removed.</returns>
+    public bool Clear(long channelId, string? key = null)
+    {
+        bool removed;
+        lock (_lock)
+        {
+            removed = _disabled.TryGetValue(channelId, out var records)
+                && (key is null ? records.Count > 0 && _disabled.Remove(channelId) : records.Remove(Fingerprint(key)));
+        }
+
+        if (removed)
+        {
+            _pending.Writer.TryWrite(channelId);
+        }
+
+        return removed;
+    }
+
+    /// <inheritdoc/>
+    public void OnKeyDisabled(ChannelKeyId key, string reason, DateTimeOffset disabledAt)
+    {
+        lock (_lock)
+        {
+            if (!_identities.TryGetValue(key.ChannelId, out var keys) || (uint)key.KeyIndex >= (uint)keys.Length)
+            {
+                return;
+            }
+
+            var identity = keys[key.KeyIndex];
+            Records(key.ChannelId)[identity.Fingerprint] = new DisabledChannelKey
+            {
+                Fingerprint = identity.Fingerprint,
+                KeyHint = identity.Hint,
+                Reason = reason.Length > 500 ? reason[..500] : reason,
+                DisabledAt = disabledAt,
+            };
+        }
+
+        _pending.Writer.TryWrite(key.ChannelId);
+    }
+
+    /// <inheritdoc/>
+    public void OnKeyEnabled(ChannelKeyId key)
+    {
+        bool removed;
+        lock (_lock)
+        {
+            removed = _identities.TryGetValue(key.ChannelId, out var keys) && (uint)key.KeyIndex < (uint)keys.Length
+                && _disabled.TryGetValue(key.ChannelId, out var records) && records.Remove(keys[key.KeyIndex].Fingerprint);
+        }
+
+        if (removed)
+        {
+            _pending.Writer.TryWrite(key.ChannelId);
+        }
+    }
+
+    private Dictionary<string, DisabledChannelKey> Records(long channelId)
+    {
+        if (!_disabled.TryGetValue(channelId, out var records))
+        {
+            _disabled[channelId] = records = new Dictionary<string, DisabledChannelKey>(StringComparer.Ordinal);
+        }
+
+        return records;
+    }
+
+    private readonly record struct KeyIdentity(string Fingerprint, string Hint);
+}
