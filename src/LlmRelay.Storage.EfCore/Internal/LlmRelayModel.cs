@@ -48,7 +48,8 @@ internal static class LlmRelayModel
             log.ToTable("usage_logs");
             log.Ignore(static l => l.ReservedQuota);
             log.HasKey(static l => l.Id);
-            log.HasIndex(static l => l.CreatedAt);
+            // The log's order is (created_at, id): with id in the index, a deep page reads only this index (see EfUsageLogQueries.GetPageAsync).
+            log.HasIndex(static l => new { l.CreatedAt, l.Id });
             log.HasIndex(static l => new { l.TokenId, l.CreatedAt });
             log.HasIndex(static l => new { l.UserId, l.CreatedAt });
             log.HasIndex(static l => new { l.ModelName, l.CreatedAt });

@@ -413,11 +413,11 @@ namespace LlmRelay.Storage.EfCore.Migrations.PostgreSql
                     b.HasKey("Id")
                         .HasName("pk_usage_logs");
 
-                    b.HasIndex("CreatedAt")
-                        .HasDatabaseName("ix_usage_logs_created_at");
-
                     b.HasIndex("ChannelId", "CreatedAt")
                         .HasDatabaseName("ix_usage_logs_channel_id_created_at");
+
+                    b.HasIndex("CreatedAt", "Id")
+                        .HasDatabaseName("ix_usage_logs_created_at_id");
 
                     b.HasIndex("ModelName", "CreatedAt")
                         .HasDatabaseName("ix_usage_logs_model_name_created_at");
