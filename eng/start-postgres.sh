@@ -34,7 +34,9 @@ fi
 # 3. Listen on 127.0.0.1:5432 with password authentication over TCP.
 conf_dir="/etc/postgresql/$version/$cluster"
 mkdir -p "$conf_dir/conf.d"
-printf "listen_addresses = '127.0.0.1'\nport = 5432\n" >"$conf_dir/conf.d/50-llmrelay.conf"
+# The test projects run in parallel, each with connection pools over many throw-away databases: the default
+# max_connections (100) runs out ("53300: sorry, too many clients already").
+printf "listen_addresses = '127.0.0.1'\nport = 5432\nmax_connections = 500\n" >"$conf_dir/conf.d/50-llmrelay.conf"
 chown -R postgres:postgres "$conf_dir/conf.d"
 if ! grep -Eq "^include_dir\s*=\s*'conf.d'" "$conf_dir/postgresql.conf"; then
   echo "include_dir = 'conf.d'" >>"$conf_dir/postgresql.conf"
@@ -49,7 +51,14 @@ install -d -o postgres -g postgres -m 2775 /var/run/postgresql
 # 4. Start it (or reload it when it already runs, to pick up configuration changes).
 status="$(pg_lsclusters -h | awk -v v="$version" -v c="$cluster" '$1 == v && $2 == c { print $4 }')"
 if [[ "$status" == online* ]]; then
-  pg_ctlcluster "$version" "$cluster" reload >&2
+  # max_connections only changes on a restart; everything else here a reload picks up.
+  running="$(su postgres -c "psql -tAq -c 'SHOW max_connections;'" 2>/dev/null || true)"
+  if [[ "$running" != "500" ]]; then
+    log "restarting cluster $version/$cluster (max_connections $running -> 500)"
+    pg_ctlcluster "$version" "$cluster" restart >&2
+  else
+    pg_ctlcluster "$version" "$cluster" reload >&2
+  fi
 else
   log "starting cluster $version/$cluster"
   pg_ctlcluster "$version" "$cluster" start >&2
