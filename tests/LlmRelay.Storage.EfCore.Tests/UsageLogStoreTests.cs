@@ -78,7 +78,7 @@ public sealed class UsageLogStoreTests(DatabaseFixture fixture) : IClassFixture<
 
     [Theory]
     [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
-    public async Task AppendAsync_BatchWithInvalidRow_StoresNothingAndCanBeRetried(string provider)
+    public async Task AppendAsync_BatchWithRefusedRow_StoresNothing_ThrowsRejected_AndCanBeRetried(string provider)
     {
         var database = await fixture.GetAsync(provider);
         var token = await AddTokenAsync(database, remainQuota: 100);
@@ -88,7 +88,10 @@ public sealed class UsageLogStoreTests(DatabaseFixture fixture) : IClassFixture<
 
         await using (var scope = database.CreateScope())
         {
-            await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => scope.ServiceProvider.GetRequiredService<IUsageLogStore>().AppendAsync(batch, Ct));
+            // A data error, not an outage: the writer isolates the row instead of retrying the batch as it is.
+            var rejected = await Assert.ThrowsAsync<UsageLogRejectedException>(() => scope.ServiceProvider.GetRequiredService<IUsageLogStore>().AppendAsync(batch, Ct));
+            Assert.IsAssignableFrom<System.Data.Common.DbException>(rejected.InnerException);
+            Assert.Contains("model_name", rejected.Message, StringComparison.Ordinal);
         }
 
         Assert.Equal((100L, 0L), await ReadQuotaAsync(database, token.Id));

@@ -14,6 +14,7 @@ internal sealed class UsageLogMetrics
 
     private readonly Counter<long> _written;
     private readonly Counter<long> _failures;
+    private readonly Counter<long> _rejected;
     private readonly Histogram<double> _flushDuration;
 
     public UsageLogMetrics(IMeterFactory meterFactory, UsageLogQueue queue)
@@ -25,6 +26,7 @@ internal sealed class UsageLogMetrics
         meter.CreateObservableUpDownCounter("llmrelay.usage_log.pending_settlements", () => queue.PendingSettlements, "{token}", "Tokens whose dropped rows' quota settlement waits for the next batch.");
         _written = meter.CreateCounter<long>("llmrelay.usage_log.rows_written", "{row}", "Usage-log rows stored.");
         _failures = meter.CreateCounter<long>("llmrelay.usage_log.write_failures", "{batch}", "Usage-log batches whose write failed (each is retried).");
+        _rejected = meter.CreateCounter<long>("llmrelay.usage_log.rows_rejected", "{row}", "Usage-log rows the database refused (a data error, not an outage); not stored, their quota is still settled.");
         _flushDuration = meter.CreateHistogram(
             "llmrelay.usage_log.flush.duration",
             "s",
@@ -41,4 +43,7 @@ internal sealed class UsageLogMetrics
 
     /// <summary>Records a failed write attempt.</summary>
     public void Failed() => _failures.Add(1);
+
+    /// <summary>Records a row the database refused.</summary>
+    public void Rejected() => _rejected.Add(1);
 }

@@ -9,10 +9,18 @@ namespace LlmRelay.Usage;
 
 /// <summary>Writes queued usage-log rows to <see cref="IUsageLogStore"/> in batches, off the request path.</summary>
 /// <remarks>
+/// <para>
 /// Each batch carries the quota settlements of rows the queue had to drop (<see cref="UsageLogQueue.TakePendingSettlements"/>),
 /// so every row's quota is applied exactly once whether or not the row itself is stored. A batch that fails to write is
 /// retried with back-off until it succeeds or the host stops; on a graceful stop the queue is drained, then the last
 /// pending settlements are stored, before the writer returns.
+/// </para>
+/// <para>
+/// A batch the database refuses because of its data (<see cref="UsageLogRejectedException"/>, not an outage) is not
+/// retried as it is: it is split and each part appended on its own, so that every good row is stored and each refused row
+/// is rejected alone: logged (request id, model, token and user, never its content), counted in
+/// <c>llmrelay.usage_log.rows_rejected</c>, and settled without being stored.
+/// </para>
 /// </remarks>
 internal sealed partial class UsageLogWriter(
     UsageLogQueue queue,
@@ -80,7 +88,7 @@ internal sealed partial class UsageLogWriter(
         await WriteWithRetryAsync(batch, queue.TakePendingSettlements(), stoppingToken).ConfigureAwait(false);
     }
 
-    private async Task WriteWithRetryAsync(List<UsageLog> batch, IReadOnlyCollection<QuotaSettlement> settlements, CancellationToken stoppingToken)
+    private async Task WriteWithRetryAsync(IReadOnlyList<UsageLog> batch, IReadOnlyCollection<QuotaSettlement> settlements, CancellationToken stoppingToken)
     {
         if (batch.Count == 0 && settlements.Count == 0)
         {
@@ -103,6 +111,47 @@ internal sealed partial class UsageLogWriter(
                 metrics.Flushed(batch.Count, time.GetElapsedTime(started));
                 return;
             }
+            catch (UsageLogRejectedException ex) when (batch.Count > 0)
+            {
+                // The database refuses some of the data; retrying the same batch would fail forever and block every later
+                // row. Each part below is appended in its own transaction (the store's whole path, so everything it
+                // derives from the rows it inserts stays consistent), and transient failures there are retried as usual.
+                if (settlements.Count > 0)
+                {
+                    // First tell the rows from the settlements of dropped rows, so a refused settlement costs no row.
+                    await WriteWithRetryAsync(batch, [], stoppingToken).ConfigureAwait(false);
+                    await WriteWithRetryAsync([], settlements, stoppingToken).ConfigureAwait(false);
+                    return;
+                }
+
+                if (batch.Count > 1)
+                {
+                    // Bisect: the good half is stored at once; the refused rows are found in log2(batch) steps.
+                    var half = batch.Count / 2;
+                    await WriteWithRetryAsync([.. batch.Take(half)], [], stoppingToken).ConfigureAwait(false);
+                    await WriteWithRetryAsync([.. batch.Skip(half)], [], stoppingToken).ConfigureAwait(false);
+                    return;
+                }
+
+                // A row refused on its own: not stored, but the quota it moves is (like a row dropped from a full queue).
+                var row = batch[0];
+                metrics.Rejected();
+                LogRowRejected(logger, row.RequestId, Truncate(row.ModelName), row.TokenId, row.UserId, ex.Message);
+                var settlement = QuotaSettlement.Of(row);
+                if (settlement.IsEmpty || (settlement.TokenId == 0 && settlement.UserId == 0))
+                {
+                    return;
+                }
+
+                batch = [];
+                settlements = [settlement];
+            }
+            catch (UsageLogRejectedException ex)
+            {
+                // Only settlements, and the database refuses them (e.g. a balance would overflow): no retry can store them.
+                LogSettlementsRefused(logger, settlements.Count, ex.Message);
+                return;
+            }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 metrics.Failed();
@@ -119,11 +168,20 @@ internal sealed partial class UsageLogWriter(
         }
     }
 
+    // A model name comes from the caller and may be anything; the log line needs only enough to recognise it.
+    private static string? Truncate(string? value) => value is { Length: > 64 } ? value[..64] + "..." : value;
+
     [LoggerMessage(EventId = 1001, Level = LogLevel.Error, Message = "Writing {Count} usage-log rows failed (attempt {Attempt}); retrying.")]
     private static partial void LogWriteFailed(ILogger logger, Exception exception, int count, int attempt);
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "The usage-log queue was full: {Count} rows were dropped ({Total} since start). Raise LlmRelay:UsageLogQueueCapacity or speed up the database.")]
     private static partial void LogRowsDropped(ILogger logger, long count, long total);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "The database refused a usage-log row, which is not stored; its quota is settled. Request {RequestId}, model {Model}, token {TokenId}, user {UserId}: {Reason}")]
+    private static partial void LogRowRejected(ILogger logger, string? requestId, string? model, long tokenId, long userId, string reason);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Critical, Message = "The database refused the quota settlements of {Tokens} tokens; they are not applied: {Reason}")]
+    private static partial void LogSettlementsRefused(ILogger logger, int tokens, string reason);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Critical, Message = "Gave up writing {Count} usage-log rows and the quota settlements of {Tokens} tokens while shutting down.")]
     private static partial void LogBatchLost(ILogger logger, int count, int tokens);

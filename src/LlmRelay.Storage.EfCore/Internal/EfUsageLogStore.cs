@@ -18,6 +18,8 @@ internal sealed class EfUsageLogStore(LlmRelayDbContext db) : IUsageLogStore
     ///   INSERT every row (PostgreSQL: binary COPY)
     /// COMMIT   (any failure: ROLLBACK, row ids reset to 0 so the caller can retry the same batch)
     /// </code>
+    /// A failure caused by the rows' data rather than an outage (<see cref="UsageLogDataErrors"/>) is thrown as
+    /// <see cref="UsageLogRejectedException"/>, so that the writer isolates the refused rows instead of retrying them.
     /// Rows are locked in ascending id order so that two batches touching the same tokens cannot deadlock.
     /// </remarks>
     public async Task AppendAsync(IReadOnlyList<UsageLog> logs, IReadOnlyCollection<QuotaSettlement> settlements, CancellationToken cancellationToken = default)
@@ -61,13 +63,19 @@ internal sealed class EfUsageLogStore(LlmRelayDbContext db) : IUsageLogStore
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
-        catch
+        catch (Exception ex)
         {
             // The transaction rolled back: forget the ids the failed INSERT handed out, so the same batch can be
             // appended again (the usage-log writer retries with the same objects).
             for (var i = 0; i < logs.Count; i++)
             {
                 logs[i].Id = originalIds[i];
+            }
+
+            // Refused data fails again on every retry: the writer isolates the rows instead (UsageLogRejectedException).
+            if (UsageLogDataErrors.Describe(ex) is { } reason)
+            {
+                throw new UsageLogRejectedException(reason, ex);
             }
 
             throw;

@@ -24,7 +24,7 @@ namespace LlmRelay.Storage.EfCore.Internal;
 internal sealed class SqliteUsageLogRows
 {
     private readonly string _sql;
-    private readonly Action<sqlite3_stmt, int, UsageLog>[] _binders;
+    private readonly Func<sqlite3_stmt, int, UsageLog, int>[] _binders;
 
     /// <summary>Creates the writer for an <c>INSERT ... RETURNING id</c> whose parameters are the columns in order.</summary>
     /// <param name="sql">The statement; its <c>n</c>-th parameter (1-based) is column <c>n - 1</c>.</param>
@@ -48,7 +48,8 @@ internal sealed class SqliteUsageLogRows
             {
                 for (var i = 0; i < _binders.Length; i++)
                 {
-                    _binders[i](statement, i + 1, log);
+                    // A value SQLite refuses (e.g. SQLITE_TOOBIG) must fail the row, not leave the previous row's value bound.
+                    Check(db, _binders[i](statement, i + 1, log));
                 }
 
                 Check(db, raw.sqlite3_step(statement), raw.SQLITE_ROW);
@@ -67,8 +68,8 @@ internal sealed class SqliteUsageLogRows
         }
     }
 
-    // (statement, index, log) => bind(statement, index, convert(log.Property)), typed end to end.
-    private static Action<sqlite3_stmt, int, UsageLog> CompileBinder(PropertyInfo property, ValueConverter? converter)
+    // (statement, index, log) => bind(statement, index, convert(log.Property)), typed end to end; returns SQLite's result code.
+    private static Func<sqlite3_stmt, int, UsageLog, int> CompileBinder(PropertyInfo property, ValueConverter? converter)
     {
         var statement = Expression.Parameter(typeof(sqlite3_stmt), "statement");
         var index = Expression.Parameter(typeof(int), "index");
@@ -84,7 +85,7 @@ internal sealed class SqliteUsageLogRows
         }
 
         var body = Bind(statement, index, value);
-        return Expression.Lambda<Action<sqlite3_stmt, int, UsageLog>>(body, statement, index, log).Compile();
+        return Expression.Lambda<Func<sqlite3_stmt, int, UsageLog, int>>(body, statement, index, log).Compile();
     }
 
     private static Expression Bind(ParameterExpression statement, ParameterExpression index, Expression value)
@@ -95,7 +96,7 @@ internal sealed class SqliteUsageLogRows
             return Expression.Block(
                 [local],
                 Expression.Assign(local, value),
-                Expression.IfThenElse(
+                Expression.Condition(
                     Expression.Property(local, "HasValue"),
                     Bind(statement, index, Expression.Property(local, "Value")),
                     Call(nameof(raw.sqlite3_bind_null), statement, index)));

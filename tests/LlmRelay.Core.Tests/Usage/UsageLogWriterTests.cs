@@ -135,6 +135,46 @@ public sealed class UsageLogWriterTests : IAsyncDisposable
         Assert.Equal(new QuotaSettlement(1, 2, 30, 60, 3), Assert.Single(_store.Settlements));
     }
 
+    [Fact]
+    public async Task RefusedRow_IsIsolatedByBisecting_OtherRowsStored_ItsQuotaSettled_LaterBatchesContinue()
+    {
+        await Writer.StartAsync(Ct);
+        Queue.Enqueue(UsageLogQueueTests.Row(1, 2, 10, 20));
+        await _store.Entered.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        var rows = Enumerable.Range(0, 5).Select(static _ => UsageLogQueueTests.Row(1, 2, 10, 20)).ToArray();
+        _store.Poison = rows[3];
+        foreach (var row in rows)
+        {
+            Queue.Enqueue(row);
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            Queue.Enqueue(UsageLogQueueTests.Row(1, 2, 10, 20)); // dropped: settled with the next batch
+        }
+
+        _store.Release();
+        await WaitUntilAsync(() => _sums.GetValueOrDefault("llmrelay.usage_log.rows_rejected") >= 1 && Queue.Count == 0 && Queue.PendingSettlements == 0);
+        await WaitUntilAsync(() => _store.Rows.Count == 5);
+
+        // Nothing blocks later rows.
+        Queue.Enqueue(UsageLogQueueTests.Row(1, 2, 1, 0));
+        await WaitUntilAsync(() => _store.Rows.Count == 6);
+        await Writer.StopAsync(Ct);
+
+        Assert.DoesNotContain(rows[3], _store.Rows);
+        Assert.Equal(1, _sums["llmrelay.usage_log.rows_rejected"]);
+        Assert.Equal(0, _sums.GetValueOrDefault("llmrelay.usage_log.write_failures"));
+        Assert.Equal(6, _sums["llmrelay.usage_log.rows_written"]);
+
+        // The three dropped rows and the rejected one, each settled exactly once.
+        Assert.Equal(new QuotaSettlement(1, 2, 40, 80, 4), _store.Settlements.Aggregate(static (a, b) => a.Add(b)));
+
+        // 1 held + [5 rows + settlements] refused, rows alone refused, settlements alone, then bisecting 5 rows: [0,1] ok,
+        // [2,3,4] refused, [2] ok, [3,4] refused, [3] refused, its settlement, [4] ok; then the later row.
+        Assert.Equal(12, _store.Appends);
+    }
+
     public async ValueTask DisposeAsync()
     {
         _store.Release();
@@ -178,12 +218,23 @@ public sealed class UsageLogWriterTests : IAsyncDisposable
 
         public int FailuresLeft { get; set; }
 
+        /// <summary>Gets or sets a row the "database" refuses: every batch that holds it fails as a data error.</summary>
+        public UsageLog? Poison { get; set; }
+
+        public int Appends { get; private set; }
+
         public void Release() => _gate.TrySetResult();
 
         public async Task AppendAsync(IReadOnlyList<UsageLog> logs, IReadOnlyCollection<QuotaSettlement> settlements, CancellationToken cancellationToken = default)
         {
             Entered.TrySetResult();
             await _gate.Task;
+            Appends++;
+            if (Poison is not null && logs.Contains(Poison))
+            {
+                throw new UsageLogRejectedException("Test: value refused.");
+            }
+
             if (FailuresLeft > 0)
             {
                 FailuresLeft--;

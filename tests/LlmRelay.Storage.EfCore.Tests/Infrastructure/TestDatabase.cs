@@ -31,12 +31,16 @@ public sealed class TestDatabase : IAsyncDisposable
     public static TheoryData<string> Providers => [Sqlite, PostgreSql];
 
     /// <summary>Creates an empty database (it may not exist on the server yet) and, optionally, migrates it.</summary>
-    public static async Task<TestDatabase> CreateAsync(string provider, bool migrate = true)
+    /// <param name="provider"><see cref="Sqlite"/> or <see cref="PostgreSql"/>.</param>
+    /// <param name="migrate">Whether to apply the migrations.</param>
+    /// <param name="configure">Adds to the services (after the stores), e.g. a logger provider.</param>
+    /// <param name="sqliteBusyTimeoutSeconds">SQLite: how long a command waits for another writer's lock (the stores' default otherwise).</param>
+    public static async Task<TestDatabase> CreateAsync(string provider, bool migrate = true, Action<IServiceCollection>? configure = null, int? sqliteBusyTimeoutSeconds = null)
     {
         var database = provider switch
         {
-            Sqlite => CreateSqlite(),
-            PostgreSql => CreatePostgreSql(),
+            Sqlite => CreateSqlite(configure, sqliteBusyTimeoutSeconds),
+            PostgreSql => CreatePostgreSql(configure),
             _ => throw new ArgumentOutOfRangeException(nameof(provider), provider, null),
         };
 
@@ -57,12 +61,19 @@ public sealed class TestDatabase : IAsyncDisposable
         await _drop();
     }
 
-    private static TestDatabase CreateSqlite()
+    private static TestDatabase CreateSqlite(Action<IServiceCollection>? configure, int? busyTimeoutSeconds)
     {
         var path = Path.Combine(Path.GetTempPath(), $"llmrelay-test-{Guid.NewGuid():N}.db");
-        var connectionString = new SqliteConnectionStringBuilder { DataSource = path }.ToString();
+        var builder = new SqliteConnectionStringBuilder { DataSource = path };
+        if (busyTimeoutSeconds is { } timeout)
+        {
+            builder.DefaultTimeout = timeout;
+        }
+
+        var connectionString = builder.ToString();
         var services = new ServiceCollection().AddLogging();
         services.AddLlmRelay().AddSqliteStores(connectionString);
+        configure?.Invoke(services);
         return new TestDatabase(Sqlite, services.BuildServiceProvider(validateScopes: true), connectionString, () =>
         {
             SqliteConnection.ClearAllPools();
@@ -75,7 +86,7 @@ public sealed class TestDatabase : IAsyncDisposable
         });
     }
 
-    private static TestDatabase CreatePostgreSql()
+    private static TestDatabase CreatePostgreSql(Action<IServiceCollection>? configure)
     {
         var server = Environment.GetEnvironmentVariable(PostgresEnvironmentVariable);
         if (string.IsNullOrWhiteSpace(server))
@@ -94,6 +105,7 @@ public sealed class TestDatabase : IAsyncDisposable
         var admin = new NpgsqlConnectionStringBuilder(server) { Database = "postgres", Pooling = false }.ToString();
         var services = new ServiceCollection().AddLogging();
         services.AddLlmRelay().AddPostgreSqlStores(connectionString);
+        configure?.Invoke(services);
         return new TestDatabase(PostgreSql, services.BuildServiceProvider(validateScopes: true), connectionString, async () =>
         {
             NpgsqlConnection.ClearAllPools();
