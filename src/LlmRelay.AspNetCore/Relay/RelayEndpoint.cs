@@ -121,13 +121,15 @@ internal sealed partial class RelayEndpoint(
             RequestId = context.TraceIdentifier,
         };
 
-        if (!token.UnlimitedQuota)
+        if (RelayMetering.Reserves(token))
         {
-            // Reserve a cheap upper bound before the call; the log row settles it to the real usage exactly once.
+            // Reserve a cheap upper bound before the call from the token (its cap) and its user (the wallet); the log row
+            // settles it to the real usage exactly once.
             var reserve = RelayMetering.EstimateReservation(pricing, token.Group, requestedModel, routingModel, ITokenCounter.EstimateFromBytes(body.WrittenCount), request.MaxTokens);
-            if (!await RelayMetering.TryReserveAsync(scopes, token.Id, reserve, context.RequestAborted).ConfigureAwait(false))
+            var reservation = await RelayMetering.TryReserveAsync(scopes, token.Id, reserve, context.RequestAborted).ConfigureAwait(false);
+            if (reservation != QuotaReservation.Reserved)
             {
-                await errors.WriteAsync(context, 429, RelayErrorKind.InsufficientQuota, $"This API key's remaining quota does not cover this request (up to {reserve} quota).", "insufficient_quota").ConfigureAwait(false);
+                await errors.WriteAsync(context, 429, RelayErrorKind.InsufficientQuota, RelayMetering.RefusalMessage(reservation, reserve), "insufficient_quota").ConfigureAwait(false);
                 return;
             }
 

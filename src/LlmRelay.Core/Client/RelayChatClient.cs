@@ -8,6 +8,7 @@ using LlmRelay.Internal;
 using LlmRelay.Pricing;
 using LlmRelay.Providers;
 using LlmRelay.Selection;
+using LlmRelay.Storage;
 using LlmRelay.Tokens;
 using LlmRelay.Usage;
 using Microsoft.Extensions.AI;
@@ -212,13 +213,14 @@ public sealed partial class RelayChatClient : IChatClient
             RequestId = Activity.Current is { } activity ? activity.TraceId.ToString() : Guid.NewGuid().ToString("N"),
         };
 
-        if (token is { UnlimitedQuota: false })
+        if (token is not null && RelayMetering.Reserves(token))
         {
             // The last step: nothing between a granted reservation and the caller's try/finally can throw.
             var reserve = RelayMetering.EstimateReservation(_pricing, group, requested, routing, EstimatePromptTokens(messages, options), options?.MaxOutputTokens ?? 0);
-            if (!await RelayMetering.TryReserveAsync(_scopes, token.Id, reserve, cancellationToken).ConfigureAwait(false))
+            var reservation = await RelayMetering.TryReserveAsync(_scopes, token.Id, reserve, cancellationToken).ConfigureAwait(false);
+            if (reservation != QuotaReservation.Reserved)
             {
-                throw new RelayChatClientException(429, "insufficient_quota", $"This API key's remaining quota does not cover this request (up to {reserve} quota).");
+                throw new RelayChatClientException(429, "insufficient_quota", RelayMetering.RefusalMessage(reservation, reserve));
             }
 
             log.ReservedQuota = reserve;
@@ -227,23 +229,30 @@ public sealed partial class RelayChatClient : IChatClient
         return new RelayCall(token, group, routing, log, started);
     }
 
-    // The HTTP relay's estimate (ITokenCounter.EstimateFromBytes of the body) over the text the body would carry.
-    private static int EstimatePromptTokens(IReadOnlyList<ChatMessage> messages, ChatOptions? options)
+    // The HTTP relay's estimate (ITokenCounter.EstimateFromBytes of the body) over the text and images the body would carry.
+    internal static int EstimatePromptTokens(IReadOnlyList<ChatMessage> messages, ChatOptions? options)
     {
-        var bytes = options?.Instructions is { } instructions ? System.Text.Encoding.UTF8.GetByteCount(instructions) : 0;
+        long bytes = options?.Instructions is { } instructions ? System.Text.Encoding.UTF8.GetByteCount(instructions) : 0;
         foreach (var message in messages)
         {
             foreach (var content in message.Contents)
             {
-                if (content is TextContent { Text: { } text })
+                bytes += content switch
                 {
-                    bytes += System.Text.Encoding.UTF8.GetByteCount(text);
-                }
+                    TextContent { Text: { } text } => System.Text.Encoding.UTF8.GetByteCount(text),
+                    DataContent data when data.HasTopLevelMediaType("image") => ImageBytes(data.Uri.Length), // the mapper sends this data URI (built once, then cached)
+                    UriContent uri when uri.HasTopLevelMediaType("image") => ImageBytes(System.Text.Encoding.UTF8.GetByteCount(uri.Uri.ToString())),
+                    _ => 0,
+                };
             }
         }
 
-        return Tokenization.ITokenCounter.EstimateFromBytes(bytes);
+        return Tokenization.ITokenCounter.EstimateFromBytes((int)Math.Min(int.MaxValue, bytes));
     }
+
+    // An image part weighs what the HTTP relay's estimate gives the same body (its data URI or URL, bytes / 3), but never less
+    // than the flat per-image count of the token counter (SharpTokenCounter.MediaTokens), as a URL alone says nothing of the image.
+    private static long ImageBytes(long carried) => Math.Max(carried, 3L * Tokenization.SharpTokenCounter.MediaTokens);
 
     private async ValueTask<TokenEntry> AuthenticateAsync(string key, CancellationToken cancellationToken)
     {

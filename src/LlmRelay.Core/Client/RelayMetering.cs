@@ -40,9 +40,13 @@ internal static class RelayMetering
             pricing.GroupRatio(group));
     }
 
-    /// <summary>Takes <paramref name="amount"/> from the token's stored balance if that much is left (one conditional update).</summary>
-    /// <returns><see langword="true"/> when reserved: the call's row must then carry it in <see cref="UsageLog.ReservedQuota"/>.</returns>
-    public static async ValueTask<bool> TryReserveAsync(IServiceScopeFactory scopes, long tokenId, long amount, CancellationToken cancellationToken)
+    /// <summary>Returns whether a call with <paramref name="token"/> reserves quota: a limited token, or any token with a user (whose quota is the wallet).</summary>
+    /// <remarks>An unlimited token without a user (a configuration token) reserves nothing, so its calls make no database call before the upstream.</remarks>
+    public static bool Reserves(TokenEntry token) => !token.UnlimitedQuota || token.UserId != 0;
+
+    /// <summary>Takes <paramref name="amount"/> from the token's stored balance and its user's, both or neither (one atomic step).</summary>
+    /// <returns><see cref="QuotaReservation.Reserved"/> when reserved: the call's row must then carry it in <see cref="UsageLog.ReservedQuota"/>.</returns>
+    public static async ValueTask<QuotaReservation> TryReserveAsync(IServiceScopeFactory scopes, long tokenId, long amount, CancellationToken cancellationToken)
     {
         var scope = scopes.CreateAsyncScope();
         await using (scope.ConfigureAwait(false))
@@ -50,6 +54,11 @@ internal static class RelayMetering
             return await scope.ServiceProvider.GetRequiredService<ITokenStore>().TryReserveQuotaAsync(tokenId, amount, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Returns the caller-facing message for a refused reservation of <paramref name="amount"/>.</summary>
+    public static string RefusalMessage(QuotaReservation reservation, long amount) => reservation == QuotaReservation.UserInsufficient
+        ? $"The quota of the user who owns this API key does not cover this request (up to {amount} quota)."
+        : $"This API key's remaining quota does not cover this request (up to {amount} quota).";
 
     /// <summary>Fills the token counts, the quota and the <c>other</c> pricing detail of <paramref name="log"/>.</summary>
     /// <remarks>Prices by the caller's model name when the table knows it (operators price their aliases), else by the upstream's.</remarks>

@@ -24,13 +24,26 @@ public interface ITokenStore
     /// <returns>A task that completes when the token is stored.</returns>
     Task AddAsync(ApiToken token, CancellationToken cancellationToken = default);
 
-    /// <summary>Takes <paramref name="amount"/> from a token's remaining quota if, and only if, that much is left.</summary>
-    /// <remarks>One conditional update (<c>... WHERE remain_quota &gt;= amount</c>), so concurrent reservations can never take a balance below zero.</remarks>
+    /// <summary>Takes <paramref name="amount"/> from a token's remaining quota and from its owner's quota if, and only if, both cover it.</summary>
+    /// <remarks>
+    /// <para>
+    /// The user's quota is the wallet and the token's quota a cap (a token with <see cref="ApiToken.UnlimitedQuota"/> has
+    /// no cap, but its counter moves the same way so that settling is uniform). Both balances are taken, or neither:
+    /// <code>
+    ///   tokens: remain_quota -= amount  WHERE id = tokenId AND (unlimited_quota OR remain_quota &gt;= amount)
+    ///   users:  quota        -= amount  WHERE id = the token's user_id AND quota &gt;= amount   (skipped when user_id = 0)
+    /// </code>
+    /// Conditional updates in one atomic step (PostgreSQL: one statement; SQLite: one transaction), never read-then-write,
+    /// so concurrent reservations can take neither balance below zero. Settling the call's <see cref="Usage.UsageLog"/>
+    /// (its <see cref="Usage.UsageLog.ReservedQuota"/>) returns the amount to both.
+    /// Stores without users (in memory) reserve from the token only.
+    /// </para>
+    /// </remarks>
     /// <param name="tokenId">The token identifier.</param>
     /// <param name="amount">The quota to reserve; must not be negative.</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
-    /// <returns><see langword="true"/> when the quota was reserved.</returns>
-    Task<bool> TryReserveQuotaAsync(long tokenId, long amount, CancellationToken cancellationToken = default);
+    /// <returns><see cref="QuotaReservation.Reserved"/> when the quota was reserved; otherwise which balance was short (nothing was taken).</returns>
+    Task<QuotaReservation> TryReserveQuotaAsync(long tokenId, long amount, CancellationToken cancellationToken = default);
 
     /// <summary>Saves the changed fields of an existing token.</summary>
     /// <param name="token">The token, as returned by this store and then modified.</param>

@@ -18,7 +18,8 @@ public interface IUsageLogStore
     /// Settles each row: the token's remaining quota decreases by the charge minus <see cref="UsageLog.ReservedQuota"/>
     /// (which <see cref="ITokenStore.TryReserveQuotaAsync"/> already took) and its used quota increases by the charge,
     /// where the charge is <see cref="UsageLog.Quota"/> for <see cref="UsageLogType.Consume"/> rows and 0 otherwise (a failed
-    /// call gets its reservation back). The owning user's quota, used quota and request count move the same way.
+    /// call gets its reservation back). The owning user's quota moves the same way (the reservation took it from the user
+    /// too), its used quota increases by the charge and its request count by one per consume row.
     /// Each of <paramref name="settlements"/> moves the same balances as the rows it sums (see <see cref="QuotaSettlement"/>).
     /// Every update is relative (never read-then-write), so concurrent writers cannot lose an update.
     /// Either every row and every quota change is stored, or none is.

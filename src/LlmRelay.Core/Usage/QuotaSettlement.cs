@@ -6,13 +6,14 @@ namespace LlmRelay.Usage;
 /// <see cref="QuotaSettlement"/> per token and user, and the writer hands those to
 /// <see cref="Storage.IUsageLogStore.AppendAsync(IReadOnlyList{UsageLog}, IReadOnlyCollection{QuotaSettlement}, CancellationToken)"/>
 /// with its next batch. The token's remaining quota decreases by <see cref="Charged"/> minus <see cref="Reserved"/> and its used
-/// quota increases by <see cref="Charged"/>; the user's quota and used quota move by <see cref="Charged"/> and its request
-/// count by <see cref="Requests"/>, exactly as if the rows had been appended.
+/// quota increases by <see cref="Charged"/>; the user's quota likewise decreases by <see cref="Charged"/> minus <see cref="Reserved"/>
+/// (a reservation takes the same amount from the token and its user), its used quota increases by <see cref="Charged"/> and its
+/// request count by <see cref="Requests"/>, exactly as if the rows had been appended.
 /// </remarks>
 /// <param name="TokenId">The token the rows were charged to, or 0 when none.</param>
 /// <param name="UserId">The user who owns the token, or 0 when none.</param>
 /// <param name="Charged">The quota the rows charged (the <see cref="UsageLog.Quota"/> of consume rows).</param>
-/// <param name="Reserved">The quota reserved for the rows before their upstream calls (<see cref="UsageLog.ReservedQuota"/>), returned now.</param>
+/// <param name="Reserved">The quota reserved from the token and its user for the rows before their upstream calls (<see cref="UsageLog.ReservedQuota"/>), returned now.</param>
 /// <param name="Requests">The number of consume rows.</param>
 public readonly record struct QuotaSettlement(long TokenId, long UserId, long Charged, long Reserved, long Requests)
 {

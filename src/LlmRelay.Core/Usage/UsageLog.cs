@@ -36,8 +36,12 @@ public sealed class UsageLog
     /// <summary>Gets or sets the quota charged (or credited, for top-ups).</summary>
     public long Quota { get; set; }
 
-    /// <summary>Gets or sets the quota reserved from the token before the upstream call; settling the row returns it.</summary>
-    /// <remarks>Not stored: <see cref="Storage.IUsageLogStore.AppendAsync(IReadOnlyList{UsageLog}, IReadOnlyCollection{QuotaSettlement}, CancellationToken)"/> moves the token's balance by <see cref="Quota"/> minus this.</remarks>
+    /// <summary>Gets or sets the quota reserved before the upstream call, from the token and from its user (when it has one); settling the row returns it to both.</summary>
+    /// <remarks>
+    /// Not stored: <see cref="Storage.IUsageLogStore.AppendAsync(IReadOnlyList{UsageLog}, IReadOnlyCollection{QuotaSettlement}, CancellationToken)"/>
+    /// moves the token's and the user's balances by <see cref="Quota"/> minus this. 0 when nothing was reserved (an unlimited token
+    /// without a user), so that the charge is taken whole.
+    /// </remarks>
     public long ReservedQuota { get; set; }
 
     /// <summary>Gets or sets the prompt tokens.</summary>

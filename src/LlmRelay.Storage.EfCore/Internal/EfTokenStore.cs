@@ -10,14 +10,10 @@ namespace LlmRelay.Storage.EfCore.Internal;
 /// <param name="db">The scope's context.</param>
 internal sealed class EfTokenStore(LlmRelayDbContext db) : ITokenStore
 {
-    public async Task<bool> TryReserveQuotaAsync(long tokenId, long amount, CancellationToken cancellationToken = default)
+    public Task<QuotaReservation> TryReserveQuotaAsync(long tokenId, long amount, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(amount);
-        var updated = await db.Tokens
-            .Where(t => t.Id == tokenId && t.RemainQuota >= amount)
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.RemainQuota, t => t.RemainQuota - amount), cancellationToken)
-            .ConfigureAwait(false);
-        return updated == 1;
+        return QuotaReserver.For(db).ReserveAsync(db, tokenId, amount, cancellationToken);
     }
 
     public async Task<ApiToken?> FindByKeyHashAsync(string keyHash, CancellationToken cancellationToken = default)

@@ -14,7 +14,8 @@ internal sealed class EfUsageLogStore(LlmRelayDbContext db) : IUsageLogStore
     /// <code>
     /// BEGIN (IMMEDIATE on SQLite: takes the write lock up front, waits up to the busy timeout)
     ///   tokens: remain_quota -= charged - reserved, used_quota += charged    -- summed per token, ascending id
-    ///   users:  quota -= charged, used_quota += charged, request_count += n  -- summed per user, ascending id
+    ///   users:  quota -= charged - reserved, used_quota += charged,
+    ///           request_count += n                                         -- summed per user, ascending id
     ///   INSERT every row (PostgreSQL: binary COPY)
     /// COMMIT   (any failure: ROLLBACK, row ids reset to 0 so the caller can retry the same batch)
     /// </code>
@@ -108,7 +109,7 @@ internal sealed class EfUsageLogStore(LlmRelayDbContext db) : IUsageLogStore
         if (settlement.UserId != 0)
         {
             var u = users.GetValueOrDefault(settlement.UserId);
-            users[settlement.UserId] = (u.Balance + settlement.Charged, u.Used + settlement.Charged, u.Requests + settlement.Requests);
+            users[settlement.UserId] = (u.Balance + settlement.Charged - settlement.Reserved, u.Used + settlement.Charged, u.Requests + settlement.Requests);
         }
     }
 

@@ -47,16 +47,16 @@ internal sealed class FakeTokenStore : ITokenStore
 
     public Task UpdateAsync(ApiToken token, CancellationToken cancellationToken = default) => Task.CompletedTask;
 
-    public Task<bool> TryReserveQuotaAsync(long tokenId, long amount, CancellationToken cancellationToken = default)
+    public Task<QuotaReservation> TryReserveQuotaAsync(long tokenId, long amount, CancellationToken cancellationToken = default)
     {
         var token = Tokens.Find(t => t.Id == tokenId);
-        if (token is null || token.RemainQuota < amount)
+        if (token is null || (!token.UnlimitedQuota && token.RemainQuota < amount))
         {
-            return Task.FromResult(false);
+            return Task.FromResult(QuotaReservation.TokenInsufficient);
         }
 
         token.RemainQuota -= amount;
-        return Task.FromResult(true);
+        return Task.FromResult(QuotaReservation.Reserved);
     }
 
     public Task<PagedResult<ApiToken>> QueryAsync(PageQuery query, CancellationToken cancellationToken = default)

@@ -109,4 +109,67 @@ public sealed class RelayChatClientQuotaTests
         Assert.Equal(funded - 16, await QuotaLedgerTests.RemainAsync(gateway));
         Assert.Equal(16, await QuotaLedgerTests.UsedAsync(gateway));
     }
+
+    [Fact]
+    public async Task UserQuota_BoundsAnUnlimitedKey_AndARefusedCallChargesNothing()
+    {
+        await using var upstream = await MockUpstream.StartAsync(MockUpstream.Json(FamilyUpstream.OpenAIJson));
+        await using var gateway = new GatewayFactory(Settings.Merge(Settings.FlatPrice("gpt-4o"), Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"])));
+        gateway.Start();
+
+        // The key has no cap; its user can afford one reservation, not two.
+        var reservation = QuotaCalculator.EstimateReservation(ITokenCounter.EstimateFromBytes(Prompt.Length), 10, new ModelPrice(), 1);
+        var funded = reservation + 5;
+        var (userId, _) = await UserQuotaTests.AddUserKeyAsync(gateway, userQuota: funded);
+        var client = gateway.Services.GetRelayChatClient(UserQuotaTests.UserKey);
+        var options = new ChatOptions { ModelId = "gpt-4o", MaxOutputTokens = 10 };
+
+        var answer = await client.GetResponseAsync([new ChatMessage(ChatRole.User, Prompt)], options, Ct);
+        Assert.Equal(16, answer.Usage?.TotalTokenCount);
+        Assert.Equal(16, Assert.Single(await gateway.WaitForLogsAsync(1)).Quota);
+        Assert.Equal(funded - 16, (await UserQuotaTests.UserAsync(gateway, userId)).Quota);
+
+        var error = await Assert.ThrowsAsync<RelayChatClientException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, Prompt)], options, Ct));
+        Assert.Equal((429, "insufficient_quota"), (error.StatusCode, error.ErrorCode));
+        Assert.Contains("user who owns this API key", error.Message, StringComparison.Ordinal);
+        Assert.Single(upstream.Requests);
+        var user = await UserQuotaTests.UserAsync(gateway, userId);
+        Assert.Equal((funded - 16, 16L, 1L), (user.Quota, user.UsedQuota, user.RequestCount));
+    }
+
+    [Fact]
+    public async Task Images_AreCountedInTheReservation_AsTheHttpRelayCountsTheBodyItWouldSend()
+    {
+        await using var upstream = await MockUpstream.StartAsync(MockUpstream.Json(FamilyUpstream.OpenAIJson));
+        var image = new DataContent(new byte[30_000], "image/png");
+        var link = new UriContent(new Uri("https://example.com/cat.png"), "image/png");
+
+        // A base64 image weighs its data URI (bytes / 3, as in the HTTP relay's body estimate); a linked image at least the
+        // token counter's flat per-image count.
+        var imageReserve = QuotaCalculator.EstimateReservation(ITokenCounter.EstimateFromBytes(Prompt.Length + image.Uri.Length), 10, new ModelPrice(), 1);
+        var linkReserve = QuotaCalculator.EstimateReservation(ITokenCounter.EstimateFromBytes(Prompt.Length + (3 * 765)), 10, new ModelPrice(), 1);
+        var textReserve = QuotaCalculator.EstimateReservation(ITokenCounter.EstimateFromBytes(Prompt.Length), 10, new ModelPrice(), 1);
+        Assert.True(textReserve < linkReserve && linkReserve < imageReserve);
+        await using var gateway = new GatewayFactory(Settings.Merge(
+            Settings.Token(unlimited: false, remainQuota: linkReserve - 1),
+            Settings.FlatPrice("gpt-4o"),
+            Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"])));
+        gateway.Start();
+        var client = gateway.Services.GetRelayChatClient(Settings.Key);
+        var options = new ChatOptions { ModelId = "gpt-4o", MaxOutputTokens = 10 };
+
+        foreach (var (content, reserve) in new (AIContent, long)[] { (image, imageReserve), (link, linkReserve) })
+        {
+            var error = await Assert.ThrowsAsync<RelayChatClientException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, [new TextContent(Prompt), content])], options, Ct));
+            Assert.Equal(429, error.StatusCode);
+            Assert.Contains($"(up to {reserve} quota)", error.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Empty(upstream.Requests);
+        Assert.Equal(linkReserve - 1, await QuotaLedgerTests.RemainAsync(gateway));
+
+        // The same text without the image fits.
+        await client.GetResponseAsync([new ChatMessage(ChatRole.User, Prompt)], options, Ct);
+        Assert.Single(upstream.Requests);
+    }
 }

@@ -18,7 +18,7 @@ public sealed class KeyRefusalTests
         var data = new TheoryData<string, string>();
         foreach (var caller in CallerRequest.Families)
         {
-            foreach (var refusal in (string[])["expired", "exhausted", "disabled", "ip-blocked", "model-not-allowed", "user-disabled"])
+            foreach (var refusal in (string[])["expired", "exhausted", "disabled", "ip-blocked", "model-not-allowed", "user-disabled", "user-exhausted"])
             {
                 data.Add(caller, refusal);
             }
@@ -49,6 +49,7 @@ public sealed class KeyRefusalTests
             "expired" => (401, "authentication_error", "authentication_error", "UNAUTHENTICATED", "expired"),
             "disabled" => (401, "authentication_error", "authentication_error", "UNAUTHENTICATED", "disabled"),
             "exhausted" => (429, "insufficient_quota", "permission_error", "RESOURCE_EXHAUSTED", "quota"),
+            "user-exhausted" => (429, "insufficient_quota", "permission_error", "RESOURCE_EXHAUSTED", "quota of the user who owns"),
             "ip-blocked" => (403, "permission_error", "permission_error", "PERMISSION_DENIED", "address"),
             "model-not-allowed" => (403, "permission_error", "permission_error", "PERMISSION_DENIED", "gpt-4o"),
             _ => (403, "permission_error", "permission_error", "PERMISSION_DENIED", "user"),
@@ -62,6 +63,13 @@ public sealed class KeyRefusalTests
         var after = await FindTokenAsync(gateway);
         Assert.Equal(refusal == "exhausted" ? 0 : Balance, after.RemainQuota);
         Assert.Equal(0, after.UsedQuota);
+        if (after.UserId != 0)
+        {
+            // The owner's quota was neither reserved nor charged.
+            using var scope = gateway.Services.CreateScope();
+            var owner = (await scope.ServiceProvider.GetRequiredService<IUserStore>().FindAsync(after.UserId, Ct))!;
+            Assert.Equal((refusal == "user-exhausted" ? 10L : 0L, 0L, 0L), (owner.Quota, owner.UsedQuota, owner.RequestCount));
+        }
 
         // Restored, the same key works: the one row logged is that call's, so the refusal logged nothing.
         await RestoreTokenAsync(gateway, original);
@@ -93,6 +101,12 @@ public sealed class KeyRefusalTests
                 break;
             case "model-not-allowed":
                 token.Models = ["other-model"];
+                break;
+            case "user-exhausted":
+                // The key has quota left; the user who owns it does not have enough for a call's reservation.
+                var poor = new RelayUser { Username = "poor", Quota = 10, CreatedAt = DateTimeOffset.UtcNow };
+                await scope.ServiceProvider.GetRequiredService<IUserStore>().AddAsync(poor, Ct);
+                token.UserId = poor.Id;
                 break;
             default:
                 var user = new RelayUser { Username = "banned", Status = UserStatus.Disabled, CreatedAt = DateTimeOffset.UtcNow };

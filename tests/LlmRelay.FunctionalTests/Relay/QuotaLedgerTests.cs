@@ -43,16 +43,7 @@ public sealed class QuotaLedgerTests
         var calls = Enumerable.Range(0, 200).Select(_ => client.PostAsync("/v1/chat/completions", new StringContent(Body, Encoding.UTF8, "application/json"), Ct)).ToList();
 
         // Every call that could not reserve is refused at once; the 50 that did wait at the upstream.
-        var refused = 0;
-        while (refused < 150)
-        {
-            var done = await Task.WhenAny(calls).WaitAsync(TimeSpan.FromSeconds(60), Ct);
-            calls.Remove(done);
-            var response = await done;
-            Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
-            Assert.Contains("insufficient_quota", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
-            refused++;
-        }
+        await TakeRefusalsAsync(calls, 150);
 
         Assert.Equal(50, upstream.Requests.Count);
         Assert.Equal(0, await RemainAsync(gateway));
@@ -158,6 +149,24 @@ public sealed class QuotaLedgerTests
         Assert.True(log.Quota > 0);
         Assert.Contains("\"usage\":\"estimated\"", log.Other, StringComparison.Ordinal);
         Assert.Equal(100_000 - log.Quota, await RemainAsync(gateway));
+    }
+
+    /// <summary>Waits for <paramref name="count"/> of <paramref name="calls"/> to be refused for quota (each removed from the list) and returns their bodies.</summary>
+    internal static async Task<List<string>> TakeRefusalsAsync(List<Task<HttpResponseMessage>> calls, int count)
+    {
+        var bodies = new List<string>(count);
+        while (bodies.Count < count)
+        {
+            var done = await Task.WhenAny(calls).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+            calls.Remove(done);
+            var response = await done;
+            var text = await response.Content.ReadAsStringAsync(Ct);
+            Assert.True(response.StatusCode == HttpStatusCode.TooManyRequests, $"{(int)response.StatusCode}: {text}");
+            Assert.Contains("insufficient_quota", text, StringComparison.Ordinal);
+            bodies.Add(text);
+        }
+
+        return bodies;
     }
 
     internal static async Task<long> RemainAsync(GatewayFactory gateway)

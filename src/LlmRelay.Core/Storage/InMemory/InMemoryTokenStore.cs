@@ -15,19 +15,20 @@ internal sealed class InMemoryTokenStore(InMemoryRelayState state) : ITokenStore
         }
     }
 
-    public Task<bool> TryReserveQuotaAsync(long tokenId, long amount, CancellationToken cancellationToken = default)
+    /// <remarks>The in-memory stores keep no users: only the token's balance moves (unconditionally for an unlimited token, as in the EF Core store).</remarks>
+    public Task<QuotaReservation> TryReserveQuotaAsync(long tokenId, long amount, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(amount);
         lock (state.Gate)
         {
             var token = state.Tokens.Find(t => t.Id == tokenId);
-            if (token is null || token.RemainQuota < amount)
+            if (token is null || (!token.UnlimitedQuota && token.RemainQuota < amount))
             {
-                return Task.FromResult(false);
+                return Task.FromResult(QuotaReservation.TokenInsufficient);
             }
 
             token.RemainQuota -= amount;
-            return Task.FromResult(true);
+            return Task.FromResult(QuotaReservation.Reserved);
         }
     }
 
