@@ -331,7 +331,7 @@ public sealed class LogEndpointsTests : IClassFixture<LogEndpointsTests.RelayedL
         {
             Started = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
             _upstream = await MockUpstream.StartAsync(MockUpstream.Json(WireSamples.ChatResponse));
-            Harness = await ManagementHarness.StartAsync();
+            Harness = await ManagementHarness.StartAsync(userQuota: 10_000_000);
             var channel = await Harness.Admin.SendAsync(HttpMethod.Post, "/api/channel/", rawBody: $$$"""
                 {"mode":"single","channel":{"name":"upstream-a","type":"openai","base_url":"{{{_upstream.BaseUrl}}}","key":"{{{Settings.UpstreamKey}}}","models":"gpt-4o-mini,gpt-4o","group":"default"}}
                 """);

@@ -31,7 +31,10 @@ public sealed class ManagementHarness : IAsyncDisposable
 
     public long UserId { get; private set; }
 
-    public static async Task<ManagementHarness> StartAsync(Dictionary<string, string?>? settings = null)
+    /// <summary>Starts the gateway and signs in root, an admin and a user.</summary>
+    /// <param name="settings">The gateway's configuration.</param>
+    /// <param name="userQuota">The quota the admin and the user start with: tests that relay through their keys need some (a user's quota bounds every key of theirs).</param>
+    public static async Task<ManagementHarness> StartAsync(Dictionary<string, string?>? settings = null, long userQuota = 0)
     {
         var gateway = new GatewayFactory(settings ?? []);
         gateway.Start();
@@ -42,12 +45,12 @@ public sealed class ManagementHarness : IAsyncDisposable
         harness.RootId = setup.Data!["id"]!.GetValue<long>();
         harness.Root = await harness.LoginAsync("root", RootPassword);
 
-        var admin = await harness.Root.SendAsync(HttpMethod.Post, "/api/user/", new { username = "admin", password = UserPassword, role = 10 });
+        var admin = await harness.Root.SendAsync(HttpMethod.Post, "/api/user/", new { username = "admin", password = UserPassword, role = 10, quota = userQuota });
         Assert.True(admin.Success, admin.Message);
         harness.AdminId = admin.Data!["id"]!.GetValue<long>();
         harness.Admin = await harness.LoginAsync("admin", UserPassword);
 
-        var user = await harness.Root.SendAsync(HttpMethod.Post, "/api/user/", new { username = "alice", password = UserPassword });
+        var user = await harness.Root.SendAsync(HttpMethod.Post, "/api/user/", new { username = "alice", password = UserPassword, quota = userQuota });
         Assert.True(user.Success, user.Message);
         harness.UserId = user.Data!["id"]!.GetValue<long>();
         harness.User = await harness.LoginAsync("alice", UserPassword);

@@ -39,8 +39,8 @@ public sealed class OperatorWalkTests
         Assert.True(channel["success"]!.GetValue<bool>(), channel.ToJsonString());
         Assert.DoesNotContain(Settings.UpstreamKey, channel.ToJsonString(), StringComparison.Ordinal);
 
-        // 4. Create a user, who logs in and creates a gateway token.
-        var user = await PostAsync(admin, "/api/user/", """{"username":"alice","password":"alice-password"}""");
+        // 4. Create a user with quota to spend, who logs in and creates a gateway token.
+        var user = await PostAsync(admin, "/api/user/", """{"username":"alice","password":"alice-password","quota":500000}""");
         Assert.True(user["success"]!.GetValue<bool>(), user.ToJsonString());
         using var alice = new HttpClient(new HttpClientHandler { UseCookies = true, CookieContainer = new CookieContainer() }) { BaseAddress = gateway.BaseAddress };
         Assert.True((await PostAsync(alice, "/api/user/login", """{"username":"alice","password":"alice-password"}"""))["success"]!.GetValue<bool>());

@@ -13,7 +13,7 @@ public sealed class TokenAccessTests
     public async Task AllowIps_CreateUpdateValidate_AndTheRelayHonoursEachChangeAtOnce()
     {
         await using var upstream = await MockUpstream.StartAsync(FamilyUpstream.Handler);
-        await using var h = await ManagementHarness.StartAsync(Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"]));
+        await using var h = await ManagementHarness.StartAsync(Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"]), userQuota: 10_000_000);
 
         // A bad entry is refused by name, and nothing is created.
         var bad = await h.User.SendAsync(HttpMethod.Post, "/api/token/", new { name = "bad", unlimited_quota = true, allow_ips = "10.0.0.0/8\n300.1.1.1" });
@@ -57,7 +57,7 @@ public sealed class TokenAccessTests
     public async Task DisabledUser_TheirKeysAreRefusedAtOnce_InTheCallersShape_AndWorkAgainWhenEnabled()
     {
         await using var upstream = await MockUpstream.StartAsync(FamilyUpstream.Handler);
-        await using var h = await ManagementHarness.StartAsync(Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"]));
+        await using var h = await ManagementHarness.StartAsync(Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"]), userQuota: 10_000_000);
         var created = await h.User.SendAsync(HttpMethod.Post, "/api/token/", new { name = "alice-key", remain_quota = 1_000_000, unlimited_quota = false });
         Assert.True(created.Success, created.Message);
         var key = created.Data!["key"]!.GetValue<string>();
