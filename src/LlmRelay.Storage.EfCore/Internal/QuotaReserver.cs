@@ -91,6 +91,7 @@ internal sealed class QuotaReserver
         };
         await using (command.ConfigureAwait(false))
         {
+            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {

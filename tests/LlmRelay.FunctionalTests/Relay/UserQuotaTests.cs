@@ -123,6 +123,29 @@ public sealed class UserQuotaTests
         Assert.Equal((1_000_000L - (requests * 16), requests * 16L, (long)requests), (user.Quota, user.UsedQuota, user.RequestCount));
     }
 
+    [Fact]
+    public async Task OnlyKeysWithACapOrAUser_ReserveBeforeTheCall_AnUnlimitedKeyWithoutAUserMakesNoDatabaseCall()
+    {
+        await using var upstream = await MockUpstream.StartAsync(MockUpstream.Json(FamilyUpstream.OpenAIJson));
+        var reservations = new System.Runtime.CompilerServices.StrongBox<int>();
+        await using var gateway = new GatewayFactory(
+            Settings.Merge(Settings.Token(unlimited: true), Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"])),
+            services => CountingTokenStore.Install(services, reservations));
+        gateway.Start();
+        await AddUserKeyAsync(gateway, userQuota: 1_000_000);
+
+        foreach (var (key, expected) in new[] { (Settings.Key, 0), (UserKey, 3) })
+        {
+            using var client = gateway.CreateGatewayClient(key);
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/chat/completions", new StringContent(Body, Encoding.UTF8, "application/json"), Ct)).StatusCode);
+            }
+
+            Assert.Equal(expected, Interlocked.Exchange(ref reservations.Value, 0));
+        }
+    }
+
     /// <summary>Adds a user with <paramref name="userQuota"/> and a key <see cref="UserKey"/> of theirs, straight into the gateway's stores.</summary>
     internal static async Task<(long UserId, long TokenId)> AddUserKeyAsync(GatewayFactory gateway, long userQuota, bool unlimited = true, long remainQuota = 0)
     {
