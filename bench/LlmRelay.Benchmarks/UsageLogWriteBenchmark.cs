@@ -96,6 +96,7 @@ internal static class UsageLogWriteBenchmark
         var offered = new Totals();
         var serverCpu = await ServerCpuAsync(provider, connectionString, []);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var started = Stopwatch.GetTimestamp();
         var producing = Task.Factory.StartNew(() => Produce(logs, queue, recorder, rate, drop, capacity, started, ref accepted, ref offered), TaskCreationOptions.LongRunning);
         var progress = Stopwatch.StartNew();
@@ -111,6 +112,7 @@ internal static class UsageLogWriteBenchmark
 
         var producedIn = (await producing) - started;
         cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
         var serverCpuUsed = (await ServerCpuAsync(provider, connectionString, serverCpu)).Values.Sum();
         await writer.StopAsync(CancellationToken.None);
 
@@ -118,6 +120,7 @@ internal static class UsageLogWriteBenchmark
         Console.WriteLine($"cpu         gateway process {cpu.TotalMilliseconds * 1000 / Math.Max(1, recorder.Persisted):F1} µs/row" +
             (provider == "sqlite" ? " (SQLite runs in-process)" : $", PostgreSQL backends {serverCpuUsed * 1000 / Math.Max(1, recorder.Persisted):F1} µs/row") +
             " (CPU time, so less sensitive to other load than the rates)");
+        Console.WriteLine($"allocated   gateway process {allocated / (double)Math.Max(1, recorder.Persisted):F0} B/row (every thread, from the first enqueue to the last commit; independent of other load)");
         return await VerifyAsync(provider, connectionString, accepted, offered, tokenCount * initialBalance) ? 0 : 1;
     }
 

@@ -128,6 +128,45 @@ public sealed class RegistrationTests
         Assert.Throws<ArgumentNullException>(() => builder.AddEntityFrameworkStores(null!));
     }
 
+    [Theory]
+    [InlineData("", 1)]                       // NORMAL: the default (WAL: no disk flush per commit)
+    [InlineData(";Synchronous=Full", 2)]      // FULL: SQLite's own default, chosen in the connection string
+    [InlineData(";synchronous = extra ", 3)]
+    public async Task AddSqliteStores_SetsPragmaSynchronous_OnEveryConnection_FromTheConnectionString(string suffix, long expected)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"llmrelay-test-{Guid.NewGuid():N}.db");
+        try
+        {
+            using var provider = Build(b => b.AddSqliteStores($"Data Source={path}{suffix}"));
+            for (var i = 0; i < 2; i++)
+            {
+                // Each scope's context opens a pooled connection; the setting holds on every one.
+                await using var scope = provider.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<LlmRelayDbContext>();
+                Assert.DoesNotContain("ynchronous", db.Database.GetConnectionString(), StringComparison.Ordinal);
+                await db.Database.OpenConnectionAsync(TestContext.Current.CancellationToken);
+                await using var command = db.Database.GetDbConnection().CreateCommand();
+                command.CommandText = "PRAGMA synchronous";
+                Assert.Equal(expected, (long)(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken))!);
+            }
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void AddSqliteStores_UnknownSynchronousLevel_FailsNamingTheKeyword()
+    {
+        using var provider = Build(b => b.AddSqliteStores("Data Source=x.db;Synchronous=fast"));
+        using var scope = provider.CreateScope();
+
+        var error = Assert.Throws<ArgumentException>(() => scope.ServiceProvider.GetRequiredService<LlmRelayDbContext>());
+        Assert.Contains("Synchronous=fast", error.Message, StringComparison.Ordinal);
+    }
+
     private static ServiceProvider Build(Action<ILlmRelayBuilder> configure)
     {
         var services = new ServiceCollection().AddLogging();

@@ -10,8 +10,28 @@ internal static class RelayDbOptions
     /// <summary>How long, in seconds, a SQLite command waits for another writer's lock before it fails.</summary>
     public const int SqliteBusyTimeoutSeconds = 30;
 
-    public static DbContextOptionsBuilder UseSqlite(DbContextOptionsBuilder builder, string connectionString) =>
-        builder.UseSqlite(NormalizeSqliteConnectionString(connectionString));
+    /// <summary>The SQLite connection-string keyword, LlmRelay's own, that sets <c>PRAGMA synchronous</c> on every connection.</summary>
+    public const string SqliteSynchronousKeyword = "Synchronous";
+
+    /// <summary>The <c>PRAGMA synchronous</c> level used unless the connection string sets <see cref="SqliteSynchronousKeyword"/>.</summary>
+    /// <remarks>
+    /// In WAL mode (which <see cref="IRelayDatabase.MigrateAsync"/> sets), <c>NORMAL</c> syncs the log only at checkpoints,
+    /// not at every commit: a commit cannot be lost or corrupt the file when the process crashes, but the last commits
+    /// before a power loss or operating-system crash may be. SQLite's default, <c>FULL</c>, waits for the disk at every
+    /// commit, which serialises single-row writes such as each request's quota reservation behind one disk flush each
+    /// (bench/LlmRelay.Benchmarks/RESULTS.md, "Usage-log writer, session 3").
+    /// </remarks>
+    public const string DefaultSqliteSynchronous = "NORMAL";
+
+    private static readonly string[] SynchronousLevels = ["OFF", "NORMAL", "FULL", "EXTRA"];
+
+    public static DbContextOptionsBuilder UseSqlite(DbContextOptionsBuilder builder, string connectionString)
+    {
+        var synchronous = TakeSqliteSynchronous(ref connectionString);
+        return builder
+            .UseSqlite(NormalizeSqliteConnectionString(connectionString))
+            .AddInterceptors(new SqliteConnectionSetup($"PRAGMA synchronous={synchronous};"));
+    }
 
     public static DbContextOptionsBuilder UsePostgreSql(DbContextOptionsBuilder builder, string connectionString) =>
         builder.UseNpgsql(connectionString);
@@ -32,5 +52,30 @@ internal static class RelayDbOptions
         }
 
         return builder.ToString();
+    }
+
+    /// <summary>Removes <see cref="SqliteSynchronousKeyword"/> from the connection string (Microsoft.Data.Sqlite rejects unknown keywords) and returns its level.</summary>
+    /// <param name="connectionString">The connection string; on return, without the keyword.</param>
+    /// <returns>The level, upper case: <see cref="DefaultSqliteSynchronous"/> when the keyword is absent.</returns>
+    /// <exception cref="ArgumentException">The keyword's value is not <c>Off</c>, <c>Normal</c>, <c>Full</c> or <c>Extra</c>.</exception>
+    public static string TakeSqliteSynchronous(ref string connectionString)
+    {
+        var raw = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (!raw.TryGetValue(SqliteSynchronousKeyword, out var value))
+        {
+            return DefaultSqliteSynchronous;
+        }
+
+        var level = Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)?.Trim().ToUpperInvariant();
+        if (level is null || !SynchronousLevels.Contains(level, StringComparer.Ordinal))
+        {
+            throw new ArgumentException(
+                $"The SQLite connection string sets {SqliteSynchronousKeyword}={value}; use Normal (the default), Full, Extra or Off.",
+                nameof(connectionString));
+        }
+
+        raw.Remove(SqliteSynchronousKeyword);
+        connectionString = raw.ConnectionString;
+        return level;
     }
 }

@@ -26,7 +26,12 @@ internal sealed class SqliteUsageLogRows
     private readonly string _sql;
     private readonly Func<sqlite3_stmt, int, UsageLog, int>[] _binders;
 
-    /// <summary>Creates the writer for an <c>INSERT ... RETURNING id</c> whose parameters are the columns in order.</summary>
+    /// <summary>Creates the writer for a single-row <c>INSERT</c> whose parameters are the columns in order.</summary>
+    /// <remarks>
+    /// The table's key must be its rowid (<c>INTEGER PRIMARY KEY</c>): each row's id is read with
+    /// <c>sqlite3_last_insert_rowid</c>. <c>RETURNING</c> would cost more: SQLite collects returned rows in a temporary
+    /// b-tree per execution.
+    /// </remarks>
     /// <param name="sql">The statement; its <c>n</c>-th parameter (1-based) is column <c>n - 1</c>.</param>
     /// <param name="columns">Per column: the property it comes from and the model's converter, if any.</param>
     public SqliteUsageLogRows(string sql, IEnumerable<(PropertyInfo Property, ValueConverter? Converter)> columns)
@@ -52,9 +57,8 @@ internal sealed class SqliteUsageLogRows
                     Check(db, _binders[i](statement, i + 1, log));
                 }
 
-                Check(db, raw.sqlite3_step(statement), raw.SQLITE_ROW);
-                log.Id = raw.sqlite3_column_int64(statement, 0);
                 Check(db, raw.sqlite3_step(statement), raw.SQLITE_DONE);
+                log.Id = raw.sqlite3_last_insert_rowid(db);
                 Check(db, raw.sqlite3_reset(statement));
             }
         }
@@ -74,16 +78,7 @@ internal sealed class SqliteUsageLogRows
         var statement = Expression.Parameter(typeof(sqlite3_stmt), "statement");
         var index = Expression.Parameter(typeof(int), "index");
         var log = Expression.Parameter(typeof(UsageLog), "log");
-        Expression value = Expression.Property(log, property);
-        if (converter is not null)
-        {
-            var model = Nullable.GetUnderlyingType(value.Type) is { } underlying && underlying == converter.ModelClrType ? Expression.Property(value, "Value") : value;
-            var converted = Expression.Invoke(converter.ConvertToProviderExpression, Expression.Convert(model, converter.ModelClrType));
-            value = model == value
-                ? converted
-                : Expression.Condition(Expression.Property(value, "HasValue"), Expression.Convert(converted, typeof(Nullable<>).MakeGenericType(converter.ProviderClrType)), Expression.Constant(null, typeof(Nullable<>).MakeGenericType(converter.ProviderClrType)));
-        }
-
+        var value = UsageLogColumnValue.Read(log, property, converter);
         var body = Bind(statement, index, value);
         return Expression.Lambda<Func<sqlite3_stmt, int, UsageLog, int>>(body, statement, index, log).Compile();
     }

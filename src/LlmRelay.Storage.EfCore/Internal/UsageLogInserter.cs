@@ -20,7 +20,7 @@ namespace LlmRelay.Storage.EfCore.Internal;
 /// </para>
 /// <para>
 /// SQLite (in-process, one writer at a time): one prepared single-row <c>UPDATE</c> per distinct token and user, then one
-/// prepared single-row <c>INSERT ... RETURNING id</c> per row, bound with SQLite's own calls (<see cref="SqliteUsageLogRows"/>).
+/// prepared single-row <c>INSERT</c> per row (its id from <c>sqlite3_last_insert_rowid</c>), bound with SQLite's own calls (<see cref="SqliteUsageLogRows"/>).
 /// Wide multi-row statements are slower there: binding is per parameter either way, and the extra SQL text costs more
 /// than the calls it saves.
 /// </para>
@@ -61,7 +61,7 @@ internal sealed class UsageLogInserter
         if (isSqlite)
         {
             _sqliteRows = new SqliteUsageLogRows(
-                $"INSERT INTO {table} ({names}) VALUES ({string.Join(", ", _columns.Select(static (_, i) => "?" + (i + 1).ToString(CultureInfo.InvariantCulture)))}) RETURNING {id}",
+                $"INSERT INTO {table} ({names}) VALUES ({string.Join(", ", _columns.Select(static (_, i) => "?" + (i + 1).ToString(CultureInfo.InvariantCulture)))})",
                 _columns.Select(static c => (c.Property, c.Converter)));
         }
 
@@ -168,25 +168,13 @@ internal sealed class UsageLogInserter
                 await importer.WriteAsync(log.Id, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
                 foreach (var column in _columns)
                 {
-                    await WriteValueAsync(importer, column.ValueOf(log), column.StoreType, cancellationToken).ConfigureAwait(false);
+                    await column.Copy(importer, log, cancellationToken).ConfigureAwait(false);
                 }
             }
 
             await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
     }
-
-    private static Task WriteValueAsync(NpgsqlBinaryImporter importer, object? value, string storeType, CancellationToken cancellationToken) => value switch
-    {
-        null => importer.WriteNullAsync(cancellationToken),
-        long number => importer.WriteAsync(number, storeType, cancellationToken),
-        int number => importer.WriteAsync(number, storeType, cancellationToken),
-        bool flag => importer.WriteAsync(flag, storeType, cancellationToken),
-        // PostgreSQL text cannot hold U+0000 (an upstream's error body may): one such row would fail its whole batch.
-        string text => importer.WriteAsync(text.Contains('\0', StringComparison.Ordinal) ? text.Replace("\0", "", StringComparison.Ordinal) : text, storeType, cancellationToken),
-        double number => importer.WriteAsync(number, storeType, cancellationToken),
-        _ => importer.WriteAsync(value, storeType, cancellationToken),
-    };
 
     private static DbCommand CreateCommand(DbConnection connection, DbTransaction? transaction, string sql, int parameters)
     {
@@ -220,11 +208,8 @@ internal sealed class UsageLogInserter
     /// <summary>A usage-log column: its quoted name, where its value comes from and its store type.</summary>
     private sealed record Column(string Name, System.Reflection.PropertyInfo Property, Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter? Converter, string StoreType)
     {
-        public object? ValueOf(UsageLog log)
-        {
-            var value = Property.GetValue(log);
-            return value is not null && Converter is not null ? Converter.ConvertToProvider(value) : value;
-        }
+        /// <summary>Gets the compiled writer of this column's value into a PostgreSQL <c>COPY</c>.</summary>
+        public Func<NpgsqlBinaryImporter, UsageLog, CancellationToken, Task> Copy { get; } = PostgreSqlUsageLogCopy.Compile(Property, Converter, StoreType);
     }
 
     /// <summary>The statements that move one table's quota columns by per-row deltas (tokens or users).</summary>
