@@ -125,6 +125,19 @@ public class UsageLogQueryBenchmarks
     [Benchmark(Description = "stat, all 30 days")]
     public Task<UsageLogStats> StatAll() => _queries.GetStatsAsync(new UsageLogFilter { Type = UsageLogType.Consume }, Now);
 
+    [Benchmark(Description = "stat, all 30 days, one model")]
+    public Task<UsageLogStats> StatAllByModel() => _queries.GetStatsAsync(new UsageLogFilter { Type = UsageLogType.Consume, ModelName = "claude-sonnet-4-5" }, Now);
+
+    [Benchmark(Description = "stat, all 30 days, self (user_id)")]
+    public Task<UsageLogStats> StatAllByUser() => _queries.GetStatsAsync(new UsageLogFilter { Type = UsageLogType.Consume, UserId = 42 }, Now);
+
+    [Benchmark(Description = "stat, 7 days from mid-hour")]
+    public Task<UsageLogStats> StatWeekUnaligned() =>
+        _queries.GetStatsAsync(new UsageLogFilter { Type = UsageLogType.Consume, Start = Now.AddDays(-7).AddMinutes(-17), End = Now.AddMinutes(-23) }, Now);
+
+    [Benchmark(Description = "data (hourly), all 30 days")]
+    public Task<IReadOnlyList<UsageLogHourlyAggregate>> HourlyAll() => _queries.GetHourlyAsync(new UsageLogFilter { Type = UsageLogType.Consume });
+
     [Benchmark(Description = "data (hourly), last 24 h")]
     public Task<IReadOnlyList<UsageLogHourlyAggregate>> HourlyDay() =>
         _queries.GetHourlyAsync(new UsageLogFilter { Type = UsageLogType.Consume, Start = Now.AddDays(-1), End = Now });
@@ -179,9 +192,16 @@ public class UsageLogQueryBenchmarks
             insert.ExecuteNonQuery();
         }
 
+        foreach (var sql in RebuildRollupsSql)
+        {
+            insert.CommandText = sql;
+            insert.Parameters.Clear();
+            insert.ExecuteNonQuery();
+        }
+
         transaction.Commit();
 
-        Console.WriteLine($"// Filled {Rows:N0} usage_logs rows in {watch.Elapsed.TotalSeconds:F1} s.");
+        Console.WriteLine($"// Filled {Rows:N0} usage_logs rows and their hourly rollups in {watch.Elapsed.TotalSeconds:F1} s.");
     }
 
     private static async Task FillPostgreSqlAsync(string connectionString)
@@ -236,14 +256,29 @@ public class UsageLogQueryBenchmarks
             await importer.CompleteAsync();
         }
 
+        foreach (var sql in RebuildRollupsSql)
+        {
+            await using var rebuild = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+            await rebuild.ExecuteNonQueryAsync();
+        }
+
         var copied = watch.Elapsed;
-        await using (var vacuum = new NpgsqlCommand("VACUUM ANALYZE usage_logs", connection) { CommandTimeout = 0 })
+        await using (var vacuum = new NpgsqlCommand("VACUUM ANALYZE usage_logs, usage_hours, usage_user_hours", connection) { CommandTimeout = 0 })
         {
             await vacuum.ExecuteNonQueryAsync();
         }
 
         Console.WriteLine($"// Filled {Rows:N0} usage_logs rows in {copied.TotalSeconds:F1} s (COPY, indexes in place), VACUUM ANALYZE {(watch.Elapsed - copied).TotalSeconds:F1} s.");
     }
+
+    /// <summary>Recomputes the hourly rollups from the rows, as the UsageHourlyRollups migration does (the fill bypasses the usage-log store that maintains them).</summary>
+    private static readonly string[] RebuildRollupsSql =
+    [
+        "DELETE FROM usage_hours",
+        "DELETE FROM usage_user_hours",
+        """INSERT INTO usage_hours (hour, type, model_name, channel_id, "group", log_count, quota, prompt_tokens, completion_tokens) SELECT created_at - ((created_at % 3600000) + 3600000) % 3600000, type, model_name, channel_id, "group", COUNT(*), SUM(quota), SUM(prompt_tokens), SUM(completion_tokens) FROM usage_logs GROUP BY 1, 2, 3, 4, 5""",
+        """INSERT INTO usage_user_hours (user_id, hour, type, model_name, log_count, quota, prompt_tokens, completion_tokens) SELECT user_id, created_at - ((created_at % 3600000) + 3600000) % 3600000, type, model_name, COUNT(*), SUM(quota), SUM(prompt_tokens), SUM(completion_tokens) FROM usage_logs GROUP BY 1, 2, 3, 4""",
+    ];
 
     /// <summary>The same rows for every provider: the random sequence is the one the first SQLite fill used.</summary>
     private static IEnumerable<SeedRow> SeedRows()

@@ -1,29 +1,47 @@
+using System.Data.Common;
 using System.Globalization;
 using LlmRelay.Usage;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 
 namespace LlmRelay.Storage.EfCore.Internal;
 
 /// <summary>Reads, aggregates and prunes the <c>usage_logs</c> table for the management API; every filter and sum runs in SQL.</summary>
 /// <remarks>
-/// Indexes that serve the queries (see <see cref="LlmRelayModel"/>):
+/// <para>Indexes that serve the queries (see <see cref="LlmRelayModel"/>):</para>
 /// <code>
-/// newest-first page, no filter        usage_logs(created_at)                 (+ rowid on SQLite, so ORDER BY created_at, id needs no sort)
+/// newest-first page, no filter        usage_logs(created_at, id)             (index-only id lists for the deferred join)
 /// user / self logs                    usage_logs(user_id, created_at)
 /// token logs (/api/log/token)         usage_logs(token_id, created_at)
 /// model filter                        usage_logs(model_name, created_at)
 /// channel filter                      usage_logs(channel_id, created_at)
-/// type filter, stat quota, rpm/tpm    usage_logs(type, created_at)
-/// delete before                       usage_logs(created_at)
+/// token name filter                   usage_logs(token_name, created_at)
+/// type filter, rpm/tpm                usage_logs(type, created_at, quota, prompt_tokens, completion_tokens)  (covering)
+/// delete before                       usage_logs(created_at, id)
+/// totals, quota sums, hourly series   usage_hours (hour, type, model_name, channel_id, group)
+///   over whole hours                  usage_user_hours (user_id, hour, type, model_name)
 /// </code>
+/// <para>
+/// A total, a quota sum or an hourly series over a range is read from the hourly rollups (<see cref="UsageHour"/>,
+/// <see cref="UserUsageHour"/>) for the whole hours inside the range, plus <c>usage_logs</c> itself for the partial hours
+/// at its two ends; so its cost follows the number of hours, not of rows (a 30-day stat over a million rows read every
+/// row before). The rollups hold no token and no text, so filters by token, token name or keyword, and a user filter
+/// combined with a channel or group filter, read <c>usage_logs</c> only.
+/// </para>
+/// <para>
 /// A deep page (past the middle) is read in ascending order with the complementary offset and reversed, so the
 /// last pages cost as little as the first ones; only pages in the middle of a large result pay for the offset.
+/// </para>
 /// </remarks>
 /// <param name="db">The scope's context.</param>
 internal sealed class EfUsageLogQueries(LlmRelayDbContext db) : IUsageLogQueries
 {
     private const int DeleteBatchSize = 10_000;
-    private const long MillisecondsPerHour = 3_600_000;
+
+    /// <summary>Deletes the oldest rows before <c>@before</c> (at most <c>@limit</c>, read through the (created_at, id) index) and returns what the rollups need.</summary>
+    private const string DeleteBatchSql =
+        """DELETE FROM "usage_logs" WHERE "id" IN (SELECT "id" FROM "usage_logs" WHERE "created_at" < @before ORDER BY "created_at", "id" LIMIT @limit) RETURNING "created_at", "type", "user_id", "model_name", "channel_id", "group", "quota", "prompt_tokens", "completion_tokens" """;
     private static readonly TimeSpan RateWindow = TimeSpan.FromSeconds(60);
 
     public async Task<UsageLogPage> QueryAsync(UsageLogFilter filter, int page, int pageSize, CancellationToken cancellationToken = default)
@@ -32,13 +50,13 @@ internal sealed class EfUsageLogQueries(LlmRelayDbContext db) : IUsageLogQueries
         ArgumentOutOfRangeException.ThrowIfLessThan(page, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
 
-        var logs = await FilterAsync(db.UsageLogs.AsNoTracking(), filter, withRange: true, cancellationToken).ConfigureAwait(false);
-        if (logs is null)
+        if (await ResolveAsync(filter, cancellationToken).ConfigureAwait(false) is not { } resolved)
         {
             return new UsageLogPage([], 0);
         }
 
-        var total = await logs.LongCountAsync(cancellationToken).ConfigureAwait(false);
+        var logs = Filter(db.UsageLogs.AsNoTracking(), resolved, withRange: true);
+        var total = await TotalAsync(resolved, quota: false, cancellationToken).ConfigureAwait(false);
         var skip = (long)(page - 1) * pageSize;
         if (total == 0 || skip >= total)
         {
@@ -98,40 +116,111 @@ internal sealed class EfUsageLogQueries(LlmRelayDbContext db) : IUsageLogQueries
             .ConfigureAwait(false);
     }
 
+    /// <remarks>
+    /// Each batch is one transaction that deletes up to <see cref="DeleteBatchSize"/> of the oldest rows, reads them back
+    /// with <c>RETURNING</c> and takes them out of the hourly rollups: the rollups stay equal to the table even if pruning
+    /// stops half-way, and on SQLite each batch holds the write lock only briefly, so the usage-log writer keeps appending.
+    /// </remarks>
     public async Task<long> DeleteBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken = default)
     {
+        var beforeMs = before.ToUnixTimeMilliseconds();
         long deleted = 0;
-        while (true)
+        await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            // One bounded statement per batch: on SQLite each holds the write lock only briefly, so the
-            // usage-log writer keeps appending between batches.
-            var batch = await db.UsageLogs
-                .Where(l => l.CreatedAt < before)
-                .OrderBy(static l => l.Id)
-                .Take(DeleteBatchSize)
-                .ExecuteDeleteAsync(cancellationToken)
-                .ConfigureAwait(false);
-            deleted += batch;
-            if (batch < DeleteBatchSize)
+            while (true)
             {
-                return deleted;
+                int batch;
+                var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await using (transaction.ConfigureAwait(false))
+                {
+                    var connection = db.Database.GetDbConnection();
+                    var dbTransaction = transaction.GetDbTransaction();
+                    var rollup = new UsageRollup();
+                    batch = await DeleteBatchAsync(connection, dbTransaction, beforeMs, rollup, cancellationToken).ConfigureAwait(false);
+                    if (db.Database.IsSqlite())
+                    {
+                        await rollup.ApplySqliteAsync(connection, dbTransaction, removeEmpty: true, cancellationToken).ConfigureAwait(false);
+                    }
+                    else if (!rollup.IsEmpty)
+                    {
+                        var commands = new NpgsqlBatch((NpgsqlConnection)connection, (NpgsqlTransaction)dbTransaction);
+                        await using (commands.ConfigureAwait(false))
+                        {
+                            rollup.AddPostgreSqlCommands(commands, removeEmpty: true);
+                            await commands.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                deleted += batch;
+                if (batch < DeleteBatchSize)
+                {
+                    return deleted;
+                }
             }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<int> DeleteBatchAsync(DbConnection connection, DbTransaction transaction, long beforeMs, UsageRollup rollup, CancellationToken cancellationToken)
+    {
+        var command = connection.CreateCommand();
+        await using (command.ConfigureAwait(false))
+        {
+            command.Transaction = transaction;
+            command.CommandText = DeleteBatchSql;
+            var before = command.CreateParameter();
+            before.ParameterName = "@before";
+            before.Value = beforeMs;
+            command.Parameters.Add(before);
+            var limit = command.CreateParameter();
+            limit.ParameterName = "@limit";
+            limit.Value = DeleteBatchSize;
+            command.Parameters.Add(limit);
+
+            var rows = 0;
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    rows++;
+                    rollup.Add(
+                        Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture),
+                        (UsageLogType)Convert.ToInt32(reader.GetValue(1), CultureInfo.InvariantCulture),
+                        Convert.ToInt64(reader.GetValue(2), CultureInfo.InvariantCulture),
+                        reader.GetString(3),
+                        Convert.ToInt64(reader.GetValue(4), CultureInfo.InvariantCulture),
+                        reader.GetString(5),
+                        Convert.ToInt64(reader.GetValue(6), CultureInfo.InvariantCulture),
+                        Convert.ToInt64(reader.GetValue(7), CultureInfo.InvariantCulture),
+                        Convert.ToInt64(reader.GetValue(8), CultureInfo.InvariantCulture),
+                        sign: -1);
+                }
+            }
+
+            return rows;
         }
     }
 
     public async Task<UsageLogStats> GetStatsAsync(UsageLogFilter filter, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        var ranged = await FilterAsync(db.UsageLogs.AsNoTracking(), filter, withRange: true, cancellationToken).ConfigureAwait(false);
-        if (ranged is null)
+        if (await ResolveAsync(filter, cancellationToken).ConfigureAwait(false) is not { } resolved)
         {
             return new UsageLogStats(0, 0, 0);
         }
 
-        var quota = await ranged.SumAsync(static l => l.Quota, cancellationToken).ConfigureAwait(false);
+        var quota = await TotalAsync(resolved, quota: true, cancellationToken).ConfigureAwait(false);
 
         var since = now - RateWindow;
-        var recent = (await FilterAsync(db.UsageLogs.AsNoTracking(), filter, withRange: false, cancellationToken).ConfigureAwait(false))!
+        var recent = Filter(db.UsageLogs.AsNoTracking(), resolved, withRange: false)
             .Where(l => l.CreatedAt >= since && l.CreatedAt <= now);
         var rate = await recent
             .GroupBy(static _ => 1)
@@ -144,18 +233,130 @@ internal sealed class EfUsageLogQueries(LlmRelayDbContext db) : IUsageLogQueries
     public async Task<IReadOnlyList<UsageLogHourlyAggregate>> GetHourlyAsync(UsageLogFilter filter, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        var userId = filter.UserId;
-        if (filter.Username is { Length: > 0 } username)
+        if (await ResolveAsync(filter, cancellationToken).ConfigureAwait(false) is not { } resolved)
         {
-            var resolved = await ResolveUserAsync(username, cancellationToken).ConfigureAwait(false);
-            if (resolved is null || (userId is not null && userId != resolved))
-            {
-                return [];
-            }
-
-            userId = resolved;
+            return [];
         }
 
+        List<UsageLogHourlyAggregate> rows;
+        if (RollupRange.For(resolved) is not { } range)
+        {
+            rows = await RawHourlyAsync(resolved, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            rows = resolved.UserId is { } userId
+                ? await HourlyAsync(UserHours(resolved, userId, range), cancellationToken).ConfigureAwait(false)
+                : await HourlyAsync(Hours(resolved, range), cancellationToken).ConfigureAwait(false);
+            foreach (var edge in range.Edges(resolved))
+            {
+                rows.AddRange(await RawHourlyAsync(edge, cancellationToken).ConfigureAwait(false));
+            }
+        }
+
+        rows.Sort(static (a, b) =>
+        {
+            var byHour = a.HourStart.CompareTo(b.HourStart);
+            return byHour != 0 ? byHour : string.CompareOrdinal(a.ModelName, b.ModelName);
+        });
+        return rows;
+    }
+
+    /// <summary>Counts the rows that match <paramref name="filter"/> (<paramref name="quota"/> false) or sums their quota (true).</summary>
+    private async Task<long> TotalAsync(UsageLogFilter filter, bool quota, CancellationToken cancellationToken)
+    {
+        if (RollupRange.For(filter) is not { } range)
+        {
+            return await RowsTotalAsync(filter, quota, cancellationToken).ConfigureAwait(false);
+        }
+
+        var total = filter.UserId is { } userId
+            ? await RollupTotalAsync(UserHours(filter, userId, range), quota, cancellationToken).ConfigureAwait(false)
+            : await RollupTotalAsync(Hours(filter, range), quota, cancellationToken).ConfigureAwait(false);
+        foreach (var edge in range.Edges(filter))
+        {
+            total += await RowsTotalAsync(edge, quota, cancellationToken).ConfigureAwait(false);
+        }
+
+        return total;
+    }
+
+    private Task<long> RowsTotalAsync(UsageLogFilter filter, bool quota, CancellationToken cancellationToken)
+    {
+        var logs = Filter(db.UsageLogs.AsNoTracking(), filter, withRange: true);
+        return quota ? logs.SumAsync(static l => l.Quota, cancellationToken) : logs.LongCountAsync(cancellationToken);
+    }
+
+    private static Task<long> RollupTotalAsync<T>(IQueryable<T> hours, bool quota, CancellationToken cancellationToken)
+        where T : class, IUsageHourRow =>
+        quota ? hours.SumAsync(static h => h.Quota, cancellationToken) : hours.SumAsync(static h => h.LogCount, cancellationToken);
+
+    private static Task<List<UsageLogHourlyAggregate>> HourlyAsync<T>(IQueryable<T> hours, CancellationToken cancellationToken)
+        where T : class, IUsageHourRow =>
+        hours
+            .GroupBy(static h => new { h.ModelName, h.Hour })
+            .Select(static g => new UsageLogHourlyAggregate(
+                g.Key.ModelName,
+                DateTimeOffset.FromUnixTimeMilliseconds(g.Key.Hour),
+                g.Sum(static h => h.LogCount),
+                g.Sum(static h => h.Quota),
+                g.Sum(static h => h.PromptTokens),
+                g.Sum(static h => h.CompletionTokens)))
+            .ToListAsync(cancellationToken);
+
+    /// <summary>The <c>usage_hours</c> rows of the whole hours of <paramref name="range"/> that match <paramref name="filter"/> (no user filter).</summary>
+    private IQueryable<UsageHour> Hours(UsageLogFilter filter, RollupRange range)
+    {
+        var hours = Window(db.UsageHours.AsNoTracking(), filter, range);
+        if (filter.ChannelId is { } channelId)
+        {
+            hours = hours.Where(h => h.ChannelId == channelId);
+        }
+
+        if (!string.IsNullOrEmpty(filter.Group))
+        {
+            var group = filter.Group;
+            hours = hours.Where(h => h.Group == group);
+        }
+
+        return hours;
+    }
+
+    /// <summary>The <c>usage_user_hours</c> rows of one user and the whole hours of <paramref name="range"/> that match <paramref name="filter"/>.</summary>
+    private IQueryable<UserUsageHour> UserHours(UsageLogFilter filter, long userId, RollupRange range) =>
+        Window(db.UserUsageHours.AsNoTracking().Where(h => h.UserId == userId), filter, range);
+
+    /// <summary>Applies the hours of <paramref name="range"/> and the type and model of <paramref name="filter"/>, which both rollups keep.</summary>
+    private static IQueryable<T> Window<T>(IQueryable<T> hours, UsageLogFilter filter, RollupRange range)
+        where T : class, IUsageHourRow
+    {
+        if (range.From is { } from)
+        {
+            hours = hours.Where(h => h.Hour >= from);
+        }
+
+        if (range.To is { } to)
+        {
+            hours = hours.Where(h => h.Hour < to);
+        }
+
+        if (filter.Type is { } type)
+        {
+            hours = hours.Where(h => h.Type == type);
+        }
+
+        if (!string.IsNullOrEmpty(filter.ModelName))
+        {
+            var modelName = filter.ModelName;
+            hours = hours.Where(h => h.ModelName == modelName);
+        }
+
+        return hours;
+    }
+
+    /// <summary>Aggregates the rows of <c>usage_logs</c> that match <paramref name="filter"/> (user already resolved) per model and hour.</summary>
+    private async Task<List<UsageLogHourlyAggregate>> RawHourlyAsync(UsageLogFilter filter, CancellationToken cancellationToken)
+    {
         // created_at is stored as Unix milliseconds; the raw projection exposes it as a number so that EF can
         // translate the hour bucket (created_at / 3600000) into the GROUP BY on every provider.
         var facts = db.Database.SqlQueryRaw<LogFact>(
@@ -178,7 +379,7 @@ internal sealed class EfUsageLogQueries(LlmRelayDbContext db) : IUsageLogQueries
             facts = facts.Where(f => f.CreatedMs < endMs);
         }
 
-        if (userId is { } uid)
+        if (filter.UserId is { } uid)
         {
             facts = facts.Where(f => f.UserId == uid);
         }
@@ -212,7 +413,7 @@ internal sealed class EfUsageLogQueries(LlmRelayDbContext db) : IUsageLogQueries
         }
 
         var rows = await facts
-            .GroupBy(static f => new { f.ModelName, Hour = f.CreatedMs / MillisecondsPerHour })
+            .GroupBy(static f => new { f.ModelName, Hour = f.CreatedMs / UsageRollup.MillisecondsPerHour })
             .Select(static g => new
             {
                 g.Key.ModelName,
@@ -222,17 +423,29 @@ internal sealed class EfUsageLogQueries(LlmRelayDbContext db) : IUsageLogQueries
                 Prompt = g.Sum(static f => (long)f.PromptTokens),
                 Completion = g.Sum(static f => (long)f.CompletionTokens),
             })
-            .OrderBy(static r => r.Hour)
-            .ThenBy(static r => r.ModelName)
             .ToListAsync(cancellationToken)
             .ConfigureAwait(false);
         return [.. rows.Select(static r => new UsageLogHourlyAggregate(
             r.ModelName,
-            DateTimeOffset.FromUnixTimeMilliseconds(r.Hour * MillisecondsPerHour),
+            DateTimeOffset.FromUnixTimeMilliseconds(r.Hour * UsageRollup.MillisecondsPerHour),
             r.Count,
             r.Quota,
             r.Prompt,
             r.Completion))];
+    }
+
+    /// <summary>Resolves <see cref="UsageLogFilter.Username"/> to <see cref="UsageLogFilter.UserId"/>; <see langword="null"/> when the filter can match nothing.</summary>
+    private async Task<UsageLogFilter?> ResolveAsync(UsageLogFilter filter, CancellationToken cancellationToken)
+    {
+        if (filter.Username is not { Length: > 0 } username)
+        {
+            return filter;
+        }
+
+        var resolved = await ResolveUserAsync(username, cancellationToken).ConfigureAwait(false);
+        return resolved is null || (filter.UserId is not null && filter.UserId != resolved)
+            ? null
+            : filter with { Username = null, UserId = resolved };
     }
 
     private async Task<long?> ResolveUserAsync(string username, CancellationToken cancellationToken)
@@ -246,20 +459,9 @@ internal sealed class EfUsageLogQueries(LlmRelayDbContext db) : IUsageLogQueries
         return ids.Count == 0 ? null : ids[0];
     }
 
-    /// <summary>Applies <paramref name="filter"/>; returns <see langword="null"/> when it can match nothing (an unknown user name).</summary>
-    private async Task<IQueryable<UsageLog>?> FilterAsync(IQueryable<UsageLog> logs, UsageLogFilter filter, bool withRange, CancellationToken cancellationToken)
+    /// <summary>Applies <paramref name="filter"/>, whose user name is already resolved (<see cref="ResolveAsync"/>).</summary>
+    private static IQueryable<UsageLog> Filter(IQueryable<UsageLog> logs, UsageLogFilter filter, bool withRange)
     {
-        if (filter.Username is { Length: > 0 } username)
-        {
-            var resolved = await ResolveUserAsync(username, cancellationToken).ConfigureAwait(false);
-            if (resolved is null || (filter.UserId is not null && filter.UserId != resolved))
-            {
-                return null;
-            }
-
-            logs = logs.Where(l => l.UserId == resolved.Value);
-        }
-
         if (filter.Type is { } type)
         {
             logs = logs.Where(l => l.Type == type);

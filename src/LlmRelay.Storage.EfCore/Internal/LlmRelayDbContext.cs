@@ -30,6 +30,10 @@ internal abstract class LlmRelayDbContext : DbContext
 
     public DbSet<UsageLog> UsageLogs => Set<UsageLog>();
 
+    public DbSet<UsageHour> UsageHours => Set<UsageHour>();
+
+    public DbSet<UserUsageHour> UserUsageHours => Set<UserUsageHour>();
+
     public DbSet<RelayUser> Users => Set<RelayUser>();
 
     public DbSet<SystemOption> Options => Set<SystemOption>();

@@ -60,6 +60,19 @@ internal static class LlmRelayModel
             log.HasIndex(static l => new { l.Type, l.CreatedAt, l.Quota, l.PromptTokens, l.CompletionTokens });
         });
 
+        // Hourly rollups of usage_logs, kept equal to it by the writer and the pruner (UsageRollup); see EfUsageLogQueries.
+        modelBuilder.Entity<UsageHour>(static hour =>
+        {
+            hour.ToTable("usage_hours");
+            hour.HasKey(static h => new { h.Hour, h.Type, h.ModelName, h.ChannelId, h.Group });
+        });
+
+        modelBuilder.Entity<UserUsageHour>(static hour =>
+        {
+            hour.ToTable("usage_user_hours");
+            hour.HasKey(static h => new { h.UserId, h.Hour, h.Type, h.ModelName });
+        });
+
         modelBuilder.Entity<RelayUser>(static user =>
         {
             user.ToTable("users");

@@ -27,7 +27,8 @@ namespace LlmRelay.Storage.EfCore.Internal;
 /// <para>
 /// PostgreSQL (every statement is a round trip): one batch that takes the row locks of the touched tokens and users in
 /// ascending id order (so two writers can never deadlock), applies all their deltas with one
-/// <c>UPDATE ... FROM unnest(...)</c> per table and draws the batch's ids from the identity sequence; then one binary
+/// <c>UPDATE ... FROM unnest(...)</c> per table, upserts the hourly rollups (<see cref="UsageRollup"/>) and draws the
+/// batch's ids from the identity sequence; then one binary
 /// <c>COPY</c> of every row with those ids. Two round trips per batch, whatever its size or number of tokens; the load
 /// benchmark (bench/RESULTS.md, <c>logwrite</c>) measured the per-token <c>UPDATE</c>s and multi-row <c>INSERT</c>s it
 /// replaces at a third of the throughput.
@@ -76,7 +77,7 @@ internal sealed class UsageLogInserter
     public static UsageLogInserter For(LlmRelayDbContext db) =>
         Cache.GetOrAdd(db.Model, static (model, isSqlite) => new UsageLogInserter(model, isSqlite), db.Database.IsSqlite());
 
-    /// <summary>Settles the tokens and users, then inserts the rows and sets their <see cref="UsageLog.Id"/>, in the current transaction.</summary>
+    /// <summary>Settles the tokens and users, inserts the rows and sets their <see cref="UsageLog.Id"/>, and adds them to the hourly rollups, in the current transaction.</summary>
     /// <param name="db">The context whose connection and transaction are used; the connection is open.</param>
     /// <param name="logs">The rows.</param>
     /// <param name="tokens">Per token id, in ascending order: the balance decrease, used increase and request count.</param>
@@ -112,6 +113,7 @@ internal sealed class UsageLogInserter
         }
 
         _sqliteRows!.Insert((Microsoft.Data.Sqlite.SqliteConnection)connection, logs);
+        await UsageRollup.Of(logs).ApplySqliteAsync(connection, transaction, removeEmpty: false, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task WritePostgreSqlAsync(
@@ -133,6 +135,7 @@ internal sealed class UsageLogInserter
 
             _tokens.AddPostgreSqlCommands(batch, tokens);
             _users.AddPostgreSqlCommands(batch, users);
+            UsageRollup.Of(logs).AddPostgreSqlCommands(batch, removeEmpty: false);
             if (batch.BatchCommands.Count == 0)
             {
                 return;

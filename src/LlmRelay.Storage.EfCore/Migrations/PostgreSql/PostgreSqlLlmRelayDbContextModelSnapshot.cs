@@ -229,6 +229,90 @@ namespace LlmRelay.Storage.EfCore.Migrations.PostgreSql
                     b.ToTable("options", (string)null);
                 });
 
+            modelBuilder.Entity("LlmRelay.Storage.EfCore.Internal.UsageHour", b =>
+                {
+                    b.Property<long>("Hour")
+                        .HasColumnType("bigint")
+                        .HasColumnName("hour");
+
+                    b.Property<int>("Type")
+                        .HasColumnType("integer")
+                        .HasColumnName("type");
+
+                    b.Property<string>("ModelName")
+                        .HasColumnType("text")
+                        .HasColumnName("model_name");
+
+                    b.Property<long>("ChannelId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("channel_id");
+
+                    b.Property<string>("Group")
+                        .HasColumnType("text")
+                        .HasColumnName("group");
+
+                    b.Property<long>("CompletionTokens")
+                        .HasColumnType("bigint")
+                        .HasColumnName("completion_tokens");
+
+                    b.Property<long>("LogCount")
+                        .HasColumnType("bigint")
+                        .HasColumnName("log_count");
+
+                    b.Property<long>("PromptTokens")
+                        .HasColumnType("bigint")
+                        .HasColumnName("prompt_tokens");
+
+                    b.Property<long>("Quota")
+                        .HasColumnType("bigint")
+                        .HasColumnName("quota");
+
+                    b.HasKey("Hour", "Type", "ModelName", "ChannelId", "Group")
+                        .HasName("pk_usage_hours");
+
+                    b.ToTable("usage_hours", (string)null);
+                });
+
+            modelBuilder.Entity("LlmRelay.Storage.EfCore.Internal.UserUsageHour", b =>
+                {
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("user_id");
+
+                    b.Property<long>("Hour")
+                        .HasColumnType("bigint")
+                        .HasColumnName("hour");
+
+                    b.Property<int>("Type")
+                        .HasColumnType("integer")
+                        .HasColumnName("type");
+
+                    b.Property<string>("ModelName")
+                        .HasColumnType("text")
+                        .HasColumnName("model_name");
+
+                    b.Property<long>("CompletionTokens")
+                        .HasColumnType("bigint")
+                        .HasColumnName("completion_tokens");
+
+                    b.Property<long>("LogCount")
+                        .HasColumnType("bigint")
+                        .HasColumnName("log_count");
+
+                    b.Property<long>("PromptTokens")
+                        .HasColumnType("bigint")
+                        .HasColumnName("prompt_tokens");
+
+                    b.Property<long>("Quota")
+                        .HasColumnType("bigint")
+                        .HasColumnName("quota");
+
+                    b.HasKey("UserId", "Hour", "Type", "ModelName")
+                        .HasName("pk_usage_user_hours");
+
+                    b.ToTable("usage_user_hours", (string)null);
+                });
+
             modelBuilder.Entity("LlmRelay.Tokens.ApiToken", b =>
                 {
                     b.Property<long>("Id")

@@ -220,6 +220,90 @@ namespace LlmRelay.Storage.EfCore.Migrations.Sqlite
                     b.ToTable("options", (string)null);
                 });
 
+            modelBuilder.Entity("LlmRelay.Storage.EfCore.Internal.UsageHour", b =>
+                {
+                    b.Property<long>("Hour")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("hour");
+
+                    b.Property<int>("Type")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("type");
+
+                    b.Property<string>("ModelName")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("model_name");
+
+                    b.Property<long>("ChannelId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("channel_id");
+
+                    b.Property<string>("Group")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("group");
+
+                    b.Property<long>("CompletionTokens")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("completion_tokens");
+
+                    b.Property<long>("LogCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("log_count");
+
+                    b.Property<long>("PromptTokens")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("prompt_tokens");
+
+                    b.Property<long>("Quota")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("quota");
+
+                    b.HasKey("Hour", "Type", "ModelName", "ChannelId", "Group")
+                        .HasName("pk_usage_hours");
+
+                    b.ToTable("usage_hours", (string)null);
+                });
+
+            modelBuilder.Entity("LlmRelay.Storage.EfCore.Internal.UserUsageHour", b =>
+                {
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("user_id");
+
+                    b.Property<long>("Hour")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("hour");
+
+                    b.Property<int>("Type")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("type");
+
+                    b.Property<string>("ModelName")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("model_name");
+
+                    b.Property<long>("CompletionTokens")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("completion_tokens");
+
+                    b.Property<long>("LogCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("log_count");
+
+                    b.Property<long>("PromptTokens")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("prompt_tokens");
+
+                    b.Property<long>("Quota")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("quota");
+
+                    b.HasKey("UserId", "Hour", "Type", "ModelName")
+                        .HasName("pk_usage_user_hours");
+
+                    b.ToTable("usage_user_hours", (string)null);
+                });
+
             modelBuilder.Entity("LlmRelay.Tokens.ApiToken", b =>
                 {
                     b.Property<long>("Id")
