@@ -159,11 +159,16 @@ public sealed class UsageRollupTests
         await using var scope = database.CreateScope();
         var queries = scope.ServiceProvider.GetRequiredService<IUsageLogQueries>();
 
-        var page = await queries.QueryAsync(filter, 1, 5, Ct);
-        Assert.True(matching.Count == page.Total, $"total of {filter}: expected {matching.Count}, got {page.Total}");
-        Assert.Equal(
-            matching.OrderByDescending(static r => r.CreatedAt).ThenByDescending(static r => r.Id).Take(5).Select(static r => r.Id),
-            page.Items.Select(static r => r.Id));
+        // First, middle, last and one-past-the-last page: each page's rows and the total.
+        const int Size = 7;
+        var newestFirst = matching.OrderByDescending(static r => r.CreatedAt).ThenByDescending(static r => r.Id).Select(static r => r.Id).ToList();
+        var pages = (newestFirst.Count + Size - 1) / Size;
+        foreach (var number in new[] { 1, Math.Max(1, pages / 2), Math.Max(1, pages - 1), Math.Max(1, pages), pages + 1 }.Distinct())
+        {
+            var page = await queries.QueryAsync(filter, number, Size, Ct);
+            Assert.True(matching.Count == page.Total, $"total of {filter}: expected {matching.Count}, got {page.Total}");
+            Assert.Equal(newestFirst.Skip((number - 1) * Size).Take(Size), page.Items.Select(static r => r.Id));
+        }
 
         var stats = await queries.GetStatsAsync(filter, H0.AddDays(2), Ct);
         Assert.True(matching.Sum(static r => r.Quota) == stats.Quota, $"quota of {filter}: expected {matching.Sum(static r => r.Quota)}, got {stats.Quota}");

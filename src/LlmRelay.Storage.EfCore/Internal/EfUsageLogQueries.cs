@@ -55,9 +55,28 @@ internal sealed class EfUsageLogQueries(LlmRelayDbContext db) : IUsageLogQueries
             return new UsageLogPage([], 0);
         }
 
-        var logs = Filter(db.UsageLogs.AsNoTracking(), resolved, withRange: true);
-        var total = await TotalAsync(resolved, quota: false, cancellationToken).ConfigureAwait(false);
         var skip = (long)(page - 1) * pageSize;
+        if (RollupRange.For(resolved) is { } range)
+        {
+            // The rollup's rows per hour say which hour the page starts in: the page is then read below that hour's end
+            // with an offset inside the hour, so a page anywhere in a million rows costs about as much as the first.
+            var (hourTotal, upper, offset) = await LocateAsync(resolved, range, skip, cancellationToken).ConfigureAwait(false);
+            if (skip >= hourTotal)
+            {
+                return new UsageLogPage([], hourTotal);
+            }
+
+            var ids = Filter(db.UsageLogs.AsNoTracking(), resolved with { End = upper }, withRange: true)
+                .OrderByDescending(static l => l.CreatedAt)
+                .ThenByDescending(static l => l.Id)
+                .Skip((int)offset)
+                .Take(pageSize)
+                .Select(static l => l.Id);
+            return new UsageLogPage(await RowsAsync(ids, cancellationToken).ConfigureAwait(false), hourTotal);
+        }
+
+        var logs = Filter(db.UsageLogs.AsNoTracking(), resolved, withRange: true);
+        var total = await logs.LongCountAsync(cancellationToken).ConfigureAwait(false);
         if (total == 0 || skip >= total)
         {
             return new UsageLogPage([], total);
@@ -73,13 +92,7 @@ internal sealed class EfUsageLogQueries(LlmRelayDbContext db) : IUsageLogQueries
                 .Skip((int)skip)
                 .Take(pageSize)
                 .Select(static l => l.Id);
-            var newest = await db.UsageLogs.AsNoTracking()
-                .Where(l => newestIds.Contains(l.Id))
-                .OrderByDescending(static l => l.CreatedAt)
-                .ThenByDescending(static l => l.Id)
-                .ToListAsync(cancellationToken)
-                .ConfigureAwait(false);
-            return new UsageLogPage(newest, total);
+            return new UsageLogPage(await RowsAsync(newestIds, cancellationToken).ConfigureAwait(false), total);
         }
 
         // Past the middle: the same rows are [total - skip - pageSize, total - skip) in ascending order.
@@ -91,13 +104,70 @@ internal sealed class EfUsageLogQueries(LlmRelayDbContext db) : IUsageLogQueries
             .Skip((int)start)
             .Take((int)(end - start))
             .Select(static l => l.Id);
-        var oldest = await db.UsageLogs.AsNoTracking()
-            .Where(l => oldestIds.Contains(l.Id))
+        return new UsageLogPage(await RowsAsync(oldestIds, cancellationToken).ConfigureAwait(false), total);
+    }
+
+    /// <summary>Reads the rows of <paramref name="ids"/>, newest first.</summary>
+    private Task<List<UsageLog>> RowsAsync(IQueryable<long> ids, CancellationToken cancellationToken) =>
+        db.UsageLogs.AsNoTracking()
+            .Where(l => ids.Contains(l.Id))
             .OrderByDescending(static l => l.CreatedAt)
             .ThenByDescending(static l => l.Id)
+            .ToListAsync(cancellationToken);
+
+    /// <summary>
+    /// Counts the matching rows per hour, newest first (the partial hour at the end of the range, the whole hours from the
+    /// rollup, the partial hour at its start), and finds the one that holds the row <paramref name="skip"/>.
+    /// </summary>
+    /// <returns>The total; the exclusive upper bound of that hour (the filter's own end when it is the newest); the rows before it.</returns>
+    private async Task<(long Total, DateTimeOffset? Upper, long Offset)> LocateAsync(UsageLogFilter filter, RollupRange range, long skip, CancellationToken cancellationToken)
+    {
+        var buckets = new List<(DateTimeOffset? Upper, long Count)>();
+        if (range.Tail(filter) is { } tail)
+        {
+            buckets.Add((filter.End, await RowsTotalAsync(tail, quota: false, cancellationToken).ConfigureAwait(false)));
+        }
+
+        var hours = filter.UserId is { } userId
+            ? await HourCountsAsync(UserHours(filter, userId, range), cancellationToken).ConfigureAwait(false)
+            : await HourCountsAsync(Hours(filter, range), cancellationToken).ConfigureAwait(false);
+        foreach (var (hour, count) in hours)
+        {
+            buckets.Add((DateTimeOffset.FromUnixTimeMilliseconds(hour + UsageRollup.MillisecondsPerHour), count));
+        }
+
+        if (range.Head(filter) is { } head)
+        {
+            buckets.Add((head.End, await RowsTotalAsync(head, quota: false, cancellationToken).ConfigureAwait(false)));
+        }
+
+        long total = 0;
+        (DateTimeOffset? Upper, long Offset) found = (filter.End, 0);
+        var located = false;
+        foreach (var (upper, count) in buckets)
+        {
+            if (!located && total + count > skip)
+            {
+                found = (upper, skip - total);
+                located = true;
+            }
+
+            total += count;
+        }
+
+        return (total, found.Upper, found.Offset);
+    }
+
+    private static async Task<List<(long Hour, long Count)>> HourCountsAsync<T>(IQueryable<T> hours, CancellationToken cancellationToken)
+        where T : class, IUsageHourRow
+    {
+        var rows = await hours
+            .GroupBy(static h => h.Hour)
+            .Select(static g => new { Hour = g.Key, Count = g.Sum(static h => h.LogCount) })
+            .OrderByDescending(static h => h.Hour)
             .ToListAsync(cancellationToken)
             .ConfigureAwait(false);
-        return new UsageLogPage(oldest, total);
+        return rows.ConvertAll(static r => (r.Hour, r.Count));
     }
 
     public async Task<IReadOnlyDictionary<long, string>> GetUsernamesAsync(IReadOnlyCollection<long> userIds, CancellationToken cancellationToken = default)

@@ -34,16 +34,32 @@ internal readonly record struct RollupRange(long? From, long? To)
     /// <returns>Zero, one or two filters, each bounded to a part of one hour.</returns>
     public IEnumerable<UsageLogFilter> Edges(UsageLogFilter filter)
     {
-        if (filter.Start is { } start && From is { } from && start.ToUnixTimeMilliseconds() < from)
+        if (Head(filter) is { } head)
         {
-            yield return filter with { End = DateTimeOffset.FromUnixTimeMilliseconds(from) };
+            yield return head;
         }
 
-        if (filter.End is { } end && To is { } to && end.ToUnixTimeMilliseconds() > to)
+        if (Tail(filter) is { } tail)
         {
-            yield return filter with { Start = DateTimeOffset.FromUnixTimeMilliseconds(to) };
+            yield return tail;
         }
     }
+
+    /// <summary>Returns the filter of the partial hour from the filter's start to <see cref="From"/>, if the start is not on an hour.</summary>
+    /// <param name="filter">The filter this range was made for.</param>
+    /// <returns>The filter, bounded to <c>[start, From)</c>; <see langword="null"/> when there is no such part.</returns>
+    public UsageLogFilter? Head(UsageLogFilter filter) =>
+        filter.Start is { } start && From is { } from && start.ToUnixTimeMilliseconds() < from
+            ? filter with { End = DateTimeOffset.FromUnixTimeMilliseconds(from) }
+            : null;
+
+    /// <summary>Returns the filter of the partial hour from <see cref="To"/> to the filter's end, if the end is not on an hour.</summary>
+    /// <param name="filter">The filter this range was made for.</param>
+    /// <returns>The filter, bounded to <c>[To, end)</c>; <see langword="null"/> when there is no such part.</returns>
+    public UsageLogFilter? Tail(UsageLogFilter filter) =>
+        filter.End is { } end && To is { } to && end.ToUnixTimeMilliseconds() > to
+            ? filter with { Start = DateTimeOffset.FromUnixTimeMilliseconds(to) }
+            : null;
 
     private static long CeilingHour(long unixMilliseconds)
     {
