@@ -170,7 +170,8 @@ internal sealed class UsageRollup
         }
     }
 
-    private static string WithoutNul(string text) => text.Contains('\0', StringComparison.Ordinal) ? text.Replace("\0", "", StringComparison.Ordinal) : text;
+    // A null (a row the database will refuse) stays null, so the statement fails with the database's own error.
+    private static string WithoutNul(string text) => text is not null && text.Contains('\0', StringComparison.Ordinal) ? text.Replace("\0", "", StringComparison.Ordinal) : text!;
 
     private static NpgsqlBatchCommand Command(string sql, params Array[] arrays)
     {

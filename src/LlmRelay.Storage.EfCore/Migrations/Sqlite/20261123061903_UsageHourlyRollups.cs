@@ -10,42 +10,37 @@ namespace LlmRelay.Storage.EfCore.Migrations.Sqlite
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.CreateTable(
-                name: "usage_hours",
-                columns: table => new
-                {
-                    hour = table.Column<long>(type: "INTEGER", nullable: false),
-                    type = table.Column<int>(type: "INTEGER", nullable: false),
-                    model_name = table.Column<string>(type: "TEXT", nullable: false),
-                    channel_id = table.Column<long>(type: "INTEGER", nullable: false),
-                    group = table.Column<string>(type: "TEXT", nullable: false),
-                    log_count = table.Column<long>(type: "INTEGER", nullable: false),
-                    quota = table.Column<long>(type: "INTEGER", nullable: false),
-                    prompt_tokens = table.Column<long>(type: "INTEGER", nullable: false),
-                    completion_tokens = table.Column<long>(type: "INTEGER", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("pk_usage_hours", x => new { x.hour, x.type, x.model_name, x.channel_id, x.group });
-                });
-
-            migrationBuilder.CreateTable(
-                name: "usage_user_hours",
-                columns: table => new
-                {
-                    user_id = table.Column<long>(type: "INTEGER", nullable: false),
-                    hour = table.Column<long>(type: "INTEGER", nullable: false),
-                    type = table.Column<int>(type: "INTEGER", nullable: false),
-                    model_name = table.Column<string>(type: "TEXT", nullable: false),
-                    log_count = table.Column<long>(type: "INTEGER", nullable: false),
-                    quota = table.Column<long>(type: "INTEGER", nullable: false),
-                    prompt_tokens = table.Column<long>(type: "INTEGER", nullable: false),
-                    completion_tokens = table.Column<long>(type: "INTEGER", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("pk_usage_user_hours", x => new { x.user_id, x.hour, x.type, x.model_name });
-                });
+            // WITHOUT ROWID (hand-written; EF has no option for it): the rows are stored in primary-key order, so a range of
+            // hours (usage_hours) or one user's hours (usage_user_hours) is one sequential read, not a lookup per row.
+            migrationBuilder.Sql(
+                """
+                CREATE TABLE "usage_hours" (
+                    "hour" INTEGER NOT NULL,
+                    "type" INTEGER NOT NULL,
+                    "model_name" TEXT NOT NULL,
+                    "channel_id" INTEGER NOT NULL,
+                    "group" TEXT NOT NULL,
+                    "log_count" INTEGER NOT NULL,
+                    "quota" INTEGER NOT NULL,
+                    "prompt_tokens" INTEGER NOT NULL,
+                    "completion_tokens" INTEGER NOT NULL,
+                    CONSTRAINT "pk_usage_hours" PRIMARY KEY ("hour", "type", "model_name", "channel_id", "group")
+                ) WITHOUT ROWID;
+                """);
+            migrationBuilder.Sql(
+                """
+                CREATE TABLE "usage_user_hours" (
+                    "user_id" INTEGER NOT NULL,
+                    "hour" INTEGER NOT NULL,
+                    "type" INTEGER NOT NULL,
+                    "model_name" TEXT NOT NULL,
+                    "log_count" INTEGER NOT NULL,
+                    "quota" INTEGER NOT NULL,
+                    "prompt_tokens" INTEGER NOT NULL,
+                    "completion_tokens" INTEGER NOT NULL,
+                    CONSTRAINT "pk_usage_user_hours" PRIMARY KEY ("user_id", "hour", "type", "model_name")
+                ) WITHOUT ROWID;
+                """);
 
             // Existing rows: the rollups start equal to usage_logs (hour = floor of created_at to the hour, as UsageRollup.HourOf).
             migrationBuilder.Sql(
