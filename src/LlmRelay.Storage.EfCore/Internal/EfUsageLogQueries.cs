@@ -214,7 +214,7 @@ internal sealed class EfUsageLogQueries(LlmRelayDbContext db) : IUsageLogQueries
                     batch = await DeleteBatchAsync(connection, dbTransaction, beforeMs, rollup, cancellationToken).ConfigureAwait(false);
                     if (db.Database.IsSqlite())
                     {
-                        await rollup.ApplySqliteAsync(connection, dbTransaction, removeEmpty: true, cancellationToken).ConfigureAwait(false);
+                        rollup.ApplySqlite((Microsoft.Data.Sqlite.SqliteConnection)connection, removeEmpty: true);
                     }
                     else if (!rollup.IsEmpty)
                     {

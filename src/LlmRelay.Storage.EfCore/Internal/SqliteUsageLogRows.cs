@@ -46,7 +46,7 @@ internal sealed class SqliteUsageLogRows
     public void Insert(SqliteConnection connection, IReadOnlyList<UsageLog> logs)
     {
         var db = connection.Handle!;
-        Check(db, raw.sqlite3_prepare_v2(db, _sql, out var statement));
+        SqliteRawStatement.Check(db, raw.sqlite3_prepare_v2(db, _sql, out var statement));
         using (statement)
         {
             foreach (var log in logs)
@@ -54,21 +54,13 @@ internal sealed class SqliteUsageLogRows
                 for (var i = 0; i < _binders.Length; i++)
                 {
                     // A value SQLite refuses (e.g. SQLITE_TOOBIG) must fail the row, not leave the previous row's value bound.
-                    Check(db, _binders[i](statement, i + 1, log));
+                    SqliteRawStatement.Check(db, _binders[i](statement, i + 1, log));
                 }
 
-                Check(db, raw.sqlite3_step(statement), raw.SQLITE_DONE);
+                SqliteRawStatement.Check(db, raw.sqlite3_step(statement), raw.SQLITE_DONE);
                 log.Id = raw.sqlite3_last_insert_rowid(db);
-                Check(db, raw.sqlite3_reset(statement));
+                SqliteRawStatement.Check(db, raw.sqlite3_reset(statement));
             }
-        }
-    }
-
-    private static void Check(sqlite3 db, int result, int expected = raw.SQLITE_OK)
-    {
-        if (result != expected)
-        {
-            throw new SqliteException($"SQLite Error {result}: '{raw.sqlite3_errmsg(db).utf8_to_string()}'.", result);
         }
     }
 

@@ -92,28 +92,31 @@ internal sealed class UsageLogInserter
     {
         var connection = db.Database.GetDbConnection();
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-        return _isSqlite
-            ? WriteSqliteAsync(connection, transaction, logs, tokens, users, cancellationToken)
-            : WritePostgreSqlAsync((NpgsqlConnection)connection, (NpgsqlTransaction?)transaction, logs, tokens, users, cancellationToken);
+        if (_isSqlite)
+        {
+            WriteSqlite((Microsoft.Data.Sqlite.SqliteConnection)connection, logs, tokens, users);
+            return Task.CompletedTask;
+        }
+
+        return WritePostgreSqlAsync((NpgsqlConnection)connection, (NpgsqlTransaction?)transaction, logs, tokens, users, cancellationToken);
     }
 
-    private async Task WriteSqliteAsync(
-        DbConnection connection,
-        DbTransaction? transaction,
+    // SQLite runs in-process and every call below completes synchronously: there is nothing to await.
+    private void WriteSqlite(
+        Microsoft.Data.Sqlite.SqliteConnection sqlite,
         IReadOnlyList<UsageLog> logs,
         IReadOnlyCollection<KeyValuePair<long, (long Balance, long Used, long Requests)>> tokens,
-        IReadOnlyCollection<KeyValuePair<long, (long Balance, long Used, long Requests)>> users,
-        CancellationToken cancellationToken)
+        IReadOnlyCollection<KeyValuePair<long, (long Balance, long Used, long Requests)>> users)
     {
-        await _tokens.ApplySqliteAsync(connection, transaction, tokens, cancellationToken).ConfigureAwait(false);
-        await _users.ApplySqliteAsync(connection, transaction, users, cancellationToken).ConfigureAwait(false);
+        _tokens.ApplySqlite(sqlite, tokens);
+        _users.ApplySqlite(sqlite, users);
         if (logs.Count == 0)
         {
             return; // only settlements of dropped rows
         }
 
-        _sqliteRows!.Insert((Microsoft.Data.Sqlite.SqliteConnection)connection, logs);
-        await UsageRollup.Of(logs).ApplySqliteAsync(connection, transaction, removeEmpty: false, cancellationToken).ConfigureAwait(false);
+        _sqliteRows!.Insert(sqlite, logs);
+        UsageRollup.Of(logs).ApplySqlite(sqlite, removeEmpty: false);
     }
 
     private async Task WritePostgreSqlAsync(
@@ -179,21 +182,6 @@ internal sealed class UsageLogInserter
         }
     }
 
-    private static DbCommand CreateCommand(DbConnection connection, DbTransaction? transaction, string sql, int parameters)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        for (var i = 0; i < parameters; i++)
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = ParameterName(i);
-            command.Parameters.Add(parameter);
-        }
-
-        return command;
-    }
-
     private static IEntityType Mapped(IModel model, Type type, out StoreObjectIdentifier table)
     {
         var entity = model.FindEntityType(type) ?? throw new InvalidOperationException($"{type.Name} is not mapped.");
@@ -203,8 +191,6 @@ internal sealed class UsageLogInserter
 
     private static string QualifiedName(IEntityType entity) =>
         entity.GetSchema() is { } schema ? Quote(schema) + "." + Quote(entity.GetTableName()!) : Quote(entity.GetTableName()!);
-
-    private static string ParameterName(int index) => string.Create(CultureInfo.InvariantCulture, $"@p{index}");
 
     private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
@@ -216,7 +202,7 @@ internal sealed class UsageLogInserter
     }
 
     /// <summary>The statements that move one table's quota columns by per-row deltas (tokens or users).</summary>
-    /// <param name="SqliteSql">One row: <c>@p0</c> id, <c>@p1</c> balance decrease, <c>@p2</c> used increase, <c>@p3</c> requests.</param>
+    /// <param name="SqliteSql">One row: <c>?1</c> id, <c>?2</c> balance decrease, <c>?3</c> used increase, <c>?4</c> requests.</param>
     /// <param name="LockSql">PostgreSQL: locks the rows of <c>$1</c> (ids) in ascending id order.</param>
     /// <param name="UpdateSql">PostgreSQL: applies arrays <c>$1</c> ids, <c>$2</c> balance decreases, <c>$3</c> used increases, <c>$4</c> requests.</param>
     /// <param name="HasRequests">Whether the table counts requests.</param>
@@ -229,48 +215,42 @@ internal sealed class UsageLogInserter
             string Col(string property) => Quote(entity.FindProperty(property)!.GetColumnName(table)!);
             var id = Col(entity.FindPrimaryKey()!.Properties[0].Name);
 
-            var sqlite = $"UPDATE {name} SET {Col(balance)} = {Col(balance)} - @p1, {Col(used)} = {Col(used)} + @p2";
+            var sqlite = $"UPDATE {name} SET {Col(balance)} = {Col(balance)} - ?2, {Col(used)} = {Col(used)} + ?3";
             var update = $"UPDATE {name} AS t SET {Col(balance)} = t.{Col(balance)} - d.balance, {Col(used)} = t.{Col(used)} + d.used";
             if (requests is not null)
             {
-                sqlite += $", {Col(requests)} = {Col(requests)} + @p3";
+                sqlite += $", {Col(requests)} = {Col(requests)} + ?4";
                 update += $", {Col(requests)} = t.{Col(requests)} + d.requests";
             }
 
-            sqlite += $" WHERE {id} = @p0";
+            sqlite += $" WHERE {id} = ?1";
             update += $" FROM unnest($1, $2, $3, $4) AS d(id, balance, used, requests) WHERE t.{id} = d.id";
             return isSqlite
                 ? new Settlement(sqlite, "", "", requests is not null)
                 : new Settlement("", $"SELECT 1 FROM {name} WHERE {id} = ANY($1) ORDER BY {id} FOR UPDATE", update, requests is not null);
         }
 
-        public async Task ApplySqliteAsync(
-            DbConnection connection,
-            DbTransaction? transaction,
-            IReadOnlyCollection<KeyValuePair<long, (long Balance, long Used, long Requests)>> deltas,
-            CancellationToken cancellationToken)
+        public void ApplySqlite(
+            Microsoft.Data.Sqlite.SqliteConnection connection,
+            IReadOnlyCollection<KeyValuePair<long, (long Balance, long Used, long Requests)>> deltas)
         {
             if (deltas.Count == 0)
             {
                 return;
             }
 
-            var command = CreateCommand(connection, transaction, SqliteSql, HasRequests ? 4 : 3);
-            await using (command.ConfigureAwait(false))
+            using var statement = SqliteRawStatement.Prepare(connection, SqliteSql);
+            foreach (var (id, (balance, used, requests)) in deltas)
             {
-                await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
-                foreach (var (id, (balance, used, requests)) in deltas)
+                statement.Bind(1, id);
+                statement.Bind(2, balance);
+                statement.Bind(3, used);
+                if (HasRequests)
                 {
-                    command.Parameters[0].Value = id;
-                    command.Parameters[1].Value = balance;
-                    command.Parameters[2].Value = used;
-                    if (HasRequests)
-                    {
-                        command.Parameters[3].Value = requests;
-                    }
-
-                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    statement.Bind(4, requests);
                 }
+
+                statement.Execute();
             }
         }
 

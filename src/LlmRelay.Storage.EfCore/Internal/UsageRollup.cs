@@ -1,5 +1,6 @@
-using System.Data.Common;
+using System.Runtime.InteropServices;
 using LlmRelay.Usage;
+using Microsoft.Data.Sqlite;
 using Npgsql;
 
 namespace LlmRelay.Storage.EfCore.Internal;
@@ -8,7 +9,7 @@ namespace LlmRelay.Storage.EfCore.Internal;
 /// <remarks>
 /// <para>
 /// Rows are summed in memory per rollup key first, so each key is written once per batch: SQLite runs one prepared
-/// upsert per key, PostgreSQL one <c>INSERT ... SELECT FROM unnest(...) ON CONFLICT DO UPDATE</c> per table, added to
+/// upsert per key (bound with SQLite's own calls, <see cref="SqliteRawStatement"/>), PostgreSQL one <c>INSERT ... SELECT FROM unnest(...) ON CONFLICT DO UPDATE</c> per table, added to
 /// the batch's first round trip. Keys are written in one fixed order, so two writers that touch the same hours take
 /// their row locks in the same order and cannot deadlock.
 /// </para>
@@ -26,16 +27,16 @@ internal sealed class UsageRollup
     public const string HourOfCreatedAtSql = "(\"created_at\" - ((\"created_at\" % 3600000) + 3600000) % 3600000)";
 
     private const string HoursUpsertSqlite =
-        """INSERT INTO "usage_hours" ("hour", "type", "model_name", "channel_id", "group", "log_count", "quota", "prompt_tokens", "completion_tokens") VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8) ON CONFLICT ("hour", "type", "model_name", "channel_id", "group") DO UPDATE SET "log_count" = "log_count" + excluded."log_count", "quota" = "quota" + excluded."quota", "prompt_tokens" = "prompt_tokens" + excluded."prompt_tokens", "completion_tokens" = "completion_tokens" + excluded."completion_tokens" """;
+        """INSERT INTO "usage_hours" ("hour", "type", "model_name", "channel_id", "group", "log_count", "quota", "prompt_tokens", "completion_tokens") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT ("hour", "type", "model_name", "channel_id", "group") DO UPDATE SET "log_count" = "log_count" + excluded."log_count", "quota" = "quota" + excluded."quota", "prompt_tokens" = "prompt_tokens" + excluded."prompt_tokens", "completion_tokens" = "completion_tokens" + excluded."completion_tokens" """;
 
     private const string UserHoursUpsertSqlite =
-        """INSERT INTO "usage_user_hours" ("user_id", "hour", "type", "model_name", "log_count", "quota", "prompt_tokens", "completion_tokens") VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7) ON CONFLICT ("user_id", "hour", "type", "model_name") DO UPDATE SET "log_count" = "log_count" + excluded."log_count", "quota" = "quota" + excluded."quota", "prompt_tokens" = "prompt_tokens" + excluded."prompt_tokens", "completion_tokens" = "completion_tokens" + excluded."completion_tokens" """;
+        """INSERT INTO "usage_user_hours" ("user_id", "hour", "type", "model_name", "log_count", "quota", "prompt_tokens", "completion_tokens") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT ("user_id", "hour", "type", "model_name") DO UPDATE SET "log_count" = "log_count" + excluded."log_count", "quota" = "quota" + excluded."quota", "prompt_tokens" = "prompt_tokens" + excluded."prompt_tokens", "completion_tokens" = "completion_tokens" + excluded."completion_tokens" """;
 
     private const string HoursRemoveEmptySqlite =
-        """DELETE FROM "usage_hours" WHERE "hour" = @p0 AND "type" = @p1 AND "model_name" = @p2 AND "channel_id" = @p3 AND "group" = @p4 AND "log_count" <= 0""";
+        """DELETE FROM "usage_hours" WHERE "hour" = ?1 AND "type" = ?2 AND "model_name" = ?3 AND "channel_id" = ?4 AND "group" = ?5 AND "log_count" <= 0""";
 
     private const string UserHoursRemoveEmptySqlite =
-        """DELETE FROM "usage_user_hours" WHERE "user_id" = @p0 AND "hour" = @p1 AND "type" = @p2 AND "model_name" = @p3 AND "log_count" <= 0""";
+        """DELETE FROM "usage_user_hours" WHERE "user_id" = ?1 AND "hour" = ?2 AND "type" = ?3 AND "model_name" = ?4 AND "log_count" <= 0""";
 
     private const string HoursUpsertPostgreSql =
         """INSERT INTO "usage_hours" AS h ("hour", "type", "model_name", "channel_id", "group", "log_count", "quota", "prompt_tokens", "completion_tokens") SELECT * FROM unnest($1::bigint[], $2::integer[], $3::text[], $4::bigint[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[]) ON CONFLICT ("hour", "type", "model_name", "channel_id", "group") DO UPDATE SET "log_count" = h."log_count" + excluded."log_count", "quota" = h."quota" + excluded."quota", "prompt_tokens" = h."prompt_tokens" + excluded."prompt_tokens", "completion_tokens" = h."completion_tokens" + excluded."completion_tokens" """;
@@ -49,8 +50,8 @@ internal sealed class UsageRollup
     private const string UserHoursRemoveEmptyPostgreSql =
         """DELETE FROM "usage_user_hours" AS h USING unnest($1::bigint[], $2::bigint[], $3::integer[], $4::text[]) AS d("user_id", "hour", "type", "model_name") WHERE h."user_id" = d."user_id" AND h."hour" = d."hour" AND h."type" = d."type" AND h."model_name" = d."model_name" AND h."log_count" <= 0""";
 
-    private readonly SortedDictionary<HourKey, Sums> _hours = new(HourKeyComparer.Instance);
-    private readonly SortedDictionary<UserHourKey, Sums> _userHours = new(UserHourKeyComparer.Instance);
+    private readonly Dictionary<HourKey, Sums> _hours = [];
+    private readonly Dictionary<UserHourKey, Sums> _userHours = [];
 
     /// <summary>Gets a value indicating whether no row was added.</summary>
     public bool IsEmpty => _hours.Count == 0;
@@ -92,39 +93,63 @@ internal sealed class UsageRollup
         group = WithoutNul(group);
         var hour = HourOf(createdAtMs);
         var sums = new Sums(sign, sign * quota, sign * promptTokens, sign * completionTokens);
-        var key = new HourKey(hour, type, modelName, channelId, group);
-        _hours[key] = _hours.TryGetValue(key, out var existing) ? existing.Plus(sums) : sums;
-        var userKey = new UserHourKey(userId, hour, type, modelName);
-        _userHours[userKey] = _userHours.TryGetValue(userKey, out var userExisting) ? userExisting.Plus(sums) : sums;
+        ref var hourSums = ref CollectionsMarshal.GetValueRefOrAddDefault(_hours, new HourKey(hour, type, modelName, channelId, group), out _);
+        hourSums = hourSums.Plus(sums);
+        ref var userSums = ref CollectionsMarshal.GetValueRefOrAddDefault(_userHours, new UserHourKey(userId, hour, type, modelName), out _);
+        userSums = userSums.Plus(sums);
     }
 
     /// <summary>Writes the change with SQLite: one prepared upsert per key, then, after deletions, removes the keys left empty.</summary>
-    /// <param name="connection">The open connection.</param>
-    /// <param name="transaction">The transaction the rows are written or deleted in.</param>
+    /// <param name="connection">The open connection, inside the transaction the rows are written or deleted in.</param>
     /// <param name="removeEmpty">Whether to remove the keys left without rows (after deletions).</param>
-    /// <param name="cancellationToken">A token to cancel the operation.</param>
-    /// <returns>A task that completes when written.</returns>
-    public async Task ApplySqliteAsync(DbConnection connection, DbTransaction? transaction, bool removeEmpty, CancellationToken cancellationToken)
+    public void ApplySqlite(SqliteConnection connection, bool removeEmpty)
     {
         if (IsEmpty)
         {
             return;
         }
 
-        await RunSqliteAsync(connection, transaction, HoursUpsertSqlite, 9, _hours, static (p, k, s) =>
+        using (var upsert = SqliteRawStatement.Prepare(connection, HoursUpsertSqlite))
         {
-            HourKeyValues(p, k);
-            SumValues(p, 5, s);
-        }, cancellationToken).ConfigureAwait(false);
-        await RunSqliteAsync(connection, transaction, UserHoursUpsertSqlite, 8, _userHours, static (p, k, s) =>
+            foreach (var (key, sums) in _hours)
+            {
+                BindKey(upsert, key);
+                BindSums(upsert, 6, sums);
+                upsert.Execute();
+            }
+        }
+
+        using (var upsert = SqliteRawStatement.Prepare(connection, UserHoursUpsertSqlite))
         {
-            UserHourKeyValues(p, k);
-            SumValues(p, 4, s);
-        }, cancellationToken).ConfigureAwait(false);
-        if (removeEmpty)
+            foreach (var (key, sums) in _userHours)
+            {
+                BindKey(upsert, key);
+                BindSums(upsert, 5, sums);
+                upsert.Execute();
+            }
+        }
+
+        if (!removeEmpty)
         {
-            await RunSqliteAsync(connection, transaction, HoursRemoveEmptySqlite, 5, _hours, static (p, k, _) => HourKeyValues(p, k), cancellationToken).ConfigureAwait(false);
-            await RunSqliteAsync(connection, transaction, UserHoursRemoveEmptySqlite, 4, _userHours, static (p, k, _) => UserHourKeyValues(p, k), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        using (var remove = SqliteRawStatement.Prepare(connection, HoursRemoveEmptySqlite))
+        {
+            foreach (var key in _hours.Keys)
+            {
+                BindKey(remove, key);
+                remove.Execute();
+            }
+        }
+
+        using (var remove = SqliteRawStatement.Prepare(connection, UserHoursRemoveEmptySqlite))
+        {
+            foreach (var key in _userHours.Keys)
+            {
+                BindKey(remove, key);
+                remove.Execute();
+            }
         }
     }
 
@@ -138,11 +163,14 @@ internal sealed class UsageRollup
             return;
         }
 
-        var n = _hours.Count;
+        // One fixed key order for every writer, so concurrent batches lock the same rollup rows in the same order.
+        var hourRows = _hours.ToArray();
+        Array.Sort(hourRows, static (x, y) => HourKeyComparer.Instance.Compare(x.Key, y.Key));
+        var n = hourRows.Length;
         var (hours, types, models, channels, groups) = (new long[n], new int[n], new string[n], new long[n], new string[n]);
         var (counts, quotas, prompts, completions) = (new long[n], new long[n], new long[n], new long[n]);
         var i = 0;
-        foreach (var (key, sums) in _hours)
+        foreach (var (key, sums) in hourRows)
         {
             (hours[i], types[i], models[i], channels[i], groups[i]) = (key.Hour, (int)key.Type, key.ModelName, key.ChannelId, key.Group);
             (counts[i], quotas[i], prompts[i], completions[i]) = (sums.Count, sums.Quota, sums.Prompt, sums.Completion);
@@ -151,11 +179,13 @@ internal sealed class UsageRollup
 
         batch.BatchCommands.Add(Command(HoursUpsertPostgreSql, hours, types, models, channels, groups, counts, quotas, prompts, completions));
 
-        var m = _userHours.Count;
+        var userRows = _userHours.ToArray();
+        Array.Sort(userRows, static (x, y) => UserHourKeyComparer.Instance.Compare(x.Key, y.Key));
+        var m = userRows.Length;
         var (userIds, userHours, userTypes, userModels) = (new long[m], new long[m], new int[m], new string[m]);
         var (userCounts, userQuotas, userPrompts, userCompletions) = (new long[m], new long[m], new long[m], new long[m]);
         i = 0;
-        foreach (var (key, sums) in _userHours)
+        foreach (var (key, sums) in userRows)
         {
             (userIds[i], userHours[i], userTypes[i], userModels[i]) = (key.UserId, key.Hour, (int)key.Type, key.ModelName);
             (userCounts[i], userQuotas[i], userPrompts[i], userCompletions[i]) = (sums.Count, sums.Quota, sums.Prompt, sums.Completion);
@@ -190,60 +220,29 @@ internal sealed class UsageRollup
         return command;
     }
 
-    private static async Task RunSqliteAsync<TKey>(
-        DbConnection connection,
-        DbTransaction? transaction,
-        string sql,
-        int parameterCount,
-        SortedDictionary<TKey, Sums> rows,
-        Action<DbParameterCollection, TKey, Sums> bind,
-        CancellationToken cancellationToken)
-        where TKey : notnull
+    private static void BindKey(SqliteRawStatement statement, HourKey key)
     {
-        var command = connection.CreateCommand();
-        await using (command.ConfigureAwait(false))
-        {
-            command.Transaction = transaction;
-            command.CommandText = sql;
-            for (var p = 0; p < parameterCount; p++)
-            {
-                var parameter = command.CreateParameter();
-                parameter.ParameterName = "@p" + p.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                command.Parameters.Add(parameter);
-            }
-
-            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var (key, sums) in rows)
-            {
-                bind(command.Parameters, key, sums);
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
+        statement.Bind(1, key.Hour);
+        statement.Bind(2, (long)key.Type);
+        statement.Bind(3, key.ModelName);
+        statement.Bind(4, key.ChannelId);
+        statement.Bind(5, key.Group);
     }
 
-    private static void HourKeyValues(DbParameterCollection p, HourKey key)
+    private static void BindKey(SqliteRawStatement statement, UserHourKey key)
     {
-        p[0].Value = key.Hour;
-        p[1].Value = (int)key.Type;
-        p[2].Value = key.ModelName;
-        p[3].Value = key.ChannelId;
-        p[4].Value = key.Group;
+        statement.Bind(1, key.UserId);
+        statement.Bind(2, key.Hour);
+        statement.Bind(3, (long)key.Type);
+        statement.Bind(4, key.ModelName);
     }
 
-    private static void UserHourKeyValues(DbParameterCollection p, UserHourKey key)
+    private static void BindSums(SqliteRawStatement statement, int first, Sums sums)
     {
-        p[0].Value = key.UserId;
-        p[1].Value = key.Hour;
-        p[2].Value = (int)key.Type;
-        p[3].Value = key.ModelName;
-    }
-
-    private static void SumValues(DbParameterCollection p, int first, Sums sums)
-    {
-        p[first].Value = sums.Count;
-        p[first + 1].Value = sums.Quota;
-        p[first + 2].Value = sums.Prompt;
-        p[first + 3].Value = sums.Completion;
+        statement.Bind(first, sums.Count);
+        statement.Bind(first + 1, sums.Quota);
+        statement.Bind(first + 2, sums.Prompt);
+        statement.Bind(first + 3, sums.Completion);
     }
 
     private readonly record struct HourKey(long Hour, UsageLogType Type, string ModelName, long ChannelId, string Group);
