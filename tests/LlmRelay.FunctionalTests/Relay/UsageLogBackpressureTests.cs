@@ -122,7 +122,7 @@ public sealed class UsageLogBackpressureTests
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60); // generous: every reservation opens its own SQLite connection here (Pooling=False), slow under a full parallel test run
         while (!await condition())
         {
             Assert.True(DateTime.UtcNow < deadline, "Timed out waiting for the usage-log writer.");
