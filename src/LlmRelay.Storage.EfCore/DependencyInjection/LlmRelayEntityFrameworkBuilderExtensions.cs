@@ -159,6 +159,7 @@ public static class LlmRelayEntityFrameworkBuilderExtensions
         services.TryAddScoped<LlmRelayDbContext>(
             static sp => sp.GetRequiredService<IDbContextFactory<LlmRelayDbContext>>().CreateDbContext());
 
+        services.TryAddSingleton<QuotaReservationQueue>();
         services.TryAddScoped<IChannelStore, EfChannelStore>();
         services.TryAddScoped<ITokenStore, EfTokenStore>();
         services.TryAddScoped<IUsageLogStore, EfUsageLogStore>();

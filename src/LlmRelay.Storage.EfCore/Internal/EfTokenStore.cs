@@ -8,12 +8,13 @@ namespace LlmRelay.Storage.EfCore.Internal;
 
 /// <summary>Stores <see cref="ApiToken"/> rows in the <c>tokens</c> table.</summary>
 /// <param name="db">The scope's context.</param>
-internal sealed class EfTokenStore(LlmRelayDbContext db) : ITokenStore
+/// <param name="reservations">Makes quota reservations (grouped on SQLite).</param>
+internal sealed class EfTokenStore(LlmRelayDbContext db, QuotaReservationQueue reservations) : ITokenStore
 {
     public Task<QuotaReservation> TryReserveQuotaAsync(long tokenId, long amount, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(amount);
-        return QuotaReserver.For(db).ReserveAsync(db, tokenId, amount, cancellationToken);
+        return reservations.ReserveAsync(db, tokenId, amount, cancellationToken);
     }
 
     public async Task<ApiToken?> FindByKeyHashAsync(string keyHash, CancellationToken cancellationToken = default)

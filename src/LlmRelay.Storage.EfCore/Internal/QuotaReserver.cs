@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Data.Common;
 using LlmRelay.Tokens;
 using LlmRelay.Users;
 using Microsoft.EntityFrameworkCore;
@@ -25,8 +24,11 @@ namespace LlmRelay.Storage.EfCore.Internal;
 /// Under READ COMMITTED the lock and both updates see the newest committed balances, so the conditions hold at commit.
 /// </para>
 /// <para>
-/// SQLite (in-process, one writer at a time): a <c>BEGIN IMMEDIATE</c> transaction with the token's conditional
-/// <c>UPDATE ... RETURNING user_id</c>, then the user's conditional <c>UPDATE</c>; a short balance rolls both back.
+/// SQLite (in-process, one writer at a time): reservations are grouped (<see cref="QuotaReservationQueue"/>) and a group
+/// runs in one <c>BEGIN IMMEDIATE</c> transaction: per reservation, the token's conditional
+/// <c>UPDATE ... RETURNING user_id</c>, then the user's conditional <c>UPDATE</c>; a short user gives the token its amount
+/// back in the same transaction, so each reservation is still both-or-neither, and the conditions are checked one after
+/// the other against the balances the previous ones left.
 /// </para>
 /// <para>Table and column names come from the EF model. Thread-safe: instances hold only the SQL text.</para>
 /// </remarks>
@@ -38,6 +40,7 @@ internal sealed class QuotaReserver
     private readonly string _postgreSql;
     private readonly string _sqliteToken;
     private readonly string _sqliteUser;
+    private readonly string _sqliteTokenBack;
 
     private QuotaReserver(IModel model, ISqlGenerationHelper sql, bool isSqlite)
     {
@@ -56,26 +59,42 @@ internal sealed class QuotaReserver
             $"wallet AS (UPDATE {users} AS u SET {quota} = u.{quota} - $2 FROM token WHERE u.{userId} = token.user_id AND token.ok AND u.{quota} >= $2 RETURNING 1), " +
             $"cap AS (UPDATE {tokens} AS t SET {remain} = t.{remain} - $2 FROM token WHERE t.{tokenId} = $1 AND token.ok AND (token.user_id = 0 OR EXISTS (SELECT 1 FROM wallet)) RETURNING 1) " +
             "SELECT token.ok, EXISTS (SELECT 1 FROM cap) FROM token";
-        _sqliteToken = $"UPDATE {tokens} SET {remain} = {remain} - @amount WHERE {tokenId} = @id AND ({unlimited} OR {remain} >= @amount) RETURNING {userIdOfToken}";
-        _sqliteUser = $"UPDATE {users} SET {quota} = {quota} - @amount WHERE {userId} = @id AND {quota} >= @amount";
+        _sqliteToken = $"UPDATE {tokens} SET {remain} = {remain} - ?2 WHERE {tokenId} = ?1 AND ({unlimited} OR {remain} >= ?2) RETURNING {userIdOfToken}";
+        _sqliteUser = $"UPDATE {users} SET {quota} = {quota} - ?2 WHERE {userId} = ?1 AND {quota} >= ?2";
+        _sqliteTokenBack = $"UPDATE {tokens} SET {remain} = {remain} + ?2 WHERE {tokenId} = ?1";
     }
 
     public static QuotaReserver For(LlmRelayDbContext db) =>
         Cache.GetOrAdd(db.Model, static (model, db) => new QuotaReserver(model, db.GetService<ISqlGenerationHelper>(), db.Database.IsSqlite()), db);
 
-    /// <summary>Takes <paramref name="amount"/> from the token and its user, or from neither.</summary>
+    /// <summary>PostgreSQL: takes <paramref name="amount"/> from the token and its user, or from neither, in one statement.</summary>
     /// <param name="db">The scope's context; its connection is opened and closed here.</param>
     /// <param name="tokenId">The token.</param>
     /// <param name="amount">The quota to take.</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
-    public async Task<QuotaReservation> ReserveAsync(LlmRelayDbContext db, long tokenId, long amount, CancellationToken cancellationToken)
+    public async Task<QuotaReservation> ReservePostgreSqlAsync(LlmRelayDbContext db, long tokenId, long amount, CancellationToken cancellationToken)
     {
         await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return _isSqlite
-                ? await ReserveSqliteAsync(db, tokenId, amount, cancellationToken).ConfigureAwait(false)
-                : await ReservePostgreSqlAsync((NpgsqlConnection)db.Database.GetDbConnection(), tokenId, amount, cancellationToken).ConfigureAwait(false);
+            var command = new NpgsqlCommand(_postgreSql, (NpgsqlConnection)db.Database.GetDbConnection())
+            {
+                Parameters = { new NpgsqlParameter<long> { TypedValue = tokenId }, new NpgsqlParameter<long> { TypedValue = amount } },
+            };
+            await using (command.ConfigureAwait(false))
+            {
+                await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false) || !reader.GetBoolean(0))
+                    {
+                        return QuotaReservation.TokenInsufficient; // no such token, or its cap is reached
+                    }
+
+                    return reader.GetBoolean(1) ? QuotaReservation.Reserved : QuotaReservation.UserInsufficient;
+                }
+            }
         }
         finally
         {
@@ -83,75 +102,60 @@ internal sealed class QuotaReserver
         }
     }
 
-    private async Task<QuotaReservation> ReservePostgreSqlAsync(NpgsqlConnection connection, long tokenId, long amount, CancellationToken cancellationToken)
+    /// <summary>SQLite: makes every reservation of <paramref name="requests"/>, in order, in one write transaction.</summary>
+    /// <param name="db">A context of its own; its connection is opened and closed here.</param>
+    /// <param name="requests">The reservations: token id and amount.</param>
+    /// <param name="results">Receives each reservation's outcome, at the same index; valid only when the call returns.</param>
+    /// <exception cref="Microsoft.Data.Sqlite.SqliteException">The transaction failed; none of the reservations was made.</exception>
+    public async Task ReserveSqliteAsync(LlmRelayDbContext db, IReadOnlyList<(long TokenId, long Amount)> requests, QuotaReservation[] results)
     {
-        var command = new NpgsqlCommand(_postgreSql, connection)
+        await db.Database.OpenConnectionAsync().ConfigureAwait(false);
+        try
         {
-            Parameters = { new NpgsqlParameter<long> { TypedValue = tokenId }, new NpgsqlParameter<long> { TypedValue = amount } },
-        };
-        await using (command.ConfigureAwait(false))
-        {
-            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
+            var transaction = await db.Database.BeginTransactionAsync().ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
             {
-                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false) || !reader.GetBoolean(0))
+                var connection = (Microsoft.Data.Sqlite.SqliteConnection)db.Database.GetDbConnection();
+                using (var token = SqliteRawStatement.Prepare(connection, _sqliteToken))
+                using (var user = SqliteRawStatement.Prepare(connection, _sqliteUser))
+                using (var tokenBack = SqliteRawStatement.Prepare(connection, _sqliteTokenBack))
                 {
-                    return QuotaReservation.TokenInsufficient; // no such token, or its cap is reached
+                    for (var i = 0; i < requests.Count; i++)
+                    {
+                        var (tokenId, amount) = requests[i];
+                        token.Bind(1, tokenId);
+                        token.Bind(2, amount);
+                        if (token.ExecuteScalarInt64() is not { } owner)
+                        {
+                            results[i] = QuotaReservation.TokenInsufficient; // no such token, or its cap is reached
+                            continue;
+                        }
+
+                        if (owner != 0)
+                        {
+                            user.Bind(1, owner);
+                            user.Bind(2, amount);
+                            if (user.ExecuteChanges() != 1)
+                            {
+                                tokenBack.Bind(1, tokenId);
+                                tokenBack.Bind(2, amount);
+                                tokenBack.Execute();
+                                results[i] = QuotaReservation.UserInsufficient;
+                                continue;
+                            }
+                        }
+
+                        results[i] = QuotaReservation.Reserved;
+                    }
                 }
 
-                return reader.GetBoolean(1) ? QuotaReservation.Reserved : QuotaReservation.UserInsufficient;
+                await transaction.CommitAsync().ConfigureAwait(false);
             }
         }
-    }
-
-    private async Task<QuotaReservation> ReserveSqliteAsync(LlmRelayDbContext db, long tokenId, long amount, CancellationToken cancellationToken)
-    {
-        var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (transaction.ConfigureAwait(false))
+        finally
         {
-            var connection = db.Database.GetDbConnection();
-            var owner = await ExecuteAsync(connection, transaction.GetDbTransaction(), _sqliteToken, tokenId, amount, returning: true, cancellationToken).ConfigureAwait(false);
-            if (owner is not long userId)
-            {
-                return QuotaReservation.TokenInsufficient; // disposing the transaction rolls back
-            }
-
-            if (userId != 0 && await ExecuteAsync(connection, transaction.GetDbTransaction(), _sqliteUser, userId, amount, returning: false, cancellationToken).ConfigureAwait(false) is null)
-            {
-                return QuotaReservation.UserInsufficient;
-            }
-
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return QuotaReservation.Reserved;
+            await db.Database.CloseConnectionAsync().ConfigureAwait(false);
         }
-    }
-
-    // Runs an UPDATE with @id and @amount: the RETURNING value, 0 when it updated a row without returning one, null when it updated none.
-    private static async Task<long?> ExecuteAsync(DbConnection connection, DbTransaction transaction, string sql, long id, long amount, bool returning, CancellationToken cancellationToken)
-    {
-        var command = connection.CreateCommand();
-        await using (command.ConfigureAwait(false))
-        {
-            command.Transaction = transaction;
-            command.CommandText = sql;
-            AddParameter(command, "@id", id);
-            AddParameter(command, "@amount", amount);
-            if (returning)
-            {
-                return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is { } value ? Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture) : null;
-            }
-
-            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1 ? 0 : null;
-        }
-    }
-
-    private static void AddParameter(DbCommand command, string name, long value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
     }
 
     private static (string Table, Func<string, string> Column) Table(IModel model, Type type, ISqlGenerationHelper sql)

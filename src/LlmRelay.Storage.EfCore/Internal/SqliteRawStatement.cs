@@ -52,6 +52,34 @@ internal readonly struct SqliteRawStatement : IDisposable
         Check(_db, raw.sqlite3_reset(_statement));
     }
 
+    /// <summary>Runs a statement that changes rows and resets it for the next values.</summary>
+    /// <returns>The number of rows it changed.</returns>
+    /// <exception cref="SqliteException">SQLite refused the statement.</exception>
+    public int ExecuteChanges()
+    {
+        Execute();
+        return raw.sqlite3_changes(_db);
+    }
+
+    /// <summary>Runs a statement that returns at most one row (e.g. <c>UPDATE ... RETURNING</c>) and resets it for the next values.</summary>
+    /// <returns>The first column of the row as an integer, or <see langword="null"/> when it returned no row.</returns>
+    /// <exception cref="SqliteException">SQLite refused the statement.</exception>
+    public long? ExecuteScalarInt64()
+    {
+        var result = raw.sqlite3_step(_statement);
+        if (result == raw.SQLITE_DONE)
+        {
+            Check(_db, raw.sqlite3_reset(_statement));
+            return null;
+        }
+
+        Check(_db, result, raw.SQLITE_ROW);
+        var value = raw.sqlite3_column_int64(_statement, 0);
+        Check(_db, raw.sqlite3_step(_statement), raw.SQLITE_DONE);
+        Check(_db, raw.sqlite3_reset(_statement));
+        return value;
+    }
+
     /// <summary>Finalizes the statement.</summary>
     public void Dispose() => _statement?.Dispose();
 
