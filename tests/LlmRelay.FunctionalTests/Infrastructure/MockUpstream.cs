@@ -24,6 +24,17 @@ public sealed class MockUpstream : IAsyncDisposable
 
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
 
+    /// <summary>Waits until at least <paramref name="count"/> requests have arrived (calls let through together may still be on their way).</summary>
+    public async Task WaitForRequestsAsync(int count)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (Requests.Count < count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Only {Requests.Count} of {count} requests reached the upstream.");
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+    }
+
     public string BaseUrl { get; private set; } = "";
 
     /// <summary>Completes when an upstream request is aborted by the gateway.</summary>
