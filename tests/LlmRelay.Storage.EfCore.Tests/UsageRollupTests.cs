@@ -120,6 +120,57 @@ public sealed class UsageRollupTests
         await AssertQueriesEqualRowsAsync(database, rows, new UsageLogFilter { Type = UsageLogType.Consume, Start = H0.AddMinutes(5) });
     }
 
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task TextThatCannotBeStoredAsSent_KeysTheRollupAsStored(string provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider);
+
+        // U+0000 (PostgreSQL drops it, SQLite keeps it) and lone surrogates (both keep U+FFFD), next to the plain names.
+        string[] models = ["gpt-4o", "gpt-4o\0", "m\uD800x", "m\uFFFDx", "\uDC00"];
+        var rows = RandomRows(120, seed: 21);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            rows[i].ModelName = models[i % models.Length];
+            rows[i].Group = i % 7 == 0 ? "vip\uD83D" : rows[i].Group;
+        }
+
+        await using (var scope = database.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<IUsageLogStore>().AppendAsync(rows, Ct);
+        }
+
+        await AssertRollupsEqualRowsAsync(database);
+        await using (var scope = database.CreateScope())
+        {
+            var context = scope.ServiceProvider.GetRequiredService<LlmRelayDbContext>();
+            var stored = await context.UsageLogs.AsNoTracking().Select(static l => l.ModelName).Distinct().ToListAsync(Ct);
+            Assert.DoesNotContain(stored, static m => m.Any(char.IsSurrogate) && !m.Any(char.IsHighSurrogate));
+            Assert.Contains("m\uFFFDx", stored);
+            Assert.Equal(provider == TestDatabase.Sqlite, stored.Contains("gpt-4o\0"));
+            Assert.Equal(rows.Count, (await scope.ServiceProvider.GetRequiredService<IUsageLogQueries>().QueryAsync(new UsageLogFilter(), 1, 5, Ct)).Total);
+
+            // Pruning takes the rows out under the same keys: nothing is left behind.
+            await scope.ServiceProvider.GetRequiredService<IUsageLogQueries>().DeleteBeforeAsync(H0.AddDays(1), Ct);
+            Assert.Equal(0, await context.UsageHours.CountAsync(Ct));
+            Assert.Equal(0, await context.UserUsageHours.CountAsync(Ct));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task Range_StartingInTheLastHourOfYear9999_HasNoWholeHour_AndStillAnswers(string provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider);
+        await AppendRandomAsync(database, count: 10, seed: 1);
+        var filter = new UsageLogFilter { Type = UsageLogType.Consume, Start = DateTimeOffset.FromUnixTimeSeconds(253_402_297_201) };
+
+        Assert.Equal(0, (await StatsAsync(database, filter)).Quota);
+        await using var scope = database.CreateScope();
+        Assert.Empty(await scope.ServiceProvider.GetRequiredService<IUsageLogQueries>().GetHourlyAsync(filter, Ct));
+        Assert.Equal(0, (await scope.ServiceProvider.GetRequiredService<IUsageLogQueries>().QueryAsync(filter, 1, 5, Ct)).Total);
+    }
+
     private static IEnumerable<UsageLogFilter> Filters()
     {
         (DateTimeOffset? Start, DateTimeOffset? End)[] ranges =
@@ -199,14 +250,26 @@ public sealed class UsageRollupTests
             .ToDictionary(static g => g.Key, static g => Sums(g));
         var actual = (await context.UsageHours.AsNoTracking().ToListAsync(Ct))
             .ToDictionary(static h => (h.Hour, h.Type, h.ModelName, h.ChannelId, h.Group), static h => (h.LogCount, h.Quota, h.PromptTokens, h.CompletionTokens));
-        Assert.Equal(expected.OrderBy(static p => p.Key), actual.OrderBy(static p => p.Key));
+        AssertSameMap(expected, actual);
 
         var expectedUsers = rows
             .GroupBy(static r => (r.UserId, Hour: HourOf(r), r.Type, r.ModelName))
             .ToDictionary(static g => g.Key, static g => Sums(g));
         var actualUsers = (await context.UserUsageHours.AsNoTracking().ToListAsync(Ct))
             .ToDictionary(static h => (h.UserId, h.Hour, h.Type, h.ModelName), static h => (h.LogCount, h.Quota, h.PromptTokens, h.CompletionTokens));
-        Assert.Equal(expectedUsers.OrderBy(static p => p.Key), actualUsers.OrderBy(static p => p.Key));
+        AssertSameMap(expectedUsers, actualUsers);
+    }
+
+    // Keys compared as the database does (ordinal): culture ordering would treat "a\0" and "a" as equal.
+    private static void AssertSameMap<TKey>(Dictionary<TKey, (long, long, long, long)> expected, Dictionary<TKey, (long, long, long, long)> actual)
+        where TKey : notnull
+    {
+        Assert.Equal(expected.Count, actual.Count);
+        foreach (var (key, sums) in expected)
+        {
+            Assert.True(actual.TryGetValue(key, out var found), $"rollup has no row for {key}");
+            Assert.Equal(sums, found);
+        }
     }
 
     private static long HourOf(UsageLog row) => row.CreatedAt.ToUnixTimeMilliseconds() / Hour * Hour;

@@ -210,7 +210,7 @@ internal sealed class EfUsageLogQueries(LlmRelayDbContext db) : IUsageLogQueries
                 {
                     var connection = db.Database.GetDbConnection();
                     var dbTransaction = transaction.GetDbTransaction();
-                    var rollup = new UsageRollup();
+                    var rollup = new UsageRollup(postgreSql: !db.Database.IsSqlite());
                     batch = await DeleteBatchAsync(connection, dbTransaction, beforeMs, rollup, cancellationToken).ConfigureAwait(false);
                     if (db.Database.IsSqlite())
                     {

@@ -61,6 +61,8 @@ internal static class LlmRelayModel
         });
 
         // Hourly rollups of usage_logs, kept equal to it by the writer and the pruner (UsageRollup); see EfUsageLogQueries.
+        // On SQLite both tables are WITHOUT ROWID, written by hand in the UsageHourlyRollups migration (EF has no option for
+        // it): a later migration that rebuilds either table must write its CREATE TABLE by hand again, or it loses that.
         modelBuilder.Entity<UsageHour>(static hour =>
         {
             hour.ToTable("usage_hours");

@@ -68,5 +68,5 @@ internal static class PostgreSqlUsageLogCopy
     // PostgreSQL text cannot hold U+0000 (an upstream's error body may): one such row would fail its whole batch.
     private static Task WriteTextAsync(NpgsqlBinaryImporter importer, string? text, string storeType, CancellationToken cancellationToken) =>
         text is null ? importer.WriteNullAsync(cancellationToken)
-        : importer.WriteAsync(text.Contains('\0', StringComparison.Ordinal) ? text.Replace("\0", "", StringComparison.Ordinal) : text, storeType, cancellationToken);
+        : importer.WriteAsync(StoredText.For(text, dropNul: true)!, storeType, cancellationToken);
 }

@@ -47,7 +47,9 @@ internal sealed class QuotaReservationQueue : IAsyncDisposable, IDisposable
     {
         if (!db.Database.IsSqlite())
         {
-            return QuotaReserver.For(db).ReservePostgreSqlAsync(db, tokenId, amount, cancellationToken);
+            // Not the caller's token: a statement canceled after the server committed it would leave a reservation no row settles.
+            cancellationToken.ThrowIfCancellationRequested();
+            return QuotaReserver.For(db).ReservePostgreSqlAsync(db, tokenId, amount, CancellationToken.None);
         }
 
         cancellationToken.ThrowIfCancellationRequested();

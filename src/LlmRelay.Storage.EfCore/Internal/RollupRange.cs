@@ -7,6 +7,8 @@ namespace LlmRelay.Storage.EfCore.Internal;
 /// <param name="To">The end of the last whole hour (Unix milliseconds, exclusive), or <see langword="null"/> to the end.</param>
 internal readonly record struct RollupRange(long? From, long? To)
 {
+    private static readonly long MaxMilliseconds = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
+
     /// <summary>Returns the split of <paramref name="filter"/>'s range, or <see langword="null"/> when the rollups cannot serve the filter.</summary>
     /// <param name="filter">A filter whose user name is already resolved to a user id.</param>
     /// <returns>
@@ -26,7 +28,9 @@ internal readonly record struct RollupRange(long? From, long? To)
 
         long? from = filter.Start is { } start ? CeilingHour(start.ToUnixTimeMilliseconds()) : null;
         long? to = filter.End is { } end ? UsageRollup.HourOf(end.ToUnixTimeMilliseconds()) : null;
-        return from is { } f && to is { } t && f >= t ? null : new RollupRange(from, to);
+
+        // A start in the last hour of year 9999 has no whole hour after it that DateTimeOffset can name.
+        return (from is { } f && to is { } t && f >= t) || from > MaxMilliseconds ? null : new RollupRange(from, to);
     }
 
     /// <summary>Returns the filters of the partial hours before <see cref="From"/> and after <see cref="To"/> that the range also covers.</summary>

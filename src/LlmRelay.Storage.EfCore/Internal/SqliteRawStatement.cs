@@ -42,7 +42,7 @@ internal readonly struct SqliteRawStatement : IDisposable
     /// <param name="index">The 1-based parameter number.</param>
     /// <param name="value">The value.</param>
     public void Bind(int index, string? value) =>
-        Check(_db, value is null ? raw.sqlite3_bind_null(_statement, index) : raw.sqlite3_bind_text16(_statement, index, value.AsSpan()));
+        Check(_db, value is null ? raw.sqlite3_bind_null(_statement, index) : raw.sqlite3_bind_text16(_statement, index, StoredText.For(value, dropNul: false).AsSpan()));
 
     /// <summary>Runs the statement to completion and resets it for the next values.</summary>
     /// <exception cref="SqliteException">SQLite refused the statement (e.g. a constraint).</exception>

@@ -119,7 +119,7 @@ internal sealed class SqliteUsageLogRows
     }
 
     private static int BindText(sqlite3_stmt statement, int index, string? text) =>
-        text is null ? raw.sqlite3_bind_null(statement, index) : raw.sqlite3_bind_text16(statement, index, text.AsSpan());
+        text is null ? raw.sqlite3_bind_null(statement, index) : raw.sqlite3_bind_text16(statement, index, StoredText.For(text, dropNul: false).AsSpan());
 
     private static MethodCallExpression Call(string name, params Expression[] arguments)
     {

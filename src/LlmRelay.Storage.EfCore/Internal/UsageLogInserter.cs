@@ -27,11 +27,11 @@ namespace LlmRelay.Storage.EfCore.Internal;
 /// <para>
 /// PostgreSQL (every statement is a round trip): one batch that takes the row locks of the touched tokens and users in
 /// ascending id order (so two writers can never deadlock), applies all their deltas with one
-/// <c>UPDATE ... FROM unnest(...)</c> per table, upserts the hourly rollups (<see cref="UsageRollup"/>) and draws the
-/// batch's ids from the identity sequence; then one binary
-/// <c>COPY</c> of every row with those ids. Two round trips per batch, whatever its size or number of tokens; the load
-/// benchmark (bench/RESULTS.md, <c>logwrite</c>) measured the per-token <c>UPDATE</c>s and multi-row <c>INSERT</c>s it
-/// replaces at a third of the throughput.
+/// <c>UPDATE ... FROM unnest(...)</c> per table and draws the batch's ids from the identity sequence; then one binary
+/// <c>COPY</c> of every row with those ids; then one batch of hourly-rollup upserts (<see cref="UsageRollup"/>), last so
+/// that its row locks, which every writer's batch contends for, are held only until the commit. Three round trips per
+/// batch, whatever its size or number of tokens; the load benchmark (bench/RESULTS.md, <c>logwrite</c>) measured the
+/// per-token <c>UPDATE</c>s and multi-row <c>INSERT</c>s it replaces at a third of the throughput.
 /// </para>
 /// <para>Thread-safe: instances hold only immutable metadata.</para>
 /// </remarks>
@@ -116,7 +116,7 @@ internal sealed class UsageLogInserter
         }
 
         _sqliteRows!.Insert(sqlite, logs);
-        UsageRollup.Of(logs).ApplySqlite(sqlite, removeEmpty: false);
+        UsageRollup.Of(logs, postgreSql: false).ApplySqlite(sqlite, removeEmpty: false);
     }
 
     private async Task WritePostgreSqlAsync(
@@ -138,7 +138,6 @@ internal sealed class UsageLogInserter
 
             _tokens.AddPostgreSqlCommands(batch, tokens);
             _users.AddPostgreSqlCommands(batch, users);
-            UsageRollup.Of(logs).AddPostgreSqlCommands(batch, removeEmpty: false);
             if (batch.BatchCommands.Count == 0)
             {
                 return;
@@ -179,6 +178,16 @@ internal sealed class UsageLogInserter
             }
 
             await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        // Round trip 3, last before COMMIT: the hourly rollups. Every writer's batch touches the current hour's rows, so
+        // their row locks are taken as late as possible: held through the COPY, they would serialise the writers of
+        // every instance sharing the database.
+        var rollup = new NpgsqlBatch(connection, transaction);
+        await using (rollup.ConfigureAwait(false))
+        {
+            UsageRollup.Of(logs, postgreSql: true).AddPostgreSqlCommands(rollup, removeEmpty: false);
+            await rollup.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -50,8 +50,16 @@ internal sealed class UsageRollup
     private const string UserHoursRemoveEmptyPostgreSql =
         """DELETE FROM "usage_user_hours" AS h USING unnest($1::bigint[], $2::bigint[], $3::integer[], $4::text[]) AS d("user_id", "hour", "type", "model_name") WHERE h."user_id" = d."user_id" AND h."hour" = d."hour" AND h."type" = d."type" AND h."model_name" = d."model_name" AND h."log_count" <= 0""";
 
+    private readonly bool _dropNul;
     private readonly Dictionary<HourKey, Sums> _hours = [];
     private readonly Dictionary<UserHourKey, Sums> _userHours = [];
+
+    /// <summary>Initializes a new instance of the <see cref="UsageRollup"/> class.</summary>
+    /// <param name="postgreSql">Whether the keys are for PostgreSQL, which drops U+0000 from stored text (see <see cref="StoredText"/>).</param>
+    public UsageRollup(bool postgreSql)
+    {
+        _dropNul = postgreSql;
+    }
 
     /// <summary>Gets a value indicating whether no row was added.</summary>
     public bool IsEmpty => _hours.Count == 0;
@@ -63,10 +71,11 @@ internal sealed class UsageRollup
 
     /// <summary>Returns the change that appending <paramref name="logs"/> makes.</summary>
     /// <param name="logs">The rows.</param>
+    /// <param name="postgreSql">Whether the rows are stored on PostgreSQL.</param>
     /// <returns>The summed change.</returns>
-    public static UsageRollup Of(IReadOnlyList<UsageLog> logs)
+    public static UsageRollup Of(IReadOnlyList<UsageLog> logs, bool postgreSql)
     {
-        var rollup = new UsageRollup();
+        var rollup = new UsageRollup(postgreSql);
         foreach (var log in logs)
         {
             rollup.Add(log.CreatedAt.ToUnixTimeMilliseconds(), log.Type, log.UserId, log.ModelName, log.ChannelId, log.Group, log.Quota, log.PromptTokens, log.CompletionTokens, 1);
@@ -88,9 +97,9 @@ internal sealed class UsageRollup
     /// <param name="sign">1 to add the row, -1 to take it away.</param>
     public void Add(long createdAtMs, UsageLogType type, long userId, string modelName, long channelId, string group, long quota, long promptTokens, long completionTokens, int sign)
     {
-        // PostgreSQL's COPY drops U+0000 from the stored row (UsageLogInserter); the key must name the stored values.
-        modelName = WithoutNul(modelName);
-        group = WithoutNul(group);
+        // The key must name the values as stored: lone surrogates become U+FFFD on both stores, PostgreSQL drops U+0000.
+        modelName = StoredText.For(modelName, _dropNul)!;
+        group = StoredText.For(group, _dropNul)!;
         var hour = HourOf(createdAtMs);
         var sums = new Sums(sign, sign * quota, sign * promptTokens, sign * completionTokens);
         ref var hourSums = ref CollectionsMarshal.GetValueRefOrAddDefault(_hours, new HourKey(hour, type, modelName, channelId, group), out _);
@@ -200,8 +209,6 @@ internal sealed class UsageRollup
         }
     }
 
-    // A null (a row the database will refuse) stays null, so the statement fails with the database's own error.
-    private static string WithoutNul(string text) => text is not null && text.Contains('\0', StringComparison.Ordinal) ? text.Replace("\0", "", StringComparison.Ordinal) : text!;
 
     private static NpgsqlBatchCommand Command(string sql, params Array[] arrays)
     {
