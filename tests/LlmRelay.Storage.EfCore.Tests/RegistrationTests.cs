@@ -129,14 +129,25 @@ public sealed class RegistrationTests
     }
 
     [Theory]
-    [InlineData("", 1)]                       // NORMAL: the default (WAL: no disk flush per commit)
-    [InlineData(";Synchronous=Full", 2)]      // FULL: SQLite's own default, chosen in the connection string
-    [InlineData(";synchronous = extra ", 3)]
-    public async Task AddSqliteStores_SetsPragmaSynchronous_OnEveryConnection_FromTheConnectionString(string suffix, long expected)
+    [InlineData("", true, 1)]                        // NORMAL: the default in WAL mode (no disk flush per commit)
+    [InlineData("", false, 2)]                       // FULL: the default is NORMAL only with a write-ahead log
+    [InlineData(";Synchronous=Full", true, 2)]       // FULL: SQLite's own default, chosen in the connection string
+    [InlineData(";synchronous = extra ", true, 3)]
+    [InlineData(";Synchronous=Normal", false, 1)]    // an operator's explicit choice is applied as given
+    public async Task AddSqliteStores_SetsPragmaSynchronous_OnEveryConnection_FromTheConnectionString(string suffix, bool wal, long expected)
     {
         var path = Path.Combine(Path.GetTempPath(), $"llmrelay-test-{Guid.NewGuid():N}.db");
         try
         {
+            if (wal)
+            {
+                await using var setup = new SqliteConnection($"Data Source={path};Pooling=False");
+                await setup.OpenAsync(TestContext.Current.CancellationToken);
+                await using var command = setup.CreateCommand();
+                command.CommandText = "PRAGMA journal_mode=WAL";
+                await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+            }
+
             using var provider = Build(b => b.AddSqliteStores($"Data Source={path}{suffix}"));
             for (var i = 0; i < 2; i++)
             {
@@ -153,7 +164,10 @@ public sealed class RegistrationTests
         finally
         {
             SqliteConnection.ClearAllPools();
-            File.Delete(path);
+            foreach (var suffix2 in (string[])["", "-wal", "-shm"])
+            {
+                File.Delete(path + suffix2);
+            }
         }
     }
 

@@ -27,10 +27,13 @@ internal static class RelayDbOptions
 
     public static DbContextOptionsBuilder UseSqlite(DbContextOptionsBuilder builder, string connectionString)
     {
+        var chosen = HasSqliteSynchronous(connectionString);
         var synchronous = TakeSqliteSynchronous(ref connectionString);
+
+        // An operator's explicit level is applied as given; the default NORMAL only where the file is in WAL mode.
         return builder
             .UseSqlite(NormalizeSqliteConnectionString(connectionString))
-            .AddInterceptors(new SqliteConnectionSetup($"PRAGMA synchronous={synchronous};"));
+            .AddInterceptors(new SqliteConnectionSetup($"PRAGMA synchronous={synchronous};", onlyInWal: !chosen));
     }
 
     public static DbContextOptionsBuilder UsePostgreSql(DbContextOptionsBuilder builder, string connectionString) =>
@@ -53,6 +56,9 @@ internal static class RelayDbOptions
 
         return builder.ToString();
     }
+
+    private static bool HasSqliteSynchronous(string connectionString) =>
+        new DbConnectionStringBuilder { ConnectionString = connectionString }.ContainsKey(SqliteSynchronousKeyword);
 
     /// <summary>Removes <see cref="SqliteSynchronousKeyword"/> from the connection string (Microsoft.Data.Sqlite rejects unknown keywords) and returns its level.</summary>
     /// <param name="connectionString">The connection string; on return, without the keyword.</param>
