@@ -113,72 +113,24 @@ internal sealed class EfUsageLogStore(LlmRelayDbContext db) : IUsageLogStore
         }
     }
 
-    public async Task<UsageLogPage> QueryAsync(UsageLogQuery query, CancellationToken cancellationToken = default)
+    /// <remarks>The same query as the management API's (<see cref="EfUsageLogQueries"/>): totals from the hourly rollups, pages by deferred join.</remarks>
+    public Task<UsageLogPage> QueryAsync(UsageLogQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfLessThan(query.Page, 1, nameof(query));
         ArgumentOutOfRangeException.ThrowIfLessThan(query.PageSize, 1, nameof(query));
-
-        var logs = db.UsageLogs.AsNoTracking();
-        if (query.Type is { } type)
+        var filter = new UsageLogFilter
         {
-            logs = logs.Where(l => l.Type == type);
-        }
-
-        if (query.Start is { } start)
-        {
-            logs = logs.Where(l => l.CreatedAt >= start);
-        }
-
-        if (query.End is { } end)
-        {
-            logs = logs.Where(l => l.CreatedAt < end);
-        }
-
-        if (query.UserId is { } userId)
-        {
-            logs = logs.Where(l => l.UserId == userId);
-        }
-
-        if (query.TokenId is { } tokenId)
-        {
-            logs = logs.Where(l => l.TokenId == tokenId);
-        }
-
-        if (query.TokenName is { } tokenName)
-        {
-            logs = logs.Where(l => l.TokenName == tokenName);
-        }
-
-        if (query.ModelName is { } modelName)
-        {
-            logs = logs.Where(l => l.ModelName == modelName);
-        }
-
-        if (query.ChannelId is { } channelId)
-        {
-            logs = logs.Where(l => l.ChannelId == channelId);
-        }
-
-        if (query.Group is { } group)
-        {
-            logs = logs.Where(l => l.Group == group);
-        }
-
-        var total = await logs.LongCountAsync(cancellationToken).ConfigureAwait(false);
-        var skip = (long)(query.Page - 1) * query.PageSize;
-        if (total == 0 || skip >= total)
-        {
-            return new UsageLogPage([], total);
-        }
-
-        var items = await logs
-            .OrderByDescending(static l => l.CreatedAt)
-            .ThenByDescending(static l => l.Id)
-            .Skip((int)skip)
-            .Take(query.PageSize)
-            .ToListAsync(cancellationToken)
-            .ConfigureAwait(false);
-        return new UsageLogPage(items, total);
+            Type = query.Type,
+            Start = query.Start,
+            End = query.End,
+            UserId = query.UserId,
+            TokenId = query.TokenId,
+            TokenName = query.TokenName,
+            ModelName = query.ModelName,
+            ChannelId = query.ChannelId,
+            Group = query.Group,
+        };
+        return new EfUsageLogQueries(db).QueryAsync(filter, query.Page, query.PageSize, cancellationToken);
     }
 }
