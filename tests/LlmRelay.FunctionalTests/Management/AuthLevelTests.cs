@@ -2,7 +2,7 @@ using System.Net;
 
 namespace LlmRelay.FunctionalTests.Management;
 
-/// <summary>Every management route of endpoints.tsv (areas user, token, channel, groups, system, redemption, security, statistics, model, vendors) at its level and one level below.</summary>
+/// <summary>Every management route of endpoints.tsv (areas user, token, channel, groups, system, redemption, security, statistics, model, vendors) at its level and one level below; user administration within a level.</summary>
 public sealed class AuthLevelTests
 {
     public enum AccessLevel
@@ -175,6 +175,47 @@ public sealed class AuthLevelTests
         }
 
         Assert.True(failures.Count == 0, string.Join('\n', failures));
+    }
+
+    [Fact]
+    public async Task UserAdministration_NobodyChangesTheirOwnQuotaGroupOrRole_AdminsOnlyManageUsersBelowThem()
+    {
+        await using var h = await ManagementHarness.StartAsync(userQuota: 1000);
+
+        // Through PUT /api/user/ (and the dashboard's user page, which calls it) an admin cannot raise their own quota, move groups or change role...
+        foreach (var change in new object[] { new { id = h.AdminId, quota = 999_999_999 }, new { id = h.AdminId, group = "vip" }, new { id = h.AdminId, role = 100 } })
+        {
+            var refused = await h.Admin.SendAsync(HttpMethod.Put, "/api/user/", change);
+            Assert.True(refused.Status == HttpStatusCode.Forbidden && !refused.Success, $"{(int)refused.Status} {refused.Text}");
+        }
+
+        Assert.Equal(HttpStatusCode.Forbidden, await DashboardForm.PostAsync(h.Admin, "/users", "/users/update", new() { ["id"] = $"{h.AdminId}", ["display_name"] = "admin", ["group"] = "default", ["quota"] = "999999999" }));
+        var self = (await h.Admin.SendAsync(HttpMethod.Get, "/api/user/self")).Data!;
+        Assert.Equal(1000, self["quota"]!.GetValue<long>());
+        Assert.Equal("default", self["group"]!.GetValue<string>());
+        Assert.Equal(10, self["role"]!.GetValue<int>());
+
+        // ...nor can root; fields that grant nothing stay editable, and unchanged values (as edit forms send them) are fine.
+        Assert.Equal(HttpStatusCode.Forbidden, (await h.Root.SendAsync(HttpMethod.Put, "/api/user/", new { id = h.RootId, quota = 5 })).Status);
+        var renamed = await h.Admin.SendAsync(HttpMethod.Put, "/api/user/", new { id = h.AdminId, display_name = "The Admin", group = "default", quota = 1000 });
+        Assert.True(renamed.Success, renamed.Message);
+        Assert.Equal("The Admin", renamed.Data!["display_name"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.OK, await DashboardForm.PostAsync(h.Admin, "/users", "/users/update", new() { ["id"] = $"{h.AdminId}", ["display_name"] = "Admin again", ["group"] = "default", ["quota"] = "1000" }));
+
+        // Root is root's: an admin can neither read nor change it.
+        Assert.Equal(HttpStatusCode.Forbidden, (await h.Admin.SendAsync(HttpMethod.Get, $"/api/user/{h.RootId}")).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await h.Admin.SendAsync(HttpMethod.Put, "/api/user/", new { id = h.RootId, quota = 5 })).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await h.Admin.SendAsync(HttpMethod.Post, "/api/user/manage", new { id = h.RootId, action = "disable" })).Status);
+
+        // An admin still manages common users; root manages admins. Roles change only through /api/user/manage.
+        var alice = await h.Admin.SendAsync(HttpMethod.Put, "/api/user/", new { id = h.UserId, quota = 5000, group = "vip" });
+        Assert.True(alice.Success, alice.Message);
+        Assert.Equal(5000, alice.Data!["quota"]!.GetValue<long>());
+        Assert.Equal(HttpStatusCode.OK, await DashboardForm.PostAsync(h.Admin, "/users", "/users/update", new() { ["id"] = $"{h.UserId}", ["display_name"] = "Alice", ["group"] = "default", ["quota"] = "7000" }));
+        Assert.Equal(7000, (await h.Admin.SendAsync(HttpMethod.Get, $"/api/user/{h.UserId}")).Data!["quota"]!.GetValue<long>());
+        Assert.Equal(HttpStatusCode.BadRequest, (await h.Admin.SendAsync(HttpMethod.Put, "/api/user/", new { id = h.UserId, role = 10 })).Status);
+        Assert.True((await h.Root.SendAsync(HttpMethod.Put, "/api/user/", new { id = h.AdminId, quota = 2000, group = "vip" })).Success);
+        Assert.Equal(2000, (await h.Admin.SendAsync(HttpMethod.Get, "/api/user/self")).Data!["quota"]!.GetValue<long>());
     }
 
     // Routes whose answer at the right level may still be 401/403 for a reason that is not the level.

@@ -4,7 +4,7 @@ using LlmRelay.FunctionalTests.Relay;
 
 namespace LlmRelay.FunctionalTests.Management;
 
-/// <summary>Management changes that decide who may use a key (IP allow-list, the owner's status) take effect on the relay at once.</summary>
+/// <summary>Who may use and manage a key: IP allow-list, the owner's status and usable groups take effect on the relay at once; admins manage only keys of users below them.</summary>
 public sealed class TokenAccessTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -85,6 +85,129 @@ public sealed class TokenAccessTests
         Assert.True((await h.Admin.SendAsync(HttpMethod.Post, "/api/user/manage", new { id = h.UserId, action = "enable" })).Success);
         Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(CallerRequest.Build("gemini", "gpt-4o", stream: false, key), Ct)).StatusCode);
         Assert.Equal(2, upstream.Requests.Count);
+    }
+
+    [Fact]
+    public async Task TokenGroup_OnlyTheOwnersUsableGroups_OnCreateUpdateAndDashboard_AndTheRelayNeverReachesAnotherGroupsChannel()
+    {
+        await using var open = await MockUpstream.StartAsync(FamilyUpstream.Handler);
+        await using var vip = await MockUpstream.StartAsync(FamilyUpstream.Handler);
+        await using var h = await ManagementHarness.StartAsync(
+            Settings.Merge(Settings.Channel(0, open.BaseUrl, ["gpt-4o"]), Settings.Channel(1, vip.BaseUrl, ["gpt-4o"]), new() { ["LlmRelay:Channels:1:Group"] = "vip" }),
+            userQuota: 10_000_000);
+
+        // alice is in 'default', and only 'default' is selectable: 'vip' is refused on create, through the API and the dashboard.
+        var refused = await h.User.SendAsync(HttpMethod.Post, "/api/token/", new { name = "sneaky", unlimited_quota = true, group = "vip" });
+        Assert.Equal(HttpStatusCode.Forbidden, refused.Status);
+        Assert.False(refused.Success);
+        Assert.Contains("'vip'", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, await DashboardForm.PostAsync(h.User, "/tokens", "/tokens/create", new() { ["name"] = "sneaky", ["unlimited_quota"] = "true", ["group"] = "vip" }));
+        Assert.Equal(0, (await h.User.SendAsync(HttpMethod.Get, "/api/token/")).Data!["total"]!.GetValue<long>());
+
+        // ...and on update; the token keeps its group.
+        var created = await h.User.SendAsync(HttpMethod.Post, "/api/token/", new { name = "mine", unlimited_quota = true });
+        Assert.True(created.Success, created.Message);
+        Assert.Equal("default", created.Data!["group"]!.GetValue<string>());
+        var id = created.Data["id"]!.GetValue<long>();
+        var key = created.Data["key"]!.GetValue<string>();
+        var update = await h.User.SendAsync(HttpMethod.Put, "/api/token/", new { id, group = "vip" });
+        Assert.Equal(HttpStatusCode.Forbidden, update.Status);
+        Assert.Equal("default", (await h.User.SendAsync(HttpMethod.Get, $"/api/token/{id}")).Data!["group"]!.GetValue<string>());
+        using var relay = h.Gateway.CreateGatewayClient(key);
+        Assert.Equal(HttpStatusCode.OK, await ChatAsync(relay));
+        Assert.Single(open.Requests);
+        Assert.Empty(vip.Requests);
+
+        // Root makes 'vip' selectable: now alice may pick it, and her key reaches the vip channel.
+        Assert.True((await h.Root.SendAsync(HttpMethod.Put, "/api/option/", new { key = "UserUsableGroups", value = """{"default":"Default","vip":"VIP"}""" })).Success);
+        Assert.True((await h.User.SendAsync(HttpMethod.Put, "/api/token/", new { id, group = "vip" })).Success);
+        Assert.Equal(HttpStatusCode.OK, await ChatAsync(relay));
+        Assert.Single(vip.Requests);
+
+        // Root withdraws it: the key, still stored with 'vip', is refused at the relay in the caller's shape, and no upstream sees the call.
+        Assert.True((await h.Root.SendAsync(HttpMethod.Put, "/api/option/", new { key = "UserUsableGroups", value = """{"default":"Default"}""" })).Success);
+        foreach (var caller in CallerRequest.Families)
+        {
+            using var response = await relay.SendAsync(CallerRequest.Build(caller, "gpt-4o", stream: false, key), Ct);
+            var text = await response.Content.ReadAsStringAsync(Ct);
+            Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{caller}: {(int)response.StatusCode} {text}");
+            var (_, message) = CallerRequest.ReadError(caller, text, 403);
+            Assert.Contains("group", message, StringComparison.OrdinalIgnoreCase);
+        }
+
+        using (var models = await relay.GetAsync("/v1/models", Ct))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, models.StatusCode);
+        }
+
+        Assert.Single(vip.Requests);
+        Assert.Single(open.Requests);
+
+        // An admin widens it for alice alone by moving her into 'vip' (her own group is always usable): the key works again at once.
+        Assert.True((await h.Admin.SendAsync(HttpMethod.Put, "/api/user/", new { id = h.UserId, group = "vip" })).Success);
+        Assert.Equal(HttpStatusCode.OK, await ChatAsync(relay));
+        Assert.Equal(2, vip.Requests.Count);
+    }
+
+    [Fact]
+    public async Task Admin_CannotListReadChangeOrDeleteTokensOfRootOrAnotherAdmin_RootCan_AndAdminStillManagesCommonUsers()
+    {
+        await using var h = await ManagementHarness.StartAsync();
+        var rootToken = await CreateTokenAsync(h.Root, "root-key");
+        var aliceToken = await CreateTokenAsync(h.User, "alice-key");
+        Assert.True((await h.Root.SendAsync(HttpMethod.Post, "/api/user/", new { username = "admin2", password = ManagementHarness.UserPassword, role = 10 })).Success);
+        var admin2 = await h.LoginAsync("admin2", ManagementHarness.UserPassword);
+        var admin2Token = await CreateTokenAsync(admin2, "admin2-key");
+        var admin2Id = (await admin2.SendAsync(HttpMethod.Get, "/api/user/self")).Data!["id"]!.GetValue<long>();
+
+        foreach (var (owner, token) in new[] { (h.RootId, rootToken), (admin2Id, admin2Token) })
+        {
+            var calls = new (HttpMethod Method, string Path, object? Body)[]
+            {
+                (HttpMethod.Get, $"/api/token/?user_id={owner}", null),
+                (HttpMethod.Get, $"/api/token/search?user_id={owner}&keyword=key", null),
+                (HttpMethod.Get, $"/api/token/{token}", null),
+                (HttpMethod.Put, "/api/token/", new { id = token, name = "taken", unlimited_quota = true }),
+                (HttpMethod.Put, "/api/token/?status_only=1", new { id = token, status = 2 }),
+                (HttpMethod.Delete, $"/api/token/{token}", null),
+                (HttpMethod.Post, "/api/token/batch", new { ids = new[] { token, aliceToken } }),
+            };
+            foreach (var (method, path, body) in calls)
+            {
+                var answer = await h.Admin.SendAsync(method, path, body);
+                Assert.True(answer.Status == HttpStatusCode.Forbidden && !answer.Success, $"admin {method} {path}: {(int)answer.Status} {answer.Text}");
+                Assert.DoesNotContain("-key", answer.Text, StringComparison.Ordinal);
+            }
+        }
+
+        // Nothing changed: root still sees its key as it was, and the refused batch deleted none of its ids.
+        var rootView = await h.Root.SendAsync(HttpMethod.Get, $"/api/token/{rootToken}");
+        Assert.Equal("root-key", rootView.Data!["name"]!.GetValue<string>());
+        Assert.Equal(1, rootView.Data["status"]!.GetValue<int>());
+        Assert.True((await h.User.SendAsync(HttpMethod.Get, $"/api/token/{aliceToken}")).Success);
+
+        // A common user still gets 404 for anyone else's key.
+        Assert.Equal(HttpStatusCode.NotFound, (await h.User.SendAsync(HttpMethod.Get, $"/api/token/{rootToken}")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await h.User.SendAsync(HttpMethod.Delete, $"/api/token/{rootToken}")).Status);
+
+        // The admin still manages a common user's keys.
+        Assert.Equal(1, (await h.Admin.SendAsync(HttpMethod.Get, $"/api/token/?user_id={h.UserId}")).Data!["total"]!.GetValue<long>());
+        Assert.True((await h.Admin.SendAsync(HttpMethod.Get, $"/api/token/{aliceToken}")).Success);
+        Assert.True((await h.Admin.SendAsync(HttpMethod.Put, "/api/token/", new { id = aliceToken, name = "renamed-by-admin" })).Success);
+        Assert.Equal(1, (await h.Admin.SendAsync(HttpMethod.Post, "/api/token/batch", new { ids = new[] { aliceToken } })).Data!.GetValue<long>());
+
+        // Root manages everyone's keys, admins' included.
+        Assert.Equal(1, (await h.Root.SendAsync(HttpMethod.Get, $"/api/token/?user_id={admin2Id}")).Data!["total"]!.GetValue<long>());
+        Assert.True((await h.Root.SendAsync(HttpMethod.Put, "/api/token/", new { id = admin2Token, name = "renamed-by-root" })).Success);
+        Assert.True((await h.Root.SendAsync(HttpMethod.Delete, $"/api/token/{admin2Token}")).Success);
+        Assert.True((await h.Root.SendAsync(HttpMethod.Delete, $"/api/token/{rootToken}")).Success);
+    }
+
+    private static async Task<long> CreateTokenAsync(ApiClient client, string name)
+    {
+        var created = await client.SendAsync(HttpMethod.Post, "/api/token/", new { name, unlimited_quota = true });
+        Assert.True(created.Success, created.Message);
+        return created.Data!["id"]!.GetValue<long>();
     }
 
     private static async Task<long> RemainAsync(ManagementHarness h, long id) =>
