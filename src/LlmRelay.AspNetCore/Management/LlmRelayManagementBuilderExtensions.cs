@@ -44,6 +44,8 @@ public static class LlmRelayManagementBuilderExtensions
         services.TryAddSingleton<LoginRateLimiter>();
         services.TryAddSingleton<SecureVerification>();
         services.TryAddSingleton<SystemSettings>();
+        services.TryAddSingleton<LlmRelay.AspNetCore.Management.Users.UsableGroups>();
+        services.TryAddSingleton<LlmRelay.Tokens.ITokenGroupPolicy>(static sp => sp.GetRequiredService<LlmRelay.AspNetCore.Management.Users.UsableGroups>());
         services.TryAddSingleton<ChannelTester>();
         services.TryAddSingleton<LlmRelay.AspNetCore.Management.Admin.AdminCredentials>();
         services.TryAddSingleton<LlmRelay.AspNetCore.Management.Admin.AdminRuntimeSettings>();

@@ -175,6 +175,12 @@ internal sealed partial class RelayEndpoint(
             return null;
         }
 
+        if (!token.GroupUsable)
+        {
+            await errors.WriteAsync(context, 403, RelayErrorKind.Permission, token.GroupRefusal(), "group_not_allowed").ConfigureAwait(false);
+            return null;
+        }
+
         if (token.Status == TokenStatus.Expired || (token.ExpiresAt is { } expires && expires <= time.GetUtcNow()))
         {
             await errors.WriteAsync(context, 401, RelayErrorKind.Authentication, "This API key has expired.", "api_key_expired").ConfigureAwait(false);

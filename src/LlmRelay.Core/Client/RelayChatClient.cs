@@ -268,6 +268,11 @@ public sealed partial class RelayChatClient : IChatClient
             throw new RelayChatClientException(403, "user_disabled", "The user who owns this API key is disabled.");
         }
 
+        if (!token.GroupUsable)
+        {
+            throw new RelayChatClientException(403, "group_not_allowed", token.GroupRefusal());
+        }
+
         if (token.Status == TokenStatus.Expired || (token.ExpiresAt is { } expires && expires <= _time.GetUtcNow()))
         {
             throw new RelayChatClientException(401, "api_key_expired", "This API key has expired.");

@@ -8,8 +8,9 @@ namespace LlmRelay.Tokens;
 /// <remarks>
 /// Keys are cached by their raw value (memory only) so a hit costs one dictionary lookup and no hashing.
 /// Unknown keys are cached briefly too, so a caller hammering with a bad key does not reach the database
-/// on every request. The owning user's status is read with the token (one extra lookup per cache miss, none per
-/// request), so management changes to a user must call <see cref="Clear"/> like token changes do. Thread-safe.
+/// on every request. The owning user's status and group are read with the token (one extra lookup per cache miss, none per
+/// request; the group is checked against <see cref="ITokenGroupPolicy"/> when one is registered), so management changes to
+/// a user or to the selectable groups must call <see cref="Clear"/> like token changes do. Thread-safe.
 /// </remarks>
 internal sealed class TokenCache(IServiceScopeFactory scopeFactory, TimeProvider timeProvider)
 {
@@ -37,6 +38,7 @@ internal sealed class TokenCache(IServiceScopeFactory scopeFactory, TimeProvider
     {
         ApiToken? token;
         var userEnabled = true;
+        var groupUsable = true;
         var scope = scopeFactory.CreateAsyncScope();
         await using (scope.ConfigureAwait(false))
         {
@@ -48,10 +50,17 @@ internal sealed class TokenCache(IServiceScopeFactory scopeFactory, TimeProvider
             {
                 var user = await users.FindAsync(token.UserId, cancellationToken).ConfigureAwait(false);
                 userEnabled = user is null || user.Status != Users.UserStatus.Disabled;
+                if (user is not null && scope.ServiceProvider.GetService<ITokenGroupPolicy>() is { } groups)
+                {
+                    groupUsable = await groups.IsUsableAsync(
+                        string.IsNullOrWhiteSpace(user.Group) ? Channels.RelayGroups.Default : user.Group,
+                        string.IsNullOrWhiteSpace(token.Group) ? Channels.RelayGroups.Default : token.Group,
+                        cancellationToken).ConfigureAwait(false);
+                }
             }
         }
 
-        var entry = token is null ? null : new TokenEntry(token, userEnabled);
+        var entry = token is null ? null : new TokenEntry(token, userEnabled, groupUsable);
         if (_items.Count >= MaxEntries)
         {
             _items.Clear();

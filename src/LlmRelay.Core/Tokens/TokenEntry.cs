@@ -7,9 +7,10 @@ internal sealed class TokenEntry
 {
     private long _remainQuota;
 
-    public TokenEntry(ApiToken token, bool userEnabled = true)
+    public TokenEntry(ApiToken token, bool userEnabled = true, bool groupUsable = true)
     {
         UserEnabled = userEnabled;
+        GroupUsable = groupUsable;
         Id = token.Id;
         UserId = token.UserId;
         Name = token.Name;
@@ -35,6 +36,9 @@ internal sealed class TokenEntry
     /// <summary>Gets a value indicating whether the owning user may use the gateway (<see langword="false"/> when an administrator disabled the user).</summary>
     public bool UserEnabled { get; }
 
+    /// <summary>Gets a value indicating whether the owning user may use the token's <see cref="Group"/> (<see langword="false"/> when it is neither the owner's group nor a selectable one, see <see cref="ITokenGroupPolicy"/>).</summary>
+    public bool GroupUsable { get; }
+
     public bool UnlimitedQuota { get; }
 
     public DateTimeOffset? ExpiresAt { get; }
@@ -47,6 +51,9 @@ internal sealed class TokenEntry
 
     /// <summary>Gets the networks the token may be used from, or <see langword="null"/> when any address may use it.</summary>
     public System.Net.IPNetwork[]? AllowedNetworks { get; }
+
+    /// <summary>Returns the relay's refusal for a token whose group its owner may not use (<see cref="GroupUsable"/> is <see langword="false"/>).</summary>
+    public string GroupRefusal() => $"This API key's group '{Group}' is not available to its owner; choose one of the owner's groups for the key.";
 
     public bool AllowsModel(string model) => Models is null || Models.Contains(model);
 

@@ -3,13 +3,17 @@ using System.Globalization;
 using System.Text.Json;
 using LlmRelay.Management;
 using LlmRelay.Storage;
+using LlmRelay.Tokens;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace LlmRelay.AspNetCore.Management.Site;
 
 /// <summary>The system options: typed validation, an in-memory copy for readers, and write-through to <see cref="IOptionStore"/>.</summary>
-/// <remarks>Thread-safe. A change is visible to every reader on this instance as soon as it is stored, without a restart.</remarks>
-internal sealed class SystemSettings(IServiceScopeFactory scopeFactory) : IDisposable
+/// <remarks>
+/// Thread-safe. A change is visible to every reader on this instance as soon as it is stored, without a restart; a change of
+/// <see cref="UserUsableGroups"/> also clears <see cref="TokenCache"/>, whose entries carry whether their group is usable.
+/// </remarks>
+internal sealed class SystemSettings(IServiceScopeFactory scopeFactory, TokenCache tokenCache) : IDisposable
 {
     public const string SystemName = "SystemName";
     public const string Notice = "Notice";
@@ -160,6 +164,10 @@ internal sealed class SystemSettings(IServiceScopeFactory scopeFactory) : IDispo
             }
 
             _values = values.ToFrozenDictionary(StringComparer.Ordinal);
+            if (options.Any(static o => o.Key == UserUsableGroups))
+            {
+                tokenCache.Clear();
+            }
         }
         finally
         {

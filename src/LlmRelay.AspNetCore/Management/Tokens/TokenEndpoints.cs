@@ -1,5 +1,6 @@
 using System.Globalization;
 using LlmRelay.AspNetCore.Management.Infrastructure;
+using LlmRelay.AspNetCore.Management.Users;
 using LlmRelay.Channels;
 using LlmRelay.Storage;
 using LlmRelay.Tokens;
@@ -10,8 +11,11 @@ using Microsoft.AspNetCore.Routing;
 
 namespace LlmRelay.AspNetCore.Management.Tokens;
 
-/// <summary>Token routes: the caller's gateway keys (<c>sk-...</c>); admins may pass <c>user_id</c> to see another user's.</summary>
-/// <remarks>Every change clears <see cref="TokenCache"/>, so the relay sees it on the next request.</remarks>
+/// <summary>Token routes: the caller's gateway keys (<c>sk-...</c>); admins may pass <c>user_id</c> to see the keys of a user below them.</summary>
+/// <remarks>
+/// Who may touch which key is <see cref="UserRules.RefuseTokenOwnerAsync"/>; a key's group must be one its owner may use
+/// (<see cref="UsableGroups"/>). Every change clears <see cref="TokenCache"/>, so the relay sees it on the next request.
+/// </remarks>
 internal static class TokenEndpoints
 {
     private static readonly char[] IpSeparators = [',', '\n', '\r', ';'];
@@ -27,6 +31,7 @@ internal static class TokenEndpoints
         api.MapPost("/token/batch", DeleteBatchAsync).At(AccessLevel.User);
     }
 
+    // A common user's user_id is ignored (their own keys); an admin's must name a user below them.
     private static long OwnerFilter(HttpRequest request)
     {
         var user = request.HttpContext.CurrentUser();
@@ -35,31 +40,44 @@ internal static class TokenEndpoints
             : user.Id;
     }
 
-    private static Task<ApiResult> ListAsync(HttpRequest request, ITokenStore tokens, CancellationToken ct) => QueryAsync(request, tokens, null, ct);
+    private static Task<ApiResult> ListAsync(HttpRequest request, ITokenStore tokens, IUserStore users, CancellationToken ct) => QueryAsync(request, tokens, users, null, ct);
 
-    private static Task<ApiResult> SearchAsync(HttpRequest request, ITokenStore tokens, CancellationToken ct) =>
-        QueryAsync(request, tokens, request.Query["keyword"].ToString().Trim(), ct);
+    private static Task<ApiResult> SearchAsync(HttpRequest request, ITokenStore tokens, IUserStore users, CancellationToken ct) =>
+        QueryAsync(request, tokens, users, request.Query["keyword"].ToString().Trim(), ct);
 
-    private static async Task<ApiResult> QueryAsync(HttpRequest request, ITokenStore tokens, string? keyword, CancellationToken ct)
+    private static async Task<ApiResult> QueryAsync(HttpRequest request, ITokenStore tokens, IUserStore users, string? keyword, CancellationToken ct)
     {
+        var owner = OwnerFilter(request);
+        if (await UserRules.RefuseTokenOwnerAsync(request.HttpContext.CurrentUser(), owner, users, ct).ConfigureAwait(false) is { } refusal)
+        {
+            return refusal;
+        }
+
         var (page, size) = request.Paging();
-        var result = await tokens.QueryAsync(new PageQuery { Page = page, PageSize = size, UserId = OwnerFilter(request), Keyword = keyword }, ct).ConfigureAwait(false);
+        var result = await tokens.QueryAsync(new PageQuery { Page = page, PageSize = size, UserId = owner, Keyword = keyword }, ct).ConfigureAwait(false);
         return ApiResult.Ok(new PageView<TokenView>([.. result.Items.Select(static t => TokenView.From(t))], result.Total, page, size), ManagementJsonContext.Default.PageViewTokenView);
     }
 
-    private static async Task<ApiToken?> FindOwnAsync(HttpContext context, ITokenStore tokens, long id, CancellationToken ct)
+    // The token, or the answer for a caller who may not manage it: 404 when it does not exist (or, to a common user, is not theirs), 403 for an admin above whom its owner is.
+    private static async Task<(ApiToken? Token, ApiResult? Refusal)> FindManagedAsync(HttpContext context, ITokenStore tokens, IUserStore users, long id, CancellationToken ct)
     {
-        var user = context.CurrentUser();
         var token = await tokens.FindAsync(id, ct).ConfigureAwait(false);
-        return token is not null && (token.UserId == user.Id || user.Role >= UserRole.Admin) ? token : null;
+        if (token is null)
+        {
+            return (null, ApiResult.NotFound("Token"));
+        }
+
+        var refusal = await UserRules.RefuseTokenOwnerAsync(context.CurrentUser(), token.UserId, users, ct).ConfigureAwait(false);
+        return refusal is null ? (token, null) : (null, refusal);
     }
 
-    private static async Task<ApiResult> GetAsync(long id, HttpContext context, ITokenStore tokens, CancellationToken ct) =>
-        await FindOwnAsync(context, tokens, id, ct).ConfigureAwait(false) is { } token
-            ? ApiResult.Ok(TokenView.From(token), ManagementJsonContext.Default.TokenView)
-            : ApiResult.NotFound("Token");
+    private static async Task<ApiResult> GetAsync(long id, HttpContext context, ITokenStore tokens, IUserStore users, CancellationToken ct)
+    {
+        var (token, refusal) = await FindManagedAsync(context, tokens, users, id, ct).ConfigureAwait(false);
+        return refusal ?? ApiResult.Ok(TokenView.From(token!), ManagementJsonContext.Default.TokenView);
+    }
 
-    private static async Task<ApiResult> CreateAsync(HttpContext context, ITokenStore tokens, TokenCache cache, TimeProvider time, CancellationToken ct)
+    private static async Task<ApiResult> CreateAsync(HttpContext context, ITokenStore tokens, TokenCache cache, UsableGroups usableGroups, TimeProvider time, CancellationToken ct)
     {
         var user = context.CurrentUser();
         using var body = await JsonBody.ReadAsync(context.Request).ConfigureAwait(false);
@@ -70,6 +88,11 @@ internal static class TokenEndpoints
             return ApiResult.Fail(error);
         }
 
+        if (await RefuseGroupAsync(token, user, usableGroups, ct).ConfigureAwait(false) is { } refusal)
+        {
+            return refusal;
+        }
+
         var key = ApiKeys.Generate();
         token.KeyHash = ApiKeys.Hash(key);
         token.KeyHint = ApiKeys.Mask(key);
@@ -78,7 +101,7 @@ internal static class TokenEndpoints
         return ApiResult.Ok(TokenView.From(token, key), ManagementJsonContext.Default.TokenView, "Keep this key; it is shown only once.");
     }
 
-    private static async Task<ApiResult> UpdateAsync(HttpContext context, ITokenStore tokens, TokenCache cache, TimeProvider time, CancellationToken ct)
+    private static async Task<ApiResult> UpdateAsync(HttpContext context, ITokenStore tokens, IUserStore users, TokenCache cache, UsableGroups usableGroups, TimeProvider time, CancellationToken ct)
     {
         using var body = await JsonBody.ReadAsync(context.Request).ConfigureAwait(false);
         var id = body.Long("id", required: true, min: 1);
@@ -87,17 +110,29 @@ internal static class TokenEndpoints
             return ApiResult.Fail(body.Error);
         }
 
-        var token = await FindOwnAsync(context, tokens, id!.Value, ct).ConfigureAwait(false);
-        if (token is null)
+        var (token, refusal) = await FindManagedAsync(context, tokens, users, id!.Value, ct).ConfigureAwait(false);
+        if (refusal is not null)
         {
-            return ApiResult.NotFound("Token");
+            return refusal;
         }
 
         var statusOnly = context.Request.Query.ContainsKey("status_only");
+        var group = token!.Group;
         var error = statusOnly ? ApplyStatus(body, token) : Apply(body, token, time, creating: false);
         if (error is not null)
         {
             return ApiResult.Fail(error);
+        }
+
+        // A group is checked when it changes: a key left in a group its owner lost keeps it (and the relay refuses it).
+        if (!string.Equals(group, token.Group, StringComparison.Ordinal))
+        {
+            var actor = context.CurrentUser();
+            var owner = token.UserId == actor.Id ? actor : await users.FindAsync(token.UserId, ct).ConfigureAwait(false);
+            if (owner is not null && await RefuseGroupAsync(token, owner, usableGroups, ct).ConfigureAwait(false) is { } groupRefusal)
+            {
+                return groupRefusal;
+            }
         }
 
         await tokens.UpdateAsync(token, ct).ConfigureAwait(false);
@@ -105,15 +140,20 @@ internal static class TokenEndpoints
         return ApiResult.Ok(TokenView.From(token), ManagementJsonContext.Default.TokenView);
     }
 
-    private static async Task<ApiResult> DeleteAsync(long id, HttpContext context, ITokenStore tokens, TokenCache cache, CancellationToken ct)
+    private static async Task<ApiResult> DeleteAsync(long id, HttpContext context, ITokenStore tokens, IUserStore users, TokenCache cache, CancellationToken ct)
     {
-        var user = context.CurrentUser();
-        var deleted = await tokens.DeleteAsync([id], user.Role >= UserRole.Admin ? null : user.Id, ct).ConfigureAwait(false);
+        var (token, refusal) = await FindManagedAsync(context, tokens, users, id, ct).ConfigureAwait(false);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        var deleted = await tokens.DeleteAsync([id], token!.UserId, ct).ConfigureAwait(false);
         cache.Clear();
         return deleted > 0 ? ApiResult.Ok() : ApiResult.NotFound("Token");
     }
 
-    private static async Task<ApiResult> DeleteBatchAsync(HttpContext context, ITokenStore tokens, TokenCache cache, CancellationToken ct)
+    private static async Task<ApiResult> DeleteBatchAsync(HttpContext context, ITokenStore tokens, IUserStore users, TokenCache cache, CancellationToken ct)
     {
         var user = context.CurrentUser();
         using var body = await JsonBody.ReadAsync(context.Request).ConfigureAwait(false);
@@ -123,9 +163,40 @@ internal static class TokenEndpoints
             return ApiResult.Fail(body.Error ?? "Field 'ids' must not be empty.");
         }
 
-        var deleted = await tokens.DeleteAsync(ids, user.Role >= UserRole.Admin ? null : user.Id, ct).ConfigureAwait(false);
+        if (user.Role < UserRole.Admin)
+        {
+            return ApiResult.Ok(await DeleteAndClearAsync(tokens, cache, ids, user.Id, ct).ConfigureAwait(false), ManagementJsonContext.Default.Int64);
+        }
+
+        // An admin's batch is all or nothing: one key of a user not below them refuses it whole.
+        foreach (var id in ids.Distinct())
+        {
+            if (await tokens.FindAsync(id, ct).ConfigureAwait(false) is { } token
+                && await UserRules.RefuseTokenOwnerAsync(user, token.UserId, users, ct).ConfigureAwait(false) is { } refusal)
+            {
+                return refusal;
+            }
+        }
+
+        return ApiResult.Ok(await DeleteAndClearAsync(tokens, cache, ids, null, ct).ConfigureAwait(false), ManagementJsonContext.Default.Int64);
+    }
+
+    private static async Task<long> DeleteAndClearAsync(ITokenStore tokens, TokenCache cache, IReadOnlyCollection<long> ids, long? userId, CancellationToken ct)
+    {
+        var deleted = await tokens.DeleteAsync(ids, userId, ct).ConfigureAwait(false);
         cache.Clear();
-        return ApiResult.Ok(deleted, ManagementJsonContext.Default.Int64);
+        return deleted;
+    }
+
+    private static async Task<ApiResult?> RefuseGroupAsync(ApiToken token, RelayUser owner, UsableGroups usableGroups, CancellationToken ct)
+    {
+        if (await usableGroups.IsUsableAsync(owner.Group, token.Group, ct).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var usable = await usableGroups.ForAsync(owner.Group, ct).ConfigureAwait(false);
+        return ApiResult.Forbidden($"Field 'group': '{token.Group}' is not a group the token's owner may use ({string.Join(", ", usable.Keys.Order(StringComparer.Ordinal))}).");
     }
 
     private static string? ApplyStatus(JsonBody body, ApiToken token)

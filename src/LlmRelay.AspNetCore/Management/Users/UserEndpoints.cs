@@ -178,12 +178,10 @@ internal static class UserEndpoints
         return ApiResult.Ok(groups, ManagementJsonContext.Default.DictionaryStringGroupInfoView);
     }
 
-    private static async Task<ApiResult> GetSelfGroupsAsync(HttpContext context, SystemSettings settings, CancellationToken ct)
+    private static async Task<ApiResult> GetSelfGroupsAsync(HttpContext context, SystemSettings settings, UsableGroups usableGroups, CancellationToken ct)
     {
-        var user = context.CurrentUser();
-        var usable = await settings.GetTextMapAsync(SystemSettings.UserUsableGroups, ct).ConfigureAwait(false);
+        var usable = await usableGroups.ForAsync(context.CurrentUser().Group, ct).ConfigureAwait(false);
         var ratios = await settings.GetRatiosAsync(SystemSettings.GroupRatio, ct).ConfigureAwait(false);
-        usable.TryAdd(user.Group, "Your group");
         var groups = usable.ToDictionary(p => p.Key, p => new GroupInfoView(ratios.TryGetValue(p.Key, out var r) ? r : 1, p.Value), StringComparer.Ordinal);
         return ApiResult.Ok(groups, ManagementJsonContext.Default.DictionaryStringGroupInfoView);
     }
@@ -324,7 +322,7 @@ internal static class UserEndpoints
             return ApiResult.NotFound("User");
         }
 
-        return user.Role >= context.CurrentUser().Role && user.Id != context.CurrentUser().Id
+        return user.Id != context.CurrentUser().Id && !UserRules.Manages(context.CurrentUser(), user)
             ? ApiResult.Forbidden("You cannot view a user whose role is equal to or above yours.")
             : ApiResult.Ok(UserView.From(user), ManagementJsonContext.Default.UserView);
     }
@@ -375,7 +373,7 @@ internal static class UserEndpoints
         return ApiResult.Ok(UserView.From(user), ManagementJsonContext.Default.UserView);
     }
 
-    private static async Task<ApiResult> UpdateAsync(HttpContext context, IUserStore users, IPasswordHasher<RelayUser> hasher, CancellationToken ct)
+    private static async Task<ApiResult> UpdateAsync(HttpContext context, IUserStore users, IPasswordHasher<RelayUser> hasher, TokenCache tokenCache, CancellationToken ct)
     {
         var actor = context.CurrentUser();
         using var body = await JsonBody.ReadAsync(context.Request).ConfigureAwait(false);
@@ -386,6 +384,7 @@ internal static class UserEndpoints
         var group = body.String("group", maxLength: 64);
         var email = body.String("email", maxLength: 128);
         var quota = body.Long("quota", min: 0);
+        var role = body.Long("role", min: 0);
         var error = body.Error
             ?? (username is not null ? UserRules.ValidateUsername(username) : null)
             ?? (!string.IsNullOrEmpty(password) ? UserRules.ValidatePassword(password) : null);
@@ -400,9 +399,9 @@ internal static class UserEndpoints
             return ApiResult.NotFound("User");
         }
 
-        if (user.Role >= actor.Role && user.Id != actor.Id)
+        if (UserRules.RefuseUpdate(actor, user, group, quota, role) is { } refusal)
         {
-            return ApiResult.Forbidden("You cannot edit a user whose role is equal to or above yours.");
+            return refusal;
         }
 
         if (username is not null && !username.Equals(user.Username, StringComparison.OrdinalIgnoreCase)
@@ -422,6 +421,7 @@ internal static class UserEndpoints
         }
 
         await users.UpdateAsync(user, ct).ConfigureAwait(false);
+        tokenCache.Clear(); // The relay checks each token's group against its owner's.
         return ApiResult.Ok(UserView.From(user), ManagementJsonContext.Default.UserView);
     }
 
@@ -433,7 +433,7 @@ internal static class UserEndpoints
             return ApiResult.NotFound("User");
         }
 
-        if (user.Role >= context.CurrentUser().Role)
+        if (!UserRules.Manages(context.CurrentUser(), user))
         {
             return ApiResult.Forbidden("You cannot delete a user whose role is equal to or above yours.");
         }
@@ -469,7 +469,7 @@ internal static class UserEndpoints
             return ApiResult.Forbidden("The root user cannot be disabled, deleted, promoted or demoted.");
         }
 
-        if (user.Role >= actor.Role)
+        if (!UserRules.Manages(actor, user))
         {
             return ApiResult.Forbidden("You cannot manage a user whose role is equal to or above yours.");
         }
