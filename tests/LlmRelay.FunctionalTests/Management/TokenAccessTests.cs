@@ -1,6 +1,8 @@
 using System.Net;
+using LlmRelay.Client;
 using LlmRelay.FunctionalTests.Infrastructure;
 using LlmRelay.FunctionalTests.Relay;
+using Microsoft.Extensions.AI;
 
 namespace LlmRelay.FunctionalTests.Management;
 
@@ -139,6 +141,11 @@ public sealed class TokenAccessTests
         {
             Assert.Equal(HttpStatusCode.Forbidden, models.StatusCode);
         }
+
+        // The in-process client with the same key is refused the same way.
+        var inProcess = await Assert.ThrowsAsync<RelayChatClientException>(() =>
+            h.Gateway.Services.GetRelayChatClient(key).GetResponseAsync([new ChatMessage(ChatRole.User, "hi")], new ChatOptions { ModelId = "gpt-4o" }, Ct));
+        Assert.Equal((403, "group_not_allowed"), (inProcess.StatusCode, inProcess.ErrorCode));
 
         Assert.Single(vip.Requests);
         Assert.Single(open.Requests);
