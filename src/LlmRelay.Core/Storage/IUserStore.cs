@@ -35,7 +35,7 @@ public interface IUserStore
     /// <returns><see langword="true"/> when a root user exists.</returns>
     Task<bool> RootExistsAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Returns a page of users ordered by identifier, filtered by <see cref="PageQuery.Keyword"/> (username, display name or e-mail) and <see cref="PageQuery.Group"/>.</summary>
+    /// <summary>Returns a page of users ordered by identifier, filtered by <see cref="PageQuery.Keyword"/> (username, display name or e-mail), <see cref="PageQuery.Group"/> and <see cref="PageQuery.RoleBelow"/>.</summary>
     /// <param name="query">The query.</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>The page.</returns>

@@ -18,5 +18,10 @@ public sealed record PageQuery
     public string? Group { get; init; }
 
     /// <summary>Gets the owning user's identifier rows must have, or <see langword="null"/> for any.</summary>
+    /// <remarks>In a user query with <see cref="RoleBelow"/>, the user this names is listed whatever its role.</remarks>
     public long? UserId { get; init; }
+
+    /// <summary>Gets the role users must be below to be listed (user queries only), or <see langword="null"/> for any role.</summary>
+    /// <remarks>The management API lists an administrator the users below them plus themselves (<see cref="UserId"/>).</remarks>
+    public Users.UserRole? RoleBelow { get; init; }
 }

@@ -50,6 +50,12 @@ internal sealed class EfUserStore(LlmRelayDbContext db) : IUserStore
             rows = rows.Where(u => u.Group == query.Group);
         }
 
+        if (query.RoleBelow is { } below)
+        {
+            var self = query.UserId ?? 0;
+            rows = rows.Where(u => u.Role < below || u.Id == self);
+        }
+
         return await Paging.PageAsync(rows.OrderBy(static u => u.Id), query, cancellationToken).ConfigureAwait(false);
     }
 

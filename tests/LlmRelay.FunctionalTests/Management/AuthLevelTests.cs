@@ -202,10 +202,17 @@ public sealed class AuthLevelTests
         Assert.Equal("The Admin", renamed.Data!["display_name"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.OK, await DashboardForm.PostAsync(h.Admin, "/users", "/users/update", new() { ["id"] = $"{h.AdminId}", ["display_name"] = "Admin again", ["group"] = "default", ["quota"] = "1000" }));
 
-        // Root is root's: an admin can neither read nor change it.
+        // Root is root's: an admin can neither read nor change it...
         Assert.Equal(HttpStatusCode.Forbidden, (await h.Admin.SendAsync(HttpMethod.Get, $"/api/user/{h.RootId}")).Status);
         Assert.Equal(HttpStatusCode.Forbidden, (await h.Admin.SendAsync(HttpMethod.Put, "/api/user/", new { id = h.RootId, quota = 5 })).Status);
         Assert.Equal(HttpStatusCode.Forbidden, (await h.Admin.SendAsync(HttpMethod.Post, "/api/user/manage", new { id = h.RootId, action = "disable" })).Status);
+
+        // Nor list it: an admin's user list and search show the users below them, and themselves; root's shows everyone.
+        var listed = (await h.Admin.SendAsync(HttpMethod.Get, "/api/user/?p=1&page_size=100")).Data!;
+        Assert.Equal(["admin", "alice"], listed["items"]!.AsArray().Select(static u => u!["username"]!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.Equal(2, listed["total"]!.GetValue<long>());
+        Assert.Equal(0, (await h.Admin.SendAsync(HttpMethod.Get, "/api/user/search?keyword=root")).Data!["total"]!.GetValue<long>());
+        Assert.Equal(3, (await h.Root.SendAsync(HttpMethod.Get, "/api/user/")).Data!["total"]!.GetValue<long>());
 
         // An admin still manages common users; root manages admins. Roles change only through /api/user/manage.
         var alice = await h.Admin.SendAsync(HttpMethod.Put, "/api/user/", new { id = h.UserId, quota = 5000, group = "vip" });

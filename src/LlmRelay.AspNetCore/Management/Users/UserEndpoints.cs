@@ -300,7 +300,7 @@ internal static class UserEndpoints
     private static async Task<ApiResult> ListAsync(HttpRequest request, IUserStore users, CancellationToken ct)
     {
         var (page, size) = request.Paging();
-        var result = await users.QueryAsync(new PageQuery { Page = page, PageSize = size }, ct).ConfigureAwait(false);
+        var result = await users.QueryAsync(UserRules.Visible(request.HttpContext.CurrentUser(), new PageQuery { Page = page, PageSize = size }), ct).ConfigureAwait(false);
         return Page(result, page, size);
     }
 
@@ -308,7 +308,7 @@ internal static class UserEndpoints
     {
         var (page, size) = request.Paging();
         var query = new PageQuery { Page = page, PageSize = size, Keyword = request.Query["keyword"].ToString().Trim(), Group = request.Query["group"].ToString().Trim() };
-        return Page(await users.QueryAsync(query, ct).ConfigureAwait(false), page, size);
+        return Page(await users.QueryAsync(UserRules.Visible(request.HttpContext.CurrentUser(), query), ct).ConfigureAwait(false), page, size);
     }
 
     private static ApiResult Page(PagedResult<RelayUser> result, int page, int size) =>

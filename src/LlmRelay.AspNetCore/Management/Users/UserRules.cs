@@ -53,6 +53,9 @@ internal static class UserRules
     /// <summary>Returns whether <paramref name="actor"/> may administer <paramref name="target"/> (read, change or delete the account or its tokens): only a user below the actor's role, never the actor.</summary>
     public static bool Manages(RelayUser actor, RelayUser target) => target.Id != actor.Id && target.Role < actor.Role;
 
+    /// <summary>Narrows a user list to what <paramref name="actor"/> may see: the users below the actor's role, and the actor.</summary>
+    public static PageQuery Visible(RelayUser actor, PageQuery query) => query with { RoleBelow = actor.Role, UserId = actor.Id };
+
     /// <summary>Checks a change of <paramref name="target"/> by <paramref name="actor"/> through <c>PUT /api/user/</c>; returns the refusal, or <see langword="null"/> when allowed.</summary>
     /// <remarks>
     /// On their own account a user may change only what grants nothing (name, e-mail, password): a quota, group or role
