@@ -11,7 +11,9 @@ namespace LlmRelay.Client;
 internal static class OpenAIChatResponseMapper
 {
     /// <summary>Builds a <see cref="ChatResponse"/> (one message per choice) from an OpenAI Chat response; <see cref="ChatResponse.RawRepresentation"/> is the wire object.</summary>
-    public static ChatResponse FromOpenAIResponse(Wire.ChatCompletionResponse wire)
+    /// <param name="wire">The response.</param>
+    /// <param name="usage">Its usage, read from the upstream's bytes by the family's usage reader (issue #14), or <see langword="null"/>.</param>
+    public static ChatResponse FromOpenAIResponse(Wire.ChatCompletionResponse wire, TokenUsage? usage)
     {
         var messages = new List<ChatMessage>(wire.Choices?.Count ?? 0);
         ChatFinishReason? finish = null;
@@ -50,7 +52,7 @@ internal static class OpenAIChatResponseMapper
             ModelId = wire.Model,
             CreatedAt = wire.Created > 0 ? DateTimeOffset.FromUnixTimeSeconds(wire.Created) : null,
             FinishReason = finish,
-            Usage = wire.Usage is { } usage ? UsageDetailsOf(AnthropicChatConverter.UsageOf(usage)) : null,
+            Usage = usage is { } reported ? UsageDetailsOf(reported) : null,
             RawRepresentation = wire,
         };
     }

@@ -1,5 +1,4 @@
 using LlmRelay.Formats;
-using LlmRelay.Formats.Conversion;
 using Microsoft.Extensions.AI;
 using Wire = LlmRelay.Formats.OpenAI.Models;
 
@@ -19,7 +18,10 @@ internal sealed class OpenAIChunkAssembler
     public TokenUsage? Usage { get; private set; }
 
     /// <summary>Adds the updates one chunk produces to <paramref name="output"/>.</summary>
-    public void Add(Wire.ChatCompletionChunk chunk, List<ChatResponseUpdate> output)
+    /// <param name="chunk">The chunk.</param>
+    /// <param name="usage">The chunk's usage, read from its bytes by the family's usage reader (issue #14), or <see langword="null"/>.</param>
+    /// <param name="output">Receives the updates.</param>
+    public void Add(Wire.ChatCompletionChunk chunk, TokenUsage? usage, List<ChatResponseUpdate> output)
     {
         foreach (var choice in chunk.Choices ?? [])
         {
@@ -61,9 +63,8 @@ internal sealed class OpenAIChunkAssembler
             }
         }
 
-        if (chunk.Usage is { } usage)
+        if (usage is { } normalised)
         {
-            var normalised = AnthropicChatConverter.UsageOf(usage);
             Usage = normalised;
             output.Add(NewUpdate(chunk, [new UsageContent(OpenAIChatResponseMapper.UsageDetailsOf(normalised))], null));
         }

@@ -1,5 +1,6 @@
 using LlmRelay.Formats;
 using LlmRelay.Formats.Internal;
+using LlmRelay.Formats.OpenAI;
 using LlmRelay.Formats.Sse;
 using LlmRelay.Formats.Streaming;
 using LlmRelay.Health;
@@ -116,6 +117,6 @@ internal sealed class OpenAIUpdateDecoder : IDisposable
             return;
         }
 
-        _assembler.Add(chunk.Value, output);
+        _assembler.Add(chunk.Value, chunk.Value.Usage is not null && OpenAIUsageReader.TryRead(data, out var usage) ? usage : null, output);
     }
 }

@@ -1,6 +1,7 @@
 using LlmRelay.Formats;
 using LlmRelay.Formats.Conversion;
 using LlmRelay.Formats.Internal;
+using LlmRelay.Formats.PassThrough;
 using LlmRelay.Health;
 using LlmRelay.Providers;
 using LlmRelay.Selection;
@@ -57,7 +58,7 @@ public sealed partial class RelayChatClient
             if (format == WireFormat.OpenAIChat)
             {
                 wire = WireJson.Deserialize(buffer.WrittenSpan, WireJson.Context.ChatCompletionResponse);
-                usage = wire.IsSuccess ? AnthropicChatConverter.UsageOf(wire.Value.Usage) : default;
+                usage = wire.IsSuccess ? UsageSniffer.ReadBody(WireFormat.OpenAIChat, buffer.WrittenSpan) ?? default : default;
             }
             else
             {
@@ -74,7 +75,7 @@ public sealed partial class RelayChatClient
             }
 
             log.StatusCode = 200;
-            return AttemptOutcome<ChatResponse>.Success(OpenAIChatResponseMapper.FromOpenAIResponse(wire.Value));
+            return AttemptOutcome<ChatResponse>.Success(OpenAIChatResponseMapper.FromOpenAIResponse(wire.Value, wire.Value.Usage is null ? null : usage));
         }
     }
 

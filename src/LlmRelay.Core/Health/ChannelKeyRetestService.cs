@@ -1,5 +1,4 @@
 using LlmRelay.Configuration;
-using LlmRelay.Providers;
 using LlmRelay.Selection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -9,16 +8,16 @@ namespace LlmRelay.Health;
 
 /// <summary>Every <see cref="ChannelHealthOptions.RetestInterval"/>, probes each key disabled by a definitive failure and enables the ones that answer.</summary>
 /// <remarks>
-/// Off unless <c>LlmRelay:Health:RetestInterval</c> is set. Keys are probed one at a time with <see cref="ChannelKeyProbe"/>
-/// (a one-token chat call in the channel's dialect); a 2xx answer enables the key through
-/// <see cref="ChannelHealthTracker.Enable"/>, which also clears its stored record. Chat-client channels are not probed.
+/// Off unless <c>LlmRelay:Health:RetestInterval</c> is set. Keys are probed one at a time with <see cref="ChannelProbe"/>
+/// (a one-token chat call in the channel's dialect, the management API's channel test); a valid answer enables the key
+/// through <see cref="ChannelHealthTracker.Enable"/>, which also clears its stored record.
 /// </remarks>
 internal sealed partial class ChannelKeyRetestService(
     IOptions<LlmRelayOptions> options,
     ChannelKeyStatusRegistry registry,
     ChannelCatalogProvider catalog,
     ChannelHealthTracker health,
-    UpstreamInvoker upstream,
+    ChannelProbe probe,
     TimeProvider timeProvider,
     ILogger<ChannelKeyRetestService> logger) : BackgroundService
 {
@@ -48,20 +47,20 @@ internal sealed partial class ChannelKeyRetestService(
         var channels = catalog.Current.Channels.ToDictionary(static c => c.Id);
         foreach (var (channelId, keyIndex) in registry.DisabledKeys())
         {
-            if (!channels.TryGetValue(channelId, out var channel) || channel.Adapter is ChatClientAdapter || !health.IsDisabled(channelId, keyIndex))
+            if (!channels.TryGetValue(channelId, out var channel) || !health.IsDisabled(channelId, keyIndex))
             {
                 continue;
             }
 
-            var (status, _) = await ChannelKeyProbe.SendAsync(upstream, channel, keyIndex, cancellationToken).ConfigureAwait(false);
-            if (status is >= 200 and < 300)
+            var result = await probe.SendAsync(channel, keyIndex, channel.MapModel(channel.Models.Length > 0 ? channel.Models[0] : ""), cancellationToken).ConfigureAwait(false);
+            if (result.Success)
             {
                 health.Enable(channelId, keyIndex);
                 LogKeyRetestPassed(logger, channelId, keyIndex);
             }
             else
             {
-                LogKeyRetestFailed(logger, channelId, keyIndex, status);
+                LogKeyRetestFailed(logger, channelId, keyIndex, result.Status);
             }
         }
     }

@@ -47,6 +47,7 @@ internal static class LlmRelayCoreServices
         services.TryAddSingleton<RelayConcurrency>();
         services.TryAddSingleton<ResponseStore>();
         services.TryAddSingleton<Client.ChatClientChannelInvoker>();
+        services.TryAddSingleton<Health.ChannelProbe>();
         services.TryAddSingleton(static sp => new Client.RelayChatClient(sp, sp.GetRequiredService<IOptions<Client.RelayChatClientOptions>>().Value));
 
         // Start-up work runs before the log writer and before the server accepts requests.

@@ -269,7 +269,7 @@ internal static class AnthropicChatConverter
         return chat;
     }
 
-    public static FormatResult<MessagesResponse> ToAnthropicResponse(ChatCompletionResponse chat)
+    public static FormatResult<MessagesResponse> ToAnthropicResponse(ChatCompletionResponse chat, in TokenUsage usage)
     {
         ChatChoice? choice = chat.Choices is { Count: > 0 } c ? c[0] : null;
         var content = new List<AnthropicContentBlock>();
@@ -300,7 +300,6 @@ internal static class AnthropicChatConverter
         }
 
         FinishReason reason = OpenAIFinishReasons.Parse(choice?.FinishReason);
-        TokenUsage usage = UsageOf(chat.Usage);
         return new MessagesResponse
         {
             Id = chat.Id,
@@ -342,7 +341,6 @@ internal static class AnthropicChatConverter
         }
 
         FinishReason reason = AnthropicStopReasons.Parse(response.StopReason);
-        TokenUsage usage = UsageOf(response.Usage);
         return new ChatCompletionResponse
         {
             Id = response.Id,
@@ -364,40 +362,10 @@ internal static class AnthropicChatConverter
                     FinishReason = OpenAIFinishReasons.ToOpenAI(reason),
                 },
             ],
-            Usage = ChatUsageOf(usage),
         };
     }
 
-    /// <summary>Normalises Anthropic usage: <c>input_tokens</c> excludes both cache buckets, which are added back into the prompt.</summary>
-    internal static TokenUsage UsageOf(AnthropicUsage? u)
-    {
-        if (u is null)
-        {
-            return default;
-        }
-
-        long cacheRead = u.CacheReadInputTokens ?? 0, cacheCreation = u.CacheCreationInputTokens ?? 0;
-        long input = u.InputTokens + cacheRead + cacheCreation;
-        return new TokenUsage
-        {
-            InputTokens = input,
-            OutputTokens = u.OutputTokens,
-            CachedInputTokens = cacheRead,
-            CacheCreationInputTokens = cacheCreation,
-            CacheCreation1hInputTokens = u.CacheCreation?.Ephemeral1hInputTokens ?? 0,
-            TotalTokens = input + u.OutputTokens,
-        };
-    }
-
-    internal static TokenUsage UsageOf(ChatUsage? u) => u is null ? default : new TokenUsage
-    {
-        InputTokens = u.PromptTokens,
-        OutputTokens = u.CompletionTokens,
-        CachedInputTokens = u.PromptTokensDetails?.CachedTokens ?? 0,
-        ReasoningTokens = u.CompletionTokensDetails?.ReasoningTokens ?? 0,
-        TotalTokens = u.TotalTokens,
-    };
-
+    /// <summary>Returns the OpenAI Chat usage object (the pivot's) for a normalised usage.</summary>
     internal static ChatUsage ChatUsageOf(in TokenUsage u) => new()
     {
         PromptTokens = u.InputTokens,

@@ -2,6 +2,7 @@ using LlmRelay.Formats.Anthropic.Models;
 using LlmRelay.Formats.Gemini.Models;
 using LlmRelay.Formats.Internal;
 using LlmRelay.Formats.OpenAI.Models;
+using LlmRelay.Formats.PassThrough;
 using LlmRelay.Formats.Responses.Models;
 
 namespace LlmRelay.Formats.Conversion;
@@ -79,10 +80,11 @@ internal static class BodyConverter
     /// <param name="usage">The usage the upstream reported, normalised (for billing).</param>
     public static FormatResult<byte[]> ConvertResponse(WireFormat from, WireFormat to, ReadOnlySpan<byte> body, long created, out TokenUsage usage)
     {
-        usage = default;
+        // One usage reader per family, the same the pass-through sniffer and the stream decoders use (issue #14): the typed
+        // models below would drop what they have no property for (DeepSeek's prompt_cache_hit_tokens, cache-write buckets).
+        usage = UsageSniffer.ReadBody(from, body) ?? default;
         FormatsJsonContext ctx = WireJson.Context;
         FormatResult<ChatCompletionResponse> pivot;
-        TokenUsage? nativeUsage = null;
         switch (from)
         {
             case WireFormat.OpenAIChat:
@@ -91,12 +93,10 @@ internal static class BodyConverter
             case WireFormat.Anthropic:
                 FormatResult<MessagesResponse> a = WireJson.Deserialize(body, ctx.MessagesResponse);
                 pivot = a.IsSuccess ? AnthropicChatConverter.FromAnthropicResponse(a.Value, created) : a.Error;
-                nativeUsage = a.IsSuccess ? AnthropicChatConverter.UsageOf(a.Value.Usage) : null;
                 break;
             case WireFormat.Gemini:
                 FormatResult<GenerateContentResponse> g = WireJson.Deserialize(body, ctx.GenerateContentResponse);
                 pivot = g.IsSuccess ? GeminiChatConverter.FromGeminiResponse(g.Value, created) : g.Error;
-                nativeUsage = g.IsSuccess ? GeminiChatConverter.UsageOf(g.Value.UsageMetadata) : null;
                 break;
             default:
                 FormatResult<ResponseObject> r = WireJson.Deserialize(body, ctx.ResponseObject);
@@ -106,29 +106,34 @@ internal static class BodyConverter
 
         if (!pivot.IsSuccess)
         {
+            usage = default;
             return pivot.Error;
         }
 
         ChatCompletionResponse chat = pivot.Value;
         if (chat.Choices is not { Count: > 0 })
         {
+            usage = default;
             return new FormatError(FormatErrorKind.InvalidShape, "The upstream response has no choices or content.", "choices");
         }
 
-        // The pivot's OpenAI usage has no cache-write or tool-use buckets: bill from the upstream's own usage where it has them.
-        usage = nativeUsage ?? AnthropicChatConverter.UsageOf(chat.Usage);
+        if (from != WireFormat.OpenAIChat)
+        {
+            chat.Usage = AnthropicChatConverter.ChatUsageOf(usage);
+        }
+
         switch (to)
         {
             case WireFormat.OpenAIChat:
                 return WireJson.Serialize(chat, ctx.ChatCompletionResponse);
             case WireFormat.Anthropic:
-                FormatResult<MessagesResponse> a = AnthropicChatConverter.ToAnthropicResponse(chat);
+                FormatResult<MessagesResponse> a = AnthropicChatConverter.ToAnthropicResponse(chat, usage);
                 return a.IsSuccess ? WireJson.Serialize(a.Value, ctx.MessagesResponse) : a.Error;
             case WireFormat.Gemini:
-                FormatResult<GenerateContentResponse> g = GeminiChatConverter.ToGeminiResponse(chat);
+                FormatResult<GenerateContentResponse> g = GeminiChatConverter.ToGeminiResponse(chat, usage);
                 return g.IsSuccess ? WireJson.Serialize(g.Value, ctx.GenerateContentResponse) : g.Error;
             default:
-                FormatResult<ResponseObject> r = ResponsesChatConverter.ToResponsesResponse(chat);
+                FormatResult<ResponseObject> r = ResponsesChatConverter.ToResponsesResponse(chat, usage);
                 return r.IsSuccess ? WireJson.Serialize(r.Value, ctx.ResponseObject) : r.Error;
         }
     }

@@ -288,7 +288,7 @@ internal static class GeminiChatConverter
         return chat;
     }
 
-    public static FormatResult<GenerateContentResponse> ToGeminiResponse(ChatCompletionResponse chat)
+    public static FormatResult<GenerateContentResponse> ToGeminiResponse(ChatCompletionResponse chat, in TokenUsage u)
     {
         ChatChoice? choice = chat.Choices is { Count: > 0 } c ? c[0] : null;
         var parts = new List<GeminiPart>();
@@ -318,7 +318,6 @@ internal static class GeminiChatConverter
             }
         }
 
-        TokenUsage u = AnthropicChatConverter.UsageOf(chat.Usage);
         return new GenerateContentResponse
         {
             Candidates =
@@ -342,10 +341,6 @@ internal static class GeminiChatConverter
             ResponseId = chat.Id,
         };
     }
-
-    /// <summary>Normalises Gemini usage: tool-use prompt tokens join the prompt, thoughts join the completion.</summary>
-    internal static TokenUsage UsageOf(GeminiUsageMetadata? um) =>
-        GeminiUsage.From(um?.PromptTokenCount ?? 0, um?.CandidatesTokenCount ?? 0, um?.TotalTokenCount ?? 0, um?.CachedContentTokenCount ?? 0, um?.ThoughtsTokenCount ?? 0, um?.ToolUsePromptTokenCount ?? 0);
 
     public static FormatResult<ChatCompletionResponse> FromGeminiResponse(GenerateContentResponse response, long created)
     {
@@ -384,7 +379,6 @@ internal static class GeminiChatConverter
             reason = FinishReason.ToolCalls;
         }
 
-        TokenUsage usage = UsageOf(response.UsageMetadata);
         return new ChatCompletionResponse
         {
             Id = response.ResponseId,
@@ -406,7 +400,6 @@ internal static class GeminiChatConverter
                     FinishReason = OpenAIFinishReasons.ToOpenAI(reason),
                 },
             ],
-            Usage = AnthropicChatConverter.ChatUsageOf(usage),
         };
     }
 

@@ -217,7 +217,7 @@ internal static class ResponsesChatConverter
         return request;
     }
 
-    public static FormatResult<ResponseObject> ToResponsesResponse(ChatCompletionResponse chat)
+    public static FormatResult<ResponseObject> ToResponsesResponse(ChatCompletionResponse chat, in TokenUsage u)
     {
         ChatChoice? choice = chat.Choices is { Count: > 0 } c ? c[0] : null;
         var output = new List<ResponseItem>();
@@ -249,7 +249,6 @@ internal static class ResponsesChatConverter
         }
 
         FinishReason reason = OpenAIFinishReasons.Parse(choice?.FinishReason);
-        TokenUsage u = AnthropicChatConverter.UsageOf(chat.Usage);
         return new ResponseObject
         {
             Id = id,
@@ -308,7 +307,6 @@ internal static class ResponsesChatConverter
         FinishReason reason = response.Status == "incomplete"
             ? response.IncompleteDetails?.Reason == "content_filter" ? FinishReason.ContentFilter : FinishReason.Length
             : calls.Count > 0 ? FinishReason.ToolCalls : FinishReason.Stop;
-        ResponseUsage? u = response.Usage;
         return new ChatCompletionResponse
         {
             Id = response.Id,
@@ -330,13 +328,6 @@ internal static class ResponsesChatConverter
                     FinishReason = OpenAIFinishReasons.ToOpenAI(reason),
                 },
             ],
-            Usage = AnthropicChatConverter.ChatUsageOf(new TokenUsage
-            {
-                InputTokens = u?.InputTokens ?? 0,
-                OutputTokens = u?.OutputTokens ?? 0,
-                CachedInputTokens = u?.InputTokensDetails?.CachedTokens ?? 0,
-                ReasoningTokens = u?.OutputTokensDetails?.ReasoningTokens ?? 0,
-            }),
         };
     }
 

@@ -3,7 +3,8 @@ using LlmRelay.Formats.Internal;
 
 namespace LlmRelay.Formats.Gemini;
 
-/// <summary>Reads and writes Gemini <c>usageMetadata</c> (thoughts and tool-use prompt tokens in their own buckets).</summary>
+/// <summary>The one reader (and the writer) of Gemini <c>usageMetadata</c>: thoughts and tool-use prompt tokens in their own buckets.</summary>
+/// <remarks>Read alike by pass-through sniffing, body conversion and stream rewriting (issue #14). Allocation-free.</remarks>
 internal static class GeminiUsage
 {
     public static TokenUsage Read(ref Utf8JsonReader r)
@@ -56,7 +57,7 @@ internal static class GeminiUsage
         return From(prompt, candidates, total, cached, thoughts, toolUse);
     }
 
-    public static TokenUsage From(long prompt, long candidates, long total, long cached, long thoughts, long toolUse) => new()
+    private static TokenUsage From(long prompt, long candidates, long total, long cached, long thoughts, long toolUse) => new()
     {
         InputTokens = prompt + toolUse,
         OutputTokens = candidates + thoughts,

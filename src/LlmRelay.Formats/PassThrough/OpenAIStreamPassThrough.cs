@@ -1,4 +1,6 @@
 using System.Buffers;
+using LlmRelay.Formats.Internal;
+using LlmRelay.Formats.OpenAI;
 
 namespace LlmRelay.Formats.PassThrough;
 
@@ -143,7 +145,32 @@ internal sealed class OpenAIStreamPassThrough : IDisposable
         }
 
         Usage = usage;
-        return !(_stripUsageChunk && OpenAIUsageReader.HasEmptyChoices(payload));
+        return !(_stripUsageChunk && HasEmptyChoices(payload));
+    }
+
+    // Whether a chunk is OpenAI's usage-only chunk ("choices":[] with a usage object).
+    private static bool HasEmptyChoices(ReadOnlySpan<byte> json)
+    {
+        var index = json.IndexOf("\"choices\""u8);
+        if (index < 0)
+        {
+            return true;
+        }
+
+        var position = JsonLocator.SkipWhitespace(json, index + 9);
+        if (position >= json.Length || json[position] != (byte)':')
+        {
+            return false;
+        }
+
+        position = JsonLocator.SkipWhitespace(json, position + 1);
+        if (position >= json.Length || json[position] != (byte)'[')
+        {
+            return false;
+        }
+
+        position = JsonLocator.SkipWhitespace(json, position + 1);
+        return position < json.Length && json[position] == (byte)']';
     }
 
     // Finds the end of the first event (just past its blank line), or -1 when it is incomplete.

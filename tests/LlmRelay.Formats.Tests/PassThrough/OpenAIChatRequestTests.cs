@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json.Nodes;
+using LlmRelay.Formats.OpenAI;
 using LlmRelay.Formats.PassThrough;
 using LlmRelay.Formats.Tests.Infrastructure;
 

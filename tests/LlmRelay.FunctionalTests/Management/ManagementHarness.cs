@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using LlmRelay.FunctionalTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LlmRelay.FunctionalTests.Management;
 
@@ -34,9 +35,10 @@ public sealed class ManagementHarness : IAsyncDisposable
     /// <summary>Starts the gateway and signs in root, an admin and a user.</summary>
     /// <param name="settings">The gateway's configuration.</param>
     /// <param name="userQuota">The quota the admin and the user start with: tests that relay through their keys need some (a user's quota bounds every key of theirs).</param>
-    public static async Task<ManagementHarness> StartAsync(Dictionary<string, string?>? settings = null, long userQuota = 0)
+    /// <param name="configureServices">Extra services for the gateway (keyed chat clients, ...).</param>
+    public static async Task<ManagementHarness> StartAsync(Dictionary<string, string?>? settings = null, long userQuota = 0, Action<IServiceCollection>? configureServices = null)
     {
-        var gateway = new GatewayFactory(settings ?? []);
+        var gateway = new GatewayFactory(settings ?? [], configureServices);
         gateway.Start();
         var harness = new ManagementHarness(gateway);
         harness.Anonymous = harness.NewClient();

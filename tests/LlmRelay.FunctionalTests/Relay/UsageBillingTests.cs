@@ -157,6 +157,37 @@ public sealed class UsageBillingTests
         Assert.Equal(75, usage["output_tokens"]!.GetValue<long>());
     }
 
+    /// <summary>
+    /// A DeepSeek channel reports cache hits as <c>prompt_cache_hit_tokens</c> (tests/LlmRelay.Formats.Tests/Fixtures/DeepSeek,
+    /// DeepSeek's documented shape): prompt 1200 of which 1088 hits, completion 42. Billed at the cache ratio whatever
+    /// the caller speaks: (1200 - 1088 + 1088 x 0.1 + 42 x 4) x 2 = 388.8 x 2 = 777.6 -> 778 (issue #14).
+    /// </summary>
+    [Theory]
+    [InlineData("openai", false)]
+    [InlineData("openai", true)]
+    [InlineData("anthropic", false)]
+    [InlineData("anthropic", true)]
+    [InlineData("gemini", false)]
+    [InlineData("gemini", true)]
+    public async Task DeepSeekChannel_CacheHits_AreBilledAtTheCacheRatio_WhateverTheCaller(string caller, bool stream)
+    {
+        var answer = File.ReadAllText(DeepSeekFixture(stream ? "chat-stream-cache-hit.sse" : "chat-nonstream-cache-hit.json"));
+        await using var upstream = await MockUpstream.StartAsync(stream ? MockUpstream.Sse(answer, chunkSize: 61) : MockUpstream.Json(answer));
+        await using var gateway = StartGateway(upstream, "default", "deepseek");
+        using var client = gateway.CreateGatewayClient(null);
+
+        using var response = await client.SendAsync(CallerRequest.Build(caller, "priced-model", stream, Settings.Key), Ct);
+        var text = await response.Content.ReadAsStringAsync(Ct);
+
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {text}");
+        Assert.Contains("42 million", text, StringComparison.Ordinal);
+        var log = Assert.Single(await gateway.WaitForLogsAsync(1));
+        Assert.Equal((1200, 42), (log.PromptTokens, log.CompletionTokens));
+        Assert.Equal(1088, JsonNode.Parse(log.Other)!["cached_tokens"]!.GetValue<long>());
+        Assert.Equal(778, log.Quota);
+        Assert.Equal((Balance - 778, 778L), await BalanceAsync(gateway));
+    }
+
     [Theory]
     [InlineData("openai", "default", 20_000)] // 0.04 USD x 500,000 quota/USD
     [InlineData("anthropic", "vip", 30_000)] // x 1.5
@@ -198,6 +229,18 @@ public sealed class UsageBillingTests
             extra ?? []));
         gateway.Start();
         return gateway;
+    }
+
+    private static string DeepSeekFixture(string file)
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "LlmRelay.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        Assert.NotNull(dir);
+        return Path.Combine(dir.FullName, "tests", "LlmRelay.Formats.Tests", "Fixtures", "DeepSeek", file);
     }
 
     private static async Task<(long Remain, long Used)> BalanceAsync(GatewayFactory gateway)

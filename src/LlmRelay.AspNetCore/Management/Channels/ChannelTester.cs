@@ -1,18 +1,22 @@
-using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using LlmRelay.Channels;
-using LlmRelay.Formats;
+using LlmRelay.Configuration;
 using LlmRelay.Health;
 using LlmRelay.Providers;
 using LlmRelay.Selection;
+using Microsoft.Extensions.Options;
 
 namespace LlmRelay.AspNetCore.Management.Channels;
 
 /// <summary>Talks to a channel's upstream on behalf of the management API: test calls, model lists and balances.</summary>
-/// <remarks>Thread-safe. Uses the relay's own <see cref="UpstreamInvoker"/>, so tests see the same connection settings as traffic.</remarks>
-internal sealed class ChannelTester(UpstreamInvoker invoker)
+/// <remarks>
+/// Thread-safe. Uses the relay's own <see cref="UpstreamInvoker"/>, so tests see the same connection settings as traffic.
+/// A channel test is the key re-test's <see cref="ChannelProbe"/>: the channel's adapter builds the URL, credentials and
+/// body in its own dialect, and the answer is read in that dialect (issue #14).
+/// </remarks>
+internal sealed class ChannelTester(UpstreamInvoker invoker, ChannelProbe probe, IOptions<LlmRelayOptions> options)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
@@ -24,34 +28,14 @@ internal sealed class ChannelTester(UpstreamInvoker invoker)
             return new ChannelTestView(channel.Id, false, "", 0, "The channel has no models to test with.");
         }
 
-        var key = channel.Keys.FirstOrDefault(static k => !string.IsNullOrWhiteSpace(k));
-        if (key is null)
+        var entry = new ChannelEntry(channel, options.Value);
+        if (entry.Keys.IsEmpty)
         {
             return new ChannelTestView(channel.Id, false, model, 0, "The channel has no enabled key.");
         }
 
-        var upstreamModel = channel.ModelMapping.TryGetValue(model, out var mapped) ? mapped : model;
-        using var request = new HttpRequestMessage(HttpMethod.Post, UpstreamUrls.Combine(UpstreamUrls.Normalize(channel.BaseUrl), "chat/completions"))
-        {
-            Content = new ByteArrayContent(ChannelKeyProbe.Body(WireFormat.OpenAIChat, upstreamModel)) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key.Trim());
-        var watch = Stopwatch.StartNew();
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(Timeout);
-            using var response = await invoker.Invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
-            var text = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
-            var elapsed = (int)watch.ElapsedMilliseconds;
-            return response.IsSuccessStatusCode
-                ? new ChannelTestView(channel.Id, true, model, elapsed, "")
-                : new ChannelTestView(channel.Id, false, model, elapsed, $"The upstream answered {(int)response.StatusCode}: {Truncate(text)}");
-        }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            return new ChannelTestView(channel.Id, false, model, (int)watch.ElapsedMilliseconds, "The upstream did not answer: " + ex.Message);
-        }
+        var result = await probe.SendAsync(entry, 0, entry.MapModel(model), cancellationToken).ConfigureAwait(false);
+        return new ChannelTestView(channel.Id, result.Success, model, (int)result.Elapsed.TotalMilliseconds, result.Message);
     }
 
     public async Task<(List<string>? Models, string? Error)> FetchModelsAsync(string baseUrl, string key, CancellationToken cancellationToken)

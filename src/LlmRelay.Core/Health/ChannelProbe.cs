@@ -1,0 +1,130 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using LlmRelay.Client;
+using LlmRelay.Formats;
+using LlmRelay.Formats.Conversion;
+using LlmRelay.Formats.Internal;
+using LlmRelay.Providers;
+using LlmRelay.Selection;
+using Wire = LlmRelay.Formats.OpenAI.Models;
+
+namespace LlmRelay.Health;
+
+/// <summary>Sends the smallest useful chat call (one "hi", one output token) with one key of a channel, in the channel's own dialect, and reads the answer in that dialect.</summary>
+/// <remarks>
+/// <code>
+/// OpenAI Chat "hi" ─► BodyConverter.ConvertRequest ─► body in the adapter's format
+/// adapter.BuildUri + Authenticate ─► UpstreamInvoker (HTTP) or ChatClientChannelInvoker (chat-client channels)
+/// 2xx ─► BodyConverter.ConvertResponse: an answer in the dialect, or a failure
+/// else ─► ChannelFailureClassifier.TryReadError: the upstream's own error message (OpenAI, Anthropic or Gemini shape)
+/// </code>
+/// The one probe behind the management API's channel test and <see cref="ChannelKeyRetestService"/> (issue #14), so both
+/// call a channel as the relay does. Never on the request path. Thread-safe.
+/// </remarks>
+internal sealed class ChannelProbe(UpstreamInvoker upstream, ChatClientChannelInvoker chatClients, TimeProvider time)
+{
+    /// <summary>The longest a probe waits, whatever the channel's first-byte timeout.</summary>
+    public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(30);
+
+    // A one-token answer is small; anything bigger is not one.
+    private const int MaxAnswerBytes = 64 * 1024;
+
+    /// <summary>Calls <paramref name="channel"/> with its key at <paramref name="keyIndex"/> and <paramref name="upstreamModel"/>.</summary>
+    /// <param name="channel">The channel.</param>
+    /// <param name="keyIndex">The key to use.</param>
+    /// <param name="upstreamModel">The model as the upstream names it (after the channel's mapping).</param>
+    /// <param name="cancellationToken">Cancels the probe; a cancellation is thrown, a timeout is a failed result.</param>
+    /// <returns>The outcome; its message never holds the key.</returns>
+    public async Task<ChannelProbeResult> SendAsync(ChannelEntry channel, int keyIndex, string upstreamModel, CancellationToken cancellationToken)
+    {
+        var adapter = channel.Adapter;
+        var started = time.GetTimestamp();
+        using var request = new HttpRequestMessage(HttpMethod.Post, adapter.BuildUri(channel, RelayOperation.Chat, upstreamModel, stream: false))
+        {
+            Content = new ByteArrayContent(Body(adapter.Format, upstreamModel)) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+        };
+        var key = channel.KeyAt(keyIndex);
+        adapter.Authenticate(request, key);
+        UpstreamInvoker.SetConnectTimeout(request, channel);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var wait = channel.FirstByteTimeout < MaxWait ? channel.FirstByteTimeout : MaxWait;
+        timeout.CancelAfter(wait);
+        try
+        {
+            using var response = adapter is ChatClientAdapter
+                ? await chatClients.SendAsync(request, timeout.Token).ConfigureAwait(false)
+                : await upstream.Invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
+            var (body, complete) = await ReadAsync(response.Content, timeout.Token).ConfigureAwait(false);
+            var elapsed = time.GetElapsedTime(started);
+            var status = (int)response.StatusCode;
+            if (!response.IsSuccessStatusCode)
+            {
+                ChannelFailureClassifier.TryReadError(body, out var code, out var message);
+                var detail = Redact(message ?? Excerpt(body), key);
+                return new ChannelProbeResult(status, false, elapsed, code is null || code == status.ToString(CultureInfo.InvariantCulture)
+                    ? $"The upstream answered {status}: {detail}"
+                    : $"The upstream answered {status} ({code}): {detail}");
+            }
+
+            var invalid = !complete
+                ? "the body is larger than a one-token answer"
+                : BodyConverter.ConvertResponse(adapter.Format, WireFormat.OpenAIChat, body, 0, out _).Error?.Message;
+            return invalid is null
+                ? new ChannelProbeResult(status, true, elapsed, "")
+                : new ChannelProbeResult(status, false, elapsed, $"The upstream answered {status} but not with a valid {Dialect(adapter.Format)} answer: {invalid}");
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            var message = ex is OperationCanceledException ? string.Create(CultureInfo.InvariantCulture, $"no answer within {wait.TotalSeconds} s") : ex.Message;
+            return new ChannelProbeResult(0, false, time.GetElapsedTime(started), "The upstream did not answer: " + message);
+        }
+    }
+
+    /// <summary>Returns the JSON body of a one-token "hi" chat request for <paramref name="model"/> in <paramref name="format"/>.</summary>
+    /// <remarks>Built as an OpenAI Chat request and converted like any caller's request, so each dialect gets the body the relay would send.</remarks>
+    public static byte[] Body(WireFormat format, string model)
+    {
+        var chat = new Wire.ChatCompletionRequest
+        {
+            Model = model,
+            MaxTokens = 1,
+            Messages = [new Wire.ChatMessage { Role = "user", Content = new TextOrParts<Wire.ChatContentPart>("hi") }],
+        };
+        var openAI = WireJson.Serialize(chat, WireJson.Context.ChatCompletionRequest);
+        return format == WireFormat.OpenAIChat ? openAI : BodyConverter.ConvertRequest(WireFormat.OpenAIChat, format, openAI, model).Value!.Body;
+    }
+
+    private static string Dialect(WireFormat format) => format switch
+    {
+        WireFormat.Anthropic => "Anthropic Messages",
+        WireFormat.Gemini => "Gemini generateContent",
+        WireFormat.OpenAIResponses => "OpenAI Responses",
+        _ => "OpenAI Chat Completions",
+    };
+
+    // An upstream that echoes the key it refused must not put it in the management API's answer.
+    private static string Redact(string text, string key) => key.Length >= 8 ? text.Replace(key, "***", StringComparison.Ordinal) : text;
+
+    private static string Excerpt(ReadOnlySpan<byte> body)
+    {
+        var text = System.Text.Encoding.UTF8.GetString(body.Length > 300 ? body[..300] : body);
+        return text.ReplaceLineEndings(" ");
+    }
+
+    private static async Task<(byte[] Body, bool Complete)> ReadAsync(HttpContent content, CancellationToken cancellationToken)
+    {
+        var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            var buffer = new byte[MaxAnswerBytes + 1];
+            var length = 0;
+            int read;
+            while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                length += read;
+            }
+
+            return (buffer[..Math.Min(length, MaxAnswerBytes)], length <= MaxAnswerBytes);
+        }
+    }
+}
