@@ -102,7 +102,7 @@ internal sealed partial class RelayEndpoint
 
             var (upstreamMessage, code) = UpstreamErrorMessage.Extract(errorBody.WrittenSpan);
             upstreamMessage = RelayKeys.Scrub(upstreamMessage, channel.Keys);
-            var kind = ChannelFailureClassifier.Classify(status, errorBody.WrittenSpan) ?? (IsRetryable(response.StatusCode, code) ? ChannelFailureKind.Transient : null);
+            var kind = ChannelFailureClassifier.Classify(status, errorBody.WrittenSpan);
             if (kind is { } failureKind)
             {
                 // The channel's fault (its key, its billing, its load): another channel may do better.
@@ -117,12 +117,6 @@ internal sealed partial class RelayEndpoint
             return null;
         }
     }
-
-    private static bool IsRetryable(HttpStatusCode status, string? code) =>
-        status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or HttpStatusCode.PaymentRequired
-        || (int)status >= 500
-        // Gemini answers an invalid key with 400 INVALID_ARGUMENT / API_KEY_INVALID: the channel's fault, not the caller's.
-        || (status == HttpStatusCode.BadRequest && code is "API_KEY_INVALID");
 
     private async Task CopyBodyAsync(HttpContext context, InboundRoute route, UpstreamPlan plan, HttpResponseMessage response, string upstreamModel, UsageLog log, long started, CancellationToken cancellationToken)
     {

@@ -265,8 +265,8 @@ public sealed partial class RelayChatClient
                 // The status line is enough to decide; the body is best-effort.
             }
 
-            var kind = UpstreamErrorPolicy.Classify(status, errorBody.WrittenSpan, out var code, out var upstreamMessage);
-            upstreamMessage = RelayKeys.Scrub(upstreamMessage, channel.Keys);
+            var kind = ChannelFailureClassifier.Classify(status, errorBody.WrittenSpan, out var code, out var text);
+            var upstreamMessage = RelayKeys.Scrub(text ?? $"The upstream answered {status}.", channel.Keys);
             if (kind is { } failureKind)
             {
                 _health.ReportFailure(channel.Id, keyIndex, failureKind, $"{status}: {upstreamMessage}");
@@ -290,8 +290,7 @@ public sealed partial class RelayChatClient
             _ => 0,
         };
         var message = RelayKeys.Scrub(ex.Message, channel.Keys);
-        var kind = ChannelFailureClassifier.Classify(status, (ex as RelayChatClientException)?.ErrorCode, message)
-            ?? (UpstreamErrorPolicy.IsRetryable(status, null) ? ChannelFailureKind.Transient : (ChannelFailureKind?)null);
+        var kind = ChannelFailureClassifier.Classify(status, (ex as RelayChatClientException)?.ErrorCode, message);
         if (kind is not { } failureKind)
         {
             throw Fail(call.Log, status, "invalid_request", message, ex);

@@ -39,6 +39,18 @@ internal static class ChannelKeyProbe
         }
     }
 
+    /// <summary>Returns whether a probe's answer shows the key works again: a success, or an error the classifier does not blame on the key.</summary>
+    /// <remarks>
+    /// <see cref="ChannelFailureClassifier"/> decides, as on the request path: a 400 about the probe's own request (an
+    /// unknown model, a parameter the model refuses) means the upstream accepted the key; a definitive or transient
+    /// failure (a rejected key, exhausted billing, a rate limit, no answer) keeps it disabled.
+    /// </remarks>
+    /// <param name="status">The probe's status, 0 when no answer arrived.</param>
+    /// <param name="body">The start of the error answer's body, or empty.</param>
+    public static bool KeyWorks(int status, string body) =>
+        status is >= 200 and < 300
+        || (status != 0 && ChannelFailureClassifier.Classify(status, System.Text.Encoding.UTF8.GetBytes(body)) is null);
+
     /// <summary>Returns the JSON body of a one-token "hi" chat request for <paramref name="model"/> in <paramref name="format"/>.</summary>
     public static byte[] Body(WireFormat format, string model)
     {

@@ -53,8 +53,8 @@ internal sealed partial class ChannelKeyRetestService(
                 continue;
             }
 
-            var (status, _) = await ChannelKeyProbe.SendAsync(upstream, channel, keyIndex, cancellationToken).ConfigureAwait(false);
-            if (status is >= 200 and < 300)
+            var (status, body) = await ChannelKeyProbe.SendAsync(upstream, channel, keyIndex, cancellationToken).ConfigureAwait(false);
+            if (ChannelKeyProbe.KeyWorks(status, body))
             {
                 health.Enable(channelId, keyIndex);
                 LogKeyRetestPassed(logger, channelId, keyIndex);
