@@ -2,14 +2,15 @@ using System.Collections.Frozen;
 using System.Globalization;
 using System.Text.Json;
 using LlmRelay.Management;
+using LlmRelay.Pricing;
 using LlmRelay.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace LlmRelay.AspNetCore.Management.Site;
 
 /// <summary>The system options: typed validation, an in-memory copy for readers, and write-through to <see cref="IOptionStore"/>.</summary>
-/// <remarks>Thread-safe. A change is visible to every reader on this instance as soon as it is stored, without a restart.</remarks>
-internal sealed class SystemSettings(IServiceScopeFactory scopeFactory) : IDisposable
+/// <remarks>Thread-safe. A change is visible to every reader on this instance as soon as it is stored, without a restart; the pricing options also reach <see cref="ModelPricing"/>, which the relay charges by.</remarks>
+internal sealed class SystemSettings(IServiceScopeFactory scopeFactory, ModelPricing pricing) : IDisposable
 {
     public const string SystemName = "SystemName";
     public const string Notice = "Notice";
@@ -25,9 +26,9 @@ internal sealed class SystemSettings(IServiceScopeFactory scopeFactory) : IDispo
     public const string QuotaPerUnit = "QuotaPerUnit";
     public const string DisplayInCurrencyEnabled = "DisplayInCurrencyEnabled";
     public const string TopUpLink = "TopUpLink";
-    public const string ModelRatio = "ModelRatio";
-    public const string CompletionRatio = "CompletionRatio";
-    public const string GroupRatio = "GroupRatio";
+    public const string ModelRatio = StoredPricingOptions.ModelRatio;
+    public const string CompletionRatio = StoredPricingOptions.CompletionRatio;
+    public const string GroupRatio = StoredPricingOptions.GroupRatio;
     public const string UserUsableGroups = "UserUsableGroups";
     public const string PrefillGroups = "PrefillGroups";
     public const string ModelMetas = "ModelMetas";
@@ -144,6 +145,8 @@ internal sealed class SystemSettings(IServiceScopeFactory scopeFactory) : IDispo
     /// <summary>Stores already validated values and publishes them to readers.</summary>
     public async Task SetAsync(IReadOnlyList<SystemOption> options, CancellationToken cancellationToken)
     {
+        // Load the stored values first, so the published copy (and the pricing built from it) keeps the options not set now.
+        _ = _values ?? await LoadAsync(cancellationToken).ConfigureAwait(false);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -160,6 +163,11 @@ internal sealed class SystemSettings(IServiceScopeFactory scopeFactory) : IDispo
             }
 
             _values = values.ToFrozenDictionary(StringComparer.Ordinal);
+            if (options.Any(static o => StoredPricingOptions.IsPricingOption(o.Key)))
+            {
+                // The next relay call is charged at the new ratios: the relay reads ModelPricing, never this copy.
+                StoredPricingOptions.Apply(pricing, key => values.GetValueOrDefault(key));
+            }
         }
         finally
         {
