@@ -12,7 +12,8 @@ namespace LlmRelay.Pricing;
 /// <code>
 ///   built-in table (DefaultModelPrices)
 ///     &lt;- LlmRelay:Pricing (Models, GroupRatios, UnknownModelRatio; re-applied when the section changes)
-///       &lt;- SetOverrides / SetGroupRatios (runtime, e.g. the management API; kept across config reloads)
+///       &lt;- SetOverrides / SetGroupRatios (runtime; kept across config reloads; GroupRatio option of the management API)
+///         &lt;- SetRatioOptions (the management API's ModelRatio / CompletionRatio options, over the price resolved below)
 ///   ----------------------------------------------------------------------------------------------
 ///   = one FrozenDictionary snapshot, published with Volatile.Write
 /// </code>
