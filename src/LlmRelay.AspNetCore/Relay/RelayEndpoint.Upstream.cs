@@ -78,7 +78,7 @@ internal sealed partial class RelayEndpoint
                 }
                 else
                 {
-                    await CopyBodyAsync(context, route, plan, response, upstreamModel, log, started, cts.Token).ConfigureAwait(false);
+                    await CopyBodyAsync(context, route, plan, response, content, upstreamModel, log, started, cts.Token).ConfigureAwait(false);
                 }
 
                 return null;
@@ -102,7 +102,7 @@ internal sealed partial class RelayEndpoint
 
             var (upstreamMessage, code) = UpstreamErrorMessage.Extract(errorBody.WrittenSpan);
             upstreamMessage = RelayKeys.Scrub(upstreamMessage, channel.Keys);
-            var kind = ChannelFailureClassifier.Classify(status, errorBody.WrittenSpan) ?? (IsRetryable(response.StatusCode, code) ? ChannelFailureKind.Transient : null);
+            var kind = ChannelFailureClassifier.Classify(status, errorBody.WrittenSpan);
             if (kind is { } failureKind)
             {
                 // The channel's fault (its key, its billing, its load): another channel may do better.
@@ -118,13 +118,7 @@ internal sealed partial class RelayEndpoint
         }
     }
 
-    private static bool IsRetryable(HttpStatusCode status, string? code) =>
-        status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or HttpStatusCode.PaymentRequired
-        || (int)status >= 500
-        // Gemini answers an invalid key with 400 INVALID_ARGUMENT / API_KEY_INVALID: the channel's fault, not the caller's.
-        || (status == HttpStatusCode.BadRequest && code is "API_KEY_INVALID");
-
-    private async Task CopyBodyAsync(HttpContext context, InboundRoute route, UpstreamPlan plan, HttpResponseMessage response, string upstreamModel, UsageLog log, long started, CancellationToken cancellationToken)
+    private async Task CopyBodyAsync(HttpContext context, InboundRoute route, UpstreamPlan plan, HttpResponseMessage response, ReadOnlyMemory<byte> upstreamBody, string upstreamModel, UsageLog log, long started, CancellationToken cancellationToken)
     {
         using var buffer = new PooledBufferWriter();
         try
@@ -162,13 +156,24 @@ internal sealed partial class RelayEndpoint
             {
                 ApplyUsage(log, usage, upstreamModel);
             }
+            else
+            {
+                ApplyEstimatedAnswerUsage(log, upstreamBody.Span, answer.Span, upstreamModel);
+            }
 
             contentType = response.Content.Headers.ContentType?.ToString() ?? "application/json";
         }
         else
         {
             var converted = BodyConverter.ConvertResponse(plan.UpstreamFormat, route.Format, answer.Span, time.GetUtcNow().ToUnixTimeSeconds(), out var usage);
-            ApplyUsage(log, usage, upstreamModel);
+            if (RelayMetering.IsMissing(usage))
+            {
+                ApplyEstimatedAnswerUsage(log, upstreamBody.Span, answer.Span, upstreamModel);
+            }
+            else
+            {
+                ApplyUsage(log, usage, upstreamModel);
+            }
             if (!converted.IsSuccess)
             {
                 // The upstream answered and may have charged us; the caller gets nothing usable, so nothing is billed.
@@ -201,6 +206,10 @@ internal sealed partial class RelayEndpoint
             // The answer was produced; the caller left while it was being written. It is still billed.
         }
     }
+
+    // A non-stream answer without usage: the prompt counted from the body sent upstream, the completion from the answer's text.
+    private void ApplyEstimatedAnswerUsage(UsageLog log, ReadOnlySpan<byte> upstreamBody, ReadOnlySpan<byte> answer, string upstreamModel) =>
+        RelayMetering.ApplyEstimatedUsage(log, RelayMetering.Estimate(counter, upstreamModel, upstreamBody, RelayMetering.CountAnswer(counter, upstreamModel, answer)), upstreamModel, pricing);
 
     // Keeps a /v1/responses answer for GET /v1/responses/{id}, readable only with the key that created it.
     private void StoreResponse(ReadOnlyMemory<byte> answer, long tokenId)
@@ -313,14 +322,9 @@ internal sealed partial class RelayEndpoint
             else if (pump.DataEvents > 0)
             {
                 // No usage came back (the caller left, or the upstream never sent it): count the prompt, and take
-                // the chunks delivered as the completion tokens (streams carry about one token per chunk).
-                var estimated = new TokenUsage
-                {
-                    InputTokens = counter.CountRequest(upstreamModel, upstreamBody.Span),
-                    OutputTokens = Math.Max(0, pump.DataEvents - 2),
-                };
-                ApplyUsage(log, estimated with { TotalTokens = estimated.InputTokens + estimated.OutputTokens }, upstreamModel);
-                log.Other = log.Other.Length > 1 ? log.Other[..^1] + ""","usage":"estimated"}""" : """{"usage":"estimated"}""";
+                // the chunks delivered as the completion tokens. Counting never throws here (RelayMetering.Estimate).
+                var estimated = RelayMetering.Estimate(counter, upstreamModel, upstreamBody.Span, RelayMetering.StreamCompletionTokens(pump.DataEvents));
+                RelayMetering.ApplyEstimatedUsage(log, estimated, upstreamModel, pricing);
             }
         }
     }

@@ -7,8 +7,12 @@ namespace LlmRelay.Client;
 internal sealed class ChatClientUpdateSource(IAsyncEnumerator<ChatResponseUpdate> inner, CancellationTokenSource cts, TimeSpan idleTimeout) : RelayUpdateSource(cts)
 {
     private UsageDetails? _usage;
+    private long _updates;
 
     public override TokenUsage? Usage => _usage is null ? null : OpenAIChatResponseMapper.TokenUsageOf(_usage);
+
+    // The events the HTTP relay would stream for these updates: one each, plus the opening chunk and [DONE].
+    public override long DataEvents => _updates == 0 ? 0 : _updates + 2;
 
     public override async ValueTask<ChatResponseUpdate?> NextAsync(CancellationToken cancellationToken)
     {
@@ -43,6 +47,7 @@ internal sealed class ChatClientUpdateSource(IAsyncEnumerator<ChatResponseUpdate
 
         Cancellation.CancelAfter(idleTimeout);
         var update = inner.Current;
+        _updates++;
         foreach (var content in update.Contents)
         {
             if (content is UsageContent usage)

@@ -16,6 +16,7 @@ internal sealed class HttpUpdateSource : RelayUpdateSource
     private byte[]? _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
     private Stream? _body;
     private bool _ended;
+    private long _dataEvents;
 
     public HttpUpdateSource(HttpResponseMessage response, WireFormat upstream, CancellationTokenSource cts, TimeSpan idleTimeout)
         : base(cts)
@@ -26,6 +27,8 @@ internal sealed class HttpUpdateSource : RelayUpdateSource
     }
 
     public override TokenUsage? Usage => _decoder.Usage;
+
+    public override long DataEvents => _dataEvents;
 
     public override async ValueTask<ChatResponseUpdate?> NextAsync(CancellationToken cancellationToken)
     {
@@ -65,6 +68,7 @@ internal sealed class HttpUpdateSource : RelayUpdateSource
             else
             {
                 Cancellation.CancelAfter(_idleTimeout);
+                _dataEvents += _buffer.AsSpan(0, read).Count("data:"u8); // As the HTTP relay's stream pump counts.
                 _decoder.Write(_buffer.AsSpan(0, read), _scratch);
             }
 

@@ -66,7 +66,16 @@ public sealed partial class RelayChatClient
                 wire = converted.IsSuccess ? WireJson.Deserialize(converted.Value, WireJson.Context.ChatCompletionResponse) : converted.Error;
             }
 
-            RelayMetering.ApplyUsage(log, usage, upstreamModel, _pricing);
+            if (RelayMetering.IsMissing(usage))
+            {
+                // No usage in the answer: estimated as the HTTP relay does, from the body sent and the answer's text.
+                RelayMetering.ApplyEstimatedUsage(log, RelayMetering.Estimate(_counter, upstreamModel, sent.Body, RelayMetering.CountAnswer(_counter, upstreamModel, buffer.WrittenSpan)), upstreamModel, _pricing);
+            }
+            else
+            {
+                RelayMetering.ApplyUsage(log, usage, upstreamModel, _pricing);
+            }
+
             if (!wire.IsSuccess)
             {
                 // The upstream answered and may have charged us; the caller gets nothing usable, so nothing is billed.
@@ -85,6 +94,7 @@ public sealed partial class RelayChatClient
         var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(channel.FirstByteTimeout);
         RelayUpdateSource? source = null;
+        byte[]? sentBody = null;
         try
         {
             if (channel.Adapter is ChatClientAdapter)
@@ -106,6 +116,7 @@ public sealed partial class RelayChatClient
                 }
 
                 source = new HttpUpdateSource(response, channel.Adapter.Format, cts, channel.IdleTimeout);
+                sentBody = sent.Body;
             }
 
             ChatResponseUpdate? first;
@@ -131,7 +142,7 @@ public sealed partial class RelayChatClient
 
             call.Log.FirstByteMs = (int)_time.GetElapsedTime(call.Started).TotalMilliseconds;
             call.Log.StatusCode = 200;
-            var primed = new PrimedSource(source, first, upstreamModel);
+            var primed = new PrimedSource(source, first, upstreamModel, sentBody);
             source = null;
             cts = null;
             return AttemptOutcome<PrimedSource>.Success(primed);
@@ -184,18 +195,20 @@ public sealed partial class RelayChatClient
         }
         else
         {
-            RelayMetering.MarkUsageMissing(call.Log);
+            // No usage from the channel's client: estimated as for an HTTP answer, from the request the channel got and the answer's text.
+            var completion = RelayMetering.CountText(_counter, upstreamModel, response.Text);
+            RelayMetering.ApplyEstimatedUsage(call.Log, RelayMetering.Estimate(_counter, upstreamModel, UpstreamBody(messages, options, upstreamModel, stream: false), completion), upstreamModel, _pricing);
         }
 
         return AttemptOutcome<ChatResponse>.Success(response);
     }
 
     // Sends the call to an HTTP channel; returns the 2xx response, or the failure to try the next channel after. Caller errors throw.
-    private async Task<(HttpResponseMessage? Response, int Status, string? Message, string? Code)> SendAsync(
+    private async Task<(HttpResponseMessage? Response, byte[] Body, int Status, string? Message, string? Code)> SendAsync(
         RelayCall call, ChannelEntry channel, int keyIndex, string upstreamModel, IReadOnlyList<ChatMessage> messages, ChatOptions? options, bool stream, CancellationTokenSource cts, CancellationToken cancellationToken)
     {
         var adapter = channel.Adapter;
-        var body = WireJson.Serialize(OpenAIChatRequestMapper.ToOpenAIRequest(messages, options, upstreamModel, stream), WireJson.Context.ChatCompletionRequest);
+        var body = UpstreamBody(messages, options, upstreamModel, stream);
         if (adapter.Format != WireFormat.OpenAIChat)
         {
             var converted = BodyConverter.ConvertRequest(WireFormat.OpenAIChat, adapter.Format, body, upstreamModel, stream);
@@ -232,20 +245,20 @@ public sealed partial class RelayChatClient
         catch (OperationCanceledException)
         {
             _health.ReportFailure(channel.Id, keyIndex, ChannelFailureKind.Transient, "timeout");
-            return (null, 504, "The upstream did not answer in time.", "upstream_timeout");
+            return (null, body, 504, "The upstream did not answer in time.", "upstream_timeout");
         }
         catch (HttpRequestException ex)
         {
             var reason = RelayKeys.Scrub($"Could not reach the upstream: {ex.Message}", channel.Keys);
             _health.ReportFailure(channel.Id, keyIndex, ChannelFailureKind.Transient, reason);
-            return (null, 502, reason, "upstream_unreachable");
+            return (null, body, 502, reason, "upstream_unreachable");
         }
 
         var status = (int)response.StatusCode;
         if (status is >= 200 and < 300)
         {
             _health.ReportSuccess(channel.Id, keyIndex);
-            return (response, status, null, null);
+            return (response, body, status, null, null);
         }
 
         using (response)
@@ -266,12 +279,12 @@ public sealed partial class RelayChatClient
                 // The status line is enough to decide; the body is best-effort.
             }
 
-            var kind = UpstreamErrorPolicy.Classify(status, errorBody.WrittenSpan, out var code, out var upstreamMessage);
-            upstreamMessage = RelayKeys.Scrub(upstreamMessage, channel.Keys);
+            var kind = ChannelFailureClassifier.Classify(status, errorBody.WrittenSpan, out var code, out var text);
+            var upstreamMessage = RelayKeys.Scrub(text ?? $"The upstream answered {status}.", channel.Keys);
             if (kind is { } failureKind)
             {
                 _health.ReportFailure(channel.Id, keyIndex, failureKind, $"{status}: {upstreamMessage}");
-                return (null, status, upstreamMessage, code);
+                return (null, body, status, upstreamMessage, code);
             }
 
             // The caller's own mistake (400, 404, 413, 422, ...): no other channel would answer differently.
@@ -291,8 +304,7 @@ public sealed partial class RelayChatClient
             _ => 0,
         };
         var message = RelayKeys.Scrub(ex.Message, channel.Keys);
-        var kind = ChannelFailureClassifier.Classify(status, (ex as RelayChatClientException)?.ErrorCode, message)
-            ?? (UpstreamErrorPolicy.IsRetryable(status, null) ? ChannelFailureKind.Transient : (ChannelFailureKind?)null);
+        var kind = ChannelFailureClassifier.Classify(status, (ex as RelayChatClientException)?.ErrorCode, message);
         if (kind is not { } failureKind)
         {
             throw Fail(call.Log, status, "invalid_request", message, ex);
@@ -301,6 +313,10 @@ public sealed partial class RelayChatClient
         _health.ReportFailure(channel.Id, keyIndex, failureKind, $"{status}: {message}");
         return AttemptOutcome<T>.Failure(status == 0 ? 502 : status, message, status == 504 ? "upstream_timeout" : "upstream_error");
     }
+
+    // The OpenAI Chat body of a call: what an HTTP channel is sent (before conversion), and what an estimate counts.
+    private static byte[] UpstreamBody(IReadOnlyList<ChatMessage> messages, ChatOptions? options, string upstreamModel, bool stream) =>
+        WireJson.Serialize(OpenAIChatRequestMapper.ToOpenAIRequest(messages, options, upstreamModel, stream), WireJson.Context.ChatCompletionRequest);
 
     private IChatClient? ResolveChatClient(ChannelEntry channel, out string key)
     {

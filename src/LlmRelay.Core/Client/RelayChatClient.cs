@@ -59,6 +59,7 @@ public sealed partial class RelayChatClient : IChatClient
     private readonly ChannelHealthTracker _health;
     private readonly RelayConcurrency _concurrency;
     private readonly ModelPricing _pricing;
+    private readonly Tokenization.ITokenCounter _counter;
     private readonly LlmRelayOptions _relayOptions;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -92,6 +93,7 @@ public sealed partial class RelayChatClient : IChatClient
         _health = services.GetRequiredService<ChannelHealthTracker>();
         _concurrency = services.GetRequiredService<RelayConcurrency>();
         _pricing = services.GetRequiredService<ModelPricing>();
+        _counter = services.GetRequiredService<Tokenization.ITokenCounter>();
         _relayOptions = services.GetRequiredService<IOptions<LlmRelayOptions>>().Value;
         _time = services.GetRequiredService<TimeProvider>();
         _logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<RelayChatClient>();
@@ -150,9 +152,12 @@ public sealed partial class RelayChatClient : IChatClient
                 {
                     RelayMetering.ApplyUsage(call.Log, usage, primed.UpstreamModel, _pricing);
                 }
-                else
+                else if (primed.Source.DataEvents > 0)
                 {
-                    RelayMetering.MarkUsageMissing(call.Log);
+                    // No usage came back: estimated exactly as the HTTP relay estimates a stream (RelayMetering.Estimate).
+                    var body = primed.RequestBody ?? UpstreamBody(list, options, primed.UpstreamModel, stream: true);
+                    var estimated = RelayMetering.Estimate(_counter, primed.UpstreamModel, body, RelayMetering.StreamCompletionTokens(primed.Source.DataEvents));
+                    RelayMetering.ApplyEstimatedUsage(call.Log, estimated, primed.UpstreamModel, _pricing);
                 }
 
                 await primed.Source.DisposeAsync().ConfigureAwait(false);
@@ -401,7 +406,8 @@ public sealed partial class RelayChatClient : IChatClient
     }
 
     /// <summary>An opened stream and its first update (<see langword="null"/> for an empty stream).</summary>
-    private sealed record PrimedSource(RelayUpdateSource Source, ChatResponseUpdate? First, string UpstreamModel);
+    /// <remarks><paramref name="RequestBody"/> is the body sent to an HTTP channel (before conversion), or <see langword="null"/> for a chat-client channel.</remarks>
+    private sealed record PrimedSource(RelayUpdateSource Source, ChatResponseUpdate? First, string UpstreamModel, byte[]? RequestBody);
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "In-process call: channel '{Channel}' failed with {Status}: {Message}; trying the next channel.")]
     private static partial void LogAttemptFailed(ILogger logger, string channel, int status, string message);

@@ -1,6 +1,8 @@
+using System.Text.Json;
 using LlmRelay.Formats;
 using LlmRelay.Pricing;
 using LlmRelay.Storage;
+using LlmRelay.Tokenization;
 using LlmRelay.Tokens;
 using LlmRelay.Usage;
 using Microsoft.Extensions.DependencyInjection;
@@ -78,8 +80,104 @@ internal static class RelayMetering
             : string.Create(System.Globalization.CultureInfo.InvariantCulture, $$"""{"model_ratio":{{price.ModelRatio}},"completion_ratio":{{price.CompletionRatio}},"cache_ratio":{{price.CacheReadRatio}},"cache_creation_ratio":{{price.CacheWrite5mRatio}},"cache_creation_1h_ratio":{{price.CacheWrite1hRatio}},"group_ratio":{{groupRatio}},"cached_tokens":{{usage.CachedInputTokens}},"cache_creation_tokens":{{usage.CacheCreationInputTokens}},"cache_creation_1h_tokens":{{usage.CacheCreation1hInputTokens}},"reasoning_tokens":{{usage.ReasoningTokens}},"first_byte_ms":{{log.FirstByteMs ?? -1}}}""");
     }
 
-    /// <summary>Marks a stream whose usage never arrived: nothing is charged (issue #5 adds counting for this case).</summary>
-    public static void MarkUsageMissing(UsageLog log) => log.Other = """{"usage":"missing"}""";
+    /// <summary>Returns whether <paramref name="usage"/> is empty: the upstream reported no usage (a converter yields zeros then).</summary>
+    public static bool IsMissing(in TokenUsage usage) => usage.InputTokens == 0 && usage.OutputTokens == 0 && usage.TotalTokens == 0;
+
+    /// <summary>Estimates the usage of a call whose upstream reported none, from the body sent upstream and the completion tokens counted.</summary>
+    /// <remarks>
+    /// The one estimate of the HTTP relay and <see cref="RelayChatClient"/>. The prompt is counted with <paramref name="counter"/>;
+    /// should counting fail (a body that is not valid UTF-8 or JSON), the byte estimate <see cref="ITokenCounter.EstimateFromBytes"/>
+    /// stands in: counting never fails a settlement.
+    /// </remarks>
+    /// <param name="counter">The token counter.</param>
+    /// <param name="upstreamModel">The model the upstream was asked for (picks the encoding).</param>
+    /// <param name="upstreamBody">The request body sent upstream.</param>
+    /// <param name="completionTokens">The completion tokens: <see cref="CountAnswer"/> or <see cref="StreamCompletionTokens"/>.</param>
+    public static TokenUsage Estimate(ITokenCounter counter, string upstreamModel, ReadOnlySpan<byte> upstreamBody, long completionTokens)
+    {
+        long prompt;
+        try
+        {
+            prompt = counter.CountRequest(upstreamModel, upstreamBody);
+        }
+#pragma warning disable CA1031 // Whatever the counter throws, the call is still settled, from the byte estimate.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            prompt = ITokenCounter.EstimateFromBytes(upstreamBody.Length);
+        }
+
+        return new TokenUsage { InputTokens = prompt, OutputTokens = completionTokens, TotalTokens = prompt + completionTokens };
+    }
+
+    /// <summary>Returns the completion tokens of a stream without usage: the SSE data events delivered, less the opening and closing ones (one chunk carries about one token).</summary>
+    public static long StreamCompletionTokens(long dataEvents) => Math.Max(0, dataEvents - 2);
+
+    /// <summary>Counts the completion tokens of a non-stream answer without usage, from its text in any family.</summary>
+    /// <remarks>
+    /// The text is every string under <c>content</c>, <c>text</c>, <c>refusal</c>, <c>arguments</c>, <c>thinking</c> or
+    /// <c>reasoning_content</c>, and every tool-call argument object (<c>input</c>, <c>args</c>) as JSON: OpenAI Chat and
+    /// Responses, Anthropic and Gemini answers alike. Should reading or counting fail, the answer's bytes / 3 stand in.
+    /// </remarks>
+    public static long CountAnswer(ITokenCounter counter, string upstreamModel, ReadOnlySpan<byte> answer)
+    {
+        try
+        {
+            var text = new System.Text.StringBuilder();
+            var reader = new Utf8JsonReader(answer);
+            while (reader.Read())
+            {
+                if (reader.TokenType != JsonTokenType.PropertyName)
+                {
+                    continue;
+                }
+
+                var textKey = reader.ValueTextEquals("content"u8) || reader.ValueTextEquals("text"u8) || reader.ValueTextEquals("refusal"u8)
+                    || reader.ValueTextEquals("arguments"u8) || reader.ValueTextEquals("thinking"u8) || reader.ValueTextEquals("reasoning_content"u8);
+                var argumentsKey = reader.ValueTextEquals("input"u8) || reader.ValueTextEquals("args"u8);
+                reader.Read();
+                if (textKey && reader.TokenType == JsonTokenType.String)
+                {
+                    text.Append(reader.GetString()).Append('\n');
+                }
+                else if (argumentsKey && reader.TokenType == JsonTokenType.StartObject)
+                {
+                    var start = (int)reader.TokenStartIndex;
+                    reader.Skip();
+                    text.Append(System.Text.Encoding.UTF8.GetString(answer[start..((int)reader.BytesConsumed)])).Append('\n');
+                }
+            }
+
+            return text.Length == 0 ? 0 : CountText(counter, upstreamModel, text.ToString(0, text.Length - 1));
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException)
+        {
+            // Not JSON, or a string that is not valid UTF-8.
+            return answer.Length / 3;
+        }
+    }
+
+    /// <summary>Counts the tokens of completion text; should counting fail, its UTF-8 bytes / 3 stand in.</summary>
+    public static long CountText(ITokenCounter counter, string upstreamModel, string text)
+    {
+        try
+        {
+            return counter.CountCompletionText(upstreamModel, text);
+        }
+#pragma warning disable CA1031 // Whatever the counter throws, the call is still settled, from the byte estimate.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return System.Text.Encoding.UTF8.GetByteCount(text) / 3;
+        }
+    }
+
+    /// <summary>Prices an estimated usage like <see cref="ApplyUsage"/> and marks the row's <c>other</c> with <c>"usage":"estimated"</c>.</summary>
+    public static void ApplyEstimatedUsage(UsageLog log, in TokenUsage usage, string upstreamModel, ModelPricing pricing)
+    {
+        ApplyUsage(log, usage, upstreamModel, pricing);
+        log.Other = log.Other.Length > 1 ? log.Other[..^1] + ""","usage":"estimated"}""" : """{"usage":"estimated"}""";
+    }
 
     /// <summary>Closes the row: elapsed time, error type when nothing was delivered, the token's charge, then the queue.</summary>
     public static void Finish(UsageLog log, TokenEntry? token, TimeProvider time, long started, UsageLogQueue logs)

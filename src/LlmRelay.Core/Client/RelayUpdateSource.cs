@@ -16,6 +16,9 @@ internal abstract class RelayUpdateSource : IAsyncDisposable
     /// <summary>Gets the usage reported so far, normalised, or <see langword="null"/>.</summary>
     public abstract TokenUsage? Usage { get; }
 
+    /// <summary>Gets the SSE data events read so far (what the HTTP relay counts), the stand-in for completion tokens when no usage comes.</summary>
+    public abstract long DataEvents { get; }
+
     /// <summary>Gets the attempt's cancellation (the caller's, the timeouts, and disposal).</summary>
     protected CancellationTokenSource Cancellation => _cts;
 

@@ -2,25 +2,40 @@ using System.Text.Json;
 
 namespace LlmRelay.Health;
 
-/// <summary>Decides whether an upstream error is the channel key's fault, and how lasting it is.</summary>
+/// <summary>
+/// The one classifier of upstream errors: decides whether an error is the channel key's fault, and how lasting it is.
+/// Used by the HTTP relay, <c>RelayChatClient</c> and the key re-test probe.
+/// </summary>
 /// <remarks>
+/// <para>
+/// Only the status and the structured fields the upstream itself sets decide (OpenAI <c>error.code</c> / <c>error.type</c>,
+/// Anthropic <c>error.type</c>, Gemini <c>error.details[].reason</c> / <c>error.status</c>), never words found in the
+/// message: upstream validation errors quote the caller's own text (a role or field named <c>billing</c>, a prompt that
+/// says "invalid api key"), so a match on words would let any caller disable the keys everyone shares.
+/// </para>
 /// <code>
-///  definitive  401 (any code), 402, 403 with a key code, 400 Gemini API_KEY_INVALID,
-///              insufficient_quota / billing_* codes, or a billing / credit-balance message
-///  transient   0 (no response: timeout, connection refused or reset), 408, 429, 5xx,
-///              other 403s, and overload / rate-limit / server error codes on any status
-///              (a mid-stream error event arrives with status 200)
+///  definitive  401 (any code), 402, a key or billing code on any status (invalid_api_key, authentication_error,
+///              billing_error, insufficient_quota, billing_*, account_deactivated, API_KEY_INVALID / _EXPIRED /
+///              _SERVICE_BLOCKED, CONSUMER_SUSPENDED), and Anthropic's 400 invalid_request_error whose message
+///              starts with "Your credit balance is too low" (Anthropic's billing failure; a fixed sentence at
+///              the start, where a validation message has its own wording, never the caller's)
+///  transient   0 (no response: timeout, connection refused or reset), 403, 408, 429, 5xx, and overload /
+///              rate-limit / server error codes on any status (a mid-stream error event arrives with status 200)
 ///  null        any other 4xx: the request was wrong, not the channel; and successes
 /// </code>
 /// Pure and thread-safe.
 /// </remarks>
 internal static class ChannelFailureClassifier
 {
+    // Anthropic answers exhausted prepaid credit with 400 invalid_request_error and this fixed sentence.
+    private const string AnthropicCreditBalancePrefix = "Your credit balance is too low";
+
     // Codes that mean this key will not work again without a person. Compared case-insensitively.
     private static readonly string[] DefinitiveCodes =
     [
         "invalid_api_key",         // OpenAI 401
         "authentication_error",    // Anthropic 401
+        "billing_error",           // Anthropic 402
         "API_KEY_INVALID",         // Gemini 400 ErrorInfo.reason (also for an expired key)
         "API_KEY_EXPIRED",
         "API_KEY_SERVICE_BLOCKED", // Gemini 403
@@ -46,41 +61,29 @@ internal static class ChannelFailureClassifier
         "DEADLINE_EXCEEDED",    // Gemini 504
     ];
 
-    // Message fragments that identify a dead key or exhausted billing when the code is missing or generic.
-    private static readonly string[] DefinitiveMessages =
-    [
-        "billing",                // OpenAI "check your plan and billing details"; Anthropic "Plans & Billing"
-        "credit balance",         // Anthropic 400 "Your credit balance is too low"
-        "API key not valid",      // Gemini
-        "API key expired",        // Gemini
-        "Incorrect API key",      // OpenAI
-        "invalid x-api-key",      // Anthropic
-        "invalid api key",
-        "余额不足",               // Chinese-language relays: "insufficient balance"
-    ];
-
     /// <summary>Classifies an upstream error.</summary>
     /// <param name="statusCode">The HTTP status, or 0 when no response arrived (timeout, connection error).</param>
     /// <param name="errorCode">
     /// The most specific error code in the body: OpenAI <c>error.code</c> (else <c>error.type</c>), Anthropic
     /// <c>error.type</c>, Gemini <c>error.details[].reason</c> (else <c>error.status</c>); see <see cref="TryReadError"/>.
     /// </param>
-    /// <param name="message">The error message, or <see langword="null"/>.</param>
+    /// <param name="message">
+    /// The error message, or <see langword="null"/>. Never searched for words: only an Anthropic 400 is compared, from its
+    /// first character, with the fixed credit-balance sentence.
+    /// </param>
     /// <returns>The failure kind, or <see langword="null"/> when the error is not the channel's fault.</returns>
     public static ChannelFailureKind? Classify(int statusCode, string? errorCode, string? message)
     {
-        if (Matches(errorCode, DefinitiveCodes))
-        {
-            return ChannelFailureKind.Definitive;
-        }
-
-        if (statusCode is 401 or 402)
+        if (Matches(errorCode, DefinitiveCodes) || statusCode is 401 or 402)
         {
             // The relay supplies the credentials, so an upstream 401 always means the key is bad.
             return ChannelFailureKind.Definitive;
         }
 
-        if (statusCode is >= 400 and < 500 && Contains(message, DefinitiveMessages))
+        if (statusCode == 400
+            && string.Equals(errorCode, "invalid_request_error", StringComparison.Ordinal)
+            && message is not null
+            && message.StartsWith(AnthropicCreditBalancePrefix, StringComparison.Ordinal))
         {
             return ChannelFailureKind.Definitive;
         }
@@ -97,9 +100,17 @@ internal static class ChannelFailureClassifier
     /// <param name="statusCode">The HTTP status, or 0 when no response arrived.</param>
     /// <param name="body">The error body (or the <c>data:</c> JSON of a stream error event); may be empty or not JSON.</param>
     /// <returns>The failure kind, or <see langword="null"/> when the error is not the channel's fault.</returns>
-    public static ChannelFailureKind? Classify(int statusCode, ReadOnlySpan<byte> body)
+    public static ChannelFailureKind? Classify(int statusCode, ReadOnlySpan<byte> body) => Classify(statusCode, body, out _, out _);
+
+    /// <summary>Classifies an upstream error from its status and body, and returns the code and message it read.</summary>
+    /// <param name="statusCode">The HTTP status, or 0 when no response arrived.</param>
+    /// <param name="body">The error body; may be empty or not JSON.</param>
+    /// <param name="code">The code read by <see cref="TryReadError"/>, or <see langword="null"/>.</param>
+    /// <param name="message">The message read by <see cref="TryReadError"/>, or <see langword="null"/>.</param>
+    /// <returns>The failure kind, or <see langword="null"/> when the caller's request was at fault.</returns>
+    public static ChannelFailureKind? Classify(int statusCode, ReadOnlySpan<byte> body, out string? code, out string? message)
     {
-        TryReadError(body, out var code, out var message);
+        TryReadError(body, out code, out message);
         return Classify(statusCode, code, message);
     }
 
@@ -170,24 +181,6 @@ internal static class ChannelFailureClassifier
         foreach (var candidate in codes)
         {
             if (string.Equals(code, candidate, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static bool Contains(string? message, string[] fragments)
-    {
-        if (string.IsNullOrEmpty(message))
-        {
-            return false;
-        }
-
-        foreach (var fragment in fragments)
-        {
-            if (message.Contains(fragment, StringComparison.OrdinalIgnoreCase))
             {
                 return true;
             }

@@ -53,7 +53,7 @@ internal sealed partial class ChannelKeyRetestService(
             }
 
             var result = await probe.SendAsync(channel, keyIndex, channel.MapModel(channel.Models.Length > 0 ? channel.Models[0] : ""), cancellationToken).ConfigureAwait(false);
-            if (result.Success)
+            if (result.KeyAccepted)
             {
                 health.Enable(channelId, keyIndex);
                 LogKeyRetestPassed(logger, channelId, keyIndex);

@@ -63,22 +63,34 @@ internal sealed class ChannelProbe(UpstreamInvoker upstream, ChatClientChannelIn
                 var detail = Redact(message ?? Excerpt(body), key);
                 return new ChannelProbeResult(status, false, elapsed, code is null || code == status.ToString(CultureInfo.InvariantCulture)
                     ? $"The upstream answered {status}: {detail}"
-                    : $"The upstream answered {status} ({code}): {detail}");
+                    : $"The upstream answered {status} ({code}): {detail}", KeyWorks(status, body));
             }
 
             var invalid = !complete
                 ? "the body is larger than a one-token answer"
                 : BodyConverter.ConvertResponse(adapter.Format, WireFormat.OpenAIChat, body, 0, out _).Error?.Message;
             return invalid is null
-                ? new ChannelProbeResult(status, true, elapsed, "")
-                : new ChannelProbeResult(status, false, elapsed, $"The upstream answered {status} but not with a valid {Dialect(adapter.Format)} answer: {invalid}");
+                ? new ChannelProbeResult(status, true, elapsed, "", KeyAccepted: true)
+                : new ChannelProbeResult(status, false, elapsed, $"The upstream answered {status} but not with a valid {Dialect(adapter.Format)} answer: {invalid}", KeyAccepted: true);
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             var message = ex is OperationCanceledException ? string.Create(CultureInfo.InvariantCulture, $"no answer within {wait.TotalSeconds} s") : ex.Message;
-            return new ChannelProbeResult(0, false, time.GetElapsedTime(started), "The upstream did not answer: " + message);
+            return new ChannelProbeResult(0, false, time.GetElapsedTime(started), "The upstream did not answer: " + message, KeyAccepted: false);
         }
     }
+
+    /// <summary>Returns whether an answer shows the key works: a success, or an error the classifier does not blame on the key.</summary>
+    /// <remarks>
+    /// <see cref="ChannelFailureClassifier"/> decides, as on the request path: a 400 about the probe's own request (an
+    /// unknown model, a parameter the model refuses) means the upstream accepted the key; a definitive or transient
+    /// failure (a rejected key, exhausted billing, a rate limit, no answer) keeps it disabled.
+    /// </remarks>
+    /// <param name="status">The answer's status, 0 when no answer arrived.</param>
+    /// <param name="body">The start of the error answer's body, or empty.</param>
+    public static bool KeyWorks(int status, ReadOnlySpan<byte> body) =>
+        status is >= 200 and < 300
+        || (status != 0 && ChannelFailureClassifier.Classify(status, body) is null);
 
     /// <summary>Returns the JSON body of a one-token "hi" chat request for <paramref name="model"/> in <paramref name="format"/>.</summary>
     /// <remarks>Built as an OpenAI Chat request and converted like any caller's request, so each dialect gets the body the relay would send.</remarks>

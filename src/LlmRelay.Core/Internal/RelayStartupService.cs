@@ -1,4 +1,5 @@
 using LlmRelay.Configuration;
+using LlmRelay.Pricing;
 using LlmRelay.Selection;
 using LlmRelay.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,11 +9,12 @@ using Microsoft.Extensions.Options;
 
 namespace LlmRelay.Internal;
 
-/// <summary>Migrates the database, syncs declared channels and tokens, and loads the caches before the server starts.</summary>
+/// <summary>Migrates the database, syncs declared channels and tokens, and loads the caches (channels, stored pricing options) before the server starts.</summary>
 internal sealed partial class RelayStartupService(
     IServiceScopeFactory scopeFactory,
     IOptions<LlmRelayOptions> options,
     ChannelCatalogProvider catalog,
+    ModelPricing pricing,
     RelayReadiness readiness,
     TimeProvider timeProvider,
     ILogger<RelayStartupService> logger) : IHostedService
@@ -33,6 +35,12 @@ internal sealed partial class RelayStartupService(
                 services.GetRequiredService<ITokenStore>(),
                 timeProvider,
                 cancellationToken).ConfigureAwait(false);
+
+            // Ratios set through the management API are charged from the first request after a restart.
+            if (services.GetService<IOptionStore>() is { } optionStore)
+            {
+                await StoredPricingOptions.LoadAsync(pricing, optionStore, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         await catalog.ReloadAsync(cancellationToken).ConfigureAwait(false);

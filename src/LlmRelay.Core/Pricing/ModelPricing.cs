@@ -12,7 +12,8 @@ namespace LlmRelay.Pricing;
 /// <code>
 ///   built-in table (DefaultModelPrices)
 ///     &lt;- LlmRelay:Pricing (Models, GroupRatios, UnknownModelRatio; re-applied when the section changes)
-///       &lt;- SetOverrides / SetGroupRatios (runtime, e.g. the management API; kept across config reloads)
+///       &lt;- SetOverrides / SetGroupRatios (runtime; kept across config reloads; GroupRatio option of the management API)
+///         &lt;- SetRatioOptions (the management API's ModelRatio / CompletionRatio options, over the price resolved below)
 ///   ----------------------------------------------------------------------------------------------
 ///   = one FrozenDictionary snapshot, published with Volatile.Write
 /// </code>
@@ -37,6 +38,8 @@ internal sealed class ModelPricing : IDisposable
     private IReadOnlyDictionary<string, ModelPrice> _runtimeModels = NoModels;
     private IReadOnlyDictionary<string, double> _configuredGroups = NoGroups;
     private IReadOnlyDictionary<string, double> _runtimeGroups = NoGroups;
+    private IReadOnlyDictionary<string, double> _optionModelRatios = NoGroups;
+    private IReadOnlyDictionary<string, double> _optionCompletionRatios = NoGroups;
     private double _unknownModelRatio = 1;
     private Snapshot _snapshot;
 
@@ -101,6 +104,27 @@ internal sealed class ModelPricing : IDisposable
         lock (_gate)
         {
             _runtimeGroups = copy;
+            Volatile.Write(ref _snapshot, Build());
+        }
+    }
+
+    /// <summary>Gets the group ratios in force: configured, overridden by the runtime ones; a group not listed pays 1.</summary>
+    public IReadOnlyDictionary<string, double> GroupRatios => Volatile.Read(ref _snapshot).Groups;
+
+    /// <summary>
+    /// Replaces the stored <c>ModelRatio</c> / <c>CompletionRatio</c> options (the management API's), the topmost layer: a
+    /// listed model keeps the rest of the price it resolves to below (cache ratios), with the listed ratios; a listed
+    /// <c>ModelRatio</c> prices it per token (no fixed price).
+    /// </summary>
+    /// <exception cref="ArgumentException">A ratio is negative or not finite.</exception>
+    public void SetRatioOptions(IReadOnlyDictionary<string, double> modelRatios, IReadOnlyDictionary<string, double> completionRatios)
+    {
+        var models = CopyGroups(modelRatios, StringComparer.OrdinalIgnoreCase);
+        var completions = CopyGroups(completionRatios, StringComparer.OrdinalIgnoreCase);
+        lock (_gate)
+        {
+            _optionModelRatios = models;
+            _optionCompletionRatios = completions;
             Volatile.Write(ref _snapshot, Build());
         }
     }
@@ -171,10 +195,10 @@ internal sealed class ModelPricing : IDisposable
         return copy;
     }
 
-    private static Dictionary<string, double> CopyGroups(IReadOnlyDictionary<string, double> source)
+    private static Dictionary<string, double> CopyGroups(IReadOnlyDictionary<string, double> source, StringComparer? comparer = null)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var copy = new Dictionary<string, double>(StringComparer.Ordinal);
+        var copy = new Dictionary<string, double>(comparer ?? StringComparer.Ordinal);
         foreach (var (name, ratio) in source)
         {
             if (!IsValidRatio(ratio))
@@ -200,6 +224,27 @@ internal sealed class ModelPricing : IDisposable
             }
         }
 
+        if (_optionModelRatios.Count > 0 || _optionCompletionRatios.Count > 0)
+        {
+            // Each listed model starts from the price the layers below resolve it to (exact, prefix or unknown).
+            var below = new Snapshot(models.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase), FrozenDictionary<string, double>.Empty, UnknownPrice());
+            foreach (var name in _optionModelRatios.Keys.Concat(_optionCompletionRatios.Keys).Distinct(StringComparer.OrdinalIgnoreCase).ToList())
+            {
+                var price = below.TryFind(name, out var found) ? found : below.Unknown;
+                if (_optionModelRatios.TryGetValue(name, out var modelRatio))
+                {
+                    price = price with { ModelRatio = modelRatio, FixedPrice = null };
+                }
+
+                if (_optionCompletionRatios.TryGetValue(name, out var completionRatio))
+                {
+                    price = price with { CompletionRatio = completionRatio };
+                }
+
+                models[name] = price;
+            }
+        }
+
         var groups = new Dictionary<string, double>(_configuredGroups, StringComparer.Ordinal);
         foreach (var (name, ratio) in _runtimeGroups)
         {
@@ -209,8 +254,10 @@ internal sealed class ModelPricing : IDisposable
         return new Snapshot(
             models.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
             groups.ToFrozenDictionary(StringComparer.Ordinal),
-            new ModelPrice { ModelRatio = _unknownModelRatio, CompletionRatio = 1, CacheReadRatio = 1 });
+            UnknownPrice());
     }
+
+    private ModelPrice UnknownPrice() => new() { ModelRatio = _unknownModelRatio, CompletionRatio = 1, CacheReadRatio = 1 };
 
     private sealed class Snapshot
     {

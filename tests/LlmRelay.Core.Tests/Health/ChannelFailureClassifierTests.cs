@@ -80,7 +80,8 @@ public sealed class ChannelFailureClassifierTests
     [InlineData(402, null, "Payment required", "Definitive")]
     [InlineData(429, "insufficient_quota", "You exceeded your current quota, please check your plan and billing details.", "Definitive")]
     [InlineData(400, "invalid_request_error", "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.", "Definitive")]
-    [InlineData(400, "INVALID_ARGUMENT", "API key expired. Please renew the API key.", "Definitive")]
+    [InlineData(400, "API_KEY_EXPIRED", "API key expired. Please renew the API key.", "Definitive")]
+    [InlineData(402, "billing_error", "There is an issue with your payment method.", "Definitive")]
     [InlineData(200, "billing_hard_limit_reached", "Billing hard limit has been reached", "Definitive")]
     [InlineData(0, null, "The operation was canceled.", "Transient")]
     [InlineData(408, null, null, "Transient")]
@@ -93,6 +94,15 @@ public sealed class ChannelFailureClassifierTests
     [InlineData(403, "unsupported_country_region_territory", "Country, region, or territory not supported", "Transient")]
     [InlineData(200, "api_error", "Internal server error", "Transient")]
     [InlineData(400, "invalid_request_error", "messages: at least one message is required", "null")]
+
+    // Validation errors that quote the caller's own text: the words are the caller's, not the upstream's verdict.
+    [InlineData(400, "invalid_value", "Invalid value: 'billing'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.", "null")]
+    [InlineData(400, "invalid_request_error", "messages.0.role: Input should be 'user' or 'assistant', got 'Your credit balance is too low'", "null")]
+    [InlineData(400, "INVALID_ARGUMENT", "Invalid JSON payload received. Unknown name \"invalid api key\" at 'contents[0]': Cannot find field.", "null")]
+    [InlineData(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.", "null")] // Without the API_KEY_INVALID reason.
+    [InlineData(422, null, "Incorrect API key provided, insufficient balance 余额不足", "null")]
+    [InlineData(403, "permission_error", "Your plan and billing details do not allow this model.", "Transient")]
+    [InlineData(429, "rate_limit_exceeded", "billing: insufficient credit balance", "Transient")]
     [InlineData(404, "model_not_found", "The model does not exist", "null")]
     [InlineData(413, "request_too_large", "Request exceeds the maximum size", "null")]
     [InlineData(422, null, null, "null")]

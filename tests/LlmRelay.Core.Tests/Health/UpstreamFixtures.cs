@@ -7,14 +7,17 @@ internal static class UpstreamFixtures
     {
         get
         {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "LlmRelay.sln")))
+            // shared/ beside the repository, or beside the folder that holds its worktrees.
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             {
-                dir = dir.Parent;
+                var path = Path.Combine(dir.FullName, "shared", "fixtures", "upstream");
+                if (Directory.Exists(path))
+                {
+                    return path;
+                }
             }
 
-            var path = dir is null ? null : Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "fixtures", "upstream"));
-            return path is not null && Directory.Exists(path) ? path : null;
+            return null;
         }
     }
 

@@ -4,6 +4,7 @@ using LlmRelay.AspNetCore.Management.Infrastructure;
 using LlmRelay.AspNetCore.Management.Users;
 using LlmRelay.Management;
 using LlmRelay.Selection;
+using LlmRelay.Pricing;
 using LlmRelay.Storage;
 using System.Text.Json;
 using LlmRelay.Usage;
@@ -144,16 +145,22 @@ internal static class SystemEndpoints
         return ApiResult.Ok(models, ManagementJsonContext.Default.DictionaryStringListString);
     }
 
-    private static async Task<ApiResult> GetPricingAsync(SystemSettings settings, IChannelStore channels, CancellationToken ct)
+    // Shows what the relay charges: ModelPricing (built-in table, configuration, and the ratio options) resolved per model
+    // as RelayMetering does, by the caller's model name when priced, else by the model a channel maps it to.
+    private static async Task<ApiResult> GetPricingAsync(ModelPricing pricing, IChannelStore channels, CancellationToken ct)
     {
-        var modelRatio = await settings.GetRatiosAsync(SystemSettings.ModelRatio, ct).ConfigureAwait(false);
-        var completionRatio = await settings.GetRatiosAsync(SystemSettings.CompletionRatio, ct).ConfigureAwait(false);
         var groupsByModel = new SortedDictionary<string, SortedSet<string>>(StringComparer.Ordinal);
+        var mappedTo = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var channel in await channels.ListAsync(ct).ConfigureAwait(false))
         {
             if (channel.Status != LlmRelay.Channels.ChannelStatus.Enabled)
             {
                 continue;
+            }
+
+            foreach (var (alias, target) in channel.ModelMapping)
+            {
+                mappedTo.TryAdd(alias, target);
             }
 
             foreach (var model in channel.Models.Concat(channel.ModelMapping.Keys))
@@ -167,20 +174,25 @@ internal static class SystemEndpoints
             }
         }
 
-        var list = groupsByModel.Select(p => new PricingView(
-            p.Key,
-            modelRatio.TryGetValue(p.Key, out var r) ? r : 1,
-            completionRatio.TryGetValue(p.Key, out var c) ? c : 1,
-            [.. p.Value])).ToList();
+        var list = groupsByModel.Select(p =>
+        {
+            if (!pricing.TryResolve(p.Key, out var price) && mappedTo.TryGetValue(p.Key, out var target))
+            {
+                price = pricing.Resolve(target);
+            }
+
+            return new PricingView(p.Key, price.FixedPrice is null ? 0 : 1, price.ModelRatio, price.CompletionRatio, price.FixedPrice, [.. p.Value]);
+        }).ToList();
         return ApiResult.Ok(list, ManagementJsonContext.Default.ListPricingView);
     }
 
-    private static async Task<ApiResult> GetRatioConfigAsync(SystemSettings settings, CancellationToken ct) =>
+    // The ratio options as stored, except group_ratio: every group ratio in force (configuration and the option).
+    private static async Task<ApiResult> GetRatioConfigAsync(SystemSettings settings, ModelPricing pricing, CancellationToken ct) =>
         ApiResult.Ok(
             new RatioConfigView(
                 await settings.GetRatiosAsync(SystemSettings.ModelRatio, ct).ConfigureAwait(false),
                 await settings.GetRatiosAsync(SystemSettings.CompletionRatio, ct).ConfigureAwait(false),
-                await settings.GetRatiosAsync(SystemSettings.GroupRatio, ct).ConfigureAwait(false)),
+                pricing.GroupRatios),
             ManagementJsonContext.Default.RatioConfigView);
 
     private static async Task<ApiResult> GetSyncableChannelsAsync(IChannelStore channels, CancellationToken ct)

@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using System.Globalization;
 using System.Text.Json;
 using LlmRelay.Management;
+using LlmRelay.Pricing;
 using LlmRelay.Storage;
 using LlmRelay.Tokens;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,9 +12,10 @@ namespace LlmRelay.AspNetCore.Management.Site;
 /// <summary>The system options: typed validation, an in-memory copy for readers, and write-through to <see cref="IOptionStore"/>.</summary>
 /// <remarks>
 /// Thread-safe. A change is visible to every reader on this instance as soon as it is stored, without a restart; a change of
-/// <see cref="UserUsableGroups"/> also clears <see cref="TokenCache"/>, whose entries carry whether their group is usable.
+/// <see cref="UserUsableGroups"/> also clears <see cref="TokenCache"/>, whose entries carry whether their group is usable, and
+/// the pricing options also reach <see cref="ModelPricing"/>, which the relay charges by.
 /// </remarks>
-internal sealed class SystemSettings(IServiceScopeFactory scopeFactory, TokenCache tokenCache) : IDisposable
+internal sealed class SystemSettings(IServiceScopeFactory scopeFactory, TokenCache tokenCache, ModelPricing pricing) : IDisposable
 {
     public const string SystemName = "SystemName";
     public const string Notice = "Notice";
@@ -29,9 +31,9 @@ internal sealed class SystemSettings(IServiceScopeFactory scopeFactory, TokenCac
     public const string QuotaPerUnit = "QuotaPerUnit";
     public const string DisplayInCurrencyEnabled = "DisplayInCurrencyEnabled";
     public const string TopUpLink = "TopUpLink";
-    public const string ModelRatio = "ModelRatio";
-    public const string CompletionRatio = "CompletionRatio";
-    public const string GroupRatio = "GroupRatio";
+    public const string ModelRatio = StoredPricingOptions.ModelRatio;
+    public const string CompletionRatio = StoredPricingOptions.CompletionRatio;
+    public const string GroupRatio = StoredPricingOptions.GroupRatio;
     public const string UserUsableGroups = "UserUsableGroups";
     public const string PrefillGroups = "PrefillGroups";
     public const string ModelMetas = "ModelMetas";
@@ -148,6 +150,8 @@ internal sealed class SystemSettings(IServiceScopeFactory scopeFactory, TokenCac
     /// <summary>Stores already validated values and publishes them to readers.</summary>
     public async Task SetAsync(IReadOnlyList<SystemOption> options, CancellationToken cancellationToken)
     {
+        // Load the stored values first, so the published copy (and the pricing built from it) keeps the options not set now.
+        _ = _values ?? await LoadAsync(cancellationToken).ConfigureAwait(false);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -167,6 +171,12 @@ internal sealed class SystemSettings(IServiceScopeFactory scopeFactory, TokenCac
             if (options.Any(static o => o.Key == UserUsableGroups))
             {
                 tokenCache.Clear();
+            }
+
+            if (options.Any(static o => StoredPricingOptions.IsPricingOption(o.Key)))
+            {
+                // The next relay call is charged at the new ratios: the relay reads ModelPricing, never this copy.
+                StoredPricingOptions.Apply(pricing, key => values.GetValueOrDefault(key));
             }
         }
         finally

@@ -1,0 +1,164 @@
+using System.Net;
+using System.Text;
+using LlmRelay.Client;
+using LlmRelay.FunctionalTests.Infrastructure;
+using LlmRelay.Tokenization;
+using LlmRelay.Usage;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LlmRelay.FunctionalTests.Relay;
+
+/// <summary>
+/// Answers that carry no usage are still billed: the prompt counted from the request, the completion from the answer
+/// (non-stream) or the chunks delivered (stream), marked "estimated"; counting never fails the settlement. The HTTP
+/// relay and RelayChatClient bill the same call the same.
+/// </summary>
+public sealed class EstimatedUsageTests
+{
+    private const string Answer = "The answer to that question is forty-two, as everyone knows.";
+
+    private const string OpenAIJson = """{"id":"chatcmpl-1","object":"chat.completion","created":1766084435,"model":"gpt-4o","choices":[{"index":0,"message":{"role":"assistant","content":"The answer to that question is forty-two, as everyone knows."},"finish_reason":"stop"}]}""";
+
+    private const string AnthropicJson = """{"id":"msg_01","type":"message","role":"assistant","model":"claude-sonnet-4-20250514","content":[{"type":"text","text":"The answer to that question is forty-two, as everyone knows."}],"stop_reason":"end_turn","stop_sequence":null}""";
+
+    private const string GeminiJson = """{"candidates": [{"content": {"parts": [{"text": "The answer to that question is forty-two, as everyone knows."}],"role": "model"},"finishReason": "STOP","index": 0}],"modelVersion": "gemini-2.5-flash","responseId": "r1"}""";
+
+    // Four content chunks, no usage chunk.
+    private const string OpenAIStream =
+        "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1766084435,\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n" +
+        "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1766084435,\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"The answer\"},\"finish_reason\":null}]}\n\n" +
+        "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1766084435,\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" is\"},\"finish_reason\":null}]}\n\n" +
+        "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1766084435,\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" forty\"},\"finish_reason\":null}]}\n\n" +
+        "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1766084435,\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"-two.\"},\"finish_reason\":\"stop\"}]}\n\n" +
+        "data: [DONE]\n\n";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [InlineData("openai", "openai")]
+    [InlineData("anthropic", "anthropic")]
+    [InlineData("gemini", "gemini")]
+    [InlineData("anthropic", "openai")] // converted
+    [InlineData("openai", "anthropic")] // converted
+    [InlineData("gemini", "openai")] // converted
+    public async Task NonStreamAnswerWithoutUsage_IsBilledFromTheRequestAndTheAnswerText_MarkedEstimated(string caller, string channel)
+    {
+        var answer = channel switch { "anthropic" => AnthropicJson, "gemini" => GeminiJson, _ => OpenAIJson };
+        await using var upstream = await MockUpstream.StartAsync(MockUpstream.Json(answer));
+        await using var gateway = StartGateway(upstream, channel);
+        using var client = gateway.CreateGatewayClient(null);
+
+        using var response = await client.SendAsync(CallerRequest.Build(caller, "m", stream: false, Settings.Key), Ct);
+        var text = await response.Content.ReadAsStringAsync(Ct);
+
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {text}");
+        Assert.Contains("forty-two", text, StringComparison.Ordinal);
+        var log = Assert.Single(await gateway.WaitForLogsAsync(1));
+        Assert.Equal(UsageLogType.Consume, log.Type);
+        var counter = gateway.Services.GetRequiredService<ITokenCounter>();
+        Assert.Equal(counter.CountCompletionText("upstream-model", Answer), log.CompletionTokens);
+        Assert.Equal(counter.CountRequest("upstream-model", Assert.Single(upstream.Requests).Body), log.PromptTokens);
+        Assert.True(log.PromptTokens > 0);
+        Assert.Equal(log.PromptTokens + log.CompletionTokens, log.Quota); // Flat price: one quota per token.
+        Assert.Contains("\"usage\":\"estimated\"", log.Other, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StreamWithoutUsage_PromptWithInvalidUtf8_IsBilled_AndTheStreamEndsCleanly()
+    {
+        await using var upstream = await MockUpstream.StartAsync(MockUpstream.Sse(OpenAIStream));
+        await using var gateway = StartGateway(upstream, "openai");
+        using var client = gateway.CreateGatewayClient(Settings.Key);
+
+        // A prompt string holding bytes that are not UTF-8 (0xFF, a lone continuation byte, a truncated sequence).
+        var body = new List<byte>(Encoding.UTF8.GetBytes("""{"model":"m","stream":true,"messages":[{"role":"user","content":"tell me """));
+        body.AddRange([0xFF, 0x80, 0xE2, 0x82]);
+        body.AddRange(Encoding.UTF8.GetBytes(""" about it, please"}]}"""));
+        using var content = new ByteArrayContent([.. body]);
+        content.Headers.ContentType = new("application/json");
+
+        using var response = await client.PostAsync("/v1/chat/completions", content, Ct);
+        var text = await response.Content.ReadAsStringAsync(Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("data: [DONE]", text, StringComparison.Ordinal);
+        var log = Assert.Single(await gateway.WaitForLogsAsync(1));
+        Assert.Equal(200, log.StatusCode);
+        Assert.Equal(UsageLogType.Consume, log.Type);
+        Assert.True(log.PromptTokens > 0);
+        Assert.Equal(4, log.CompletionTokens); // Six data events, less the role and [DONE] events.
+        Assert.True(log.Quota > 0);
+        Assert.Contains("\"usage\":\"estimated\"", log.Other, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StreamWithoutUsage_RelayChatClient_IsBilledLikeTheHttpRelay()
+    {
+        await using var upstream = await MockUpstream.StartAsync(MockUpstream.Sse(OpenAIStream));
+        await using var gateway = StartGateway(upstream, "openai");
+        using var http = gateway.CreateGatewayClient(Settings.Key);
+
+        using (var response = await http.PostAsync(
+            "/v1/chat/completions",
+            new StringContent("""{"model":"m","stream":true,"messages":[{"role":"user","content":"What is the answer?"}]}""", Encoding.UTF8, "application/json"),
+            Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Contains("forty", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        }
+
+        var viaHttp = Assert.Single(await gateway.WaitForLogsAsync(1));
+
+        var client = gateway.Services.GetRelayChatClient(Settings.Key);
+        var streamed = new StringBuilder();
+        await foreach (var update in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "What is the answer?")], new ChatOptions { ModelId = "m" }, Ct))
+        {
+            streamed.Append(update.Text);
+        }
+
+        Assert.Equal("The answer is forty-two.", streamed.ToString());
+        var viaClient = (await gateway.WaitForLogsAsync(2)).MaxBy(static l => l.Id)!;
+        Assert.NotEqual(viaHttp.Id, viaClient.Id);
+        Assert.True(viaHttp.Quota > 0);
+        Assert.Equal((viaHttp.PromptTokens, viaHttp.CompletionTokens, viaHttp.Quota), (viaClient.PromptTokens, viaClient.CompletionTokens, viaClient.Quota));
+        Assert.Contains("\"usage\":\"estimated\"", viaClient.Other, StringComparison.Ordinal);
+        Assert.Equal(UsageLogType.Consume, viaClient.Type);
+    }
+
+    [Fact]
+    public async Task NonStreamWithoutUsage_RelayChatClient_IsBilledLikeTheHttpRelay()
+    {
+        await using var upstream = await MockUpstream.StartAsync(MockUpstream.Json(OpenAIJson));
+        await using var gateway = StartGateway(upstream, "openai");
+        using var http = gateway.CreateGatewayClient(Settings.Key);
+
+        using (var response = await http.PostAsync(
+            "/v1/chat/completions",
+            new StringContent("""{"model":"m","messages":[{"role":"user","content":"What is the answer?"}]}""", Encoding.UTF8, "application/json"),
+            Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var viaHttp = Assert.Single(await gateway.WaitForLogsAsync(1));
+
+        var answer = await gateway.Services.GetRelayChatClient(Settings.Key).GetResponseAsync([new ChatMessage(ChatRole.User, "What is the answer?")], new ChatOptions { ModelId = "m" }, Ct);
+
+        Assert.Equal(Answer, answer.Text);
+        var viaClient = (await gateway.WaitForLogsAsync(2)).MaxBy(static l => l.Id)!;
+        Assert.True(viaHttp.Quota > 0);
+        Assert.Equal((viaHttp.PromptTokens, viaHttp.CompletionTokens, viaHttp.Quota), (viaClient.PromptTokens, viaClient.CompletionTokens, viaClient.Quota));
+        Assert.Contains("\"usage\":\"estimated\"", viaClient.Other, StringComparison.Ordinal);
+    }
+
+    private static GatewayFactory StartGateway(MockUpstream upstream, string channelType)
+    {
+        var gateway = new GatewayFactory(Settings.Merge(
+            Settings.Token(),
+            Settings.FlatPrice("m"),
+            Settings.Channel(0, upstream.BaseUrl, ["m"], type: channelType, mapping: new() { ["m"] = "upstream-model" })));
+        gateway.Start();
+        return gateway;
+    }
+}
