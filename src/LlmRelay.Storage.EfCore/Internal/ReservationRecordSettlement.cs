@@ -23,6 +23,9 @@ namespace LlmRelay.Storage.EfCore.Internal;
 /// </remarks>
 internal sealed class ReservationRecordSettlement
 {
+    /// <summary>The name of the first column of the PostgreSQL statement's result, which tells it from the batch's other results.</summary>
+    public const string ShortfallColumn = "shortfall_token_id";
+
     private static readonly ConcurrentDictionary<IModel, ReservationRecordSettlement> Cache = new();
 
     private readonly string _sqliteSelect;
@@ -41,7 +44,7 @@ internal sealed class ReservationRecordSettlement
             "WITH d AS (SELECT * FROM unnest($2::bigint[], $3::bigint[]) AS d(token_id, reserved)), " +
             $"cur AS (SELECT r.{token} AS token_id, r.{amount} AS amount FROM {records} AS r JOIN d ON r.{token} = d.token_id WHERE r.{instance} = $1 ORDER BY r.{token} FOR UPDATE OF r), " +
             $"taken AS (UPDATE {records} AS r SET {amount} = r.{amount} - LEAST(cur.amount, d.reserved) FROM cur JOIN d ON d.token_id = cur.token_id WHERE r.{instance} = $1 AND r.{token} = cur.token_id) " +
-            "SELECT d.token_id, d.reserved - LEAST(COALESCE(cur.amount, 0), d.reserved) FROM d LEFT JOIN cur ON cur.token_id = d.token_id WHERE d.reserved > COALESCE(cur.amount, 0)";
+            $"SELECT d.token_id AS {ShortfallColumn}, d.reserved - LEAST(COALESCE(cur.amount, 0), d.reserved) AS shortfall FROM d LEFT JOIN cur ON cur.token_id = d.token_id WHERE d.reserved > COALESCE(cur.amount, 0)";
     }
 
     public static ReservationRecordSettlement For(LlmRelayDbContext db) =>
@@ -92,12 +95,11 @@ internal sealed class ReservationRecordSettlement
     /// <param name="batch">The settlement's batch, after the token and user updates.</param>
     /// <param name="instanceId">This instance.</param>
     /// <param name="reserved">Per token: its user and the quota reserved for the batch's rows.</param>
-    /// <returns>Whether a statement was added (there was something reserved).</returns>
-    public bool AddPostgreSqlCommand(NpgsqlBatch batch, long instanceId, IReadOnlyCollection<KeyValuePair<long, (long UserId, long Reserved)>> reserved)
+    public void AddPostgreSqlCommand(NpgsqlBatch batch, long instanceId, IReadOnlyCollection<KeyValuePair<long, (long UserId, long Reserved)>> reserved)
     {
         if (reserved.Count == 0)
         {
-            return false;
+            return;
         }
 
         var tokens = new long[reserved.Count];
@@ -118,6 +120,5 @@ internal sealed class ReservationRecordSettlement
                 new NpgsqlParameter<long[]> { TypedValue = amounts },
             },
         });
-        return true;
     }
 }

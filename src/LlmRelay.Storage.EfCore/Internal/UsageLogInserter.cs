@@ -148,7 +148,7 @@ internal sealed class UsageLogInserter
 
             _tokens.AddPostgreSqlCommands(batch, tokens);
             _users.AddPostgreSqlCommands(batch, users);
-            var recordsIndex = records.Settlement.AddPostgreSqlCommand(batch, records.InstanceId, records.Reserved) ? batch.BatchCommands.Count - 1 : -1;
+            records.Settlement.AddPostgreSqlCommand(batch, records.InstanceId, records.Reserved);
             if (batch.BatchCommands.Count == 0)
             {
                 return;
@@ -163,9 +163,10 @@ internal sealed class UsageLogInserter
                 }
 
                 // The lock queries' rows are not needed; reading on surfaces errors of later statements.
-                for (var index = 1; await reader.NextResultAsync(cancellationToken).ConfigureAwait(false); index++)
+                while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    while (index == recordsIndex && await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    var shortfallRows = reader.FieldCount == 2 && reader.GetName(0) == ReservationRecordSettlement.ShortfallColumn;
+                    while (shortfallRows && await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                     {
                         var tokenId = reader.GetInt64(0);
                         shortfalls.Add((tokenId, records.Reserved.First(r => r.Key == tokenId).Value.UserId, reader.GetInt64(1)));
