@@ -30,9 +30,10 @@ namespace LlmRelay.Storage.EfCore.Internal;
 /// heartbeat is fresh, however long its calls take.
 /// </para>
 /// <para>
-/// If a live instance was cut off from the database for longer than the lease and its records were released, its later
-/// settlements subtract at most what its record still holds and charge the rest (<see cref="UsageLogInserter"/>), so
-/// a reservation is never returned twice.
+/// The sweep marks a dead instance <see cref="RelayInstance.Released"/>. If it was only cut off from the database for longer
+/// than the lease, its later settlements see the mark and take back at most what its records still hold, charging the rest
+/// (<see cref="ReservationRecordSettlement"/>), so a reservation is never returned twice. A dead instance's row is deleted
+/// <see cref="ForgetAfter"/> after its last heartbeat.
 /// </para>
 /// </remarks>
 internal sealed class QuotaReservationLedger
@@ -42,6 +43,9 @@ internal sealed class QuotaReservationLedger
 
     /// <summary>How old an instance's heartbeat may get before the instance counts as dead and its reservations are released.</summary>
     public static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long after its last heartbeat a dead instance's row is deleted.</summary>
+    public static readonly TimeSpan ForgetAfter = TimeSpan.FromDays(1);
 
     // Serialises the sweeps of all instances sharing a PostgreSQL database ("LlmRelayQuotaSweep" in 8 bytes).
     private const long SweepLockKey = 0x4C6C6D52_656C6179;
@@ -194,6 +198,7 @@ internal sealed class QuotaReservationLedger
             var (instances, instance) = QuotaReserver.Table(db.Model, typeof(RelayInstance), helper);
             var instanceId = instance(nameof(RelayInstance.Id));
             var heartbeat = instance(nameof(RelayInstance.HeartbeatAt));
+            var released = instance(nameof(RelayInstance.Released));
             var owner = record(nameof(QuotaReservationRecord.InstanceId));
             var tokenOf = record(nameof(QuotaReservationRecord.TokenId));
             var userOf = record(nameof(QuotaReservationRecord.UserId));
@@ -203,17 +208,21 @@ internal sealed class QuotaReservationLedger
             var userId = user(nameof(RelayUser.Id));
             var quota = user(nameof(RelayUser.Quota));
 
-            Heartbeat = $"INSERT INTO {instances} ({instanceId}, {heartbeat}) VALUES (@me, @time) " +
+            Heartbeat = $"INSERT INTO {instances} ({instanceId}, {heartbeat}, {released}) VALUES (@me, @time, FALSE) " +
                 $"ON CONFLICT ({instanceId}) DO UPDATE SET {heartbeat} = EXCLUDED.{heartbeat}";
 
             // @time is the cutoff here: an instance whose heartbeat is older (or missing) is dead.
             var dead = $"r.{owner} <> @me AND NOT EXISTS (SELECT 1 FROM {instances} AS i WHERE i.{instanceId} = r.{owner} AND i.{heartbeat} >= @time)";
-            var forgetInstances = $"DELETE FROM {instances} WHERE {heartbeat} < @time AND {instanceId} <> @me";
+            // Dead instances are marked (before their records are deleted: the order a settlement locks them in), so that one
+            // that was only cut off settles at most what its records still hold; a day after its last heartbeat it is forgotten.
+            var markInstances = $"UPDATE {instances} SET {released} = TRUE WHERE {heartbeat} < @time AND {instanceId} <> @me AND NOT {released}";
+            var forgetInstances = $"DELETE FROM {instances} WHERE {heartbeat} < @time - {(long)ForgetAfter.TotalMilliseconds} AND {instanceId} <> @me";
             if (db.Database.IsSqlite())
             {
                 // One write transaction (BEGIN IMMEDIATE): nothing changes between these statements.
                 Sweep =
                 [
+                    markInstances,
                     $"UPDATE {tokens} AS x SET {remain} = x.{remain} + g.amount FROM (SELECT r.{tokenOf} AS id, sum(r.{amount}) AS amount FROM {records} AS r WHERE {dead} GROUP BY r.{tokenOf}) AS g WHERE x.{tokenId} = g.id",
                     $"UPDATE {users} AS x SET {quota} = x.{quota} + g.amount FROM (SELECT r.{userOf} AS id, sum(r.{amount}) AS amount FROM {records} AS r WHERE {dead} GROUP BY r.{userOf}) AS g WHERE x.{userId} = g.id",
                     $"{TotalsMarker} SELECT count(*), coalesce(sum(r.{amount}), 0) FROM {records} AS r WHERE {dead}",
@@ -230,6 +239,7 @@ internal sealed class QuotaReservationLedger
                     $"SELECT pg_advisory_xact_lock({SweepLockKey.ToString(CultureInfo.InvariantCulture)})",
                     $"SELECT 1 FROM {tokens} WHERE {tokenId} IN (SELECT r.{tokenOf} FROM {records} AS r WHERE {dead}) ORDER BY {tokenId} FOR UPDATE",
                     $"SELECT 1 FROM {users} WHERE {userId} IN (SELECT r.{userOf} FROM {records} AS r WHERE {dead}) ORDER BY {userId} FOR UPDATE",
+                    markInstances,
                     $"{TotalsMarker} WITH gone AS (DELETE FROM {records} AS r WHERE {dead} RETURNING r.{tokenOf} AS token_id, r.{userOf} AS user_id, r.{amount} AS amount), " +
                     $"t AS (UPDATE {tokens} AS x SET {remain} = x.{remain} + g.amount FROM (SELECT token_id, sum(amount)::bigint AS amount FROM gone GROUP BY token_id) AS g WHERE x.{tokenId} = g.token_id), " +
                     $"u AS (UPDATE {users} AS x SET {quota} = x.{quota} + g.amount FROM (SELECT user_id, sum(amount)::bigint AS amount FROM gone GROUP BY user_id) AS g WHERE x.{userId} = g.user_id) " +

@@ -10,10 +10,11 @@ namespace LlmRelay.Storage.EfCore.Internal;
 /// <summary>Takes settled reservations off this instance's <c>quota_reservations</c> records, in the usage-log writer's transaction.</summary>
 /// <remarks>
 /// <para>
-/// Per token, the record's amount decreases by the quota the batch's rows reserved, but never below zero: a record that
-/// holds less (a sweep released it while this instance was cut off from the database, see <see cref="QuotaReservationLedger"/>)
-/// gives back only what it holds, and the difference, the shortfall, was returned already and must not be returned again.
-/// The writer charges it back to the token and the user in the same transaction.
+/// Per token, the record's amount decreases by the quota the batch's rows reserved, but never below zero. When a sweep has
+/// marked this instance <see cref="RelayInstance.Released"/> (it was cut off from the database past its lease and its records
+/// were returned, see <see cref="QuotaReservationLedger"/>), a record that holds less than the rows reserved gives back only what
+/// it holds: the difference, the shortfall, was returned already, and the writer charges it back to the token and the user in
+/// the same transaction. Otherwise settlement returns the whole reserved amount, as it always has.
 /// </para>
 /// <para>
 /// SQLite: per token, a <c>SELECT</c> and an <c>UPDATE</c> of the one record (prepared, in-process). PostgreSQL: one statement
@@ -28,6 +29,8 @@ internal sealed class ReservationRecordSettlement
 
     private static readonly ConcurrentDictionary<IModel, ReservationRecordSettlement> Cache = new();
 
+    private readonly string _sqliteReleased;
+    private readonly string _postgreSqlLock;
     private readonly string _sqliteSelect;
     private readonly string _sqliteUpdate;
     private readonly string _postgreSql;
@@ -38,13 +41,19 @@ internal sealed class ReservationRecordSettlement
         var instance = column(nameof(QuotaReservationRecord.InstanceId));
         var token = column(nameof(QuotaReservationRecord.TokenId));
         var amount = column(nameof(QuotaReservationRecord.Amount));
+        var (instances, instanceColumn) = QuotaReserver.Table(model, typeof(RelayInstance), sql);
+        var instanceId = instanceColumn(nameof(RelayInstance.Id));
+        var released = instanceColumn(nameof(RelayInstance.Released));
+        _sqliteReleased = $"SELECT {released} FROM {instances} WHERE {instanceId} = ?1";
+        _postgreSqlLock = $"SELECT 1 FROM {instances} WHERE {instanceId} = $1 FOR SHARE";
         _sqliteSelect = $"SELECT {amount} FROM {records} WHERE {instance} = ?1 AND {token} = ?2";
         _sqliteUpdate = $"UPDATE {records} SET {amount} = {amount} - ?3 WHERE {instance} = ?1 AND {token} = ?2";
         _postgreSql =
             "WITH d AS (SELECT * FROM unnest($2::bigint[], $3::bigint[]) AS d(token_id, reserved)), " +
+            $"me AS (SELECT bool_or({released}) AS released FROM {instances} WHERE {instanceId} = $1), " +
             $"cur AS (SELECT r.{token} AS token_id, r.{amount} AS amount FROM {records} AS r JOIN d ON r.{token} = d.token_id WHERE r.{instance} = $1 ORDER BY r.{token} FOR UPDATE OF r), " +
             $"taken AS (UPDATE {records} AS r SET {amount} = r.{amount} - LEAST(cur.amount, d.reserved) FROM cur JOIN d ON d.token_id = cur.token_id WHERE r.{instance} = $1 AND r.{token} = cur.token_id) " +
-            $"SELECT d.token_id AS {ShortfallColumn}, d.reserved - LEAST(COALESCE(cur.amount, 0), d.reserved) AS shortfall FROM d LEFT JOIN cur ON cur.token_id = d.token_id WHERE d.reserved > COALESCE(cur.amount, 0)";
+            $"SELECT d.token_id AS {ShortfallColumn}, d.reserved - LEAST(COALESCE(cur.amount, 0), d.reserved) AS shortfall FROM d LEFT JOIN cur ON cur.token_id = d.token_id, me WHERE me.released AND d.reserved > COALESCE(cur.amount, 0)";
     }
 
     public static ReservationRecordSettlement For(LlmRelayDbContext db) =>
@@ -66,6 +75,13 @@ internal sealed class ReservationRecordSettlement
             return shortfalls;
         }
 
+        bool wasReleased;
+        using (var flag = SqliteRawStatement.Prepare(connection, _sqliteReleased))
+        {
+            flag.Bind(1, instanceId);
+            wasReleased = flag.ExecuteScalarInt64() is 1;
+        }
+
         using var select = SqliteRawStatement.Prepare(connection, _sqliteSelect);
         using var update = SqliteRawStatement.Prepare(connection, _sqliteUpdate);
         foreach (var (tokenId, (userId, amount)) in reserved)
@@ -82,7 +98,7 @@ internal sealed class ReservationRecordSettlement
                 update.Execute();
             }
 
-            if (taken < amount)
+            if (wasReleased && taken < amount)
             {
                 shortfalls.Add((tokenId, userId, amount - taken));
             }
@@ -111,6 +127,8 @@ internal sealed class ReservationRecordSettlement
             i++;
         }
 
+        // This instance's row first (a sweep marks it before deleting its records): the mark is final for this statement.
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(_postgreSqlLock) { Parameters = { new NpgsqlParameter<long> { TypedValue = instanceId } } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand(_postgreSql)
         {
             Parameters =

@@ -263,6 +263,10 @@ namespace LlmRelay.Storage.EfCore.Migrations.PostgreSql
                         .HasColumnType("bigint")
                         .HasColumnName("heartbeat_at");
 
+                    b.Property<bool>("Released")
+                        .HasColumnType("boolean")
+                        .HasColumnName("released");
+
                     b.HasKey("Id")
                         .HasName("pk_relay_instances");
 

@@ -254,6 +254,10 @@ namespace LlmRelay.Storage.EfCore.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("heartbeat_at");
 
+                    b.Property<bool>("Released")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("released");
+
                     b.HasKey("Id")
                         .HasName("pk_relay_instances");
 

@@ -29,7 +29,8 @@ namespace LlmRelay.Storage.EfCore.Migrations.PostgreSql
                 columns: table => new
                 {
                     id = table.Column<long>(type: "bigint", nullable: false),
-                    heartbeat_at = table.Column<long>(type: "bigint", nullable: false)
+                    heartbeat_at = table.Column<long>(type: "bigint", nullable: false),
+                    released = table.Column<bool>(type: "boolean", nullable: false)
                 },
                 constraints: table =>
                 {

@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace LlmRelay.Storage.EfCore.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteLlmRelayDbContext))]
-    [Migration("20261204162810_QuotaReservationRecords")]
+    [Migration("20261204164358_QuotaReservationRecords")]
     partial class QuotaReservationRecords
     {
         /// <inheritdoc />
@@ -256,6 +256,10 @@ namespace LlmRelay.Storage.EfCore.Migrations.Sqlite
                     b.Property<long>("HeartbeatAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("heartbeat_at");
+
+                    b.Property<bool>("Released")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("released");
 
                     b.HasKey("Id")
                         .HasName("pk_relay_instances");

@@ -29,7 +29,8 @@ namespace LlmRelay.Storage.EfCore.Migrations.Sqlite
                 columns: table => new
                 {
                     id = table.Column<long>(type: "INTEGER", nullable: false),
-                    heartbeat_at = table.Column<long>(type: "INTEGER", nullable: false)
+                    heartbeat_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    released = table.Column<bool>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {

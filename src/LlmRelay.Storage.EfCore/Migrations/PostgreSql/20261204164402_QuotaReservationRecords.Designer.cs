@@ -11,7 +11,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace LlmRelay.Storage.EfCore.Migrations.PostgreSql
 {
     [DbContext(typeof(PostgreSqlLlmRelayDbContext))]
-    [Migration("20261204162811_QuotaReservationRecords")]
+    [Migration("20261204164402_QuotaReservationRecords")]
     partial class QuotaReservationRecords
     {
         /// <inheritdoc />
@@ -265,6 +265,10 @@ namespace LlmRelay.Storage.EfCore.Migrations.PostgreSql
                     b.Property<long>("HeartbeatAt")
                         .HasColumnType("bigint")
                         .HasColumnName("heartbeat_at");
+
+                    b.Property<bool>("Released")
+                        .HasColumnType("boolean")
+                        .HasColumnName("released");
 
                     b.HasKey("Id")
                         .HasName("pk_relay_instances");
