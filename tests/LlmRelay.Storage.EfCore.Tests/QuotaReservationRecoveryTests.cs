@@ -58,6 +58,30 @@ public sealed class QuotaReservationRecoveryTests
 
     [Theory]
     [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task RestartedInstance_ItsHostedSweeper_ReleasesWhatTheDeadOneHeld_AtStart(string provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider);
+        var time = new FakeTimeProvider(TestData.Time);
+        var (token, user) = await AddTokenAndUserAsync(database);
+
+        var dead = Instance(database, time);
+        await ReserveManyAsync(dead, token.Id, 10);
+        await dead.DisposeAsync();
+
+        // The restart comes after the lease (e.g. the 2 minutes a crashed container takes to be replaced).
+        time.Advance(QuotaReservationLedger.Lease + TimeSpan.FromSeconds(1));
+        await using var restarted = Instance(database, time);
+        var sweeper = restarted.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<QuotaReservationSweeper>().Single();
+        await sweeper.StartAsync(Ct);
+        await sweeper.FirstRound.WaitAsync(Ct);
+        await sweeper.StopAsync(Ct);
+
+        Assert.Equal((TokenQuota, UserQuota), await BalancesAsync(database, token.Id, user.Id));
+        Assert.Equal(0, await RecordCountAsync(database));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
     public async Task SettledReservations_AreNotReleasedAgain_OnlyTheUnsettledOnesAre(string provider)
     {
         await using var database = await TestDatabase.CreateAsync(provider);

@@ -13,6 +13,11 @@ namespace LlmRelay.Storage.EfCore.Internal;
 /// <param name="logger">The logger.</param>
 internal sealed partial class QuotaReservationSweeper(QuotaReservationLedger ledger, TimeProvider time, ILogger<QuotaReservationSweeper> logger) : BackgroundService
 {
+    private readonly TaskCompletionSource _firstRound = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Gets a task that completes when the first round (at start) has run, whether it succeeded or not.</summary>
+    public Task FirstRound => _firstRound.Task;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(QuotaReservationLedger.HeartbeatInterval, time);
@@ -30,6 +35,10 @@ internal sealed partial class QuotaReservationSweeper(QuotaReservationLedger led
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 LogFailed(logger, ex);
+            }
+            finally
+            {
+                _firstRound.TrySetResult();
             }
         }
         while (await Tick(timer, stoppingToken).ConfigureAwait(false));
