@@ -159,7 +159,9 @@ public static class LlmRelayEntityFrameworkBuilderExtensions
         services.TryAddScoped<LlmRelayDbContext>(
             static sp => sp.GetRequiredService<IDbContextFactory<LlmRelayDbContext>>().CreateDbContext());
 
+        services.TryAddSingleton<QuotaReservationLedger>();
         services.TryAddSingleton<QuotaReservationQueue>();
+        services.AddHostedService<QuotaReservationSweeper>();
         services.TryAddScoped<IChannelStore, EfChannelStore>();
         services.TryAddScoped<ITokenStore, EfTokenStore>();
         services.TryAddScoped<IUsageLogStore, EfUsageLogStore>();

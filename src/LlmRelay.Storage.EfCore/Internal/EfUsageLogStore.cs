@@ -5,7 +5,8 @@ namespace LlmRelay.Storage.EfCore.Internal;
 
 /// <summary>Stores <see cref="UsageLog"/> rows in the <c>usage_logs</c> table and moves the token quota they charge.</summary>
 /// <param name="db">The scope's context.</param>
-internal sealed class EfUsageLogStore(LlmRelayDbContext db) : IUsageLogStore
+/// <param name="ledger">This instance's id, whose reservation records the settlement takes the reserved quota off.</param>
+internal sealed class EfUsageLogStore(LlmRelayDbContext db, QuotaReservationLedger ledger) : IUsageLogStore
 {
     /// <remarks>
     /// The rows and the quota they move are written with raw commands (<see cref="UsageLogInserter"/>), not through
@@ -16,6 +17,7 @@ internal sealed class EfUsageLogStore(LlmRelayDbContext db) : IUsageLogStore
     ///   tokens: remain_quota -= charged - reserved, used_quota += charged    -- summed per token, ascending id
     ///   users:  quota -= charged - reserved, used_quota += charged,
     ///           request_count += n                                         -- summed per user, ascending id
+    ///   quota_reservations: amount -= reserved                             -- this instance's record per token (at most what it holds)
     ///   INSERT every row (PostgreSQL: binary COPY)
     /// COMMIT   (any failure: ROLLBACK, row ids reset to 0 so the caller can retry the same batch)
     /// </code>
@@ -35,15 +37,16 @@ internal sealed class EfUsageLogStore(LlmRelayDbContext db) : IUsageLogStore
         // Per token and per user: (balance change, used change, consume rows), applied in ascending id order.
         var tokens = new SortedDictionary<long, (long Balance, long Used, long Requests)>();
         var users = new SortedDictionary<long, (long Balance, long Used, long Requests)>();
+        var reserved = new SortedDictionary<long, (long UserId, long Reserved)>();
         foreach (var log in logs)
         {
             ArgumentNullException.ThrowIfNull(log, nameof(logs));
-            Accumulate(tokens, users, QuotaSettlement.Of(log));
+            Accumulate(tokens, users, reserved, QuotaSettlement.Of(log));
         }
 
         foreach (var settlement in settlements)
         {
-            Accumulate(tokens, users, settlement);
+            Accumulate(tokens, users, reserved, settlement);
         }
 
         var originalIds = new long[logs.Count];
@@ -60,7 +63,7 @@ internal sealed class EfUsageLogStore(LlmRelayDbContext db) : IUsageLogStore
             var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                await UsageLogInserter.For(db).WriteAsync(db, logs, tokens, users, cancellationToken).ConfigureAwait(false);
+                await UsageLogInserter.For(db).WriteAsync(db, logs, tokens, users, reserved, ledger.InstanceId, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
@@ -93,11 +96,17 @@ internal sealed class EfUsageLogStore(LlmRelayDbContext db) : IUsageLogStore
     private static void Accumulate(
         SortedDictionary<long, (long Balance, long Used, long Requests)> tokens,
         SortedDictionary<long, (long Balance, long Used, long Requests)> users,
+        SortedDictionary<long, (long UserId, long Reserved)> reserved,
         QuotaSettlement settlement)
     {
         if (settlement.IsEmpty)
         {
             return;
+        }
+
+        if (settlement.TokenId != 0 && settlement.Reserved != 0)
+        {
+            reserved[settlement.TokenId] = (settlement.UserId, reserved.GetValueOrDefault(settlement.TokenId).Reserved + settlement.Reserved);
         }
 
         if (settlement.TokenId != 0)

@@ -42,6 +42,10 @@ internal abstract class LlmRelayDbContext : DbContext
 
     public DbSet<ChannelState> ChannelStates => Set<ChannelState>();
 
+    public DbSet<QuotaReservationRecord> QuotaReservations => Set<QuotaReservationRecord>();
+
+    public DbSet<RelayInstance> RelayInstances => Set<RelayInstance>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // SQLite cannot compare or ORDER BY DateTimeOffset; Unix milliseconds sort the same on both providers.

@@ -114,6 +114,19 @@ internal static class LlmRelayModel
                 .HasConversion(JsonColumns.DisabledKeyListConverter, JsonColumns.DisabledKeyListComparer);
         });
 
+        modelBuilder.Entity<QuotaReservationRecord>(static record =>
+        {
+            record.ToTable("quota_reservations");
+            record.HasKey(static r => new { r.InstanceId, r.TokenId });
+        });
+
+        modelBuilder.Entity<RelayInstance>(static instance =>
+        {
+            instance.ToTable("relay_instances");
+            instance.HasKey(static i => i.Id);
+            instance.Property(static i => i.Id).ValueGeneratedNever();
+        });
+
         ApplySnakeCaseNames(modelBuilder);
     }
 

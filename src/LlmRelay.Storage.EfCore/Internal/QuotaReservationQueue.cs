@@ -26,14 +26,17 @@ internal sealed class QuotaReservationQueue : IAsyncDisposable, IDisposable
     private const int MaxGroup = 256;
 
     private readonly IDbContextFactory<LlmRelayDbContext> _contexts;
+    private readonly QuotaReservationLedger _ledger;
     private readonly Channel<Request> _requests = Channel.CreateUnbounded<Request>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Lazy<Task> _loop;
 
     /// <summary>Initializes a new instance of the <see cref="QuotaReservationQueue"/> class.</summary>
     /// <param name="contexts">Creates the contexts the SQLite groups run on.</param>
-    public QuotaReservationQueue(IDbContextFactory<LlmRelayDbContext> contexts)
+    /// <param name="ledger">This instance's id, which every reservation is recorded under.</param>
+    public QuotaReservationQueue(IDbContextFactory<LlmRelayDbContext> contexts, QuotaReservationLedger ledger)
     {
         _contexts = contexts;
+        _ledger = ledger;
         _loop = new Lazy<Task>(() => Task.Run(RunAsync), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -45,11 +48,18 @@ internal sealed class QuotaReservationQueue : IAsyncDisposable, IDisposable
     /// <returns>The outcome.</returns>
     public Task<QuotaReservation> ReserveAsync(LlmRelayDbContext db, long tokenId, long amount, CancellationToken cancellationToken)
     {
+        var registered = _ledger.EnsureRegisteredAsync();
+        if (!registered.IsCompletedSuccessfully)
+        {
+            // The first reservation of this process: its instance row must exist before any record names it.
+            return ReserveAfterRegistrationAsync(registered, db, tokenId, amount, cancellationToken);
+        }
+
         if (!db.Database.IsSqlite())
         {
             // Not the caller's token: a statement canceled after the server committed it would leave a reservation no row settles.
             cancellationToken.ThrowIfCancellationRequested();
-            return QuotaReserver.For(db).ReservePostgreSqlAsync(db, tokenId, amount, CancellationToken.None);
+            return QuotaReserver.For(db).ReservePostgreSqlAsync(db, tokenId, amount, _ledger.InstanceId, CancellationToken.None);
         }
 
         cancellationToken.ThrowIfCancellationRequested();
@@ -58,6 +68,12 @@ internal sealed class QuotaReservationQueue : IAsyncDisposable, IDisposable
         ObjectDisposedException.ThrowIf(!_requests.Writer.TryWrite(request), this);
 
         return request.Task;
+    }
+
+    private async Task<QuotaReservation> ReserveAfterRegistrationAsync(ValueTask registered, LlmRelayDbContext db, long tokenId, long amount, CancellationToken cancellationToken)
+    {
+        await registered.ConfigureAwait(false);
+        return await ReserveAsync(db, tokenId, amount, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Stops taking reservations; the ones queued are still made.</summary>
@@ -92,7 +108,7 @@ internal sealed class QuotaReservationQueue : IAsyncDisposable, IDisposable
                 var db = await _contexts.CreateDbContextAsync().ConfigureAwait(false);
                 await using (db.ConfigureAwait(false))
                 {
-                    await QuotaReserver.For(db).ReserveSqliteAsync(db, amounts, results).ConfigureAwait(false);
+                    await QuotaReserver.For(db).ReserveSqliteAsync(db, amounts, results, _ledger.InstanceId).ConfigureAwait(false);
                 }
 
                 for (var i = 0; i < group.Count; i++)

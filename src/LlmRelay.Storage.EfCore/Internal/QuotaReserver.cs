@@ -17,10 +17,13 @@ namespace LlmRelay.Storage.EfCore.Internal;
 /// <code>
 /// WITH token AS (SELECT user_id, unlimited_quota OR remain_quota &gt;= $2 AS ok FROM tokens WHERE id = $1 FOR UPDATE),
 ///      wallet AS (UPDATE users SET quota = quota - $2 FROM token WHERE id = token.user_id AND token.ok AND quota &gt;= $2 RETURNING 1),
-///      cap AS (UPDATE tokens SET remain_quota = remain_quota - $2 FROM token WHERE id = $1 AND token.ok AND (token.user_id = 0 OR EXISTS (SELECT 1 FROM wallet)) RETURNING 1)
+///      cap AS (UPDATE tokens SET remain_quota = remain_quota - $2 FROM token WHERE id = $1 AND token.ok AND (token.user_id = 0 OR EXISTS (SELECT 1 FROM wallet)) RETURNING 1),
+///      ledger AS (INSERT INTO quota_reservations (instance_id, token_id, user_id, amount) SELECT $3, $1, token.user_id, $2 FROM token WHERE EXISTS (SELECT 1 FROM cap)
+///                 ON CONFLICT (instance_id, token_id) DO UPDATE SET amount = quota_reservations.amount + EXCLUDED.amount)
 /// SELECT token.ok, EXISTS (SELECT 1 FROM cap) FROM token
 /// </code>
-/// The token row is locked before the user row, the order the usage-log settlement takes them in, so the two cannot deadlock.
+/// The reservation is recorded for this instance (<see cref="QuotaReservationLedger"/>) in the same statement, so a crash
+/// can never leave quota taken and unrecorded. The token row is locked before the user row and the record, the order the usage-log settlement takes them in, so the two cannot deadlock.
 /// Under READ COMMITTED the lock and both updates see the newest committed balances, so the conditions hold at commit.
 /// </para>
 /// <para>
@@ -28,7 +31,8 @@ namespace LlmRelay.Storage.EfCore.Internal;
 /// runs in one <c>BEGIN IMMEDIATE</c> transaction: per reservation, the token's conditional
 /// <c>UPDATE ... RETURNING user_id</c>, then the user's conditional <c>UPDATE</c>; a short user gives the token its amount
 /// back in the same transaction, so each reservation is still both-or-neither, and the conditions are checked one after
-/// the other against the balances the previous ones left.
+/// the other against the balances the previous ones left; a reservation made adds its amount to this instance's
+/// <c>quota_reservations</c> record in the same transaction.
 /// </para>
 /// <para>Table and column names come from the EF model. Thread-safe: instances hold only the SQL text.</para>
 /// </remarks>
@@ -41,6 +45,7 @@ internal sealed class QuotaReserver
     private readonly string _sqliteToken;
     private readonly string _sqliteUser;
     private readonly string _sqliteTokenBack;
+    private readonly string _sqliteRecord;
 
     private QuotaReserver(IModel model, ISqlGenerationHelper sql, bool isSqlite)
     {
@@ -53,15 +58,22 @@ internal sealed class QuotaReserver
         var unlimited = tokenColumn(nameof(ApiToken.UnlimitedQuota));
         var userId = userColumn(nameof(RelayUser.Id));
         var quota = userColumn(nameof(RelayUser.Quota));
+        var (records, recordColumn) = Table(model, typeof(QuotaReservationRecord), sql);
+        var recordKey = $"{recordColumn(nameof(QuotaReservationRecord.InstanceId))}, {recordColumn(nameof(QuotaReservationRecord.TokenId))}";
+        var recordColumns = $"{recordKey}, {recordColumn(nameof(QuotaReservationRecord.UserId))}, {recordColumn(nameof(QuotaReservationRecord.Amount))}";
+        var recordAmount = recordColumn(nameof(QuotaReservationRecord.Amount));
+        var addToRecord = $"ON CONFLICT ({recordKey}) DO UPDATE SET {recordAmount} = {records}.{recordAmount} + EXCLUDED.{recordAmount}";
 
         _postgreSql =
             $"WITH token AS (SELECT {userIdOfToken} AS user_id, {unlimited} OR {remain} >= $2 AS ok FROM {tokens} WHERE {tokenId} = $1 FOR UPDATE), " +
             $"wallet AS (UPDATE {users} AS u SET {quota} = u.{quota} - $2 FROM token WHERE u.{userId} = token.user_id AND token.ok AND u.{quota} >= $2 RETURNING 1), " +
-            $"cap AS (UPDATE {tokens} AS t SET {remain} = t.{remain} - $2 FROM token WHERE t.{tokenId} = $1 AND token.ok AND (token.user_id = 0 OR EXISTS (SELECT 1 FROM wallet)) RETURNING 1) " +
+            $"cap AS (UPDATE {tokens} AS t SET {remain} = t.{remain} - $2 FROM token WHERE t.{tokenId} = $1 AND token.ok AND (token.user_id = 0 OR EXISTS (SELECT 1 FROM wallet)) RETURNING 1), " +
+            $"ledger AS (INSERT INTO {records} ({recordColumns}) SELECT $3, $1, token.user_id, $2 FROM token WHERE EXISTS (SELECT 1 FROM cap) {addToRecord}) " +
             "SELECT token.ok, EXISTS (SELECT 1 FROM cap) FROM token";
         _sqliteToken = $"UPDATE {tokens} SET {remain} = {remain} - ?2 WHERE {tokenId} = ?1 AND ({unlimited} OR {remain} >= ?2) RETURNING {userIdOfToken}";
         _sqliteUser = $"UPDATE {users} SET {quota} = {quota} - ?2 WHERE {userId} = ?1 AND {quota} >= ?2";
         _sqliteTokenBack = $"UPDATE {tokens} SET {remain} = {remain} + ?2 WHERE {tokenId} = ?1";
+        _sqliteRecord = $"INSERT INTO {records} ({recordColumns}) VALUES (?1, ?2, ?3, ?4) {addToRecord}";
     }
 
     public static QuotaReserver For(LlmRelayDbContext db) =>
@@ -71,15 +83,16 @@ internal sealed class QuotaReserver
     /// <param name="db">The scope's context; its connection is opened and closed here.</param>
     /// <param name="tokenId">The token.</param>
     /// <param name="amount">The quota to take.</param>
+    /// <param name="instanceId">The instance whose <c>quota_reservations</c> record the amount is added to.</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
-    public async Task<QuotaReservation> ReservePostgreSqlAsync(LlmRelayDbContext db, long tokenId, long amount, CancellationToken cancellationToken)
+    public async Task<QuotaReservation> ReservePostgreSqlAsync(LlmRelayDbContext db, long tokenId, long amount, long instanceId, CancellationToken cancellationToken)
     {
         await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var command = new NpgsqlCommand(_postgreSql, (NpgsqlConnection)db.Database.GetDbConnection())
             {
-                Parameters = { new NpgsqlParameter<long> { TypedValue = tokenId }, new NpgsqlParameter<long> { TypedValue = amount } },
+                Parameters = { new NpgsqlParameter<long> { TypedValue = tokenId }, new NpgsqlParameter<long> { TypedValue = amount }, new NpgsqlParameter<long> { TypedValue = instanceId } },
             };
             await using (command.ConfigureAwait(false))
             {
@@ -106,8 +119,9 @@ internal sealed class QuotaReserver
     /// <param name="db">A context of its own; its connection is opened and closed here.</param>
     /// <param name="requests">The reservations: token id and amount.</param>
     /// <param name="results">Receives each reservation's outcome, at the same index; valid only when the call returns.</param>
+    /// <param name="instanceId">The instance whose <c>quota_reservations</c> records the amounts are added to.</param>
     /// <exception cref="Microsoft.Data.Sqlite.SqliteException">The transaction failed; none of the reservations was made.</exception>
-    public async Task ReserveSqliteAsync(LlmRelayDbContext db, IReadOnlyList<(long TokenId, long Amount)> requests, QuotaReservation[] results)
+    public async Task ReserveSqliteAsync(LlmRelayDbContext db, IReadOnlyList<(long TokenId, long Amount)> requests, QuotaReservation[] results, long instanceId)
     {
         await db.Database.OpenConnectionAsync().ConfigureAwait(false);
         try
@@ -119,6 +133,7 @@ internal sealed class QuotaReserver
                 using (var token = SqliteRawStatement.Prepare(connection, _sqliteToken))
                 using (var user = SqliteRawStatement.Prepare(connection, _sqliteUser))
                 using (var tokenBack = SqliteRawStatement.Prepare(connection, _sqliteTokenBack))
+                using (var record = SqliteRawStatement.Prepare(connection, _sqliteRecord))
                 {
                     for (var i = 0; i < requests.Count; i++)
                     {
@@ -145,6 +160,11 @@ internal sealed class QuotaReserver
                             }
                         }
 
+                        record.Bind(1, instanceId);
+                        record.Bind(2, tokenId);
+                        record.Bind(3, owner);
+                        record.Bind(4, amount);
+                        record.Execute();
                         results[i] = QuotaReservation.Reserved;
                     }
                 }
@@ -158,7 +178,12 @@ internal sealed class QuotaReserver
         }
     }
 
-    private static (string Table, Func<string, string> Column) Table(IModel model, Type type, ISqlGenerationHelper sql)
+    /// <summary>Returns the delimited name of <paramref name="type"/>'s table and a function that delimits its columns' names by property.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="type">The entity type.</param>
+    /// <param name="sql">The provider's SQL helper.</param>
+    /// <returns>The table and the column namer.</returns>
+    internal static (string Table, Func<string, string> Column) Table(IModel model, Type type, ISqlGenerationHelper sql)
     {
         var entity = model.FindEntityType(type) ?? throw new InvalidOperationException($"{type.Name} is not mapped.");
         var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());

@@ -82,23 +82,30 @@ internal sealed class UsageLogInserter
     /// <param name="logs">The rows.</param>
     /// <param name="tokens">Per token id, in ascending order: the balance decrease, used increase and request count.</param>
     /// <param name="users">Per user id, in ascending order: the same deltas.</param>
+    /// <param name="reserved">Per token id, in ascending order: its user and the quota reserved for the rows, taken off this instance's records (<see cref="ReservationRecordSettlement"/>).</param>
+    /// <param name="instanceId">This instance (<see cref="QuotaReservationLedger.InstanceId"/>).</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     public Task WriteAsync(
         LlmRelayDbContext db,
         IReadOnlyList<UsageLog> logs,
         IReadOnlyCollection<KeyValuePair<long, (long Balance, long Used, long Requests)>> tokens,
         IReadOnlyCollection<KeyValuePair<long, (long Balance, long Used, long Requests)>> users,
+        IReadOnlyCollection<KeyValuePair<long, (long UserId, long Reserved)>> reserved,
+        long instanceId,
         CancellationToken cancellationToken)
     {
+        var records = ReservationRecordSettlement.For(db);
         var connection = db.Database.GetDbConnection();
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
         if (_isSqlite)
         {
-            WriteSqlite((Microsoft.Data.Sqlite.SqliteConnection)connection, logs, tokens, users);
+            var sqlite = (Microsoft.Data.Sqlite.SqliteConnection)connection;
+            WriteSqlite(sqlite, logs, tokens, users);
+            ChargeShortfallsSqlite(sqlite, records.ApplySqlite(sqlite, instanceId, reserved));
             return Task.CompletedTask;
         }
 
-        return WritePostgreSqlAsync((NpgsqlConnection)connection, (NpgsqlTransaction?)transaction, logs, tokens, users, cancellationToken);
+        return WritePostgreSqlAsync((NpgsqlConnection)connection, (NpgsqlTransaction?)transaction, logs, tokens, users, (records, reserved, instanceId), cancellationToken);
     }
 
     // SQLite runs in-process and every call below completes synchronously: there is nothing to await.
@@ -125,9 +132,12 @@ internal sealed class UsageLogInserter
         IReadOnlyList<UsageLog> logs,
         IReadOnlyCollection<KeyValuePair<long, (long Balance, long Used, long Requests)>> tokens,
         IReadOnlyCollection<KeyValuePair<long, (long Balance, long Used, long Requests)>> users,
+        (ReservationRecordSettlement Settlement, IReadOnlyCollection<KeyValuePair<long, (long UserId, long Reserved)>> Reserved, long InstanceId) records,
         CancellationToken cancellationToken)
     {
-        // Round trip 1: ids for the rows (first, so they are the first result set), then the settlement.
+        // Round trip 1: ids for the rows (first, so they are the first result set), then the settlement, then the
+        // reservation records (locked after the tokens and users, as a reservation takes them).
+        var shortfalls = new List<(long TokenId, long UserId, long Shortfall)>();
         var batch = new NpgsqlBatch(connection, transaction);
         await using (batch.ConfigureAwait(false))
         {
@@ -138,6 +148,7 @@ internal sealed class UsageLogInserter
 
             _tokens.AddPostgreSqlCommands(batch, tokens);
             _users.AddPostgreSqlCommands(batch, users);
+            records.Settlement.AddPostgreSqlCommand(batch, records.InstanceId, records.Reserved);
             if (batch.BatchCommands.Count == 0)
             {
                 return;
@@ -151,10 +162,29 @@ internal sealed class UsageLogInserter
                     logs[row].Id = reader.GetInt64(0);
                 }
 
+                // The lock queries' rows are not needed; reading on surfaces errors of later statements.
                 while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    // The lock queries' rows are not needed; reading on surfaces errors of later statements.
+                    var shortfallRows = reader.FieldCount == 2 && reader.GetName(0) == ReservationRecordSettlement.ShortfallColumn;
+                    while (shortfallRows && await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        var tokenId = reader.GetInt64(0);
+                        shortfalls.Add((tokenId, records.Reserved.First(r => r.Key == tokenId).Value.UserId, reader.GetInt64(1)));
+                    }
                 }
+            }
+        }
+
+        if (shortfalls.Count > 0)
+        {
+            // Rare (only after a sweep released this instance's records): one more round trip charges the shortfalls.
+            var correction = new NpgsqlBatch(connection, transaction);
+            await using (correction.ConfigureAwait(false))
+            {
+                var (tokenShortfalls, userShortfalls) = Shortfalls(shortfalls);
+                _tokens.AddPostgreSqlCommands(correction, tokenShortfalls);
+                _users.AddPostgreSqlCommands(correction, userShortfalls);
+                await correction.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -189,6 +219,34 @@ internal sealed class UsageLogInserter
             UsageRollup.Of(logs, postgreSql: true).AddPostgreSqlCommands(rollup, removeEmpty: false);
             await rollup.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    private void ChargeShortfallsSqlite(Microsoft.Data.Sqlite.SqliteConnection sqlite, List<(long TokenId, long UserId, long Shortfall)> shortfalls)
+    {
+        if (shortfalls.Count > 0)
+        {
+            var (tokenShortfalls, userShortfalls) = Shortfalls(shortfalls);
+            _tokens.ApplySqlite(sqlite, tokenShortfalls);
+            _users.ApplySqlite(sqlite, userShortfalls);
+        }
+    }
+
+    /// <summary>Turns shortfalls into balance decreases of the tokens and users, each in ascending id order.</summary>
+    private static (SortedDictionary<long, (long Balance, long Used, long Requests)> Tokens, SortedDictionary<long, (long Balance, long Used, long Requests)> Users) Shortfalls(
+        List<(long TokenId, long UserId, long Shortfall)> shortfalls)
+    {
+        var tokens = new SortedDictionary<long, (long Balance, long Used, long Requests)>();
+        var users = new SortedDictionary<long, (long Balance, long Used, long Requests)>();
+        foreach (var (tokenId, userId, shortfall) in shortfalls)
+        {
+            tokens[tokenId] = (tokens.GetValueOrDefault(tokenId).Balance + shortfall, 0, 0);
+            if (userId != 0)
+            {
+                users[userId] = (users.GetValueOrDefault(userId).Balance + shortfall, 0, 0);
+            }
+        }
+
+        return (tokens, users);
     }
 
     private static IEntityType Mapped(IModel model, Type type, out StoreObjectIdentifier table)

@@ -229,6 +229,50 @@ namespace LlmRelay.Storage.EfCore.Migrations.PostgreSql
                     b.ToTable("options", (string)null);
                 });
 
+            modelBuilder.Entity("LlmRelay.Storage.EfCore.Internal.QuotaReservationRecord", b =>
+                {
+                    b.Property<long>("InstanceId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("instance_id");
+
+                    b.Property<long>("TokenId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("token_id");
+
+                    b.Property<long>("Amount")
+                        .HasColumnType("bigint")
+                        .HasColumnName("amount");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("InstanceId", "TokenId")
+                        .HasName("pk_quota_reservations");
+
+                    b.ToTable("quota_reservations", (string)null);
+                });
+
+            modelBuilder.Entity("LlmRelay.Storage.EfCore.Internal.RelayInstance", b =>
+                {
+                    b.Property<long>("Id")
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    b.Property<long>("HeartbeatAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("heartbeat_at");
+
+                    b.Property<bool>("Released")
+                        .HasColumnType("boolean")
+                        .HasColumnName("released");
+
+                    b.HasKey("Id")
+                        .HasName("pk_relay_instances");
+
+                    b.ToTable("relay_instances", (string)null);
+                });
+
             modelBuilder.Entity("LlmRelay.Storage.EfCore.Internal.UsageHour", b =>
                 {
                     b.Property<long>("Hour")

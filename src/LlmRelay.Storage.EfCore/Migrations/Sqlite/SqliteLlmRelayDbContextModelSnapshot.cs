@@ -220,6 +220,50 @@ namespace LlmRelay.Storage.EfCore.Migrations.Sqlite
                     b.ToTable("options", (string)null);
                 });
 
+            modelBuilder.Entity("LlmRelay.Storage.EfCore.Internal.QuotaReservationRecord", b =>
+                {
+                    b.Property<long>("InstanceId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("instance_id");
+
+                    b.Property<long>("TokenId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("token_id");
+
+                    b.Property<long>("Amount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("amount");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("InstanceId", "TokenId")
+                        .HasName("pk_quota_reservations");
+
+                    b.ToTable("quota_reservations", (string)null);
+                });
+
+            modelBuilder.Entity("LlmRelay.Storage.EfCore.Internal.RelayInstance", b =>
+                {
+                    b.Property<long>("Id")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<long>("HeartbeatAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("heartbeat_at");
+
+                    b.Property<bool>("Released")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("released");
+
+                    b.HasKey("Id")
+                        .HasName("pk_relay_instances");
+
+                    b.ToTable("relay_instances", (string)null);
+                });
+
             modelBuilder.Entity("LlmRelay.Storage.EfCore.Internal.UsageHour", b =>
                 {
                     b.Property<long>("Hour")
