@@ -17,6 +17,11 @@ internal static class ChannelKeyProbe
     /// <summary>Returns the upstream status of a probe (0 when no answer arrived) and the start of an error answer's body.</summary>
     public static async Task<(int Status, string Body)> SendAsync(UpstreamInvoker upstream, ChannelEntry channel, int keyIndex, CancellationToken cancellationToken)
     {
+        if (channel.KeysUnreadable)
+        {
+            return (0, ""); // its keys cannot be decrypted: never probe without them
+        }
+
         var model = channel.MapModel(channel.Models.Length > 0 ? channel.Models[0] : "");
         var adapter = channel.Adapter;
         using var request = new HttpRequestMessage(HttpMethod.Post, adapter.BuildUri(channel, RelayOperation.Chat, model, stream: false))

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using LlmRelay.Channels;
 using LlmRelay.Formats;
@@ -11,7 +10,11 @@ using LlmRelay.Selection;
 namespace LlmRelay.AspNetCore.Management.Channels;
 
 /// <summary>Talks to a channel's upstream on behalf of the management API: test calls, model lists and balances.</summary>
-/// <remarks>Thread-safe. Uses the relay's own <see cref="UpstreamInvoker"/>, so tests see the same connection settings as traffic.</remarks>
+/// <remarks>
+/// Thread-safe. Uses the relay's own <see cref="UpstreamInvoker"/>, so tests see the same connection settings (and the same
+/// outbound address policy) as traffic. Upstream bodies are never echoed: an error answer is reported by its status and,
+/// for a test call or a balance query, only the message field of a provider-shaped JSON error.
+/// </remarks>
 internal sealed class ChannelTester(UpstreamInvoker invoker)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
@@ -22,6 +25,11 @@ internal sealed class ChannelTester(UpstreamInvoker invoker)
         if (string.IsNullOrEmpty(model))
         {
             return new ChannelTestView(channel.Id, false, "", 0, "The channel has no models to test with.");
+        }
+
+        if (ChannelInput.KeyError(channel) is { } keyError)
+        {
+            return new ChannelTestView(channel.Id, false, model, 0, keyError);
         }
 
         var key = channel.Keys.FirstOrDefault(static k => !string.IsNullOrWhiteSpace(k));
@@ -46,7 +54,7 @@ internal sealed class ChannelTester(UpstreamInvoker invoker)
             var elapsed = (int)watch.ElapsedMilliseconds;
             return response.IsSuccessStatusCode
                 ? new ChannelTestView(channel.Id, true, model, elapsed, "")
-                : new ChannelTestView(channel.Id, false, model, elapsed, $"The upstream answered {(int)response.StatusCode}: {Truncate(text)}");
+                : new ChannelTestView(channel.Id, false, model, elapsed, Answered(response, text));
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
@@ -66,11 +74,12 @@ internal sealed class ChannelTester(UpstreamInvoker invoker)
             var text = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
-                return (null, $"The upstream answered {(int)response.StatusCode}: {Truncate(text)}");
+                // Only the status: this URL may be anything an admin typed, and its answer is not shown.
+                return (null, $"The upstream answered {(int)response.StatusCode} ({response.StatusCode}).");
             }
 
             using var document = JsonDocument.Parse(text);
-            if (!document.RootElement.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array)
+            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array)
             {
                 return (null, "The upstream's model list has no 'data' array.");
             }
@@ -97,6 +106,11 @@ internal sealed class ChannelTester(UpstreamInvoker invoker)
             return (null, $"Balance queries are not supported for channel type '{channel.Type}'; only 'deepseek' has a balance API here.");
         }
 
+        if (ChannelInput.KeyError(channel) is { } keyError)
+        {
+            return (null, keyError);
+        }
+
         var key = channel.Keys.FirstOrDefault(static k => !string.IsNullOrWhiteSpace(k));
         if (key is null)
         {
@@ -117,7 +131,7 @@ internal sealed class ChannelTester(UpstreamInvoker invoker)
             var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
-                return (null, $"The upstream answered {(int)response.StatusCode}: {Truncate(text)}");
+                return (null, Answered(response, text));
             }
 
             using var document = JsonDocument.Parse(text);
@@ -146,9 +160,26 @@ internal sealed class ChannelTester(UpstreamInvoker invoker)
         }
     }
 
-    private static string Truncate(string text)
+    // The status, plus the message of a provider-shaped JSON error ({"error":{"message"}}, {"error":"..."}, {"message"}); never the raw body.
+    private static string Answered(HttpResponseMessage response, string body)
     {
-        var builder = new StringBuilder(text.Length > 300 ? text[..300] : text);
-        return builder.Replace('\n', ' ').ToString();
+        var status = $"The upstream answered {(int)response.StatusCode} ({response.StatusCode})";
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            var root = document.RootElement;
+            var message = root.ValueKind != JsonValueKind.Object ? default
+                : root.TryGetProperty("error", out var error) ? (error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var inner) ? inner : error)
+                : root.TryGetProperty("message", out var top) ? top : default;
+            if (message.ValueKind == JsonValueKind.String && message.GetString() is { Length: > 0 } text)
+            {
+                return $"{status}: {(text.Length > 300 ? text[..300] : text).ReplaceLineEndings(" ")}";
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return status + ".";
     }
 }
