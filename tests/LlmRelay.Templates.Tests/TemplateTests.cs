@@ -55,6 +55,7 @@ public sealed class TemplateTests(TemplatePackageFixture fixture) : IClassFixtur
             ["LlmRelay__Channels__0__BaseUrl"] = upstream.BaseUrl + "/v1",
             ["LlmRelay__Channels__0__Keys__0"] = UpstreamKey,
             ["LlmRelay__Channels__0__Models__0"] = "gpt-template-test",
+            ["LlmRelay__Outbound__AllowPrivateAddresses"] = "true", // the mock upstream listens on loopback
             ["LlmRelay__Tokens__0__Name"] = "template-test",
             ["LlmRelay__Tokens__0__Key"] = GatewayKey,
             ["LlmRelay__Tokens__0__UnlimitedQuota"] = "true",

@@ -24,6 +24,14 @@ public sealed class RelayChannel
     /// <summary>Gets or sets the upstream API keys; a request uses one of them.</summary>
     public List<string> Keys { get; set; } = [];
 
+    /// <summary>Gets or sets how many of <see cref="Keys"/> the store could not decrypt when it read the channel; not stored.</summary>
+    /// <remarks>
+    /// Non-zero when the Data Protection key ring that encrypted the keys is missing (for example after a restart
+    /// without the persisted ring). Such keys stay in <see cref="Keys"/> in their stored, encrypted form, so saving the
+    /// channel keeps them for when the ring is restored; the relay never selects the channel and never sends them.
+    /// </remarks>
+    public int UnreadableKeyCount { get; set; }
+
     /// <summary>Gets or sets the model names the channel serves.</summary>
     public List<string> Models { get; set; } = [];
 

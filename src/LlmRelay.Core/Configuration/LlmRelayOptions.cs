@@ -34,6 +34,10 @@ public sealed class LlmRelayOptions
     /// <value>The default value is <see langword="false"/>.</value>
     public bool PropagateTraceContext { get; set; }
 
+    /// <summary>Gets or sets the address policy for calls to channels' upstreams (section <c>LlmRelay:Outbound</c>).</summary>
+    /// <value>The default value is an <see cref="OutboundOptions"/> that refuses internal addresses.</value>
+    public OutboundOptions Outbound { get; set; } = new();
+
     /// <summary>Gets or sets how many channels a request tries before it fails.</summary>
     /// <value>The default value is 3.</value>
     public int MaxAttempts { get; set; } = 3;

@@ -22,6 +22,11 @@ internal sealed class LlmRelayOptionsValidator : IValidateOptions<LlmRelayOption
                     ? $"{prefix}:BaseUrl must be chatclient://{{name}}, naming a keyed IChatClient service."
                     : $"{prefix}:BaseUrl must be an absolute http(s) URL.");
             }
+            else if (!isChatClient && new Providers.OutboundAddressPolicy(options.Outbound.AllowPrivateAddresses).CheckUrl(uri) is { } refused)
+            {
+                // A declared channel the policy refuses would fail every call; refusing to start says why at once.
+                failures.Add($"{prefix}:BaseUrl is refused by the outbound address policy: {refused}");
+            }
 
             if (!ChannelTypes.IsKnown(channel.Type ?? ""))
             {

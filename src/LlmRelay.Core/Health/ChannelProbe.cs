@@ -37,6 +37,12 @@ internal sealed class ChannelProbe(UpstreamInvoker upstream, ChatClientChannelIn
     /// <returns>The outcome; its message never holds the key.</returns>
     public async Task<ChannelProbeResult> SendAsync(ChannelEntry channel, int keyIndex, string upstreamModel, CancellationToken cancellationToken)
     {
+        if (channel.KeysUnreadable)
+        {
+            // Its keys cannot be decrypted (a lost Data Protection key ring): never call the upstream without them.
+            return new ChannelProbeResult(0, false, TimeSpan.Zero, "The channel's keys cannot be decrypted; restore the Data Protection key ring or enter the keys again.", KeyAccepted: false);
+        }
+
         var adapter = channel.Adapter;
         var started = time.GetTimestamp();
         using var request = new HttpRequestMessage(HttpMethod.Post, adapter.BuildUri(channel, RelayOperation.Chat, upstreamModel, stream: false))

@@ -39,6 +39,7 @@ internal static class LlmRelayCoreServices
         services.TryAddSingleton<UsageLogWriter>();
         services.TryAddSingleton<ModelPricing>();
         services.TryAddSingleton<ITokenCounter, SharpTokenCounter>();
+        services.TryAddSingleton(static sp => new OutboundAddressPolicy(sp.GetRequiredService<IOptions<LlmRelayOptions>>()));
         services.TryAddSingleton<UpstreamInvoker>();
         services.TryAddSingleton<ChannelHealthTracker>();
         services.TryAddSingleton<ChannelKeyStatusRegistry>();

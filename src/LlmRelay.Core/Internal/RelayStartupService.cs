@@ -44,11 +44,23 @@ internal sealed partial class RelayStartupService(
         }
 
         await catalog.ReloadAsync(cancellationToken).ConfigureAwait(false);
+        if (catalog.Current.UnreadableKeyChannels is { Count: > 0 } unreadable)
+        {
+            LogUnreadableKeys(logger, unreadable.Count, string.Join(", ", unreadable.Select(static c => $"{c.Id} '{c.Name}'")));
+        }
+
         readiness.MarkReady();
         LogStarted(logger, catalog.Current.Channels.Count, options.Value.Tokens.Count);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message =
+        "{ChannelCount} channel(s) have upstream keys that cannot be decrypted: {Channels}. The ASP.NET Core Data Protection key ring that encrypted them "
+        + "is not available to this process, so these channels are not used and /readyz fails. Restore the key ring this app persists keys to "
+        + "(by default ~/.aspnet/DataProtection-Keys of the service user; PersistKeysToFileSystem or another key store when configured; "
+        + "see docs/deployment.md, Data Protection keys) and restart, or enter the channels' keys again.")]
+    private static partial void LogUnreadableKeys(ILogger logger, int channelCount, string channels);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "LlmRelay is ready: {ChannelCount} channels loaded, {TokenCount} tokens declared in configuration.")]
     private static partial void LogStarted(ILogger logger, int channelCount, int tokenCount);

@@ -16,14 +16,19 @@ namespace LlmRelay.Providers;
 /// request that opened the connection (<see cref="SetConnectTimeout"/>), falling back to
 /// <see cref="LlmRelayOptions.ConnectTimeout"/>. A request only carries it when its channel overrides the global value.
 /// </para>
+/// <para>
+/// The same callback enforces <see cref="OutboundAddressPolicy"/>: it resolves the host itself, drops every refused address
+/// and connects only to an allowed one, so a host name that resolves to an internal address is refused whatever the
+/// channel was saved with. Through a proxy, the request's own host is resolved and judged before the proxy is dialled.
+/// </para>
 /// </remarks>
 internal sealed class UpstreamInvoker : IDisposable
 {
     /// <summary>The <see cref="HttpRequestMessage.Options"/> key of a channel's own connect timeout (a <see cref="TimeSpan"/>).</summary>
     public const string ConnectTimeoutOption = "LlmRelay.ConnectTimeout";
 
-    public UpstreamInvoker(IOptions<LlmRelayOptions> options)
-        : this(CreateHandler(options.Value))
+    public UpstreamInvoker(IOptions<LlmRelayOptions> options, OutboundAddressPolicy policy)
+        : this(CreateHandler(options.Value, policy))
     {
     }
 
@@ -49,7 +54,7 @@ internal sealed class UpstreamInvoker : IDisposable
 
     public void Dispose() => Invoker.Dispose();
 
-    private static SocketsHttpHandler CreateHandler(LlmRelayOptions options)
+    private static SocketsHttpHandler CreateHandler(LlmRelayOptions options, OutboundAddressPolicy policy)
     {
         var fallback = options.ConnectTimeout;
         return new()
@@ -61,7 +66,7 @@ internal sealed class UpstreamInvoker : IDisposable
 
             // The callback enforces the (per-channel) connect timeout itself.
             ConnectTimeout = Timeout.InfiniteTimeSpan,
-            ConnectCallback = (context, cancellationToken) => ConnectAsync(context, ConnectTimeoutOf(context.InitialRequestMessage, fallback), cancellationToken),
+            ConnectCallback = (context, cancellationToken) => ConnectAsync(context, ConnectTimeoutOf(context.InitialRequestMessage, fallback), policy, cancellationToken),
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
             EnableMultipleHttp2Connections = true,
@@ -72,29 +77,57 @@ internal sealed class UpstreamInvoker : IDisposable
         };
     }
 
-    // What SocketsHttpHandler does without a callback (a dual-mode socket, Nagle off), bounded by the timeout.
-    private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, TimeSpan timeout, CancellationToken cancellationToken)
+    // What SocketsHttpHandler does without a callback (a dual-mode socket, Nagle off), bounded by the timeout, connecting
+    // only to addresses the policy allows (tried in the resolver's order).
+    private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, TimeSpan timeout, OutboundAddressPolicy policy, CancellationToken cancellationToken)
     {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var endpoint = context.DnsEndPoint;
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(timeout);
         try
         {
-            using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            cts.CancelAfter(timeout);
-            try
+            IPAddress[] addresses;
+            if (context.InitialRequestMessage.RequestUri is { } target && IsProxied(target, endpoint))
             {
-                await socket.ConnectAsync(context.DnsEndPoint, cts.Token).ConfigureAwait(false);
+                // The proxy is the operator's own; the upstream behind it is what the policy judges.
+                await policy.ResolveAsync(target.IdnHost, cts.Token).ConfigureAwait(false);
+                addresses = await Dns.GetHostAddressesAsync(endpoint.Host, cts.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            else
             {
-                throw new TimeoutException($"Connecting to {context.DnsEndPoint.Host}:{context.DnsEndPoint.Port} timed out after {timeout.TotalSeconds:0.###} s.");
+                addresses = await policy.ResolveAsync(endpoint.Host, cts.Token).ConfigureAwait(false);
             }
 
-            return new NetworkStream(socket, ownsSocket: true);
+            return await ConnectAnyAsync(addresses, endpoint.Port, cts.Token).ConfigureAwait(false);
         }
-        catch
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            socket.Dispose();
-            throw;
+            throw new TimeoutException($"Connecting to {endpoint.Host}:{endpoint.Port} timed out after {timeout.TotalSeconds:0.###} s.");
         }
     }
+
+    private static async Task<Stream> ConnectAnyAsync(IPAddress[] addresses, int port, CancellationToken cancellationToken)
+    {
+        for (var i = 0; ; i++)
+        {
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(addresses[i], port, cancellationToken).ConfigureAwait(false);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch (SocketException) when (i < addresses.Length - 1)
+            {
+                socket.Dispose();
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+    }
+
+    private static bool IsProxied(Uri target, DnsEndPoint endpoint) =>
+        target.Port != endpoint.Port || !string.Equals(target.IdnHost.Trim('[', ']'), endpoint.Host.Trim('[', ']'), StringComparison.OrdinalIgnoreCase);
 }

@@ -21,6 +21,7 @@ internal sealed class ChannelCatalog
         defaults ??= DefaultOptions;
         var entries = channels.Select(c => new ChannelEntry(c, defaults)).ToArray();
         Channels = entries;
+        UnreadableKeyChannels = [.. entries.Where(static e => e.KeysUnreadable)];
         var byGroup = new Dictionary<string, Dictionary<string, List<ChannelEntry>>>(StringComparer.Ordinal);
         foreach (var entry in entries)
         {
@@ -62,6 +63,9 @@ internal sealed class ChannelCatalog
     }
 
     public IReadOnlyList<ChannelEntry> Channels { get; }
+
+    /// <summary>Gets the channels whose stored keys could not be decrypted; they are never selected.</summary>
+    public IReadOnlyList<ChannelEntry> UnreadableKeyChannels { get; }
 
     /// <summary>Returns the priority tiers serving <paramref name="model"/> in <paramref name="group"/>, highest first.</summary>
     public ChannelTier[]? Find(string group, string model) =>

@@ -11,6 +11,10 @@ internal sealed class ChannelEntry
     private readonly string[] _keys;
     private readonly FrozenDictionary<string, string> _modelMapping;
     private readonly Uri[]? _operationUris;
+    private readonly LlmRelayOptions _defaults;
+    private readonly TimeSpan? _connectTimeout;
+    private readonly TimeSpan? _firstByteTimeout;
+    private readonly TimeSpan? _idleTimeout;
     private int _keyCursor = -1;
 
     public ChannelEntry(RelayChannel channel)
@@ -19,6 +23,11 @@ internal sealed class ChannelEntry
     }
 
     /// <summary>Initializes a new instance of the <see cref="ChannelEntry"/> class, resolving the channel's timeouts against <paramref name="defaults"/>.</summary>
+    /// <remarks>
+    /// <paramref name="defaults"/> is read on every call, not copied: a global timeout changed at run time (<c>PUT /admin/settings</c>)
+    /// applies to the next request without a rebuilt catalog. A channel whose stored keys could not be decrypted
+    /// (<see cref="RelayChannel.UnreadableKeyCount"/>) gets no keys and is not enabled, so it never sends a request without its key.
+    /// </remarks>
     public ChannelEntry(RelayChannel channel, LlmRelayOptions defaults)
     {
         Id = channel.Id;
@@ -26,8 +35,9 @@ internal sealed class ChannelEntry
         Type = channel.Type;
         Priority = channel.Priority;
         Weight = Math.Max(channel.Weight, 0);
-        Enabled = channel.Status == ChannelStatus.Enabled;
-        _keys = [.. channel.Keys.Where(static k => !string.IsNullOrWhiteSpace(k)).Select(static k => k.Trim())];
+        KeysUnreadable = channel.UnreadableKeyCount > 0;
+        Enabled = channel.Status == ChannelStatus.Enabled && !KeysUnreadable;
+        _keys = KeysUnreadable ? [] : [.. channel.Keys.Where(static k => !string.IsNullOrWhiteSpace(k)).Select(static k => k.Trim())];
         _modelMapping = channel.ModelMapping.ToFrozenDictionary(StringComparer.Ordinal);
         Adapter = ProviderAdapter.For(channel.Type);
         BaseUrl = Adapter.NormalizeBaseUrl(channel.BaseUrl);
@@ -45,9 +55,10 @@ internal sealed class ChannelEntry
             Groups = [RelayGroups.Default];
         }
 
-        ConnectTimeout = channel.ConnectTimeout ?? defaults.ConnectTimeout;
-        FirstByteTimeout = channel.FirstByteTimeout ?? defaults.FirstByteTimeout;
-        IdleTimeout = channel.IdleTimeout ?? defaults.IdleTimeout;
+        _defaults = defaults;
+        _connectTimeout = channel.ConnectTimeout;
+        _firstByteTimeout = channel.FirstByteTimeout;
+        _idleTimeout = channel.IdleTimeout;
 
         // Boxed once here, so that a request to a channel with its own connect timeout only adds a reference to its options.
         ConnectTimeoutOverride = channel.ConnectTimeout is { } connect ? connect : null;
@@ -66,6 +77,9 @@ internal sealed class ChannelEntry
 
     public bool Enabled { get; }
 
+    /// <summary>Gets whether some of the channel's stored keys could not be decrypted (the Data Protection key ring that protected them is missing).</summary>
+    public bool KeysUnreadable { get; }
+
     public string BaseUrl { get; }
 
     /// <summary>Gets the adapter for the channel's provider type.</summary>
@@ -77,13 +91,13 @@ internal sealed class ChannelEntry
     public string[] Groups { get; }
 
     /// <summary>Gets how long to wait for a TCP/TLS connection: the channel's own value, else the global option.</summary>
-    public TimeSpan ConnectTimeout { get; }
+    public TimeSpan ConnectTimeout => _connectTimeout ?? _defaults.ConnectTimeout;
 
     /// <summary>Gets how long to wait for the response headers (and a stream's first chunk): the channel's own value, else the global option.</summary>
-    public TimeSpan FirstByteTimeout { get; }
+    public TimeSpan FirstByteTimeout => _firstByteTimeout ?? _defaults.FirstByteTimeout;
 
     /// <summary>Gets how long a stream may stay silent between two chunks: the channel's own value, else the global option.</summary>
-    public TimeSpan IdleTimeout { get; }
+    public TimeSpan IdleTimeout => _idleTimeout ?? _defaults.IdleTimeout;
 
     /// <summary>Gets the channel's own connect timeout as a boxed <see cref="TimeSpan"/>, or <see langword="null"/> when the global one applies.</summary>
     public object? ConnectTimeoutOverride { get; }

@@ -16,7 +16,8 @@ internal sealed class EfChannelStore(LlmRelayDbContext db, ISecretProtector? pro
         var channels = await db.Channels.AsNoTracking().OrderBy(static c => c.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
         foreach (var channel in channels)
         {
-            channel.Keys = ChannelSecrets.Unprotect(protector, channel.Keys);
+            channel.Keys = ChannelSecrets.Unprotect(protector, channel.Keys, out var unreadable);
+            channel.UnreadableKeyCount = unreadable;
         }
 
         return channels;
@@ -27,7 +28,8 @@ internal sealed class EfChannelStore(LlmRelayDbContext db, ISecretProtector? pro
         var channel = await db.Channels.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, cancellationToken).ConfigureAwait(false);
         if (channel is not null)
         {
-            channel.Keys = ChannelSecrets.Unprotect(protector, channel.Keys);
+            channel.Keys = ChannelSecrets.Unprotect(protector, channel.Keys, out var unreadable);
+            channel.UnreadableKeyCount = unreadable;
         }
 
         return channel;

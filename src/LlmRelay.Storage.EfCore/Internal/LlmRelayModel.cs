@@ -20,6 +20,7 @@ internal static class LlmRelayModel
             channel.HasIndex(static c => c.Name).IsUnique();
             channel.Property(static c => c.Keys)
                 .HasConversion(JsonColumns.StringListConverter, JsonColumns.StringListComparer);
+            channel.Ignore(static c => c.UnreadableKeyCount);
             channel.Property(static c => c.Models)
                 .HasConversion(JsonColumns.StringListConverter, JsonColumns.StringListComparer);
             channel.Property(static c => c.ModelMapping)

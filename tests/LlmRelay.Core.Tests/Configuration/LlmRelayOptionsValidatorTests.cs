@@ -14,10 +14,33 @@ public sealed class LlmRelayOptionsValidatorTests
     public void Validate_GoodOptions_Succeeds()
     {
         var result = new LlmRelayOptionsValidator().Validate(null, Options(
-            new ChannelOptions { BaseUrl = "http://127.0.0.1:9000/v1", Models = ["m"] },
+            new ChannelOptions { BaseUrl = "https://api.example.com/v1", Models = ["m"] },
             new TokenOptions { Key = "sk-x" }));
 
         Assert.True(result.Succeeded);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:9000/v1", false, false)]
+    [InlineData("http://127.0.0.1:9000/v1", true, true)]
+    [InlineData("http://0x7f000001:9000/", false, false)]
+    [InlineData("http://2130706433/", false, false)]
+    [InlineData("http://[::1]:11434/", true, true)]
+    [InlineData("http://169.254.169.254/", true, false)]
+    [InlineData("http://metadata.google.internal/", true, false)]
+    [InlineData("http://ollama.internal.example:11434/", false, true)]
+    public void Validate_InternalBaseUrl_FollowsTheOutboundAddressPolicy(string baseUrl, bool allowPrivate, bool succeeds)
+    {
+        var options = Options(new ChannelOptions { BaseUrl = baseUrl, Models = ["m"] });
+        options.Outbound.AllowPrivateAddresses = allowPrivate;
+
+        var result = new LlmRelayOptionsValidator().Validate(null, options);
+
+        Assert.Equal(succeeds, result.Succeeded);
+        if (!succeeds)
+        {
+            Assert.Contains("LlmRelay:Channels:0:BaseUrl", result.FailureMessage, StringComparison.Ordinal);
+        }
     }
 
     [Theory]

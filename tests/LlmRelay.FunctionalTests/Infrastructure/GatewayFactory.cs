@@ -24,6 +24,9 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
         _databasePath = Path.Combine(Path.GetTempPath(), $"llmrelay-test-{Guid.NewGuid():N}.db");
         _settings = new Dictionary<string, string?>(settings);
         _settings.TryAdd("ConnectionStrings:LlmRelay", $"Data Source={_databasePath}");
+
+        // Mock upstreams listen on loopback, which the outbound address policy refuses by default.
+        _settings.TryAdd("LlmRelay:Outbound:AllowPrivateAddresses", "true");
         UseKestrel(0);
     }
 

@@ -17,6 +17,7 @@ public sealed class MinimalApiFactory : WebApplicationFactory<MinimalApiSample>
         {
             ["ConnectionStrings:LlmRelay"] = $"Data Source={_databasePath}",
             ["Logging:LogLevel:Default"] = "Warning",
+            ["LlmRelay:Outbound:AllowPrivateAddresses"] = "true",
         };
     }
 

@@ -25,6 +25,7 @@ public sealed class InProcessSampleTests
             $"--LlmRelay:Channels:0:BaseUrl={upstream.BaseUrl}/v1",
             "--LlmRelay:Channels:0:Keys:0=sk-upstream-in-process",
             "--LlmRelay:Channels:0:Models:0=gpt-4o",
+            "--LlmRelay:Outbound:AllowPrivateAddresses=true",
             "--Logging:LogLevel:Default=Warning",
         ]);
         await host.StartAsync(TestContext.Current.CancellationToken);

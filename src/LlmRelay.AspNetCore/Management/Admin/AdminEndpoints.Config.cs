@@ -5,12 +5,14 @@ using System.Text.Json.Nodes;
 using LlmRelay.AspNetCore.Management.Channels;
 using LlmRelay.AspNetCore.Management.Infrastructure;
 using LlmRelay.Channels;
+using LlmRelay.Providers;
 using LlmRelay.Selection;
 using LlmRelay.Storage;
 using LlmRelay.Tokens;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LlmRelay.AspNetCore.Management.Admin;
 
@@ -161,7 +163,7 @@ internal static partial class AdminEndpoints
         }
 
         var errors = new List<string>();
-        var importedChannels = ParseChannels(root, errors);
+        var importedChannels = ParseChannels(root, errors, context.RequestServices.GetRequiredService<OutboundAddressPolicy>());
         var importedTokens = ParseTokens(root, errors);
         if (errors.Count > 0)
         {
@@ -265,7 +267,7 @@ internal static partial class AdminEndpoints
         });
     }
 
-    private static List<(RelayChannel Channel, List<string> Keys)> ParseChannels(JsonElement root, List<string> errors)
+    private static List<(RelayChannel Channel, List<string> Keys)> ParseChannels(JsonElement root, List<string> errors, OutboundAddressPolicy policy)
     {
         var list = new List<(RelayChannel, List<string>)>();
         if (!root.TryGetProperty("channels", out var array) || array.ValueKind == JsonValueKind.Null)
@@ -310,7 +312,7 @@ internal static partial class AdminEndpoints
                 errors.Add($"Field '{at}.type' must be one of {string.Join(", ", ChannelTypes.All)}.");
             }
 
-            if (ChannelInput.ValidateBaseUrl(baseUrl) is { } urlError)
+            if (ChannelInput.ValidateBaseUrl(baseUrl, policy) is { } urlError)
             {
                 errors.Add($"{at}: {urlError}");
             }

@@ -6,9 +6,11 @@ namespace LlmRelay.AspNetCore.Management.Admin;
 /// <summary>Overrides the relay's runtime options from <c>PUT /admin/settings</c> until the process restarts.</summary>
 /// <remarks>
 /// <para>
-/// The relay endpoint reads <see cref="LlmRelayOptions.MaxAttempts"/>, the first-byte and idle timeouts and the body
-/// size limits from the one <see cref="IOptions{TOptions}"/> instance on every request, so writing them there takes
-/// effect on the next request. Other settings are fixed when their service is built and need a restart:
+/// The relay endpoint reads <see cref="LlmRelayOptions.MaxAttempts"/> and the body size limits from the one
+/// <see cref="IOptions{TOptions}"/> instance on every request, and the channel catalog's entries read the first-byte and
+/// idle timeouts of channels without their own from it on every call (they hold the instance, not a copy), so writing
+/// them there takes effect on the next request without a catalog reload. Other settings are fixed when their service is
+/// built and need a restart:
 /// </para>
 /// <code>
 /// hot (next request)                       restart required (read once at start)

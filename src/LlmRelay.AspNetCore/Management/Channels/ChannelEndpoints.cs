@@ -2,12 +2,14 @@ using LlmRelay.AspNetCore.Management.Infrastructure;
 using LlmRelay.Channels;
 using LlmRelay.Health;
 using LlmRelay.Management;
+using LlmRelay.Providers;
 using LlmRelay.Selection;
 using LlmRelay.Storage;
 using LlmRelay.Tokens;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace LlmRelay.AspNetCore.Management.Channels;
@@ -47,6 +49,8 @@ internal static class ChannelEndpoints
 
     private static async Task<Dictionary<long, ChannelState>> StatesAsync(IChannelStateStore states, CancellationToken ct) =>
         (await states.ListAsync(ct).ConfigureAwait(false)).ToDictionary(static s => s.ChannelId);
+
+    private static OutboundAddressPolicy Policy(HttpContext context) => context.RequestServices.GetRequiredService<OutboundAddressPolicy>();
 
     private static ILogger Logger(HttpContext context) =>
         context.RequestServices.GetService(typeof(ILoggerFactory)) is ILoggerFactory f ? f.CreateLogger("LlmRelay.Management") : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
@@ -122,7 +126,7 @@ internal static class ChannelEndpoints
         var mode = body.String("mode", maxLength: 32) ?? "single";
         var fields = body.ChildOrSelf("channel");
         var template = new RelayChannel { CreatedAt = time.GetUtcNow() };
-        var (keys, tag, error) = ChannelInput.Apply(fields, template, creating: true);
+        var (keys, tag, error) = ChannelInput.Apply(fields, template, creating: true, Policy(context));
         error ??= body.Error;
         if (error is null && mode is not ("single" or "batch" or "multi_to_single"))
         {
@@ -194,7 +198,7 @@ internal static class ChannelEndpoints
         }
 
         var oldName = channel.Name;
-        var (keys, tag, error) = ChannelInput.Apply(body, channel, creating: false);
+        var (keys, tag, error) = ChannelInput.Apply(body, channel, creating: false, Policy(context));
         if (error is not null)
         {
             return ApiResult.Fail(error);
@@ -475,6 +479,11 @@ internal static class ChannelEndpoints
             return ApiResult.NotFound("Channel");
         }
 
+        if (ChannelInput.KeyError(channel) is { } keyError)
+        {
+            return ApiResult.Fail(keyError, StatusCodes.Status409Conflict);
+        }
+
         var key = channel.Keys.FirstOrDefault(static k => !string.IsNullOrWhiteSpace(k));
         if (key is null)
         {
@@ -490,7 +499,7 @@ internal static class ChannelEndpoints
         using var body = await JsonBody.ReadAsync(request).ConfigureAwait(false);
         var baseUrl = body.String("base_url", required: true, maxLength: 2048);
         var key = body.String("key", required: true, maxLength: 8192);
-        var error = body.Error ?? ChannelInput.ValidateBaseUrl(baseUrl!);
+        var error = body.Error ?? ChannelInput.ValidateBaseUrl(baseUrl!, Policy(request.HttpContext));
         if (error is not null)
         {
             return ApiResult.Fail(error);
@@ -631,6 +640,11 @@ internal static class ChannelEndpoints
         if (channel is null)
         {
             return ApiResult.NotFound("Channel");
+        }
+
+        if (ChannelInput.KeyError(channel) is { } keyError)
+        {
+            return ApiResult.Fail(keyError, StatusCodes.Status409Conflict);
         }
 
         ManagementLog.ChannelKeyRevealed(Logger(context), user.Id, id);

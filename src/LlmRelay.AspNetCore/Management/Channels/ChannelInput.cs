@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LlmRelay.AspNetCore.Management.Infrastructure;
 using LlmRelay.Channels;
+using LlmRelay.Providers;
 
 namespace LlmRelay.AspNetCore.Management.Channels;
 
@@ -10,7 +11,7 @@ internal static class ChannelInput
     /// <summary>The largest per-channel timeout accepted: one day, as for the global options.</summary>
     private const long MaxTimeoutMilliseconds = 24 * 60 * 60 * 1000;
 
-    public static (List<string>? Keys, string? Tag, string? Error) Apply(JsonBody body, RelayChannel channel, bool creating)
+    public static (List<string>? Keys, string? Tag, string? Error) Apply(JsonBody body, RelayChannel channel, bool creating, OutboundAddressPolicy policy)
     {
         var name = body.String("name", required: creating, maxLength: 128);
         var type = ReadType(body);
@@ -28,7 +29,7 @@ internal static class ChannelInput
         var connectTimeout = ReadTimeout(body, "connect_timeout_ms");
         var firstByteTimeout = ReadTimeout(body, "first_byte_timeout_ms");
         var idleTimeout = ReadTimeout(body, "idle_timeout_ms");
-        var error = body.Error ?? (baseUrl is not null ? ValidateBaseUrl(baseUrl) : null);
+        var error = body.Error ?? (baseUrl is not null ? ValidateBaseUrl(baseUrl, policy) : null);
         if (error is null && creating && models!.Count == 0 && (mapping is null || mapping.Count == 0))
         {
             error = "Field 'models' must list at least one model.";
@@ -60,10 +61,17 @@ internal static class ChannelInput
         return (keys ?? [], tag, null);
     }
 
-    public static string? ValidateBaseUrl(string baseUrl) =>
-        Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
-            ? null
-            : "Field 'base_url' must be an absolute http or https URL.";
+    /// <summary>Returns why <paramref name="baseUrl"/> cannot be a channel's base URL: not absolute http(s), or a literal address <paramref name="policy"/> refuses.</summary>
+    public static string? ValidateBaseUrl(string baseUrl, OutboundAddressPolicy policy) =>
+        !Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+            ? "Field 'base_url' must be an absolute http or https URL."
+            : policy.CheckUrl(uri) is { } refused ? "Field 'base_url': " + refused : null;
+
+    /// <summary>Returns why <paramref name="channel"/>'s keys cannot be used (some could not be decrypted), or <see langword="null"/>.</summary>
+    public static string? KeyError(RelayChannel channel) => channel.UnreadableKeyCount == 0
+        ? null
+        : $"{channel.UnreadableKeyCount} of the channel's upstream keys cannot be decrypted: the Data Protection key ring that encrypted them is not available "
+          + "(see docs/deployment.md, Data Protection keys). The channel is not used until the key ring is restored or its keys are entered again.";
 
     public static RelayChannel Clone(RelayChannel channel) => new()
     {

@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using LlmRelay.Channels;
 using LlmRelay.Configuration;
@@ -12,9 +11,11 @@ namespace LlmRelay.AspNetCore.Management.Channels;
 
 /// <summary>Talks to a channel's upstream on behalf of the management API: test calls, model lists and balances.</summary>
 /// <remarks>
-/// Thread-safe. Uses the relay's own <see cref="UpstreamInvoker"/>, so tests see the same connection settings as traffic.
-/// A channel test is the key re-test's <see cref="ChannelProbe"/>: the channel's adapter builds the URL, credentials and
-/// body in its own dialect, and the answer is read in that dialect (issue #14).
+/// Thread-safe. Uses the relay's own <see cref="UpstreamInvoker"/>, so tests see the same connection settings (and the same
+/// outbound address policy) as traffic. A channel test is the key re-test's <see cref="ChannelProbe"/>: the channel's adapter
+/// builds the URL, credentials and body in its own dialect, and the answer is read in that dialect (issue #14). Upstream
+/// bodies are never echoed: an error answer is reported by its status and, for a test call or a balance query, only the
+/// message field of a provider-shaped JSON error.
 /// </remarks>
 internal sealed class ChannelTester(UpstreamInvoker invoker, ChannelProbe probe, IOptions<LlmRelayOptions> options)
 {
@@ -26,6 +27,11 @@ internal sealed class ChannelTester(UpstreamInvoker invoker, ChannelProbe probe,
         if (string.IsNullOrEmpty(model))
         {
             return new ChannelTestView(channel.Id, false, "", 0, "The channel has no models to test with.");
+        }
+
+        if (ChannelInput.KeyError(channel) is { } keyError)
+        {
+            return new ChannelTestView(channel.Id, false, model, 0, keyError);
         }
 
         var entry = new ChannelEntry(channel, options.Value);
@@ -50,11 +56,12 @@ internal sealed class ChannelTester(UpstreamInvoker invoker, ChannelProbe probe,
             var text = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
-                return (null, $"The upstream answered {(int)response.StatusCode}: {Truncate(text)}");
+                // Only the status: this URL may be anything an admin typed, and its answer is not shown.
+                return (null, $"The upstream answered {(int)response.StatusCode} ({response.StatusCode}).");
             }
 
             using var document = JsonDocument.Parse(text);
-            if (!document.RootElement.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array)
+            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array)
             {
                 return (null, "The upstream's model list has no 'data' array.");
             }
@@ -81,6 +88,11 @@ internal sealed class ChannelTester(UpstreamInvoker invoker, ChannelProbe probe,
             return (null, $"Balance queries are not supported for channel type '{channel.Type}'; only 'deepseek' has a balance API here.");
         }
 
+        if (ChannelInput.KeyError(channel) is { } keyError)
+        {
+            return (null, keyError);
+        }
+
         var key = channel.Keys.FirstOrDefault(static k => !string.IsNullOrWhiteSpace(k));
         if (key is null)
         {
@@ -101,7 +113,7 @@ internal sealed class ChannelTester(UpstreamInvoker invoker, ChannelProbe probe,
             var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
-                return (null, $"The upstream answered {(int)response.StatusCode}: {Truncate(text)}");
+                return (null, Answered(response, text));
             }
 
             using var document = JsonDocument.Parse(text);
@@ -130,9 +142,26 @@ internal sealed class ChannelTester(UpstreamInvoker invoker, ChannelProbe probe,
         }
     }
 
-    private static string Truncate(string text)
+    // The status, plus the message of a provider-shaped JSON error ({"error":{"message"}}, {"error":"..."}, {"message"}); never the raw body.
+    private static string Answered(HttpResponseMessage response, string body)
     {
-        var builder = new StringBuilder(text.Length > 300 ? text[..300] : text);
-        return builder.Replace('\n', ' ').ToString();
+        var status = $"The upstream answered {(int)response.StatusCode} ({response.StatusCode})";
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            var root = document.RootElement;
+            var message = root.ValueKind != JsonValueKind.Object ? default
+                : root.TryGetProperty("error", out var error) ? (error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var inner) ? inner : error)
+                : root.TryGetProperty("message", out var top) ? top : default;
+            if (message.ValueKind == JsonValueKind.String && message.GetString() is { Length: > 0 } text)
+            {
+                return $"{status}: {(text.Length > 300 ? text[..300] : text).ReplaceLineEndings(" ")}";
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return status + ".";
     }
 }

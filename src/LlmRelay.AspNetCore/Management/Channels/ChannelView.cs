@@ -5,6 +5,7 @@ using LlmRelay.Management;
 namespace LlmRelay.AspNetCore.Management.Channels;
 
 /// <summary>A channel as the management API shows it; never carries upstream keys.</summary>
+/// <remarks><see cref="KeyError"/> says why the relay does not use the channel when its stored keys cannot be decrypted.</remarks>
 internal sealed record ChannelView(
     long Id,
     string Name,
@@ -28,7 +29,8 @@ internal sealed record ChannelView(
     long? ConnectTimeoutMs,
     long? FirstByteTimeoutMs,
     long? IdleTimeoutMs,
-    IReadOnlyList<AutoDisabledKeyView>? AutoDisabledKeys)
+    IReadOnlyList<AutoDisabledKeyView>? AutoDisabledKeys,
+    string? KeyError)
 {
     /// <summary>Builds the view; with <paramref name="keyStatus"/>, it lists the keys the relay disabled (masked, with reason and time).</summary>
     public static ChannelView From(RelayChannel channel, ChannelState? state, ChannelKeyStatusRegistry? keyStatus = null) => new(
@@ -54,7 +56,8 @@ internal sealed record ChannelView(
         Milliseconds(channel.ConnectTimeout),
         Milliseconds(channel.FirstByteTimeout),
         Milliseconds(channel.IdleTimeout),
-        keyStatus is null ? null : AutoDisabledKeyView.ListOf(channel, keyStatus));
+        keyStatus is null ? null : AutoDisabledKeyView.ListOf(channel, keyStatus),
+        ChannelInput.KeyError(channel));
 
     private static long? Milliseconds(TimeSpan? timeout) => timeout is { } value ? (long)value.TotalMilliseconds : null;
 }
