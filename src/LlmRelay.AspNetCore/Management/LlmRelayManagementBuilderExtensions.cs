@@ -45,6 +45,7 @@ public static class LlmRelayManagementBuilderExtensions
         services.TryAddSingleton<SecureVerification>();
         services.TryAddSingleton<SystemSettings>();
         services.TryAddSingleton<ChannelTester>();
+        services.TryAddSingleton<LlmRelay.AspNetCore.Management.Admin.IAdminPasswordHasher, LlmRelay.AspNetCore.Management.Admin.Pbkdf2AdminPasswordHasher>();
         services.TryAddSingleton<LlmRelay.AspNetCore.Management.Admin.AdminCredentials>();
         services.TryAddSingleton<LlmRelay.AspNetCore.Management.Admin.AdminRuntimeSettings>();
 

@@ -24,10 +24,9 @@ internal sealed class AdminCredentials : IDisposable
     public const string OptionKey = "LlmRelay.Admin.Password";
     public const string KeySetting = "LlmRelay:Admin:Key";
     public const string SecretSetting = "LlmRelay:Admin:JwtSecret";
-    private const int Iterations = 100_000;
-
     private readonly IConfiguration _configuration;
     private readonly TimeProvider _time;
+    private readonly IAdminPasswordHasher _hasher;
     private readonly byte[] _signingKey;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile AdminPasswordState? _state;
@@ -35,10 +34,11 @@ internal sealed class AdminCredentials : IDisposable
     private int _discardedVersion;
     private int _jwtExpireHours = 24;
 
-    public AdminCredentials(IConfiguration configuration, TimeProvider time)
+    public AdminCredentials(IConfiguration configuration, TimeProvider time, IAdminPasswordHasher hasher)
     {
         _configuration = configuration;
         _time = time;
+        _hasher = hasher;
         var secret = configuration[SecretSetting];
         SigningKeyFromConfiguration = !string.IsNullOrWhiteSpace(secret);
         _signingKey = SigningKeyFromConfiguration ? SHA256.HashData(Encoding.UTF8.GetBytes(secret!)) : RandomNumberGenerator.GetBytes(32);
@@ -106,7 +106,7 @@ internal sealed class AdminCredentials : IDisposable
 
         if (CurrentState is { } state)
         {
-            var hash = Rfc2898DeriveBytes.Pbkdf2(candidate, state.Salt, Iterations, HashAlgorithmName.SHA256, state.Hash.Length);
+            var hash = _hasher.Hash(candidate, state.Salt, state.Hash.Length);
             return CryptographicOperations.FixedTimeEquals(hash, state.Hash);
         }
 
@@ -135,7 +135,7 @@ internal sealed class AdminCredentials : IDisposable
         try
         {
             var salt = RandomNumberGenerator.GetBytes(16);
-            var hash = Rfc2898DeriveBytes.Pbkdf2(newPassword, salt, Iterations, HashAlgorithmName.SHA256, 32);
+            var hash = _hasher.Hash(newPassword, salt, 32);
             var state = new AdminPasswordState(hash, salt, PasswordVersion + 1, ApiKeys.Hash(configured));
             await options.SetAsync([new SystemOption { Key = OptionKey, Value = Format(state) }], cancellationToken).ConfigureAwait(false);
             _state = state;
