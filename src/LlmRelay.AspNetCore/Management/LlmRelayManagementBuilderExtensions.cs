@@ -42,6 +42,7 @@ public static class LlmRelayManagementBuilderExtensions
         services.TryAddSingleton<ISecretProtector, DataProtectionSecretProtector>();
         services.TryAddSingleton<IPasswordHasher<RelayUser>, PasswordHasher<RelayUser>>();
         services.TryAddSingleton<LoginRateLimiter>();
+        services.TryAddSingleton<CrossSiteRequestPolicy>();
         services.TryAddSingleton<SecureVerification>();
         services.TryAddSingleton<SystemSettings>();
         services.TryAddSingleton<ChannelTester>();
