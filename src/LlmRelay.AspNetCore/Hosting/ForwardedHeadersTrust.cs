@@ -33,8 +33,8 @@ internal static class ForwardedHeadersTrust
     {
         var configuration = services.GetRequiredService<IConfiguration>();
         var options = services.GetRequiredService<IOptions<ForwardedHeadersOptions>>().Value;
-        var proxies = Read(configuration, KnownProxiesSetting);
-        var networks = Read(configuration, KnownNetworksSetting);
+        var proxies = ConfigurationLists.Read(configuration, KnownProxiesSetting);
+        var networks = ConfigurationLists.Read(configuration, KnownNetworksSetting);
         if (proxies.Count > 0 || networks.Count > 0)
         {
             Replace(
@@ -70,13 +70,6 @@ internal static class ForwardedHeadersTrust
         {
             options.KnownIPNetworks.Add(network);
         }
-    }
-
-    private static List<string> Read(IConfiguration configuration, string key)
-    {
-        var section = configuration.GetSection(key);
-        return [.. section.GetChildren().Select(static c => c.Value).Append(section.Value)
-            .SelectMany(static v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))];
     }
 
     private static InvalidOperationException Invalid(string setting, string value, string expected) =>

@@ -32,10 +32,7 @@ internal sealed class CrossSiteRequestPolicy
 
     public CrossSiteRequestPolicy(IConfiguration configuration)
     {
-        var section = configuration.GetSection(AllowedOriginsSetting);
-        var values = section.GetChildren().Select(static c => c.Value).Append(section.Value)
-            .SelectMany(static v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        _allowedOrigins = values.Select(static v => Normalize(v) ?? throw new InvalidOperationException($"{AllowedOriginsSetting}: '{v}' is not an origin such as https://console.example.com."))
+        _allowedOrigins = Hosting.ConfigurationLists.Read(configuration, AllowedOriginsSetting).Select(static v => Normalize(v) ?? throw new InvalidOperationException($"{AllowedOriginsSetting}: '{v}' is not an origin such as https://console.example.com."))
             .ToFrozenSet(StringComparer.OrdinalIgnoreCase);
     }
 
