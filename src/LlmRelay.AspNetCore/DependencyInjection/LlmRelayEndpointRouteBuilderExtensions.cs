@@ -30,6 +30,8 @@ public static class LlmRelayEndpointRouteBuilderExtensions
                 "Unable to find the required services. Add them by calling 'builder.Services.AddLlmRelay(...)' in the application's service configuration.");
         }
 
+        // X-Forwarded-For only from known proxies (LlmRelay:ForwardedHeaders), also when ASPNETCORE_FORWARDEDHEADERS_ENABLED emptied the lists.
+        LlmRelay.AspNetCore.Hosting.ForwardedHeadersTrust.Apply(services);
         var group = endpoints.MapGroup("");
         var relay = ActivatorUtilities.CreateInstance<RelayEndpoint>(services);
         var models = ActivatorUtilities.CreateInstance<ModelsEndpoint>(services, relay);

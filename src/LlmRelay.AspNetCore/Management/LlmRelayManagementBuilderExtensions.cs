@@ -42,11 +42,13 @@ public static class LlmRelayManagementBuilderExtensions
         services.TryAddSingleton<ISecretProtector, DataProtectionSecretProtector>();
         services.TryAddSingleton<IPasswordHasher<RelayUser>, PasswordHasher<RelayUser>>();
         services.TryAddSingleton<LoginRateLimiter>();
+        services.TryAddSingleton<CrossSiteRequestPolicy>();
         services.TryAddSingleton<SecureVerification>();
         services.TryAddSingleton<SystemSettings>();
         services.TryAddSingleton<LlmRelay.AspNetCore.Management.Users.UsableGroups>();
         services.TryAddSingleton<LlmRelay.Tokens.ITokenGroupPolicy>(static sp => sp.GetRequiredService<LlmRelay.AspNetCore.Management.Users.UsableGroups>());
         services.TryAddSingleton<ChannelTester>();
+        services.TryAddSingleton<LlmRelay.AspNetCore.Management.Admin.IAdminPasswordHasher, LlmRelay.AspNetCore.Management.Admin.Pbkdf2AdminPasswordHasher>();
         services.TryAddSingleton<LlmRelay.AspNetCore.Management.Admin.AdminCredentials>();
         services.TryAddSingleton<LlmRelay.AspNetCore.Management.Admin.AdminRuntimeSettings>();
 

@@ -22,6 +22,8 @@ internal static class ManagementEndpoints
             return;
         }
 
+        // Resolved now so that a malformed LlmRelay:Management:AllowedOrigins stops the start, not the first request.
+        _ = group.ServiceProvider.GetRequiredService<CrossSiteRequestPolicy>();
         var api = group.MapGroup("/api");
         SystemEndpoints.Map(api);
         UserEndpoints.Map(api);

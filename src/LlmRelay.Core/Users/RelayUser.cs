@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using LlmRelay.Channels;
 
 namespace LlmRelay.Users;
@@ -56,4 +57,12 @@ public sealed class RelayUser
 
     /// <summary>Gets or sets when the user was created.</summary>
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>Gets or sets a random value that changes whenever every session of the user must end: sign-out, a password, role or status change.</summary>
+    /// <remarks>Session cookies carry the stamp they were issued with; a cookie whose stamp differs from the user's is refused.</remarks>
+    /// <value>The default value is a new random stamp.</value>
+    public string SecurityStamp { get; set; } = NewSecurityStamp();
+
+    /// <summary>Returns a new random security stamp (128 bits, lowercase hexadecimal).</summary>
+    internal static string NewSecurityStamp() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 }

@@ -84,6 +84,7 @@ internal static class LlmRelayModel
             user.HasIndex(static u => u.AccessTokenHash).IsUnique();
             user.HasIndex(static u => u.AffCode);
             user.Property(static u => u.Username).HasMaxLength(64);
+            user.Property(static u => u.SecurityStamp).HasMaxLength(64);
         });
 
         modelBuilder.Entity<SystemOption>(static option =>

@@ -113,16 +113,21 @@ public sealed class AdminApiTests
         await using var __ = upstream;
         var jwt = await LoginAsync(h);
         var failures = new List<string>();
+        var routeIndex = 0;
         foreach (var route in SecuredRoutes.Where(static r => r[1] != "/admin/settings/password"))
         {
             var method = new HttpMethod(route[0]);
             var body = route[0] == "GET" ? null : "{}";
+
+            // Failed attempts are limited per client address (Security/AdminKeyGuessingTests): each route's wrong
+            // credentials come from an address of their own, so every one of them is answered 401 here.
+            using var guesser = new Security.RawClient(h.Gateway.BaseAddress, $"127.0.0.{10 + routeIndex++}");
             foreach (var bearer in (string?[])[null, "wrong-key", "eyJhbGciOiJIUzI1NiJ9.e30.AAAA", jwt.Remove(jwt.Length - 3) + "abc"])
             {
-                var (status, json, text) = await SendAsync(h, method, route[1], bearer, body);
-                if (status != HttpStatusCode.Unauthorized || json?["detail"] is null)
+                var refused = await guesser.SendAsync(method, route[1], body, bearer: bearer);
+                if (refused.Status != HttpStatusCode.Unauthorized || refused.Json?["detail"] is null)
                 {
-                    failures.Add($"{route[0]} {route[1]} with '{bearer}': {(int)status} {text}");
+                    failures.Add($"{route[0]} {route[1]} with '{bearer}': {(int)refused.Status} {refused.Text}");
                 }
             }
 

@@ -120,7 +120,11 @@ public sealed class ManagementBehaviourTests
         Assert.Equal(HttpStatusCode.Forbidden, (await h.Admin.SendAsync(HttpMethod.Post, "/api/user/manage", new { id = h.UserId, action = "promote" })).Status);
         Assert.Equal(HttpStatusCode.BadRequest, (await h.Admin.SendAsync(HttpMethod.Post, "/api/user/manage", new { id = h.UserId, action = "explode" })).Status);
         Assert.True((await h.Admin.SendAsync(HttpMethod.Post, "/api/user/manage", new { id = h.UserId, action = "disable" })).Success);
-        Assert.Equal(HttpStatusCode.Forbidden, (await h.User.SendAsync(HttpMethod.Get, "/api/user/self")).Status);
+        // Disabling ends the user's sessions (Security/SessionRevocationTests), and signing in again is refused.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await h.User.SendAsync(HttpMethod.Get, "/api/user/self")).Status);
+        var again = await h.Anonymous.SendAsync(HttpMethod.Post, "/api/user/login", new { username = "alice", password = ManagementHarness.UserPassword });
+        Assert.Equal(HttpStatusCode.Forbidden, again.Status);
+        Assert.Contains("disabled", again.Message, StringComparison.Ordinal);
         var search = await h.Admin.SendAsync(HttpMethod.Get, "/api/user/search?keyword=ali");
         Assert.Equal(1, search.Data!["total"]!.GetValue<long>());
     }

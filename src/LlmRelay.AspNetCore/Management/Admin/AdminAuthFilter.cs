@@ -1,6 +1,9 @@
+using System.Globalization;
+using LlmRelay.AspNetCore.Management.Infrastructure;
 using LlmRelay.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace LlmRelay.AspNetCore.Management.Admin;
 
@@ -10,8 +13,14 @@ namespace LlmRelay.AspNetCore.Management.Admin;
 /// no LlmRelay:Admin:Key ─► 404 {"detail"}         (the admin API is off)
 /// no / bad credentials  ─► 401 {"detail"}
 /// JWT: signature, exp, password version ─► handler
+/// address over its failed-attempt limit ─► 429 {"detail"} + Retry-After   (before any key is checked)
 /// raw key (not on /admin/verify): fixed-time compare with the key or changed password ─► handler
+///                                 wrong ─► counted against the address ─► 401
 /// </code>
+/// A valid JWT is checked first: it cannot be guessed, and an operator who holds one keeps working while an attacker
+/// behind the same address is locked out. Wrong raw keys cost one HMAC, never a password hash (see
+/// <see cref="AdminCredentials.CheckPassword"/>), and at most <see cref="LoginRateLimiter.PermitsPerWindow"/> per
+/// address and minute are answered (issue #13).
 /// </remarks>
 internal sealed class AdminAuthFilter(bool jwtOnly) : IEndpointFilter
 {
@@ -40,14 +49,38 @@ internal sealed class AdminAuthFilter(bool jwtOnly) : IEndpointFilter
             return await next(context).ConfigureAwait(false);
         }
 
-        if (!jwtOnly && credentials.CheckPassword(presented))
+        if (jwtOnly)
+        {
+            return AdminResults.Detail("The admin JWT is invalid or expired.", StatusCodes.Status401Unauthorized);
+        }
+
+        var limiter = http.RequestServices.GetRequiredService<LoginRateLimiter>();
+        var address = http.Connection.RemoteIpAddress;
+        if (limiter.IsLimited(address, LoginRateLimiter.AdminName, out var retryAfter))
+        {
+            return TooManyAttempts(http, retryAfter);
+        }
+
+        if (credentials.CheckPassword(presented))
         {
             return await next(context).ConfigureAwait(false);
         }
 
-        return AdminResults.Detail(jwtOnly ? "The admin JWT is invalid or expired." : "Invalid admin key, or the admin JWT is invalid or expired.", StatusCodes.Status401Unauthorized);
+        limiter.RecordFailure(address, LoginRateLimiter.AdminName);
+        AdminLog.LoginFailed(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("LlmRelay.Management.Admin"), address?.ToString() ?? "unknown");
+        return AdminResults.Detail("Invalid admin key, or the admin JWT is invalid or expired.", StatusCodes.Status401Unauthorized);
     }
 
     public static IResult Disabled() =>
         AdminResults.Detail($"The admin API is disabled: set {AdminCredentials.KeySetting} to enable it.", StatusCodes.Status404NotFound);
+
+    /// <summary>429 with <c>Retry-After</c> (whole seconds, at least 1) for an address that used up its failed attempts.</summary>
+    public static IResult TooManyAttempts(HttpContext http, TimeSpan retryAfter)
+    {
+        var seconds = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds));
+        http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        return AdminResults.Detail(
+            string.Create(CultureInfo.InvariantCulture, $"Too many failed admin sign-in attempts from this address; try again in {seconds} seconds."),
+            StatusCodes.Status429TooManyRequests);
+    }
 }

@@ -24,21 +24,23 @@ internal sealed class AdminCredentials : IDisposable
     public const string OptionKey = "LlmRelay.Admin.Password";
     public const string KeySetting = "LlmRelay:Admin:Key";
     public const string SecretSetting = "LlmRelay:Admin:JwtSecret";
-    private const int Iterations = 100_000;
-
     private readonly IConfiguration _configuration;
     private readonly TimeProvider _time;
+    private readonly IAdminPasswordHasher _hasher;
     private readonly byte[] _signingKey;
+    private readonly byte[] _checkKey = RandomNumberGenerator.GetBytes(32);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile AdminPasswordState? _state;
+    private volatile VerifiedPassword? _verified;
     private volatile bool _loaded;
     private int _discardedVersion;
     private int _jwtExpireHours = 24;
 
-    public AdminCredentials(IConfiguration configuration, TimeProvider time)
+    public AdminCredentials(IConfiguration configuration, TimeProvider time, IAdminPasswordHasher hasher)
     {
         _configuration = configuration;
         _time = time;
+        _hasher = hasher;
         var secret = configuration[SecretSetting];
         SigningKeyFromConfiguration = !string.IsNullOrWhiteSpace(secret);
         _signingKey = SigningKeyFromConfiguration ? SHA256.HashData(Encoding.UTF8.GetBytes(secret!)) : RandomNumberGenerator.GetBytes(32);
@@ -97,6 +99,13 @@ internal sealed class AdminCredentials : IDisposable
     }
 
     /// <summary>Checks a presented admin key or password in fixed time.</summary>
+    /// <remarks>
+    /// Candidates are compared as HMAC-SHA256 under a per-process random key, in fixed time. A changed password is stored
+    /// as a PBKDF2 hash (about 20 ms of CPU); once the password has been verified (or set) in this process, its HMAC is
+    /// kept in memory and every later candidate is compared with that, so a wrong guess never costs a password hash.
+    /// Only until the first successful check after a restart does a candidate cost one, and the callers' per-address
+    /// limit bounds those (issue #13).
+    /// </remarks>
     public bool CheckPassword(string candidate)
     {
         if (ConfiguredKey is not { } configured)
@@ -104,13 +113,25 @@ internal sealed class AdminCredentials : IDisposable
             return false;
         }
 
+        var mac = Mac(candidate);
         if (CurrentState is { } state)
         {
-            var hash = Rfc2898DeriveBytes.Pbkdf2(candidate, state.Salt, Iterations, HashAlgorithmName.SHA256, state.Hash.Length);
-            return CryptographicOperations.FixedTimeEquals(hash, state.Hash);
+            if (_verified is { } verified && ReferenceEquals(verified.State, state))
+            {
+                return CryptographicOperations.FixedTimeEquals(mac, verified.Mac);
+            }
+
+            var hash = _hasher.Hash(candidate, state.Salt, state.Hash.Length);
+            if (!CryptographicOperations.FixedTimeEquals(hash, state.Hash))
+            {
+                return false;
+            }
+
+            _verified = new VerifiedPassword(state, mac);
+            return true;
         }
 
-        return CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(candidate)), SHA256.HashData(Encoding.UTF8.GetBytes(configured)));
+        return CryptographicOperations.FixedTimeEquals(mac, Mac(configured));
     }
 
     public (string Token, DateTimeOffset ExpiresAt) Issue(int hours)
@@ -135,10 +156,11 @@ internal sealed class AdminCredentials : IDisposable
         try
         {
             var salt = RandomNumberGenerator.GetBytes(16);
-            var hash = Rfc2898DeriveBytes.Pbkdf2(newPassword, salt, Iterations, HashAlgorithmName.SHA256, 32);
+            var hash = _hasher.Hash(newPassword, salt, 32);
             var state = new AdminPasswordState(hash, salt, PasswordVersion + 1, ApiKeys.Hash(configured));
             await options.SetAsync([new SystemOption { Key = OptionKey, Value = Format(state) }], cancellationToken).ConfigureAwait(false);
             _state = state;
+            _verified = new VerifiedPassword(state, Mac(newPassword));
             _loaded = true;
             return state.Version;
         }
@@ -149,6 +171,8 @@ internal sealed class AdminCredentials : IDisposable
     }
 
     public void Dispose() => _gate.Dispose();
+
+    private byte[] Mac(string value) => HMACSHA256.HashData(_checkKey, Encoding.UTF8.GetBytes(value));
 
     private static string Format(AdminPasswordState state)
     {

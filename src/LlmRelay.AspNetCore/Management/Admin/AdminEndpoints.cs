@@ -55,16 +55,17 @@ internal static partial class AdminEndpoints
             return AdminResults.Detail(body.Error ?? "Field 'admin_key' is required.");
         }
 
-        var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        if (!limiter.TryAcquire(address, "admin"))
+        var address = context.Connection.RemoteIpAddress;
+        if (limiter.IsLimited(address, LoginRateLimiter.AdminName, out var retryAfter))
         {
-            return AdminResults.Detail("Too many sign-in attempts; try again in a minute.", StatusCodes.Status429TooManyRequests);
+            return AdminAuthFilter.TooManyAttempts(context, retryAfter);
         }
 
         await credentials.EnsureLoadedAsync(options, ct).ConfigureAwait(false);
         if (!credentials.CheckPassword(key))
         {
-            AdminLog.LoginFailed(Logger(context), address);
+            limiter.RecordFailure(address, LoginRateLimiter.AdminName);
+            AdminLog.LoginFailed(Logger(context), address?.ToString() ?? "unknown");
             return AdminResults.Detail("Invalid admin key.", StatusCodes.Status401Unauthorized);
         }
 

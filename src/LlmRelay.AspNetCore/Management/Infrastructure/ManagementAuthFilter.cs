@@ -14,18 +14,25 @@ namespace LlmRelay.AspNetCore.Management.Infrastructure;
 /// Runs as an endpoint filter rather than through the authorization middleware so that refusals use the
 /// management envelope and the host app's default schemes and challenge behaviour are never involved.
 /// <code>
-/// session cookie ──┐
-///                  ├─> user id ─> load user (status, current role) ─> policy LlmRelay.{User,Admin,Root} ─> handler
-/// bearer + header ─┘
+/// POST/PUT/PATCH/DELETE: cross-site with the session cookie ─► 403, body not JSON ─► 415   (CrossSiteRequestPolicy)
+/// session cookie ─► user id ─► load user ─► cookie's stamp = user's stamp? ──no──► cookie dropped, try the access token
+///                                    │yes
+/// bearer + header ───────────────────┴─> user (status, current role) ─> policy LlmRelay.{User,Admin,Root} ─> handler
 /// </code>
 /// </remarks>
 internal sealed class ManagementAuthFilter(AccessLevel level) : IEndpointFilter
 {
     public const string UserItemKey = "LlmRelay.User";
+    public const string SessionItemKey = "LlmRelay.Session";
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
+        if (http.RequestServices.GetRequiredService<CrossSiteRequestPolicy>().Check(http.Request) is { } refused)
+        {
+            return refused;
+        }
+
         var user = await AuthenticateAsync(http).ConfigureAwait(false);
         if (user is not null)
         {
@@ -55,27 +62,36 @@ internal sealed class ManagementAuthFilter(AccessLevel level) : IEndpointFilter
 
     private static async Task<RelayUser?> AuthenticateAsync(HttpContext http)
     {
+        var users = http.RequestServices.GetRequiredService<IUserStore>();
         var session = await http.AuthenticateAsync(ManagementSchemes.Session).ConfigureAwait(false);
-        var principal = session.Succeeded ? session.Principal : null;
-        if (principal is null)
+        if (session.Succeeded && session.Principal is { } cookie && UserId(http, cookie) is { } sessionUserId)
         {
-            var token = await http.AuthenticateAsync(ManagementSchemes.AccessToken).ConfigureAwait(false);
-            principal = token.Succeeded ? token.Principal : null;
+            var user = await users.FindAsync(sessionUserId, http.RequestAborted).ConfigureAwait(false);
+            if (user is not null && UserSessions.IsCurrent(cookie, user))
+            {
+                http.Items[SessionItemKey] = true;
+                return user;
+            }
+
+            // The session was ended (sign-out, password, role or status change) or the user is gone: drop the cookie.
+            await http.SignOutAsync(ManagementSchemes.Session).ConfigureAwait(false);
         }
 
-        if (principal is null ||
-            !long.TryParse(principal.FindFirstValue(ClaimTypes.NameIdentifier), NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+        var token = await http.AuthenticateAsync(ManagementSchemes.AccessToken).ConfigureAwait(false);
+        return token.Succeeded && token.Principal is { } principal && UserId(http, principal) is { } id
+            ? await users.FindAsync(id, http.RequestAborted).ConfigureAwait(false)
+            : null;
+    }
+
+    private static long? UserId(HttpContext http, ClaimsPrincipal principal)
+    {
+        if (!long.TryParse(principal.FindFirstValue(ClaimTypes.NameIdentifier), NumberStyles.None, CultureInfo.InvariantCulture, out var id))
         {
             return null;
         }
 
         // A session may also send New-Api-User; when it does, it must name the signed-in user.
         var claimed = http.Request.Headers[ManagementSchemes.UserHeader].ToString();
-        if (claimed.Length > 0 && claimed != id.ToString(CultureInfo.InvariantCulture))
-        {
-            return null;
-        }
-
-        return await http.RequestServices.GetRequiredService<IUserStore>().FindAsync(id, http.RequestAborted).ConfigureAwait(false);
+        return claimed.Length > 0 && claimed != id.ToString(CultureInfo.InvariantCulture) ? null : id;
     }
 }

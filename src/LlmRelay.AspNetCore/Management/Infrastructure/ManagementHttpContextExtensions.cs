@@ -15,6 +15,9 @@ internal static class ManagementHttpContextExtensions
 
     public static RelayUser? OptionalUser(this HttpContext context) => context.Items[ManagementAuthFilter.UserItemKey] as RelayUser;
 
+    /// <summary>Gets whether the request was authenticated by the session cookie (rather than an access token).</summary>
+    public static bool IsSession(this HttpContext context) => context.Items.ContainsKey(ManagementAuthFilter.SessionItemKey);
+
     public static TBuilder At<TBuilder>(this TBuilder builder, AccessLevel level)
         where TBuilder : IEndpointConventionBuilder
     {

@@ -9,6 +9,7 @@ internal static class ManagementSchemes
     public const string AdminPolicy = "LlmRelay.Admin";
     public const string RootPolicy = "LlmRelay.Root";
     public const string RoleClaim = "llmrelay_role";
+    public const string StampClaim = "llmrelay_stamp";
     public const string UserHeader = "New-Api-User";
     public const string SessionCookie = "llmrelay_session";
 

@@ -258,7 +258,7 @@ internal static class SystemEndpoints
             return ApiResult.Fail(body.Error);
         }
 
-        if (!limiter.TryAcquire(request.HttpContext.Connection.RemoteIpAddress?.ToString(), "verify:" + user.Username))
+        if (!limiter.TryAcquire(request.HttpContext.Connection.RemoteIpAddress, "verify:" + user.Username))
         {
             return ApiResult.Fail("Too many attempts; try again in a minute.", StatusCodes.Status429TooManyRequests);
         }

@@ -83,7 +83,7 @@ internal static class UserEndpoints
         }
 
         var logger = loggers.CreateLogger("LlmRelay.Management");
-        if (!limiter.TryAcquire(context.Connection.RemoteIpAddress?.ToString(), username!))
+        if (!limiter.TryAcquire(context.Connection.RemoteIpAddress, username!))
         {
             ManagementLog.LoginRateLimited(logger, username!);
             return ApiResult.Fail("Too many sign-in attempts; try again in a minute.", StatusCodes.Status429TooManyRequests);
@@ -106,12 +106,26 @@ internal static class UserEndpoints
             return ApiResult.Fail("This user is disabled.", StatusCodes.Status403Forbidden);
         }
 
-        await context.SignInAsync(ManagementSchemes.Session, AccessTokenAuthenticationHandler.CreatePrincipal(user, ManagementSchemes.Session)).ConfigureAwait(false);
+        if (user.SecurityStamp.Length == 0)
+        {
+            // A user stored before security stamps existed gets one at their first sign-in.
+            UserSessions.EndAll(user);
+            await users.UpdateAsync(user, ct).ConfigureAwait(false);
+        }
+
+        await UserSessions.SignInAsync(context, user).ConfigureAwait(false);
         return ApiResult.Ok(UserView.From(user), ManagementJsonContext.Default.UserView);
     }
 
-    private static async Task<ApiResult> LogoutAsync(HttpContext context)
+    /// <summary>Signs out everywhere: the caller's user gets a new security stamp, which ends every session cookie of theirs on every device.</summary>
+    private static async Task<ApiResult> LogoutAsync(HttpContext context, IUserStore users, CancellationToken ct)
     {
+        if (context.OptionalUser() is { } user)
+        {
+            UserSessions.EndAll(user);
+            await users.UpdateAsync(user, ct).ConfigureAwait(false);
+        }
+
         await context.SignOutAsync(ManagementSchemes.Session).ConfigureAwait(false);
         return ApiResult.Ok();
     }
@@ -218,10 +232,21 @@ internal static class UserEndpoints
         if (!string.IsNullOrEmpty(password))
         {
             user.PasswordHash = hasher.HashPassword(user, password);
+            UserSessions.EndAll(user);
         }
 
         await users.UpdateAsync(user, ct).ConfigureAwait(false);
+        await RenewOwnSessionAsync(context, user, password).ConfigureAwait(false);
         return ApiResult.Ok(UserView.From(user), ManagementJsonContext.Default.UserView);
+    }
+
+    /// <summary>After the caller changed their own password, every earlier cookie is dead; the session that made the change gets a fresh one.</summary>
+    private static async Task RenewOwnSessionAsync(HttpContext context, RelayUser user, string? password)
+    {
+        if (!string.IsNullOrEmpty(password) && context.IsSession() && context.CurrentUser().Id == user.Id)
+        {
+            await UserSessions.SignInAsync(context, user).ConfigureAwait(false);
+        }
     }
 
     private static async Task<ApiResult> DeleteSelfAsync(HttpContext context, IUserStore users, ITokenStore tokens, TokenCache tokenCache, CancellationToken ct)
@@ -418,10 +443,12 @@ internal static class UserEndpoints
         if (!string.IsNullOrEmpty(password))
         {
             user.PasswordHash = hasher.HashPassword(user, password);
+            UserSessions.EndAll(user);
         }
 
         await users.UpdateAsync(user, ct).ConfigureAwait(false);
         tokenCache.Clear(); // The relay checks each token's group against its owner's.
+        await RenewOwnSessionAsync(context, user, password).ConfigureAwait(false);
         return ApiResult.Ok(UserView.From(user), ManagementJsonContext.Default.UserView);
     }
 
@@ -513,6 +540,8 @@ internal static class UserEndpoints
                 break;
         }
 
+        // Disabling, enabling, promoting or demoting ends the user's sessions: they sign in again under the new state.
+        UserSessions.EndAll(user);
         await users.UpdateAsync(user, ct).ConfigureAwait(false);
         tokenCache.Clear();
         return ApiResult.Ok(UserView.From(user), ManagementJsonContext.Default.UserView);
