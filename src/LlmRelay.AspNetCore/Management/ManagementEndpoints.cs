@@ -23,6 +23,7 @@ internal static class ManagementEndpoints
         }
 
         var api = group.MapGroup("/api");
+        api.AddEndpointFilter(BodyLimitFilter.Api);
         SystemEndpoints.Map(api);
         UserEndpoints.Map(api);
         TokenEndpoints.Map(api);
