@@ -7,6 +7,7 @@ using LlmRelay.AspNetCore.Management.Site;
 using LlmRelay.AspNetCore.Management.Tokens;
 using LlmRelay.AspNetCore.Management.Users;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 

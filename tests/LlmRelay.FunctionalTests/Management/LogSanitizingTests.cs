@@ -11,14 +11,15 @@ namespace LlmRelay.FunctionalTests.Management;
 public sealed class LogSanitizingTests
 {
     // ESC starting an ANSI sequence, CR LF forging a second log line, NUL, a C1 control (NEL) and a bidi override.
-    private const string Hostile = "evil\u001b[31m\r\n2026-01-01 INFO forged line\u0000\u0085\u202Eend";
+    // Short enough for a user name (32 characters).
+    private const string Hostile = "ev\u001b[31m\r\nINFO x\u0000\u0085\u202Eend";
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private static void AssertClean(string text)
     {
         Assert.DoesNotContain(text, static c => char.IsControl(c) || c is '\u202E');
-        Assert.Contains("\\u001B[31m\\r\\n2026-01-01 INFO forged line\\u0000\\u0085\\u202Eend", text, StringComparison.Ordinal);
+        Assert.Contains("ev\\u001B[31m\\r\\nINFO x\\u0000\\u0085\\u202Eend", text, StringComparison.Ordinal);
     }
 
     [Fact]
