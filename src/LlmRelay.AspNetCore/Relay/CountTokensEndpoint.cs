@@ -20,7 +20,12 @@ namespace LlmRelay.AspNetCore.Relay;
 internal sealed class CountTokensEndpoint(RelayEndpoint relay, ITokenCounter counter, IOptions<LlmRelayOptions> options, TimeProvider time)
 {
     /// <summary>How long one count may run before the answer falls back to <see cref="ITokenCounter.EstimateFromBytes"/>.</summary>
-    internal static readonly TimeSpan CountDeadline = TimeSpan.FromSeconds(2);
+    /// <remarks>
+    /// Generous on purpose: the largest body that is counted (<see cref="SharpTokenCounter.MaxCountedBytes"/>) takes about a
+    /// second on an idle core, and the first count of a process also loads the encoding; a loaded machine must not turn
+    /// ordinary counts into estimates. It bounds the hostile case, not the ordinary one.
+    /// </remarks>
+    internal static readonly TimeSpan CountDeadline = TimeSpan.FromSeconds(10);
 
     public async Task HandleAsync(HttpContext context)
     {
