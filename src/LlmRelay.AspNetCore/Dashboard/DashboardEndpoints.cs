@@ -1,5 +1,6 @@
 using System.Globalization;
 using LlmRelay.AspNetCore.Dashboard.Infrastructure;
+using LlmRelay.AspNetCore.Internal;
 using LlmRelay.AspNetCore.Dashboard.Pages;
 using LlmRelay.Storage;
 using LlmRelay.Usage;
@@ -82,7 +83,16 @@ internal static partial class DashboardEndpoints
             dash.MapPost(path, (Func<HttpContext, Task<IResult>>)(async context =>
             {
                 var request = DashboardRequest.Create(context, path, catalog, options);
-                var form = await request.ReadFormAsync().ConfigureAwait(false);
+                IFormCollection? form;
+                try
+                {
+                    form = await request.ReadFormAsync().ConfigureAwait(false);
+                }
+                catch (BadHttpRequestException e) when (RequestBodyLimit.IsTooLarge(e))
+                {
+                    return DashboardRequest.TooLarge();
+                }
+
                 return form is null ? request.BadForm() : await handler(request, form).ConfigureAwait(false);
             })).ExcludeFromDescription().DisableAntiforgery();
     }

@@ -7,6 +7,7 @@ using LlmRelay.AspNetCore.Management.Site;
 using LlmRelay.AspNetCore.Management.Tokens;
 using LlmRelay.AspNetCore.Management.Users;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -25,6 +26,7 @@ internal static class ManagementEndpoints
         // Resolved now so that a malformed LlmRelay:Management:AllowedOrigins stops the start, not the first request.
         _ = group.ServiceProvider.GetRequiredService<CrossSiteRequestPolicy>();
         var api = group.MapGroup("/api");
+        api.AddEndpointFilter(BodyLimitFilter.Api);
         SystemEndpoints.Map(api);
         UserEndpoints.Map(api);
         TokenEndpoints.Map(api);

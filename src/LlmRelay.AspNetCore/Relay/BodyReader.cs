@@ -1,12 +1,33 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using LlmRelay.AspNetCore.Internal;
+using Microsoft.AspNetCore.Http;
 
 namespace LlmRelay.AspNetCore.Relay;
 
 /// <summary>Reads a whole body into a pooled buffer, stopping at a size limit.</summary>
 internal static class BodyReader
 {
+    /// <summary>Reads the request body to the end, enforcing <paramref name="limit"/> while reading (chunked bodies included); <see langword="false"/> when it is larger.</summary>
+    /// <remarks>The server's own limit is set to <paramref name="limit"/> for this request (see <see cref="RequestBodyLimit"/>), so neither fires first with a throw.</remarks>
+    public static async ValueTask<bool> ReadRequestAsync(HttpContext context, PooledBufferWriter output, long limit)
+    {
+        RequestBodyLimit.Apply(context, limit);
+        if (context.Request.ContentLength > limit)
+        {
+            return false;
+        }
+
+        try
+        {
+            return await ReadAsync(context.Request.BodyReader, output, limit, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException e) when (RequestBodyLimit.IsTooLarge(e))
+        {
+            return false;
+        }
+    }
+
     /// <summary>Reads <paramref name="reader"/> to the end; returns <see langword="false"/> when the body exceeds <paramref name="limit"/>.</summary>
     public static async ValueTask<bool> ReadAsync(PipeReader reader, PooledBufferWriter output, long limit, CancellationToken cancellationToken)
     {

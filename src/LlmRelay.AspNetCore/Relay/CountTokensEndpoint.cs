@@ -11,8 +11,22 @@ using Microsoft.Extensions.Options;
 namespace LlmRelay.AspNetCore.Relay;
 
 /// <summary>Answers Anthropic's <c>POST .../messages/count_tokens</c> by counting locally: never executed upstream, never billed.</summary>
-internal sealed class CountTokensEndpoint(RelayEndpoint relay, ITokenCounter counter, IOptions<LlmRelayOptions> options)
+/// <remarks>
+/// Counting is CPU work on the request's thread, bounded three ways: the counter keeps BPE linear (<see cref="TextSegments"/>),
+/// bodies over <see cref="SharpTokenCounter.MaxCountedBytes"/> get the byte estimate, and a count still running after
+/// <see cref="CountDeadline"/> is abandoned for the byte estimate too. (Moving the count to another pool thread would not
+/// bound the CPU it takes; the deadline does.)
+/// </remarks>
+internal sealed class CountTokensEndpoint(RelayEndpoint relay, ITokenCounter counter, IOptions<LlmRelayOptions> options, TimeProvider time)
 {
+    /// <summary>How long one count may run before the answer falls back to <see cref="ITokenCounter.EstimateFromBytes"/>.</summary>
+    /// <remarks>
+    /// Generous on purpose: the largest body that is counted (<see cref="SharpTokenCounter.MaxCountedBytes"/>) takes about a
+    /// second on an idle core, and the first count of a process also loads the encoding; a loaded machine must not turn
+    /// ordinary counts into estimates. It bounds the hostile case, not the ordinary one.
+    /// </remarks>
+    internal static readonly TimeSpan CountDeadline = TimeSpan.FromSeconds(10);
+
     public async Task HandleAsync(HttpContext context)
     {
         var errors = RelayErrorWriter.Anthropic;
@@ -24,7 +38,7 @@ internal sealed class CountTokensEndpoint(RelayEndpoint relay, ITokenCounter cou
 
         var limit = options.Value.MaxRequestBodySize;
         using var body = new PooledBufferWriter();
-        if (context.Request.ContentLength > limit || !await BodyReader.ReadAsync(context.Request.BodyReader, body, limit, context.RequestAborted).ConfigureAwait(false))
+        if (!await BodyReader.ReadRequestAsync(context, body, limit).ConfigureAwait(false))
         {
             await errors.WriteAsync(context, 413, RelayErrorKind.RequestTooLarge, $"The request body is larger than {limit} bytes.").ConfigureAwait(false);
             return;
@@ -43,7 +57,16 @@ internal sealed class CountTokensEndpoint(RelayEndpoint relay, ITokenCounter cou
             return;
         }
 
-        var count = counter.CountRequest(request.Model, body.WrittenSpan);
+        int count;
+        using (var deadline = new CancellationTokenSource(CountDeadline, time))
+        using (var cancel = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, context.RequestAborted))
+        {
+            if (!counter.TryCountRequest(request.Model, body.WrittenSpan, cancel.Token, out count))
+            {
+                count = ITokenCounter.EstimateFromBytes(body.WrittenCount);
+            }
+        }
+
         context.Response.ContentType = "application/json";
         using (var writer = new Utf8JsonWriter(context.Response.BodyWriter))
         {

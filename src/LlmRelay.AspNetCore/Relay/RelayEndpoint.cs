@@ -7,6 +7,7 @@ using LlmRelay.Configuration;
 using LlmRelay.Formats;
 using LlmRelay.Formats.PassThrough;
 using LlmRelay.Health;
+using LlmRelay.Internal;
 using LlmRelay.Pricing;
 using LlmRelay.Providers;
 using LlmRelay.Responses;
@@ -70,8 +71,7 @@ internal sealed partial class RelayEndpoint(
         }
 
         using var body = new PooledBufferWriter();
-        if (context.Request.ContentLength > _options.MaxRequestBodySize
-            || !await BodyReader.ReadAsync(context.Request.BodyReader, body, _options.MaxRequestBodySize, context.RequestAborted).ConfigureAwait(false))
+        if (!await BodyReader.ReadRequestAsync(context, body, _options.MaxRequestBodySize).ConfigureAwait(false))
         {
             await errors.WriteAsync(context, 413, RelayErrorKind.RequestTooLarge, $"The request body is larger than {_options.MaxRequestBodySize} bytes.", "request_too_large").ConfigureAwait(false);
             return;
@@ -295,7 +295,7 @@ internal sealed partial class RelayEndpoint(
             }
 
             failure = outcome;
-            LogAttemptFailed(logger, channel.Name, outcome.Status, outcome.Message);
+            LogAttemptFailed(logger, channel.Name, outcome.Status, LogText.Escape(outcome.Message)!);
         }
 
         if (failure is null)

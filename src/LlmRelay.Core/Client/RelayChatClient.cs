@@ -355,7 +355,7 @@ public sealed partial class RelayChatClient : IChatClient
                 }
 
                 failure = outcome;
-                LogAttemptFailed(_logger, channel.Name, outcome.Status, outcome.Message ?? "");
+                LogAttemptFailed(_logger, channel.Name, outcome.Status, LogText.Escape(outcome.Message) ?? "");
             }
             finally
             {
@@ -400,7 +400,7 @@ public sealed partial class RelayChatClient : IChatClient
             // After the first update, failover is impossible: the consumer sees the error.
             call.Log.StatusCode = ex.StatusCode;
             call.Log.Content = ex.Message;
-            LogStreamFailed(_logger, call.Log.ChannelName, ex.Message);
+            LogStreamFailed(_logger, call.Log.ChannelName, LogText.Escape(ex.Message)!);
             throw;
         }
     }

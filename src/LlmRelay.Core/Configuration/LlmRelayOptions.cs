@@ -21,6 +21,15 @@ public sealed class LlmRelayOptions
     /// <value>The default value is 32 MiB.</value>
     public long MaxRequestBodySize { get; set; } = 32 * 1024 * 1024;
 
+    /// <summary>Gets or sets the largest request body the management API (<c>/api</c>), the admin API (<c>/admin</c>) and the dashboard's forms accept, in bytes.</summary>
+    /// <remarks>
+    /// Enforced while the body is read, so it bounds bodies sent without <c>Content-Length</c> (chunked) too; a larger body
+    /// is answered 413 in the route's own error shape. Management bodies are small JSON objects (a channel with many
+    /// keys or a long model list is tens of kilobytes), so the default leaves ample room.
+    /// </remarks>
+    /// <value>The default value is 1 MiB.</value>
+    public long MaxManagementRequestBodySize { get; set; } = 1024 * 1024;
+
     /// <summary>Gets or sets the largest non-streamed upstream answer the relay buffers, in bytes.</summary>
     /// <value>The default value is 64 MiB.</value>
     public long MaxResponseBodySize { get; set; } = 64 * 1024 * 1024;

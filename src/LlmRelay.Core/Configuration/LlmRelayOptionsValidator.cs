@@ -98,6 +98,11 @@ internal sealed class LlmRelayOptionsValidator : IValidateOptions<LlmRelayOption
             failures.Add("LlmRelay:MaxAttempts must be at least 1.");
         }
 
+        if (options.MaxRequestBodySize < 1 || options.MaxManagementRequestBodySize < 1)
+        {
+            failures.Add("LlmRelay:MaxRequestBodySize and LlmRelay:MaxManagementRequestBodySize must be at least 1 byte.");
+        }
+
         options.Health.Validate("LlmRelay:Health", failures);
         options.Concurrency.Validate("LlmRelay:Concurrency", failures);
         if (options.ResponseStoreTtl <= TimeSpan.Zero || options.ResponseStoreTtl > TimeSpan.FromDays(30))

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using LlmRelay.Configuration;
+using LlmRelay.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -63,7 +64,7 @@ internal sealed partial class ChannelHealthTracker
             var at = _timeProvider.GetUtcNow();
             if (breaker.Disable(reason, at) == ChannelKeyTransition.Disabled)
             {
-                LogKeyDisabled(_logger, channelId, keyIndex, reason);
+                LogKeyDisabled(_logger, channelId, keyIndex, LogText.Escape(reason)!);
                 foreach (var sink in _sinks)
                 {
                     try
@@ -84,7 +85,7 @@ internal sealed partial class ChannelHealthTracker
 
         if (breaker.ReportTransientFailure(_timeProvider.GetTimestamp(), out var calls, out var failures) == ChannelKeyTransition.Opened)
         {
-            LogBreakerOpened(_logger, channelId, keyIndex, _settings.BreakDuration, failures, calls, reason);
+            LogBreakerOpened(_logger, channelId, keyIndex, _settings.BreakDuration, failures, calls, LogText.Escape(reason)!);
         }
     }
 
@@ -146,7 +147,7 @@ internal sealed partial class ChannelHealthTracker
                 {
                     if (GetOrAdd(key).Disable(record.Reason, record.DisabledAt) == ChannelKeyTransition.Disabled)
                     {
-                        LogKeyRestored(_logger, channel.Id, i, record.Reason);
+                        LogKeyRestored(_logger, channel.Id, i, LogText.Escape(record.Reason)!);
                     }
                 }
                 else if (_keys.TryGetValue(key, out var breaker) && breaker.IsDisabled && breaker.Enable() == ChannelKeyTransition.Enabled)

@@ -18,6 +18,14 @@ internal interface ITokenCounter
     /// <returns>The estimated prompt tokens; what was read before the JSON turned out to be malformed counts.</returns>
     int CountRequest(string model, ReadOnlySpan<byte> jsonBody);
 
+    /// <summary>Counts like <see cref="CountRequest"/> but gives up when <paramref name="deadline"/> is cancelled, checked between text segments.</summary>
+    /// <param name="model">The model whose encoding counts.</param>
+    /// <param name="jsonBody">The request body.</param>
+    /// <param name="deadline">Cancelled when the caller must answer without the count (a time limit, a disconnected client).</param>
+    /// <param name="tokens">The count, or 0 when the deadline passed first.</param>
+    /// <returns><see langword="false"/> when the deadline passed before counting finished.</returns>
+    bool TryCountRequest(string model, ReadOnlySpan<byte> jsonBody, CancellationToken deadline, out int tokens);
+
     /// <summary>Counts the tokens of completion text assembled from a stream whose upstream reported no usage.</summary>
     int CountCompletionText(string model, string text);
 

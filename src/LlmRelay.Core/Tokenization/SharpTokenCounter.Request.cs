@@ -33,14 +33,39 @@ internal sealed partial class SharpTokenCounter
     internal const int ClaudeThinkingTokens = 30;
     private const int MaxDepth = 128;
 
-    public int CountRequest(string model, ReadOnlySpan<byte> jsonBody)
+    /// <summary>Bodies larger than this are not tokenized: they get <see cref="ITokenCounter.EstimateFromBytes"/>.</summary>
+    /// <remarks>8 MiB of text is about 2 million tokens, beyond any model's context; counting it would cost seconds of CPU.</remarks>
+    internal const int MaxCountedBytes = 8 * 1024 * 1024;
+
+    public int CountRequest(string model, ReadOnlySpan<byte> jsonBody) => Count(model, jsonBody, CancellationToken.None);
+
+    public bool TryCountRequest(string model, ReadOnlySpan<byte> jsonBody, CancellationToken deadline, out int tokens)
+    {
+        try
+        {
+            tokens = Count(model, jsonBody, deadline);
+            return true;
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            tokens = 0;
+            return false;
+        }
+    }
+
+    private static int Count(string model, ReadOnlySpan<byte> jsonBody, CancellationToken cancellationToken)
     {
         if (jsonBody.IsEmpty)
         {
             return 0;
         }
 
-        var walker = new RequestWalker(EncodingFor(model), model.Contains("claude", StringComparison.OrdinalIgnoreCase));
+        if (jsonBody.Length > MaxCountedBytes)
+        {
+            return ITokenCounter.EstimateFromBytes(jsonBody.Length);
+        }
+
+        var walker = new RequestWalker(EncodingFor(model), model.Contains("claude", StringComparison.OrdinalIgnoreCase), cancellationToken);
         try
         {
             return walker.Walk(jsonBody);
@@ -69,16 +94,18 @@ internal sealed partial class SharpTokenCounter
     {
         private readonly GptEncoding _encoding;
         private readonly bool _claude;
+        private readonly CancellationToken _cancellationToken;
         private char[]? _buffer;
         private long _tokens;
         private int _messages;
         private bool _tools;
         private bool _thinking;
 
-        public RequestWalker(GptEncoding encoding, bool claude)
+        public RequestWalker(GptEncoding encoding, bool claude, CancellationToken cancellationToken)
         {
             _encoding = encoding;
             _claude = claude;
+            _cancellationToken = cancellationToken;
         }
 
         public int Walk(ReadOnlySpan<byte> json)
@@ -242,14 +269,25 @@ internal sealed partial class SharpTokenCounter
                 return;
             }
 
-            var chars = reader.CopyString(Rent(length));
-            _tokens += _encoding.CountTokens(_buffer.AsSpan(0, chars), NoSpecialTokens, NoSpecialTokens);
+            int chars;
+            try
+            {
+                chars = reader.CopyString(Rent(length));
+            }
+            catch (InvalidOperationException)
+            {
+                // An escaped lone surrogate ("\ud800") is well-formed JSON but not text: estimate it from its bytes.
+                _tokens += (length + 2) / 3;
+                return;
+            }
+
+            _tokens += CountSegmented(_encoding, _buffer.AsSpan(0, chars), _cancellationToken);
         }
 
         private void CountUtf8(ReadOnlySpan<byte> utf8)
         {
             var chars = Encoding.UTF8.GetChars(utf8, Rent(utf8.Length));
-            _tokens += _encoding.CountTokens(_buffer.AsSpan(0, chars), NoSpecialTokens, NoSpecialTokens);
+            _tokens += CountSegmented(_encoding, _buffer.AsSpan(0, chars), _cancellationToken);
         }
 
         private Span<char> Rent(int length)

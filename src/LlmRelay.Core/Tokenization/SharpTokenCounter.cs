@@ -24,7 +24,7 @@ internal sealed partial class SharpTokenCounter : ITokenCounter
     private static readonly string[] O200kPrefixes = ["gpt-4o", "gpt-4.1", "gpt-4.5", "gpt-5", "chatgpt-4o", "gpt-oss", "codex-", "omni-moderation", "o1", "o3", "o4"];
 
     public int CountText(string model, ReadOnlySpan<char> text) =>
-        text.IsEmpty ? 0 : EncodingFor(model).CountTokens(text, NoSpecialTokens, NoSpecialTokens);
+        text.IsEmpty ? 0 : (int)Math.Min(int.MaxValue, CountSegmented(EncodingFor(model), text, CancellationToken.None));
 
     public int CountCompletionText(string model, string text) => CountText(model, text.AsSpan());
 
@@ -43,6 +43,29 @@ internal sealed partial class SharpTokenCounter : ITokenCounter
         }
 
         return false;
+    }
+
+    /// <summary>Counts <paramref name="text"/> segment by segment (see <see cref="TextSegments"/>), so the cost stays linear in its length.</summary>
+    /// <remarks>A segment equal to the one before it (a long run of one character cuts into many) reuses that segment's count.</remarks>
+    internal static long CountSegmented(GptEncoding encoding, ReadOnlySpan<char> text, CancellationToken cancellationToken)
+    {
+        long total = 0;
+        var previous = ReadOnlySpan<char>.Empty;
+        var previousCount = 0;
+        foreach (var range in new TextSegments(text))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var segment = text[range];
+            if (!segment.SequenceEqual(previous))
+            {
+                previousCount = encoding.CountTokens(segment, NoSpecialTokens, NoSpecialTokens);
+                previous = segment;
+            }
+
+            total += previousCount;
+        }
+
+        return total;
     }
 
     private static GptEncoding EncodingFor(string model) => UsesO200k(model) ? O200k.Value : Cl100k.Value;

@@ -1,4 +1,5 @@
 using LlmRelay.Configuration;
+using LlmRelay.Internal;
 using LlmRelay.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -136,7 +137,7 @@ internal sealed partial class UsageLogWriter(
                 // A row refused on its own: not stored, but the quota it moves is (like a row dropped from a full queue).
                 var row = batch[0];
                 metrics.Rejected();
-                LogRowRejected(logger, row.RequestId, Truncate(row.ModelName), row.TokenId, row.UserId, ex.Message);
+                LogRowRejected(logger, LogText.Escape(row.RequestId), LogText.Escape(Truncate(row.ModelName)), row.TokenId, row.UserId, LogText.Escape(ex.Message)!);
                 var settlement = QuotaSettlement.Of(row);
                 if (settlement.IsEmpty || (settlement.TokenId == 0 && settlement.UserId == 0))
                 {

@@ -1,9 +1,21 @@
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace LlmRelay.Formats.PassThrough;
 
 /// <summary>Validates an OpenAI Chat Completions request body and reads the fields the relay routes on.</summary>
-/// <remarks>One forward pass of <see cref="Utf8JsonReader"/>; values the relay does not need are skipped, not parsed.</remarks>
+/// <remarks>
+/// <para>
+/// One forward pass of <see cref="Utf8JsonReader"/> over the whole document, so a body that passes is well-formed JSON;
+/// values the relay does not need are skipped, not parsed. The reader checks structure, not the UTF-8 inside strings, so
+/// the body is first checked with <see cref="Utf8.IsValid(ReadOnlySpan{byte})"/> (vectorized; a fraction of the reader's cost):
+/// a pass-through route forwards the bytes as they are, and an upstream must never see what the gateway could not read.
+/// </para>
+/// <para>
+/// The top-level keys the relay routes and bills on (<c>model</c>, <c>stream</c>, <c>stream_options</c>) must appear once:
+/// with a duplicate the gateway and the upstream could read different values (JSON parsers disagree on which one wins).
+/// </para>
+/// </remarks>
 internal static class OpenAIChatRequestReader
 {
     /// <summary>Reads <paramref name="body"/>; returns a typed error on bad input whose <see cref="FormatError.Code"/> names the parameter.</summary>
@@ -17,6 +29,9 @@ internal static class OpenAIChatRequestReader
         var sawModel = false;
         var sawMessages = false;
         var sawMaxTokens = false;
+        var sawModelKey = false;
+        var sawStreamKey = false;
+        var sawStreamOptionsKey = false;
         var (listName, listNameUtf8) = shape switch
         {
             RequestShape.OpenAIChat or RequestShape.AnthropicMessages or RequestShape.AnthropicCountTokens => ("messages", "messages"u8.ToArray()),
@@ -25,6 +40,11 @@ internal static class OpenAIChatRequestReader
             _ => ("input", "input"u8.ToArray()),
         };
         var listMayBeString = shape is RequestShape.OpenAICompletions or RequestShape.OpenAIResponses or RequestShape.OpenAIEmbeddings;
+        if (!Utf8.IsValid(body))
+        {
+            return new FormatError(FormatErrorKind.InvalidJson, "We could not parse the JSON body of your request: it is not valid UTF-8.");
+        }
+
         try
         {
             var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
@@ -37,6 +57,11 @@ internal static class OpenAIChatRequestReader
             {
                 if (reader.ValueTextEquals("model"u8))
                 {
+                    if (!Once(ref sawModelKey))
+                    {
+                        return Duplicate("model");
+                    }
+
                     reader.Read();
                     if (reader.TokenType != JsonTokenType.String)
                     {
@@ -88,6 +113,11 @@ internal static class OpenAIChatRequestReader
                 }
                 else if (reader.ValueTextEquals("stream"u8))
                 {
+                    if (!Once(ref sawStreamKey))
+                    {
+                        return Duplicate("stream");
+                    }
+
                     reader.Read();
                     if (reader.TokenType is JsonTokenType.True or JsonTokenType.False)
                     {
@@ -100,6 +130,11 @@ internal static class OpenAIChatRequestReader
                 }
                 else if (reader.ValueTextEquals("stream_options"u8))
                 {
+                    if (!Once(ref sawStreamOptionsKey))
+                    {
+                        return Duplicate("stream_options");
+                    }
+
                     reader.Read();
                     if (reader.TokenType == JsonTokenType.StartObject)
                     {
@@ -150,6 +185,11 @@ internal static class OpenAIChatRequestReader
         {
             return new FormatError(FormatErrorKind.InvalidJson, "We could not parse the JSON body of your request: it is not valid JSON.");
         }
+        catch (InvalidOperationException)
+        {
+            // GetString of 'model' escaping a lone surrogate (\ud800): well-formed JSON, but not text.
+            return Invalid("'model' must be a valid Unicode string.", "model");
+        }
 
         if (!sawModel && shape is not (RequestShape.Gemini or RequestShape.OpenAIEmbeddings))
         {
@@ -163,6 +203,15 @@ internal static class OpenAIChatRequestReader
 
         return sawMessages ? null : Invalid($"Missing required parameter: '{listName}'.", listName);
     }
+
+    private static bool Once(ref bool seen)
+    {
+        var first = !seen;
+        seen = true;
+        return first;
+    }
+
+    private static FormatError Duplicate(string name) => Invalid($"'{name}' appears more than once in the request body.", name);
 
     // The offending parameter travels in Code, as OpenAI reports it in error.param.
     private static FormatError Invalid(string message, string? param) => new(FormatErrorKind.InvalidShape, message, param);

@@ -49,6 +49,53 @@ public sealed class OpenAIChatRequestTests
         Assert.Equal(param, error.Code);
     }
 
+    [Theory]
+    [InlineData("{\"model\":123,\"messages\":[{}]}", "model")]
+    [InlineData("{\"model\":\"m\",\"messages\":\"x\"}", "messages")]
+    [InlineData("{\"model\":\"m\",\"stream\":\"yes\",\"messages\":[{}]}", "stream")]
+    [InlineData("{\"model\":\"m\",\"messages\":[{}],\"model\":\"other\"}", "model")]
+    [InlineData("{\"model\":\"m\",\"model\":\"m\",\"messages\":[{}]}", "model")]
+    [InlineData("{\"model\":\"m\",\"stream\":false,\"messages\":[{}],\"stream\":true}", "stream")]
+    [InlineData("{\"model\":\"m\",\"stream\":null,\"messages\":[{}],\"stream\":true}", "stream")]
+    [InlineData("{\"model\":\"\\ud800\",\"messages\":[{}]}", "model")]
+    [InlineData("{\"m\\u006fdel\":\"m\",\"messages\":[{}],\"model\":\"other\"}", "model")]
+    internal void TryRead_WrongTypesOrDuplicateRoutingKeys_NameTheParameter(string body, string param)
+    {
+        var error = OpenAIChatRequestReader.TryRead(Utf8(body), out _);
+
+        Assert.NotNull(error);
+        Assert.Equal(FormatErrorKind.InvalidShape, error.Kind);
+        Assert.Equal(param, error.Code);
+    }
+
+    [Fact]
+    public void TryRead_DuplicateKeysInsideMessages_AreNotTheRoutingKeys() =>
+        Assert.Null(OpenAIChatRequestReader.TryRead(Utf8("""{"model":"m","messages":[{"model":"a","stream":1,"model":"b"}],"metadata":{"stream":true,"stream":false}}"""), out _));
+
+    [Theory]
+    [InlineData("{\"model\":\"m\",\"messages\":[{\"content\":\"~\"}]}")]
+    [InlineData("{\"model\":\"~\",\"messages\":[{}]}")]
+    [InlineData("{\"model\":\"m\",\"messages\":[{}],\"~\":1}")]
+    [InlineData("{\"model\":\"m\",\"messages\":[{}],\"metadata\":{\"k\":[\"~\"]}}")]
+    internal void TryRead_InvalidUtf8AnywhereInTheBody_IsInvalidJson(string template)
+    {
+        var utf8 = Utf8(template);
+        var at = Array.IndexOf(utf8, (byte)'~');
+        foreach (byte[] bad in (byte[][])[[0x80], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82]])
+        {
+            byte[] body = [.. utf8.AsSpan(0, at), .. bad, .. utf8.AsSpan(at + 1)];
+
+            var error = OpenAIChatRequestReader.TryRead(body, out _);
+
+            Assert.NotNull(error);
+            Assert.Equal(FormatErrorKind.InvalidJson, error.Kind);
+        }
+    }
+
+    [Fact]
+    public void TryRead_ValidMultiByteText_IsAccepted() =>
+        Assert.Null(OpenAIChatRequestReader.TryRead(Utf8("""{"model":"m","messages":[{"content":"héllo 你好 😀 \ud83d\ude00"}]}"""), out _));
+
     [Fact]
     public void Patch_ReplacesOnlyTheModelToken()
     {

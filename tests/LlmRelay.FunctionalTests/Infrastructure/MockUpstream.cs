@@ -44,6 +44,7 @@ public sealed class MockUpstream : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.ConfigureKestrel(static kestrel => kestrel.Limits.MaxRequestBodySize = null); // a provider takes what the gateway forwards
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var upstream = new MockUpstream(app, handler);

@@ -1,7 +1,10 @@
 using System.Globalization;
+using LlmRelay.AspNetCore.Internal;
+using LlmRelay.Configuration;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace LlmRelay.AspNetCore.Dashboard.Infrastructure;
 
@@ -75,10 +78,25 @@ internal sealed class DashboardRequest
     }
 
     /// <summary>Reads a posted form after checking its antiforgery token; <see langword="null"/> when the token is missing or wrong.</summary>
+    /// <exception cref="BadHttpRequestException">The body is over <see cref="LlmRelayOptions.MaxManagementRequestBodySize"/> (status 413); see <see cref="TooLarge"/>.</exception>
     public async Task<IFormCollection?> ReadFormAsync()
     {
         if (!Context.Request.HasFormContentType)
         {
+            return null;
+        }
+
+        // The form is read (bounded by MaxManagementRequestBodySize) before antiforgery looks at it, so a body over the
+        // limit surfaces as the server's 413 exception rather than as a failed token check.
+        RequestBodyLimit.Apply(Context, Context.RequestServices.GetRequiredService<IOptions<LlmRelayOptions>>().Value.MaxManagementRequestBodySize);
+        IFormCollection form;
+        try
+        {
+            form = await Context.Request.ReadFormAsync(Context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (InvalidDataException)
+        {
+            // Over one of FormOptions' limits (value length, value count).
             return null;
         }
 
@@ -88,7 +106,6 @@ internal sealed class DashboardRequest
             return null;
         }
 
-        var form = await Context.Request.ReadFormAsync(Context.RequestAborted).ConfigureAwait(false);
         State.Form = form;
         return form;
     }
@@ -107,6 +124,9 @@ internal sealed class DashboardRequest
 
         return Results.Redirect(url);
     }
+
+    /// <summary>The answer to a form over <see cref="LlmRelayOptions.MaxManagementRequestBodySize"/>.</summary>
+    public static IResult TooLarge() => Results.Content("The request body is too large.", "text/plain; charset=utf-8", null, StatusCodes.Status413PayloadTooLarge);
 
     public IResult BadForm() => Results.Content(State.T("bad_request"), "text/plain; charset=utf-8", null, StatusCodes.Status400BadRequest);
 

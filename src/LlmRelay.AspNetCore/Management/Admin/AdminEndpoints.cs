@@ -24,6 +24,7 @@ internal static partial class AdminEndpoints
     public static void Map(IEndpointRouteBuilder root)
     {
         var admin = root.MapGroup("/admin");
+        admin.AddEndpointFilter(new BodyLimitFilter(static message => AdminResults.Detail(message, StatusCodes.Status413PayloadTooLarge)));
         admin.MapPost("/login", LoginAsync);
         admin.MapGet("/verify", Verify).AddEndpointFilter(new AdminAuthFilter(jwtOnly: true));
 

@@ -1,6 +1,7 @@
 using LlmRelay.AspNetCore.Management.Infrastructure;
 using LlmRelay.Channels;
 using LlmRelay.Health;
+using LlmRelay.Internal;
 using LlmRelay.Management;
 using LlmRelay.Providers;
 using LlmRelay.Selection;
@@ -440,7 +441,7 @@ internal static class ChannelEndpoints
         await stateStore.SaveAsync(state, ct).ConfigureAwait(false);
         if (!result.Success)
         {
-            ManagementLog.ChannelTestFailed(logger, channel.Id, result.Message);
+            ManagementLog.ChannelTestFailed(logger, channel.Id, LogText.Escape(result.Message)!);
         }
 
         return result;

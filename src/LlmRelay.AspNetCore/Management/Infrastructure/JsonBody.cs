@@ -1,6 +1,12 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Unicode;
+using LlmRelay.AspNetCore.Internal;
+using LlmRelay.AspNetCore.Relay;
+using LlmRelay.Configuration;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace LlmRelay.AspNetCore.Management.Infrastructure;
 
@@ -11,13 +17,14 @@ namespace LlmRelay.AspNetCore.Management.Infrastructure;
 /// </remarks>
 internal sealed class JsonBody : IDisposable
 {
-    private const int MaxBodyBytes = 1 << 20;
     private readonly JsonDocument? _document;
+    private readonly PooledBufferWriter? _buffer;
     private readonly JsonElement _root;
 
-    private JsonBody(JsonDocument? document, string? error)
+    private JsonBody(JsonDocument? document, string? error, PooledBufferWriter? buffer = null)
     {
         _document = document;
+        _buffer = buffer;
         _root = document?.RootElement ?? default;
         Error = error;
     }
@@ -47,23 +54,40 @@ internal sealed class JsonBody : IDisposable
         return this;
     }
 
+    /// <summary>Reads and parses the body, bounded by <see cref="LlmRelayOptions.MaxManagementRequestBodySize"/> while reading.</summary>
+    /// <exception cref="BadHttpRequestException">The body is over the limit (status 413); the route group's <see cref="BodyLimitFilter"/> answers it in the route's shape.</exception>
     public static async Task<JsonBody> ReadAsync(HttpRequest request)
     {
-        if (request.ContentLength is > MaxBodyBytes)
-        {
-            return new JsonBody(null, "Request body is too large.");
-        }
-
+        var limit = request.HttpContext.RequestServices.GetService<IOptions<LlmRelayOptions>>()?.Value.MaxManagementRequestBodySize ?? new LlmRelayOptions().MaxManagementRequestBodySize;
+        var buffer = new PooledBufferWriter();
         try
         {
-            var document = await JsonDocument.ParseAsync(request.Body, default, request.HttpContext.RequestAborted).ConfigureAwait(false);
+            if (!await BodyReader.ReadRequestAsync(request.HttpContext, buffer, limit).ConfigureAwait(false))
+            {
+                throw RequestBodyLimit.TooLarge(limit);
+            }
+
+            if (!Utf8.IsValid(buffer.WrittenSpan))
+            {
+                buffer.Dispose();
+                return new JsonBody(null, "Request body is not valid UTF-8.");
+            }
+
+            // The document reads the pooled bytes in place; both are released by Dispose.
+            var document = JsonDocument.Parse(buffer.WrittenMemory);
             return document.RootElement.ValueKind == JsonValueKind.Object
-                ? new JsonBody(document, null)
-                : Invalid(document, "Request body must be a JSON object.");
+                ? new JsonBody(document, null, buffer)
+                : Invalid(document, buffer, "Request body must be a JSON object.");
         }
         catch (JsonException)
         {
+            buffer.Dispose();
             return new JsonBody(null, "Request body is not valid JSON.");
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
         }
     }
 
@@ -256,11 +280,16 @@ internal sealed class JsonBody : IDisposable
 
     public void Report(string error) => Error ??= error;
 
-    public void Dispose() => _document?.Dispose();
+    public void Dispose()
+    {
+        _document?.Dispose();
+        _buffer?.Dispose();
+    }
 
-    private static JsonBody Invalid(JsonDocument document, string error)
+    private static JsonBody Invalid(JsonDocument document, PooledBufferWriter buffer, string error)
     {
         document.Dispose();
+        buffer.Dispose();
         return new JsonBody(null, error);
     }
 

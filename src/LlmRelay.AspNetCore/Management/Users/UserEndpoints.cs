@@ -1,6 +1,7 @@
 using LlmRelay.AspNetCore.Management.Groups;
 using LlmRelay.AspNetCore.Management.Infrastructure;
 using LlmRelay.AspNetCore.Management.Site;
+using LlmRelay.Internal;
 using LlmRelay.Selection;
 using LlmRelay.Storage;
 using LlmRelay.Tokens;
@@ -85,7 +86,7 @@ internal static class UserEndpoints
         var logger = loggers.CreateLogger("LlmRelay.Management");
         if (!limiter.TryAcquire(context.Connection.RemoteIpAddress, username!))
         {
-            ManagementLog.LoginRateLimited(logger, username!);
+            ManagementLog.LoginRateLimited(logger, LogText.Escape(username)!);
             return ApiResult.Fail("Too many sign-in attempts; try again in a minute.", StatusCodes.Status429TooManyRequests);
         }
 
@@ -97,7 +98,7 @@ internal static class UserEndpoints
         var user = await users.FindByUsernameAsync(username!, ct).ConfigureAwait(false);
         if (user is null || !UserRules.VerifyPassword(hasher, user, password!))
         {
-            ManagementLog.LoginFailed(logger, username!);
+            ManagementLog.LoginFailed(logger, LogText.Escape(username)!);
             return ApiResult.Fail("Wrong user name or password.", StatusCodes.Status401Unauthorized);
         }
 
