@@ -219,6 +219,7 @@ public sealed partial class RelayChatClient
         }
 
         HttpResponseMessage response;
+        var sentAt = _time.GetTimestamp();
         try
         {
             response = await _upstream.Invoker.SendAsync(message, cts.Token).ConfigureAwait(false);
@@ -244,6 +245,7 @@ public sealed partial class RelayChatClient
         if (status is >= 200 and < 300)
         {
             _health.ReportSuccess(channel.Id, keyIndex);
+            channel.Load.RecordFirstByte(_time.GetElapsedTime(sentAt));
             return (response, status, null, null);
         }
 

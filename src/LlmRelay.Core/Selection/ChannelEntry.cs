@@ -19,9 +19,10 @@ internal sealed class ChannelEntry
     }
 
     /// <summary>Initializes a new instance of the <see cref="ChannelEntry"/> class, resolving the channel's timeouts against <paramref name="defaults"/>.</summary>
-    public ChannelEntry(RelayChannel channel, LlmRelayOptions defaults)
+    public ChannelEntry(RelayChannel channel, LlmRelayOptions defaults, ChannelLoad? load = null)
     {
         Id = channel.Id;
+        Load = load ?? new ChannelLoad();
         Name = channel.Name;
         Type = channel.Type;
         Priority = channel.Priority;
@@ -55,6 +56,9 @@ internal sealed class ChannelEntry
     }
 
     public long Id { get; }
+
+    /// <summary>Gets the channel's in-flight count and recent latency on this instance, shared by every catalog built after it.</summary>
+    public ChannelLoad Load { get; }
 
     public string Name { get; }
 
