@@ -76,7 +76,6 @@ internal static class ChannelSelector
     {
         var channels = tier.Channels;
         var candidates = ArrayPool<ChannelCandidate>.Shared.Rent(channels.Length);
-        var entries = ArrayPool<ChannelEntry>.Shared.Rent(channels.Length);
         try
         {
             var usable = 0;
@@ -84,7 +83,6 @@ internal static class ChannelSelector
             {
                 if (IsUsable(entry, excluded))
                 {
-                    entries[usable] = entry;
                     candidates[usable++] = new ChannelCandidate(entry.Id, entry.Name, entry.Weight, entry.Load.InFlight, entry.Load.RecentLatency);
                 }
             }
@@ -95,12 +93,25 @@ internal static class ChannelSelector
             }
 
             var index = policy.Pick(context, candidates.AsSpan(0, usable));
-            return entries[(uint)index < (uint)usable ? index : 0];
+            if ((uint)index >= (uint)usable)
+            {
+                index = 0;
+            }
+
+            foreach (var entry in channels)
+            {
+                if (IsUsable(entry, excluded) && index-- == 0)
+                {
+                    return entry;
+                }
+            }
+
+            return null;
         }
         finally
         {
-            ArrayPool<ChannelCandidate>.Shared.Return(candidates, clearArray: true);
-            ArrayPool<ChannelEntry>.Shared.Return(entries, clearArray: true);
+            // Not cleared: the candidates only reference channel names, which the catalog keeps alive anyway.
+            ArrayPool<ChannelCandidate>.Shared.Return(candidates);
         }
     }
 
