@@ -41,6 +41,7 @@ internal sealed partial class RelayEndpoint
         }
 
         HttpResponseMessage response;
+        var sentAt = time.GetTimestamp();
         try
         {
             // A chat-client channel is an in-process IChatClient that answers like an OpenAI upstream would.
@@ -71,6 +72,7 @@ internal sealed partial class RelayEndpoint
             if (status is >= 200 and < 300)
             {
                 health.ReportSuccess(channel.Id, keyIndex);
+                channel.Load.RecordFirstByte(time.GetElapsedTime(sentAt));
                 var isEventStream = response.Content.Headers.ContentType?.MediaType is "text/event-stream";
                 if (request.Stream && (isEventStream || !plan.PassThrough))
                 {

@@ -278,7 +278,7 @@ internal sealed partial class RelayEndpoint(
                 content = converted.Value.Body;
             }
 
-            using var lease = await concurrency.AcquireAsync(RelayKeys.ConcurrencyKey(channel.Id, keyIndex), context.RequestAborted).ConfigureAwait(false);
+            using var lease = await concurrency.AcquireAsync(RelayKeys.ConcurrencyKey(channel.Id, keyIndex), context.RequestAborted, channel.Load).ConfigureAwait(false);
             if (!lease.IsAcquired)
             {
                 log.StatusCode = 429;

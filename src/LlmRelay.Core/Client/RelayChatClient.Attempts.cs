@@ -233,6 +233,7 @@ public sealed partial class RelayChatClient
         }
 
         HttpResponseMessage response;
+        var sentAt = _time.GetTimestamp();
         try
         {
             response = await _upstream.Invoker.SendAsync(message, cts.Token).ConfigureAwait(false);
@@ -258,6 +259,7 @@ public sealed partial class RelayChatClient
         if (status is >= 200 and < 300)
         {
             _health.ReportSuccess(channel.Id, keyIndex);
+            channel.Load.RecordFirstByte(_time.GetElapsedTime(sentAt));
             return (response, body, status, null, null);
         }
 

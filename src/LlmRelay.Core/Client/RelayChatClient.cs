@@ -334,7 +334,7 @@ public sealed partial class RelayChatClient : IChatClient
             log.ChannelId = channel.Id;
             log.ChannelName = channel.Name;
             var upstreamModel = channel.MapModel(call.RoutingModel);
-            var lease = await _concurrency.AcquireAsync(RelayKeys.ConcurrencyKey(channel.Id, keyIndex), cancellationToken).ConfigureAwait(false);
+            var lease = await _concurrency.AcquireAsync(RelayKeys.ConcurrencyKey(channel.Id, keyIndex), cancellationToken, channel.Load).ConfigureAwait(false);
             try
             {
                 if (!lease.IsAcquired)

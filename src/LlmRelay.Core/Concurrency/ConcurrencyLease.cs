@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using LlmRelay.Selection;
 
 namespace LlmRelay.Concurrency;
 
@@ -11,10 +12,12 @@ internal sealed class ConcurrencyLease : IDisposable
     private readonly RateLimitLease? _keyLease;
     private readonly RateLimitLease? _globalLease;
     private readonly long _acquiredAt;
+    private readonly ChannelLoad? _load;
     private int _disposed;
 
-    internal ConcurrencyLease(RelayConcurrency owner, RelayKeyGate gate, RateLimitLease? keyLease, RateLimitLease? globalLease, long acquiredAt)
+    internal ConcurrencyLease(RelayConcurrency owner, RelayKeyGate gate, RateLimitLease? keyLease, RateLimitLease? globalLease, long acquiredAt, ChannelLoad? load)
     {
+        _load = load;
         _owner = owner;
         _gate = gate;
         _keyLease = keyLease;
@@ -48,6 +51,7 @@ internal sealed class ConcurrencyLease : IDisposable
 
         // Counts first, slots second: a waiter granted the freed slot must not see this lease still counted.
         _owner!.Release(_gate!, _acquiredAt);
+        _load?.Exit();
         _globalLease?.Dispose();
         _keyLease?.Dispose();
     }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.RateLimiting;
+using LlmRelay.Selection;
 using LlmRelay.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -61,9 +62,10 @@ internal sealed class RelayConcurrency : IDisposable
     /// <summary>Waits for a slot for <paramref name="key"/> and a global slot.</summary>
     /// <param name="key">The key whose in-flight count is limited, for example <c>channel:12:0</c>.</param>
     /// <param name="cancellationToken">The caller's token (the client's request aborted token).</param>
+    /// <param name="load">The channel's load, counted in flight while the lease is held (for the selection policies), or <see langword="null"/>.</param>
     /// <returns>An acquired lease to dispose when the call is done, or a refused lease with <see cref="ConcurrencyLease.RetryAfter"/>.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled while waiting; the queue slot is freed.</exception>
-    public ValueTask<ConcurrencyLease> AcquireAsync(string key, CancellationToken cancellationToken)
+    public ValueTask<ConcurrencyLease> AcquireAsync(string key, CancellationToken cancellationToken, ChannelLoad? load = null)
     {
         ArgumentNullException.ThrowIfNull(key);
         cancellationToken.ThrowIfCancellationRequested();
@@ -76,7 +78,7 @@ internal sealed class RelayConcurrency : IDisposable
             if (!keyLease.IsAcquired)
             {
                 keyLease.Dispose();
-                return AcquireSlowAsync(gate, null, cancellationToken);
+                return AcquireSlowAsync(gate, null, load, cancellationToken);
             }
         }
 
@@ -86,13 +88,13 @@ internal sealed class RelayConcurrency : IDisposable
             if (!globalLease.IsAcquired)
             {
                 globalLease.Dispose();
-                return AcquireSlowAsync(gate, keyLease, cancellationToken);
+                return AcquireSlowAsync(gate, keyLease, load, cancellationToken);
             }
 
-            return new(Grant(gate, keyLease, globalLease));
+            return new(Grant(gate, keyLease, globalLease, load));
         }
 
-        return new(Grant(gate, keyLease, null));
+        return new(Grant(gate, keyLease, null, load));
     }
 
     /// <summary>Returns the current in-flight and queued counts, the limits, and the in-flight count of each busy key.</summary>
@@ -146,7 +148,7 @@ internal sealed class RelayConcurrency : IDisposable
         QueueLimit = queueLimit,
     });
 
-    private async ValueTask<ConcurrencyLease> AcquireSlowAsync(RelayKeyGate gate, RateLimitLease? keyLease, CancellationToken cancellationToken)
+    private async ValueTask<ConcurrencyLease> AcquireSlowAsync(RelayKeyGate gate, RateLimitLease? keyLease, ChannelLoad? load, CancellationToken cancellationToken)
     {
         if (Interlocked.Increment(ref _queued) > _options.QueueLimit)
         {
@@ -181,7 +183,7 @@ internal sealed class RelayConcurrency : IDisposable
                 }
             }
 
-            return Grant(gate, keyLease, globalLease);
+            return Grant(gate, keyLease, globalLease, load);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -199,11 +201,12 @@ internal sealed class RelayConcurrency : IDisposable
         }
     }
 
-    private ConcurrencyLease Grant(RelayKeyGate gate, RateLimitLease? keyLease, RateLimitLease? globalLease)
+    private ConcurrencyLease Grant(RelayKeyGate gate, RateLimitLease? keyLease, RateLimitLease? globalLease, ChannelLoad? load)
     {
         Interlocked.Increment(ref gate.InFlight);
         Interlocked.Increment(ref _inFlight);
-        return new ConcurrencyLease(this, gate, keyLease, globalLease, _timeProvider.GetTimestamp());
+        load?.Enter();
+        return new ConcurrencyLease(this, gate, keyLease, globalLease, _timeProvider.GetTimestamp(), load);
     }
 
     /// <summary>Estimates when a slot frees up: the average hold time times the queue ahead, per slot; whole seconds in [1 s, MaxQueueWait].</summary>

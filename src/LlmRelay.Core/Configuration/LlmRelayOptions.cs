@@ -86,4 +86,8 @@ public sealed class LlmRelayOptions
     /// <summary>Gets or sets model prices, group ratios and the unknown-model ratio (section <c>LlmRelay:Pricing</c>).</summary>
     /// <value>The default value is a <see cref="PricingOptions"/> with no overrides: the built-in price table, every group at ratio 1.</value>
     public PricingOptions Pricing { get; set; } = new();
+
+    /// <summary>Gets or sets how a channel is chosen inside a priority tier, for all groups or per group (section <c>LlmRelay:Selection</c>).</summary>
+    /// <value>The default value is a <see cref="ChannelSelectionOptions"/> choosing by weighted random pick everywhere.</value>
+    public ChannelSelectionOptions Selection { get; set; } = new();
 }

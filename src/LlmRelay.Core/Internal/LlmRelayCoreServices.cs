@@ -32,6 +32,13 @@ internal static class LlmRelayCoreServices
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<RelayReadiness>();
         services.TryAddSingleton<ChannelCatalogProvider>();
+        services.TryAddSingleton<ChannelLoadTracker>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IChannelSelectionPolicy, WeightedRandomSelectionPolicy>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IChannelSelectionPolicy, RoundRobinSelectionPolicy>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IChannelSelectionPolicy, LeastBusySelectionPolicy>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IChannelSelectionPolicy, LowestLatencySelectionPolicy>());
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlmRelayOptions>, ChannelSelectionOptionsValidator>());
         services.TryAddSingleton<TokenCache>();
         services.AddMetrics();
         services.TryAddSingleton<UsageLogQueue>();

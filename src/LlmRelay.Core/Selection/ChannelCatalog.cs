@@ -16,10 +16,11 @@ internal sealed class ChannelCatalog
     private readonly FrozenDictionary<string, FrozenDictionary<string, ChannelTier[]>> _index;
     private readonly FrozenDictionary<string, string[]> _modelsByGroup;
 
-    public ChannelCatalog(IEnumerable<RelayChannel> channels, LlmRelayOptions? defaults = null)
+    public ChannelCatalog(IEnumerable<RelayChannel> channels, LlmRelayOptions? defaults = null, ChannelSelectionPolicySet? policies = null, ChannelLoadTracker? loads = null)
     {
         defaults ??= DefaultOptions;
-        var entries = channels.Select(c => new ChannelEntry(c, defaults)).ToArray();
+        Policies = policies ?? ChannelSelectionPolicySet.Default;
+        var entries = channels.Select(c => new ChannelEntry(c, defaults, loads?.For(c.Id))).ToArray();
         Channels = entries;
         UnreadableKeyChannels = [.. entries.Where(static e => e.KeysUnreadable)];
         var byGroup = new Dictionary<string, Dictionary<string, List<ChannelEntry>>>(StringComparer.Ordinal);
@@ -66,6 +67,9 @@ internal sealed class ChannelCatalog
 
     /// <summary>Gets the channels whose stored keys could not be decrypted; they are never selected.</summary>
     public IReadOnlyList<ChannelEntry> UnreadableKeyChannels { get; }
+
+    /// <summary>Gets the selection policies and which one each group uses.</summary>
+    public ChannelSelectionPolicySet Policies { get; }
 
     /// <summary>Returns the priority tiers serving <paramref name="model"/> in <paramref name="group"/>, highest first.</summary>
     public ChannelTier[]? Find(string group, string model) =>

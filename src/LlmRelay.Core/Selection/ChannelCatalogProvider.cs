@@ -16,7 +16,9 @@ internal sealed class ChannelCatalogProvider(
     IServiceScopeFactory scopeFactory,
     IOptions<LlmRelayOptions> options,
     ChannelHealthTracker health,
-    ChannelKeyStatusRegistry keyStatus) : IDisposable
+    ChannelKeyStatusRegistry keyStatus,
+    IEnumerable<IChannelSelectionPolicy> policies,
+    ChannelLoadTracker loads) : IDisposable
 {
     private readonly SemaphoreSlim _reloading = new(1, 1);
     private volatile ChannelCatalog _current = ChannelCatalog.Empty;
@@ -41,7 +43,7 @@ internal sealed class ChannelCatalogProvider(
                     keyStatus.Load(states is null ? [] : await states.ListAsync(cancellationToken).ConfigureAwait(false));
                 }
 
-                var catalog = new ChannelCatalog(channels, options.Value);
+                var catalog = new ChannelCatalog(channels, options.Value, new ChannelSelectionPolicySet(policies, options.Value.Selection), loads);
                 keyStatus.Apply(catalog);
                 health.Sync(catalog, keyStatus);
                 _current = catalog;

@@ -28,9 +28,10 @@ internal sealed class ChannelEntry
     /// applies to the next request without a rebuilt catalog. A channel whose stored keys could not be decrypted
     /// (<see cref="RelayChannel.UnreadableKeyCount"/>) gets no keys and is not enabled, so it never sends a request without its key.
     /// </remarks>
-    public ChannelEntry(RelayChannel channel, LlmRelayOptions defaults)
+    public ChannelEntry(RelayChannel channel, LlmRelayOptions defaults, ChannelLoad? load = null)
     {
         Id = channel.Id;
+        Load = load ?? new ChannelLoad();
         Name = channel.Name;
         Type = channel.Type;
         Priority = channel.Priority;
@@ -66,6 +67,9 @@ internal sealed class ChannelEntry
     }
 
     public long Id { get; }
+
+    /// <summary>Gets the channel's in-flight count and recent latency on this instance, shared by every catalog built after it.</summary>
+    public ChannelLoad Load { get; }
 
     public string Name { get; }
 

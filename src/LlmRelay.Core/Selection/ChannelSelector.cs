@@ -1,7 +1,12 @@
+using System.Buffers;
+
 namespace LlmRelay.Selection;
 
-/// <summary>Picks a channel: the highest priority tier with a usable channel, then a weighted random pick inside it.</summary>
-/// <remarks>Thread-safe. Allocation-free: the excluded set is a span of channel ids already tried.</remarks>
+/// <summary>Picks a channel: the highest priority tier with a usable channel, then the group's <see cref="IChannelSelectionPolicy"/> inside it.</summary>
+/// <remarks>
+/// Thread-safe. The excluded set is a span of channel ids already tried. The default weighted random policy runs without
+/// allocating; other policies see the tier's usable channels through a pooled <see cref="ChannelCandidate"/> array.
+/// </remarks>
 internal static class ChannelSelector
 {
     public static ChannelSelectionStatus Select(ChannelCatalog catalog, string group, string model, ReadOnlySpan<long> excluded, out ChannelEntry? channel)
@@ -13,44 +18,101 @@ internal static class ChannelSelector
             return ChannelSelectionStatus.ModelNotFound;
         }
 
+        var policy = catalog.Policies.For(group);
         foreach (var tier in tiers)
         {
-            var totalWeight = 0L;
-            var usable = 0;
-            foreach (var candidate in tier.Channels)
+            channel = policy is WeightedRandomSelectionPolicy
+                ? PickWeighted(tier, excluded)
+                : Pick(policy, new ChannelSelectionContext(group, model, tier, tier.Priority), tier, excluded);
+            if (channel is not null)
             {
-                if (IsUsable(candidate, excluded))
+                return ChannelSelectionStatus.Selected;
+            }
+        }
+
+        return ChannelSelectionStatus.NoChannelAvailable;
+    }
+
+    // The default policy over the tier itself: no candidate array.
+    private static ChannelEntry? PickWeighted(ChannelTier tier, ReadOnlySpan<long> excluded)
+    {
+        var totalWeight = 0L;
+        var usable = 0;
+        foreach (var candidate in tier.Channels)
+        {
+            if (IsUsable(candidate, excluded))
+            {
+                usable++;
+                totalWeight += candidate.Weight;
+            }
+        }
+
+        if (usable == 0)
+        {
+            return null;
+        }
+
+        // All-zero weights fall back to a uniform pick.
+        var uniform = totalWeight == 0;
+        var roll = Random.Shared.NextInt64(uniform ? usable : totalWeight);
+        foreach (var candidate in tier.Channels)
+        {
+            if (!IsUsable(candidate, excluded))
+            {
+                continue;
+            }
+
+            roll -= uniform ? 1 : candidate.Weight;
+            if (roll < 0)
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    private static ChannelEntry? Pick(IChannelSelectionPolicy policy, in ChannelSelectionContext context, ChannelTier tier, ReadOnlySpan<long> excluded)
+    {
+        var channels = tier.Channels;
+        var candidates = ArrayPool<ChannelCandidate>.Shared.Rent(channels.Length);
+        try
+        {
+            var usable = 0;
+            foreach (var entry in channels)
+            {
+                if (IsUsable(entry, excluded))
                 {
-                    usable++;
-                    totalWeight += candidate.Weight;
+                    candidates[usable++] = new ChannelCandidate(entry.Id, entry.Name, entry.Weight, entry.Load.InFlight, entry.Load.RecentLatency);
                 }
             }
 
             if (usable == 0)
             {
-                continue;
+                return null;
             }
 
-            // All-zero weights fall back to a uniform pick.
-            var uniform = totalWeight == 0;
-            var roll = Random.Shared.NextInt64(uniform ? usable : totalWeight);
-            foreach (var candidate in tier.Channels)
+            var index = policy.Pick(context, candidates.AsSpan(0, usable));
+            if ((uint)index >= (uint)usable)
             {
-                if (!IsUsable(candidate, excluded))
-                {
-                    continue;
-                }
+                index = 0;
+            }
 
-                roll -= uniform ? 1 : candidate.Weight;
-                if (roll < 0)
+            foreach (var entry in channels)
+            {
+                if (IsUsable(entry, excluded) && index-- == 0)
                 {
-                    channel = candidate;
-                    return ChannelSelectionStatus.Selected;
+                    return entry;
                 }
             }
-        }
 
-        return ChannelSelectionStatus.NoChannelAvailable;
+            return null;
+        }
+        finally
+        {
+            // Not cleared: the candidates only reference channel names, which the catalog keeps alive anyway.
+            ArrayPool<ChannelCandidate>.Shared.Return(candidates);
+        }
     }
 
     private static bool IsUsable(ChannelEntry candidate, ReadOnlySpan<long> excluded) =>
