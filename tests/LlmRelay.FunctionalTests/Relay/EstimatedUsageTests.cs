@@ -65,8 +65,10 @@ public sealed class EstimatedUsageTests
     }
 
     [Fact]
-    public async Task StreamWithoutUsage_PromptWithInvalidUtf8_IsBilled_AndTheStreamEndsCleanly()
+    public async Task StreamRequest_PromptWithInvalidUtf8_IsRefusedBeforeTheUpstream_AndNotCharged()
     {
+        // Issue #13 item 9 first showed this as a stream billed 0 because the token counter threw after it; item 15 now
+        // refuses such a body before anything is sent (RelayMeteringEstimateTests keeps "counting never fails a settlement").
         await using var upstream = await MockUpstream.StartAsync(MockUpstream.Sse(OpenAIStream));
         await using var gateway = StartGateway(upstream, "openai");
         using var client = gateway.CreateGatewayClient(Settings.Key);
@@ -79,17 +81,12 @@ public sealed class EstimatedUsageTests
         content.Headers.ContentType = new("application/json");
 
         using var response = await client.PostAsync("/v1/chat/completions", content, Ct);
-        var text = await response.Content.ReadAsStringAsync(Ct);
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains("data: [DONE]", text, StringComparison.Ordinal);
-        var log = Assert.Single(await gateway.WaitForLogsAsync(1));
-        Assert.Equal(200, log.StatusCode);
-        Assert.Equal(UsageLogType.Consume, log.Type);
-        Assert.True(log.PromptTokens > 0);
-        Assert.Equal(4, log.CompletionTokens); // Six data events, less the role and [DONE] events.
-        Assert.True(log.Quota > 0);
-        Assert.Contains("\"usage\":\"estimated\"", log.Other, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("\"error\"", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Empty(upstream.Requests);
+        var rows = await gateway.WaitForLogsAsync(0);
+        Assert.All(rows, static row => Assert.Equal(0, row.Quota));
     }
 
     [Fact]
