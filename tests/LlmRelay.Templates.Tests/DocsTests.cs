@@ -58,7 +58,7 @@ public sealed partial class DocsTests
             Assert.True(File.Exists(path) || PendingPages.Contains(href), $"toc.yml: {href} does not exist.");
         }
 
-        foreach (var article in (string[])["getting-started.md", "configuration.md", "channels.md", "format-conversion.md", "billing.md", "management-api.md", "deployment.md", "upgrading.md", "api/"])
+        foreach (var article in (string[])["getting-started.md", "configuration.md", "channels.md", "format-conversion.md", "billing.md", "management-api.md", "deployment.md", "security.md", "upgrading.md", "api/"])
         {
             Assert.Contains(article, hrefs);
         }
