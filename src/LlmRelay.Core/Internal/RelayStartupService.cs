@@ -40,6 +40,7 @@ internal sealed partial class RelayStartupService(
             if (services.GetService<IOptionStore>() is { } optionStore)
             {
                 await StoredPricingOptions.LoadAsync(pricing, optionStore, cancellationToken).ConfigureAwait(false);
+                await StoredSelectionOptions.LoadAsync(catalog, optionStore, cancellationToken).ConfigureAwait(false);
             }
         }
 

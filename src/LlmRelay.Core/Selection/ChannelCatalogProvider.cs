@@ -22,10 +22,41 @@ internal sealed class ChannelCatalogProvider(
 {
     private readonly SemaphoreSlim _reloading = new(1, 1);
     private volatile ChannelCatalog _current = ChannelCatalog.Empty;
+    private volatile IReadOnlyDictionary<string, string> _selectionOverrides = new Dictionary<string, string>();
 
     public ChannelCatalog Current => _current;
 
     public void Dispose() => _reloading.Dispose();
+
+    /// <summary>Sets the selection policies stored through the management API (group to policy name, <c>"*"</c> for every
+    /// group without its own), which win over <c>LlmRelay:Selection</c>; they apply from the next <see cref="ReloadAsync"/>.</summary>
+    public void SetSelectionOverrides(IReadOnlyDictionary<string, string> overrides) => _selectionOverrides = overrides;
+
+    private ChannelSelectionPolicySet BuildPolicies()
+    {
+        var configured = options.Value.Selection;
+        var overrides = _selectionOverrides;
+        if (overrides.Count == 0)
+        {
+            return new ChannelSelectionPolicySet(policies, configured);
+        }
+
+        var merged = new ChannelSelectionOptions { Policy = overrides.GetValueOrDefault(StoredSelectionOptions.AnyGroup) ?? configured.Policy };
+        foreach (var (group, policy) in configured.Groups)
+        {
+            merged.Groups[group] = policy;
+        }
+
+        foreach (var (group, policy) in overrides)
+        {
+            if (group != StoredSelectionOptions.AnyGroup)
+            {
+                merged.Groups[group] = policy;
+            }
+        }
+
+        return new ChannelSelectionPolicySet(policies, merged);
+    }
 
     public async Task ReloadAsync(CancellationToken cancellationToken)
     {
@@ -43,7 +74,7 @@ internal sealed class ChannelCatalogProvider(
                     keyStatus.Load(states is null ? [] : await states.ListAsync(cancellationToken).ConfigureAwait(false));
                 }
 
-                var catalog = new ChannelCatalog(channels, options.Value, new ChannelSelectionPolicySet(policies, options.Value.Selection), loads);
+                var catalog = new ChannelCatalog(channels, options.Value, BuildPolicies(), loads);
                 keyStatus.Apply(catalog);
                 health.Sync(catalog, keyStatus);
                 _current = catalog;

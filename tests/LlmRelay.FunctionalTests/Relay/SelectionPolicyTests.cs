@@ -88,4 +88,60 @@ public sealed class SelectionPolicyTests
         Assert.Equal(4, first.Requests.Count);
         Assert.Equal(4, second.Requests.Count);
     }
+
+    [Fact]
+    public async Task GroupSelectionPolicies_SetThroughTheManagementApi_ApplyToTheNextCall_AndSurviveARestart()
+    {
+        await using var first = await MockUpstream.StartAsync(MockUpstream.Json(WireSamples.ChatResponse));
+        await using var second = await MockUpstream.StartAsync(MockUpstream.Json(WireSamples.ChatResponse));
+        var database = Path.Combine(Path.GetTempPath(), $"llmrelay-selection-{Guid.NewGuid():N}.db");
+        var settings = Settings.Merge(
+            Settings.Token(),
+            Settings.Channel(0, first.BaseUrl, ["gpt-4o"], name: "first"),
+            Settings.Channel(1, second.BaseUrl, ["gpt-4o"], name: "second"),
+            new() { ["ConnectionStrings:LlmRelay"] = $"Data Source={database}" });
+        try
+        {
+            await using (var h = await Management.ManagementHarness.StartAsync(settings))
+            {
+                using var relay = h.Gateway.CreateGatewayClient(Settings.Key);
+
+                // Names are checked against the registered policies: nothing is stored for an unknown one.
+                var refused = await h.Root.SendAsync(HttpMethod.Put, "/api/option/", new { key = "GroupSelectionPolicies", value = """{"default":"fastest"}""" });
+                Assert.False(refused.Success);
+                Assert.Contains("round-robin", refused.Text, StringComparison.Ordinal);
+
+                var set = await h.Root.SendAsync(HttpMethod.Put, "/api/option/", new { key = "GroupSelectionPolicies", value = """{"*":"round-robin"}""" });
+                Assert.True(set.Success, set.Text);
+                await AssertAlternatesAsync(relay, first, second);
+            }
+
+            // A restart on the same database picks channels by the stored policy from the first call.
+            first.Requests.Clear();
+            second.Requests.Clear();
+            await using var restarted = new GatewayFactory(settings);
+            restarted.Start();
+            using var client = restarted.CreateGatewayClient(Settings.Key);
+            await AssertAlternatesAsync(client, first, second);
+        }
+        finally
+        {
+            foreach (var suffix in (string[])["", "-wal", "-shm"])
+            {
+                File.Delete(database + suffix);
+            }
+        }
+    }
+
+    private static async Task AssertAlternatesAsync(HttpClient client, MockUpstream first, MockUpstream second)
+    {
+        for (var i = 0; i < 6; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/chat/completions", Chat(), Ct)).StatusCode);
+            Assert.Equal((i / 2) + 1, Math.Max(first.Requests.Count, second.Requests.Count));
+        }
+
+        Assert.Equal(3, first.Requests.Count);
+        Assert.Equal(3, second.Requests.Count);
+    }
 }

@@ -227,7 +227,7 @@ internal static class SystemEndpoints
             };
         }
 
-        var error = body.Error ?? (value is null ? "Field 'value' is required (string, number, boolean or object)." : SystemSettings.Validate(key!, value));
+        var error = body.Error ?? (value is null ? "Field 'value' is required (string, number, boolean or object)." : SystemSettings.Validate(key!, value) ?? settings.ValidateRegistered(key!, value));
         if (error is not null)
         {
             return ApiResult.Fail(error);

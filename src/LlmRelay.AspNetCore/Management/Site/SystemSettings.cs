@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using LlmRelay.Management;
 using LlmRelay.Pricing;
+using LlmRelay.Selection;
 using LlmRelay.Storage;
 using LlmRelay.Tokens;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,7 +16,12 @@ namespace LlmRelay.AspNetCore.Management.Site;
 /// <see cref="UserUsableGroups"/> also clears <see cref="TokenCache"/>, whose entries carry whether their group is usable, and
 /// the pricing options also reach <see cref="ModelPricing"/>, which the relay charges by.
 /// </remarks>
-internal sealed class SystemSettings(IServiceScopeFactory scopeFactory, TokenCache tokenCache, ModelPricing pricing) : IDisposable
+internal sealed class SystemSettings(
+    IServiceScopeFactory scopeFactory,
+    TokenCache tokenCache,
+    ModelPricing pricing,
+    ChannelCatalogProvider catalog,
+    IEnumerable<IChannelSelectionPolicy> selectionPolicies) : IDisposable
 {
     public const string SystemName = "SystemName";
     public const string Notice = "Notice";
@@ -35,6 +41,7 @@ internal sealed class SystemSettings(IServiceScopeFactory scopeFactory, TokenCac
     public const string CompletionRatio = StoredPricingOptions.CompletionRatio;
     public const string GroupRatio = StoredPricingOptions.GroupRatio;
     public const string UserUsableGroups = "UserUsableGroups";
+    public const string GroupSelectionPolicies = StoredSelectionOptions.GroupSelectionPolicies;
     public const string PrefillGroups = "PrefillGroups";
     public const string ModelMetas = "ModelMetas";
     public const string Vendors = "Vendors";
@@ -59,6 +66,7 @@ internal sealed class SystemSettings(IServiceScopeFactory scopeFactory, TokenCac
         new(CompletionRatio, OptionKind.RatioMap, "{}"),
         new(GroupRatio, OptionKind.RatioMap, """{"default":1}"""),
         new(UserUsableGroups, OptionKind.TextMap, """{"default":"Default group"}"""),
+        new(GroupSelectionPolicies, OptionKind.TextMap, "{}"),
         new(PrefillGroups, OptionKind.Internal, "[]"),
         new(ModelMetas, OptionKind.Internal, "[]"),
         new(Vendors, OptionKind.Internal, "[]"),
@@ -147,6 +155,10 @@ internal sealed class SystemSettings(IServiceScopeFactory scopeFactory, TokenCac
         }
     }
 
+    /// <summary>Validates what <see cref="Validate"/> cannot check alone: the selection policy names against the registered policies.</summary>
+    public string? ValidateRegistered(string key, string value) =>
+        key == GroupSelectionPolicies ? StoredSelectionOptions.Validate(value, selectionPolicies) : null;
+
     /// <summary>Stores already validated values and publishes them to readers.</summary>
     public async Task SetAsync(IReadOnlyList<SystemOption> options, CancellationToken cancellationToken)
     {
@@ -168,6 +180,13 @@ internal sealed class SystemSettings(IServiceScopeFactory scopeFactory, TokenCac
             }
 
             _values = values.ToFrozenDictionary(StringComparer.Ordinal);
+            if (options.Any(static o => o.Key == GroupSelectionPolicies))
+            {
+                // Layered over LlmRelay:Selection; the next relay call picks channels by the new policies.
+                catalog.SetSelectionOverrides(StoredSelectionOptions.Parse(values.GetValueOrDefault(GroupSelectionPolicies)));
+                await catalog.ReloadAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             if (options.Any(static o => o.Key == UserUsableGroups))
             {
                 tokenCache.Clear();
