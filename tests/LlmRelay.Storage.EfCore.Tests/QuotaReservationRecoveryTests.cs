@@ -1,3 +1,4 @@
+using LlmRelay.Configuration;
 using LlmRelay.Storage.EfCore.Internal;
 using LlmRelay.Storage.EfCore.Tests.Infrastructure;
 using LlmRelay.Tokens;
@@ -19,6 +20,9 @@ public sealed class QuotaReservationRecoveryTests
     private const long TokenQuota = 1_000_000;
     private const long UserQuota = 2_000_000;
 
+    // LlmRelay:Quota:InstanceLease unless a test sets it.
+    private static readonly TimeSpan DefaultLease = new QuotaOptions().InstanceLease;
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Theory]
@@ -39,7 +43,7 @@ public sealed class QuotaReservationRecoveryTests
         await ledger.HeartbeatAsync(Ct);
 
         // Within the lease the dead instance may still be alive (on a shared database): nothing is released yet.
-        time.Advance(QuotaReservationLedger.Lease - TimeSpan.FromSeconds(1));
+        time.Advance(DefaultLease - TimeSpan.FromSeconds(1));
         Assert.Equal((0L, 0L), await ledger.SweepAsync(Ct));
         Assert.Equal(TokenQuota - (10 * Reservation), (await BalancesAsync(database, token.Id, user.Id)).Token);
 
@@ -69,7 +73,7 @@ public sealed class QuotaReservationRecoveryTests
         await dead.DisposeAsync();
 
         // The restart comes after the lease (e.g. the 2 minutes a crashed container takes to be replaced).
-        time.Advance(QuotaReservationLedger.Lease + TimeSpan.FromSeconds(1));
+        time.Advance(DefaultLease + TimeSpan.FromSeconds(1));
         await using var restarted = Instance(database, time);
         var sweeper = restarted.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<QuotaReservationSweeper>().Single();
         await sweeper.StartAsync(Ct);
@@ -78,6 +82,53 @@ public sealed class QuotaReservationRecoveryTests
 
         Assert.Equal((TokenQuota, UserQuota), await BalancesAsync(database, token.Id, user.Id));
         Assert.Equal(0, await RecordCountAsync(database));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task ConfiguredHeartbeatAndLease_TheSweeperTicksAtTheHeartbeat_AndReleasesOnceTheLeaseHasRunOut(string provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider);
+        var time = new FakeTimeProvider(TestData.Time);
+        var (token, user) = await AddTokenAndUserAsync(database);
+        static void Short(QuotaOptions quota)
+        {
+            quota.InstanceHeartbeat = TimeSpan.FromSeconds(1);
+            quota.InstanceLease = TimeSpan.FromSeconds(3);
+        }
+
+        var dead = Instance(database, time, Short);
+        await ReserveManyAsync(dead, token.Id, 10);
+        await dead.DisposeAsync();
+
+        await using var restarted = Instance(database, time, Short);
+        var ledger = restarted.GetRequiredService<QuotaReservationLedger>();
+        Assert.Equal((TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3)), (ledger.HeartbeatInterval, ledger.Lease));
+        var sweeper = restarted.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<QuotaReservationSweeper>().Single();
+        await sweeper.StartAsync(Ct);
+        try
+        {
+            // Within the 3-second lease the first round (at start) releases nothing.
+            await sweeper.FirstRound.WaitAsync(Ct);
+            time.Advance(TimeSpan.FromSeconds(2.5));
+            Assert.Equal((0L, 0L), await ledger.SweepAsync(Ct));
+            Assert.Equal(10, (await RecordedAsync(database)) / Reservation);
+
+            // One more heartbeat interval: the sweeper's next tick (at 1-second intervals, not 15) finds the lease run out.
+            time.Advance(TimeSpan.FromSeconds(1));
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (await RecordCountAsync(database) > 0)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "The hosted sweeper did not release the dead instance's records at its next tick.");
+                await Task.Delay(20, Ct);
+            }
+
+            Assert.Equal((TokenQuota, UserQuota), await BalancesAsync(database, token.Id, user.Id));
+        }
+        finally
+        {
+            await sweeper.StopAsync(Ct);
+        }
     }
 
     [Theory]
@@ -101,7 +152,7 @@ public sealed class QuotaReservationRecoveryTests
         Assert.Equal(TokenQuota - 1000 - Reservation, (await BalancesAsync(database, token.Id, user.Id)).Token);
 
         await using var restarted = Instance(database, time);
-        time.Advance(QuotaReservationLedger.Lease + TimeSpan.FromSeconds(1));
+        time.Advance(DefaultLease + TimeSpan.FromSeconds(1));
         Assert.Equal((1L, Reservation), await restarted.GetRequiredService<QuotaReservationLedger>().SweepAsync(Ct));
         Assert.Equal((TokenQuota - 1000, UserQuota - 1000), await BalancesAsync(database, token.Id, user.Id));
     }
@@ -120,7 +171,7 @@ public sealed class QuotaReservationRecoveryTests
         await ReserveManyAsync(live, token.Id, 2);
 
         // A long call: far past the lease, but the live instance keeps writing its heartbeat.
-        time.Advance(QuotaReservationLedger.Lease * 5);
+        time.Advance(DefaultLease * 5);
         await live.GetRequiredService<QuotaReservationLedger>().HeartbeatAsync(Ct);
 
         // Another instance starts and sweeps while the live one reserves more.
@@ -154,7 +205,7 @@ public sealed class QuotaReservationRecoveryTests
         await ReserveManyAsync(stalled, token.Id, 2);
 
         // No heartbeat for longer than the lease: another instance takes the first one for dead and releases its records.
-        time.Advance(QuotaReservationLedger.Lease + TimeSpan.FromSeconds(1));
+        time.Advance(DefaultLease + TimeSpan.FromSeconds(1));
         await using var other = Instance(database, time);
         Assert.Equal((1L, 2 * Reservation), await other.GetRequiredService<QuotaReservationLedger>().SweepAsync(Ct));
         Assert.Equal((TokenQuota, UserQuota), await BalancesAsync(database, token.Id, user.Id));
@@ -168,10 +219,10 @@ public sealed class QuotaReservationRecoveryTests
         Assert.Equal((TokenQuota - 300, UserQuota - 300), await BalancesAsync(database, token.Id, user.Id));
     }
 
-    private static ServiceProvider Instance(TestDatabase database, TimeProvider time)
+    private static ServiceProvider Instance(TestDatabase database, TimeProvider time, Action<QuotaOptions>? quota = null)
     {
         var services = new ServiceCollection().AddLogging();
-        var relay = services.AddLlmRelay();
+        var relay = services.AddLlmRelay(options => quota?.Invoke(options.Quota));
         _ = database.Provider == TestDatabase.Sqlite
             ? relay.AddSqliteStores(database.ConnectionString)
             : relay.AddPostgreSqlStores(database.ConnectionString);

@@ -79,6 +79,10 @@ public sealed class LlmRelayOptions
     /// <value>The default value is a <see cref="ConcurrencyOptions"/> with its documented defaults: no limits.</value>
     public ConcurrencyOptions Concurrency { get; set; } = new();
 
+    /// <summary>Gets or sets how reservations held by a gateway instance that died are found and returned (section <c>LlmRelay:Quota</c>).</summary>
+    /// <value>The default value is a <see cref="QuotaOptions"/> with a 15-second heartbeat and a 2-minute lease.</value>
+    public QuotaOptions Quota { get; set; } = new();
+
     /// <summary>Gets or sets how long a finished <c>/v1/responses</c> body stays readable through <c>GET /v1/responses/{id}</c>.</summary>
     /// <value>The default value is 1 hour.</value>
     public TimeSpan ResponseStoreTtl { get; set; } = TimeSpan.FromHours(1);

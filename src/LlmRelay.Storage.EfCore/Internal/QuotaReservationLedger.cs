@@ -1,11 +1,13 @@
 using System.Data.Common;
 using System.Globalization;
 using System.Security.Cryptography;
+using LlmRelay.Configuration;
 using LlmRelay.Tokens;
 using LlmRelay.Users;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Options;
 
 namespace LlmRelay.Storage.EfCore.Internal;
 
@@ -38,12 +40,6 @@ namespace LlmRelay.Storage.EfCore.Internal;
 /// </remarks>
 internal sealed class QuotaReservationLedger
 {
-    /// <summary>How often an instance writes its heartbeat and sweeps.</summary>
-    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(15);
-
-    /// <summary>How old an instance's heartbeat may get before the instance counts as dead and its reservations are released.</summary>
-    public static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
-
     /// <summary>How long after its last heartbeat a dead instance's row is deleted.</summary>
     public static readonly TimeSpan ForgetAfter = TimeSpan.FromDays(1);
 
@@ -59,10 +55,13 @@ internal sealed class QuotaReservationLedger
     /// <summary>Initializes a new instance of the <see cref="QuotaReservationLedger"/> class with a new random instance id.</summary>
     /// <param name="contexts">Creates the contexts the heartbeat and the sweep run on.</param>
     /// <param name="time">The clock of the heartbeats and the lease.</param>
-    public QuotaReservationLedger(IDbContextFactory<LlmRelayDbContext> contexts, TimeProvider time)
+    /// <param name="options">The heartbeat interval and the lease (<c>LlmRelay:Quota</c>), read once.</param>
+    public QuotaReservationLedger(IDbContextFactory<LlmRelayDbContext> contexts, TimeProvider time, IOptions<LlmRelayOptions> options)
     {
         _contexts = contexts;
         _time = time;
+        HeartbeatInterval = options.Value.Quota.InstanceHeartbeat;
+        Lease = options.Value.Quota.InstanceLease;
         long id;
         do
         {
@@ -75,6 +74,12 @@ internal sealed class QuotaReservationLedger
 
     /// <summary>Gets this instance's id: the <c>instance_id</c> of the reservations it makes.</summary>
     public long InstanceId { get; }
+
+    /// <summary>Gets how often this instance writes its heartbeat and sweeps (<see cref="QuotaOptions.InstanceHeartbeat"/>).</summary>
+    public TimeSpan HeartbeatInterval { get; }
+
+    /// <summary>Gets how old an instance's heartbeat may get before the instance counts as dead and its reservations are released (<see cref="QuotaOptions.InstanceLease"/>).</summary>
+    public TimeSpan Lease { get; }
 
     /// <summary>Registers this instance before its first reservation; afterwards completes at once, without a database call.</summary>
     /// <returns>A task that completes when the instance has a heartbeat row.</returns>

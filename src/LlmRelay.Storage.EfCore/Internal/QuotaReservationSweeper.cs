@@ -20,7 +20,7 @@ internal sealed partial class QuotaReservationSweeper(QuotaReservationLedger led
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(QuotaReservationLedger.HeartbeatInterval, time);
+        using var timer = new PeriodicTimer(ledger.HeartbeatInterval, time);
         do
         {
             try
