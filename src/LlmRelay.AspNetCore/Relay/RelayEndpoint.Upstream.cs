@@ -8,6 +8,7 @@ using LlmRelay.Formats.PassThrough;
 using LlmRelay.Formats.Streaming;
 using LlmRelay.Client;
 using LlmRelay.Health;
+using LlmRelay.Internal;
 using LlmRelay.Providers;
 using LlmRelay.Selection;
 using LlmRelay.Usage;
@@ -24,8 +25,7 @@ internal sealed partial class RelayEndpoint
         ReadOnlyMemory<byte> content, OpenAIChatRequestInfo request, UsageLog log, long started)
     {
         var aborted = context.RequestAborted;
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        cts.CancelAfter(channel.FirstByteTimeout);
+        using var cts = new TimeoutSource(channel.FirstByteTimeout, time, aborted);
 
         var adapter = channel.Adapter;
         using var message = new HttpRequestMessage(HttpMethod.Post, adapter.BuildUri(channel, plan.Operation, upstreamModel, request.Stream))

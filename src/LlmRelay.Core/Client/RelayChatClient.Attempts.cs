@@ -1,6 +1,7 @@
 using LlmRelay.Formats;
 using LlmRelay.Formats.Conversion;
 using LlmRelay.Formats.Internal;
+using LlmRelay.Internal;
 using LlmRelay.Formats.PassThrough;
 using LlmRelay.Health;
 using LlmRelay.Providers;
@@ -22,8 +23,7 @@ public sealed partial class RelayChatClient
         }
 
         var log = call.Log;
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cts.CancelAfter(channel.FirstByteTimeout);
+        using var cts = new TimeoutSource(channel.FirstByteTimeout, _time, cancellationToken);
         var sent = await SendAsync(call, channel, keyIndex, upstreamModel, messages, options, stream: false, cts, cancellationToken).ConfigureAwait(false);
         if (sent.Response is not { } response)
         {
@@ -91,8 +91,7 @@ public sealed partial class RelayChatClient
     // One stream attempt: success means the stream opened and its first update (or its clean end) arrived.
     private async Task<AttemptOutcome<PrimedSource>> TryStreamAsync(RelayCall call, ChannelEntry channel, int keyIndex, string upstreamModel, IReadOnlyList<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {
-        var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cts.CancelAfter(channel.FirstByteTimeout);
+        var cts = new TimeoutSource(channel.FirstByteTimeout, _time, cancellationToken);
         RelayUpdateSource? source = null;
         byte[]? sentBody = null;
         try
@@ -167,8 +166,7 @@ public sealed partial class RelayChatClient
             return MissingClient<ChatResponse>(key);
         }
 
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cts.CancelAfter(channel.FirstByteTimeout);
+        using var cts = new TimeoutSource(channel.FirstByteTimeout, _time, cancellationToken);
         ChatResponse response;
         try
         {

@@ -4,6 +4,7 @@ using LlmRelay.Client;
 using LlmRelay.Formats;
 using LlmRelay.Formats.Conversion;
 using LlmRelay.Formats.Internal;
+using LlmRelay.Internal;
 using LlmRelay.Providers;
 using LlmRelay.Selection;
 using Wire = LlmRelay.Formats.OpenAI.Models;
@@ -52,9 +53,8 @@ internal sealed class ChannelProbe(UpstreamInvoker upstream, ChatClientChannelIn
         var key = channel.KeyAt(keyIndex);
         adapter.Authenticate(request, key);
         UpstreamInvoker.SetConnectTimeout(request, channel);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var wait = channel.FirstByteTimeout < MaxWait ? channel.FirstByteTimeout : MaxWait;
-        timeout.CancelAfter(wait);
+        using var timeout = new TimeoutSource(wait, time, cancellationToken);
         try
         {
             using var response = adapter is ChatClientAdapter

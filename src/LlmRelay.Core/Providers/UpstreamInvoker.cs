@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using LlmRelay.Configuration;
+using LlmRelay.Internal;
 using LlmRelay.Selection;
 using Microsoft.Extensions.Options;
 
@@ -27,8 +28,8 @@ internal sealed class UpstreamInvoker : IDisposable
     /// <summary>The <see cref="HttpRequestMessage.Options"/> key of a channel's own connect timeout (a <see cref="TimeSpan"/>).</summary>
     public const string ConnectTimeoutOption = "LlmRelay.ConnectTimeout";
 
-    public UpstreamInvoker(IOptions<LlmRelayOptions> options, OutboundAddressPolicy policy)
-        : this(CreateHandler(options.Value, policy))
+    public UpstreamInvoker(IOptions<LlmRelayOptions> options, OutboundAddressPolicy policy, TimeProvider time)
+        : this(CreateHandler(options.Value, policy, time))
     {
     }
 
@@ -54,7 +55,7 @@ internal sealed class UpstreamInvoker : IDisposable
 
     public void Dispose() => Invoker.Dispose();
 
-    private static SocketsHttpHandler CreateHandler(LlmRelayOptions options, OutboundAddressPolicy policy)
+    private static SocketsHttpHandler CreateHandler(LlmRelayOptions options, OutboundAddressPolicy policy, TimeProvider time)
     {
         var fallback = options.ConnectTimeout;
         return new()
@@ -66,7 +67,7 @@ internal sealed class UpstreamInvoker : IDisposable
 
             // The callback enforces the (per-channel) connect timeout itself.
             ConnectTimeout = Timeout.InfiniteTimeSpan,
-            ConnectCallback = (context, cancellationToken) => ConnectAsync(context, ConnectTimeoutOf(context.InitialRequestMessage, fallback), policy, cancellationToken),
+            ConnectCallback = (context, cancellationToken) => ConnectAsync(context, ConnectTimeoutOf(context.InitialRequestMessage, fallback), policy, time, cancellationToken),
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
             EnableMultipleHttp2Connections = true,
@@ -79,11 +80,10 @@ internal sealed class UpstreamInvoker : IDisposable
 
     // What SocketsHttpHandler does without a callback (a dual-mode socket, Nagle off), bounded by the timeout, connecting
     // only to addresses the policy allows (tried in the resolver's order).
-    private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, TimeSpan timeout, OutboundAddressPolicy policy, CancellationToken cancellationToken)
+    private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, TimeSpan timeout, OutboundAddressPolicy policy, TimeProvider time, CancellationToken cancellationToken)
     {
         var endpoint = context.DnsEndPoint;
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cts.CancelAfter(timeout);
+        using var cts = new TimeoutSource(timeout, time, cancellationToken);
         try
         {
             IPAddress[] addresses;

@@ -1,11 +1,15 @@
+using System.IO.Pipelines;
 using System.Net;
+using System.Text;
 using System.Text.Json.Nodes;
 using LlmRelay.Channels;
 using LlmRelay.Client;
 using LlmRelay.Usage;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace LlmRelay.Core.Tests.Client;
 
@@ -217,6 +221,73 @@ public sealed class RelayChatClientTests
         await upstreamCancelled.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct); // a deadline, not a measurement: 5 s timed out once under a full parallel run
         var log = Assert.Single(relay.DrainLogs());
         Assert.Equal(499, log.StatusCode);
+    }
+
+    [Fact]
+    public async Task GetResponseAsync_UpstreamSilentPastTheFirstByteTimeout_Throws504OnTheInjectedClock()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var relay = await RelayHarness.CreateAsync(
+            [RelayHarness.Channel(1, ChannelTypes.OpenAI, "flat")],
+            services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(time)),
+            o =>
+            {
+                o.FirstByteTimeout = TimeSpan.FromSeconds(3);
+                o.MaxAttempts = 1;
+            });
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        relay.Upstream.Responder = async (_, _, ct) =>
+        {
+            started.TrySetResult();
+            await Task.Delay(Timeout.Infinite, ct);
+            throw new InvalidOperationException("unreachable");
+        };
+
+        var call = relay.Client.GetResponseAsync([new ChatMessage(ChatRole.User, "Hi")], Model(), Ct);
+        await started.Task.WaitAsync(Ct);
+        time.Advance(TimeSpan.FromSeconds(3)); // The timeout was started before the request was sent.
+
+        var failure = await Assert.ThrowsAsync<RelayChatClientException>(() => call.WaitAsync(TimeSpan.FromSeconds(30), Ct)); // A deadline, not a measurement.
+        Assert.Equal(504, failure.StatusCode);
+        Assert.Equal("upstream_timeout", failure.ErrorCode);
+        Assert.Equal(504, Assert.Single(relay.DrainLogs()).StatusCode);
+    }
+
+    [Fact]
+    public async Task GetStreamingResponseAsync_UpstreamStallsPastTheIdleTimeout_ThrowsOnTheInjectedClock()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var relay = await RelayHarness.CreateAsync(
+            [RelayHarness.Channel(1, ChannelTypes.OpenAI, "flat")],
+            services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(time)),
+            o =>
+            {
+                o.FirstByteTimeout = TimeSpan.FromSeconds(30);
+                o.IdleTimeout = TimeSpan.FromSeconds(2);
+                o.MaxAttempts = 1;
+            });
+        var body = new Pipe();
+        relay.Upstream.Responder = (_, _, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK)
+        {
+            Content = new StreamContent(body.Reader.AsStream()) { Headers = { { "Content-Type", "text/event-stream" } } },
+        });
+        var events = FakeUpstreamHandler.Wire.OpenAIStream.Split("\n\n");
+        await body.Writer.WriteAsync(Encoding.UTF8.GetBytes(events[0] + "\n\n" + events[1] + "\n\n"), Ct); // Then silence.
+
+        await using var updates = relay.Client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "Hi")], Model(), Ct).GetAsyncEnumerator(Ct);
+        do
+        {
+            Assert.True(await updates.MoveNextAsync());
+        }
+        while (!updates.Current.Text.Contains("Hello from", StringComparison.Ordinal));
+
+        // The chunk that carried this update re-armed the idle timeout before the update was handed out.
+        var next = updates.MoveNextAsync().AsTask();
+        time.Advance(TimeSpan.FromSeconds(2));
+
+        var failure = await Assert.ThrowsAsync<RelayChatClientException>(() => next.WaitAsync(TimeSpan.FromSeconds(30), Ct)); // A deadline, not a measurement.
+        Assert.Equal("upstream_interrupted", failure.ErrorCode);
+        Assert.Contains("idle timeout", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -4,10 +4,12 @@ using System.Text;
 using LlmRelay.FunctionalTests.Infrastructure;
 using LlmRelay.FunctionalTests.Management;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace LlmRelay.FunctionalTests.Relay;
 
-/// <summary>Per-channel connect, first-byte and idle timeouts over real HTTP, against slow mock upstreams.</summary>
+/// <summary>Per-channel connect, first-byte and idle timeouts over real HTTP, against held mock upstreams, on a fake clock.</summary>
 public sealed class ChannelTimeoutTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -39,33 +41,51 @@ public sealed class ChannelTimeoutTests
     [Fact]
     public async Task ChannelFirstByteTimeout_BeatsALargerGlobalOne_AndTheRequestFailsOverToTheNextChannel()
     {
-        await using var slow = await MockUpstream.StartAsync(SlowUpstreams.SlowHeaders(TimeSpan.FromSeconds(20)));
-        await AssertFailsOverQuicklyAsync(slow.BaseUrl, Timeouts(0, firstByte: "00:00:01"), new() { ["LlmRelay:FirstByteTimeout"] = "00:00:30" });
+        var never = new TaskCompletionSource();
+        await using var slow = await MockUpstream.StartAsync(SlowUpstreams.HeldHeaders(never.Task));
+        await AssertFailsOverAsync(slow.BaseUrl, Timeouts(0, firstByte: "00:00:01.300"), new() { ["LlmRelay:FirstByteTimeout"] = "00:00:30" }, async time =>
+        {
+            await slow.WaitForRequestsAsync(1);
+            await time.FireAsync(TimeSpan.FromSeconds(1.3), Ct);
+        });
 
         Assert.Single(slow.Requests);
-        await slow.RequestAborted.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        await slow.RequestAborted.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
     }
 
     [Fact]
     public async Task ChannelWithoutOverrides_UsesTheGlobalFirstByteTimeout_WhileALargerChannelValueWaitsLonger()
     {
-        await using var upstream = await MockUpstream.StartAsync(SlowUpstreams.SlowHeaders(TimeSpan.FromSeconds(1.5)));
-        await using var gateway = new GatewayFactory(Settings.Merge(
-            Settings.Token(),
-            Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"], name: "global"),
-            Settings.Channel(1, upstream.BaseUrl, ["gpt-4o-patient"], name: "patient"),
-            Timeouts(1, firstByte: "00:00:10"),
-            new() { ["LlmRelay:FirstByteTimeout"] = "00:00:00.400", ["LlmRelay:MaxAttempts"] = "1" }));
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = await MockUpstream.StartAsync(SlowUpstreams.HeldHeaders(release.Task));
+        var time = new ArmedTimeProvider();
+        await using var gateway = new GatewayFactory(
+            Settings.Merge(
+                Settings.Token(),
+                Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"], name: "global"),
+                Settings.Channel(1, upstream.BaseUrl, ["gpt-4o-patient"], name: "patient"),
+                Timeouts(1, firstByte: "00:00:10"),
+                new() { ["LlmRelay:FirstByteTimeout"] = "00:00:00.400", ["LlmRelay:MaxAttempts"] = "1" }),
+            services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(time)));
         gateway.Start();
         using var client = gateway.CreateGatewayClient(Settings.Key);
 
-        using var timedOut = await client.PostAsync("/v1/chat/completions", Chat(), Ct);
+        var timingOut = client.PostAsync("/v1/chat/completions", Chat(), Ct);
+        await upstream.WaitForRequestsAsync(1);
+        await time.FireAsync(TimeSpan.FromMilliseconds(400), Ct);
+        using var timedOut = await timingOut;
         Assert.Equal(HttpStatusCode.GatewayTimeout, timedOut.StatusCode);
 
-        using var patient = await client.PostAsync(
+        // Past the global value (and the first call's), short of the channel's own: still waiting, then answered.
+        var waiting = client.PostAsync(
             "/v1/chat/completions",
             new StringContent("""{"model":"gpt-4o-patient","messages":[{"role":"user","content":"hi"}]}""", Encoding.UTF8, "application/json"),
             Ct);
+        await upstream.WaitForRequestsAsync(2);
+        await time.WaitArmedAsync(TimeSpan.FromSeconds(10), Ct);
+        time.Advance(TimeSpan.FromSeconds(9));
+        release.SetResult();
+        using var patient = await waiting;
         Assert.Equal(HttpStatusCode.OK, patient.StatusCode);
     }
 
@@ -73,24 +93,31 @@ public sealed class ChannelTimeoutTests
     public async Task ChannelIdleTimeout_CutsAStalledStream_WhileAProducingStreamLongerThanItIsNeverCut()
     {
         var firstEvent = SlowUpstreams.FirstEvent;
+        var idle = TimeSpan.FromSeconds(2);
 
-        // The steady stream runs ~3 s, longer than the idle timeout, but is never silent for more than 100 ms. The stalled
-        // one stays silent for 20 s: had the global 30 s applied, it would have ended cleanly, without an error event.
-        await using var upstream = await MockUpstream.StartAsync(SlowUpstreams.StallingOrSteadyStream(30, TimeSpan.FromMilliseconds(100)));
-        await using var gateway = new GatewayFactory(Settings.Merge(
-            Settings.Token(),
-            Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"]),
-            Timeouts(0, idle: "00:00:02"),
-            new() { ["LlmRelay:IdleTimeout"] = "00:00:30" }));
+        // The stalled stream stays silent until the gateway gives up: after the channel's 2 s, not the global 30 s. The steady
+        // one runs 30 × 1.5 s (fake), longer than the idle timeout, but is never silent for 2 s.
+        var next = new SemaphoreSlim(0);
+        await using var upstream = await MockUpstream.StartAsync(SlowUpstreams.StallingOrSteadyStream(30, next));
+        var time = new ArmedTimeProvider();
+        await using var gateway = new GatewayFactory(
+            Settings.Merge(
+                Settings.Token(),
+                Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"]),
+                Timeouts(0, idle: "00:00:02"),
+                new() { ["LlmRelay:IdleTimeout"] = "00:00:30" }),
+            services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(time)));
         gateway.Start();
         using var client = gateway.CreateGatewayClient(Settings.Key);
 
-        var stalled = await (await client.PostAsync("/v1/chat/completions", Chat(stream: true), Ct)).Content.ReadAsStringAsync(Ct);
+        var stalledCall = client.PostAsync("/v1/chat/completions", Chat(stream: true), Ct);
+        await time.FireAsync(idle, Ct);
+        var stalled = await (await stalledCall).Content.ReadAsStringAsync(Ct);
         Assert.StartsWith(firstEvent, stalled, StringComparison.Ordinal);
         Assert.Contains("\"code\":\"upstream_interrupted\"", stalled, StringComparison.Ordinal);
-        await upstream.RequestAborted.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        await upstream.RequestAborted.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
 
-        var steady = await (await client.PostAsync("/v1/chat/completions", Chat(stream: true, text: "steady"), Ct)).Content.ReadAsStringAsync(Ct);
+        var steady = await SlowUpstreams.ReadSteadyAsync(client.PostAsync("/v1/chat/completions", Chat(stream: true, text: "steady"), Ct), time, next, 30, idle, TimeSpan.FromSeconds(1.5), Ct);
         Assert.DoesNotContain("upstream_interrupted", steady, StringComparison.Ordinal);
         Assert.Equal(30, CountOccurrences(steady, firstEvent));
         Assert.EndsWith("data: [DONE]\n\n", steady, StringComparison.Ordinal);
@@ -118,10 +145,11 @@ public sealed class ChannelTimeoutTests
                 Assert.Skip("This system's TCP stack refuses or accepts connects to a full listener instead of leaving them unanswered.");
             }
 
-            await AssertFailsOverQuicklyAsync(
+            await AssertFailsOverAsync(
                 $"http://127.0.0.1:{endpoint.Port}",
-                Timeouts(0, connect: "00:00:01"),
-                new() { ["LlmRelay:ConnectTimeout"] = "00:00:30", ["LlmRelay:FirstByteTimeout"] = "00:00:30" });
+                Timeouts(0, connect: "00:00:01.300"),
+                new() { ["LlmRelay:ConnectTimeout"] = "00:00:30", ["LlmRelay:FirstByteTimeout"] = "00:00:30" },
+                time => time.FireAsync(TimeSpan.FromSeconds(1.3), Ct));
         }
         finally
         {
@@ -162,21 +190,27 @@ public sealed class ChannelTimeoutTests
         Assert.Contains("idle_timeout_ms", bad.Message, StringComparison.Ordinal);
     }
 
-    // Channel 0 (priority 10) at primaryUrl with its own timeouts, channel 1 a healthy backup: the backup must answer. With the
-    // global timeouts (30 s) the primary would answer first (after 20 s), or the caller's 30 s timeout would end the call.
-    private static async Task AssertFailsOverQuicklyAsync(string primaryUrl, Dictionary<string, string?> channelTimeouts, Dictionary<string, string?> globalTimeouts)
+    // Channel 0 (priority 10) at primaryUrl with its own timeouts, channel 1 a healthy backup: the backup must answer once
+    // `expire` has moved the gateway's fake clock past the channel's timeout. With the global timeouts (30 s) in force the
+    // primary's call would still be waiting, and `expire` would find no timer armed with the channel's value.
+    private static async Task AssertFailsOverAsync(string primaryUrl, Dictionary<string, string?> channelTimeouts, Dictionary<string, string?> globalTimeouts, Func<ArmedTimeProvider, Task> expire)
     {
         await using var backup = await MockUpstream.StartAsync(MockUpstream.Json(WireSamples.ChatResponse));
-        await using var gateway = new GatewayFactory(Settings.Merge(
-            Settings.Token(),
-            Settings.Channel(0, primaryUrl, ["gpt-4o"], name: "primary", priority: 10),
-            channelTimeouts,
-            Settings.Channel(1, backup.BaseUrl, ["gpt-4o"], name: "backup"),
-            globalTimeouts));
+        var time = new ArmedTimeProvider();
+        await using var gateway = new GatewayFactory(
+            Settings.Merge(
+                Settings.Token(),
+                Settings.Channel(0, primaryUrl, ["gpt-4o"], name: "primary", priority: 10),
+                channelTimeouts,
+                Settings.Channel(1, backup.BaseUrl, ["gpt-4o"], name: "backup"),
+                globalTimeouts),
+            services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(time)));
         gateway.Start();
         using var client = gateway.CreateGatewayClient(Settings.Key);
 
-        using var response = await client.PostAsync("/v1/chat/completions", Chat(), Ct);
+        var call = client.PostAsync("/v1/chat/completions", Chat(), Ct);
+        await expire(time);
+        using var response = await call;
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Single(backup.Requests);

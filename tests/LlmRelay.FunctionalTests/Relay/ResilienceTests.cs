@@ -124,45 +124,56 @@ public sealed class ResilienceTests
     [Fact]
     public async Task SlowUpstreamHeaders_HitTheFirstByteTimeout_504()
     {
-        await using var upstream = await MockUpstream.StartAsync(async (context, request) =>
-        {
-            await Task.Delay(TimeSpan.FromSeconds(10), context.RequestAborted);
-            await MockUpstream.Json(WireSamples.ChatResponse)(context, request);
-        });
-        await using var gateway = new GatewayFactory(Settings.Merge(
-            Settings.Token(),
-            Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"]),
-            new() { ["LlmRelay:FirstByteTimeout"] = "00:00:01", ["LlmRelay:MaxAttempts"] = "1" }));
+        var never = new TaskCompletionSource();
+        await using var upstream = await MockUpstream.StartAsync(SlowUpstreams.HeldHeaders(never.Task));
+        var time = new ArmedTimeProvider();
+        await using var gateway = new GatewayFactory(
+            Settings.Merge(
+                Settings.Token(),
+                Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"]),
+                new() { ["LlmRelay:FirstByteTimeout"] = "00:00:01", ["LlmRelay:MaxAttempts"] = "1" }),
+            services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(time)));
         gateway.Start();
         using var client = gateway.CreateGatewayClient(Settings.Key);
 
-        using var response = await client.PostAsync("/v1/chat/completions", Chat(), Ct);
+        var call = client.PostAsync("/v1/chat/completions", Chat(), Ct);
+        await upstream.WaitForRequestsAsync(1);
+        await time.FireAsync(TimeSpan.FromSeconds(1), Ct);
+        using var response = await call;
 
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
-        await upstream.RequestAborted.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        await upstream.RequestAborted.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
     }
 
     [Fact]
     public async Task StalledStream_HitsTheIdleTimeout_EndsWithAnErrorEvent_WhileAProducingStreamIsNeverCut()
     {
         var firstEvent = SlowUpstreams.FirstEvent;
+        var idle = TimeSpan.FromSeconds(1);
 
-        // The steady stream produces for ~2.5 s in total, longer than the idle timeout, but is never silent for long.
-        await using var upstream = await MockUpstream.StartAsync(SlowUpstreams.StallingOrSteadyStream(10, TimeSpan.FromMilliseconds(250)));
-        await using var gateway = new GatewayFactory(Settings.Merge(
-            Settings.Token(),
-            Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"]),
-            new() { ["LlmRelay:IdleTimeout"] = "00:00:01", ["LlmRelay:FirstByteTimeout"] = "00:00:01" }));
+        // The steady stream produces for 10 × 0.75 s (fake) in total, longer than the idle timeout, but is never silent for 1 s.
+        var next = new SemaphoreSlim(0);
+        await using var upstream = await MockUpstream.StartAsync(SlowUpstreams.StallingOrSteadyStream(10, next));
+        var time = new ArmedTimeProvider();
+        await using var gateway = new GatewayFactory(
+            Settings.Merge(
+                Settings.Token(),
+                Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"]),
+                new() { ["LlmRelay:IdleTimeout"] = "00:00:01", ["LlmRelay:FirstByteTimeout"] = "00:00:30" }),
+            services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(time)));
         gateway.Start();
         using var client = gateway.CreateGatewayClient(Settings.Key);
 
-        var stalled = await (await client.PostAsync("/v1/chat/completions", Chat(stream: true), Ct)).Content.ReadAsStringAsync(Ct);
+        var stalledCall = client.PostAsync("/v1/chat/completions", Chat(stream: true), Ct);
+        await time.FireAsync(idle, Ct);
+        var stalled = await (await stalledCall).Content.ReadAsStringAsync(Ct);
         Assert.StartsWith(firstEvent, stalled, StringComparison.Ordinal);
         Assert.Contains("\"code\":\"upstream_interrupted\"", stalled, StringComparison.Ordinal);
         Assert.EndsWith("data: [DONE]\n\n", stalled, StringComparison.Ordinal);
-        await upstream.RequestAborted.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        await upstream.RequestAborted.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
 
-        var steady = await (await client.PostAsync("/v1/chat/completions", new StringContent("""{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"steady"}]}""", Encoding.UTF8, "application/json"), Ct)).Content.ReadAsStringAsync(Ct);
+        var steadyCall = client.PostAsync("/v1/chat/completions", new StringContent("""{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"steady"}]}""", Encoding.UTF8, "application/json"), Ct);
+        var steady = await SlowUpstreams.ReadSteadyAsync(steadyCall, time, next, 10, idle, TimeSpan.FromSeconds(0.75), Ct);
         Assert.DoesNotContain("upstream_interrupted", steady, StringComparison.Ordinal);
         Assert.EndsWith("data: [DONE]\n\n", steady, StringComparison.Ordinal);
     }

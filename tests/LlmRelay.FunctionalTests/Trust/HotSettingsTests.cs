@@ -3,6 +3,8 @@ using System.Net.Http.Headers;
 using System.Text;
 using LlmRelay.FunctionalTests.Infrastructure;
 using LlmRelay.FunctionalTests.Relay;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace LlmRelay.FunctionalTests.Trust;
 
@@ -18,10 +20,13 @@ public sealed class HotSettingsTests
     {
         // The upstream never answers; only the gateway's first-byte timeout ends the call.
         await using var upstream = await MockUpstream.StartAsync(static async (context, _) => await Task.Delay(Timeout.Infinite, context.RequestAborted));
-        await using var gateway = new GatewayFactory(Settings.Merge(
-            Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"]),
-            Settings.Token(),
-            new() { ["LlmRelay:Admin:Key"] = AdminKey, ["LlmRelay:MaxAttempts"] = "1", ["LlmRelay:FirstByteTimeout"] = "00:05:00" }));
+        var time = new ArmedTimeProvider();
+        await using var gateway = new GatewayFactory(
+            Settings.Merge(
+                Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"]),
+                Settings.Token(),
+                new() { ["LlmRelay:Admin:Key"] = AdminKey, ["LlmRelay:MaxAttempts"] = "1", ["LlmRelay:FirstByteTimeout"] = "00:05:00" }),
+            services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(time)));
         gateway.Start();
 
         using (var admin = new HttpClient { BaseAddress = gateway.BaseAddress })
@@ -32,9 +37,12 @@ public sealed class HotSettingsTests
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
-        // With the old 5-minute value still in the channel catalog, the client's own 30 s timeout ends the call instead.
+        // With the old 5-minute value still in the channel catalog, no timer is armed with 1 s and the wait below gives up.
         using var client = gateway.CreateGatewayClient(Settings.Key);
-        using var relayed = await client.PostAsync("/v1/chat/completions", new StringContent(WireSamples.ChatRequest, Encoding.UTF8, "application/json"), Ct);
+        var call = client.PostAsync("/v1/chat/completions", new StringContent(WireSamples.ChatRequest, Encoding.UTF8, "application/json"), Ct);
+        await upstream.WaitForRequestsAsync(1);
+        await time.FireAsync(TimeSpan.FromSeconds(1), Ct);
+        using var relayed = await call;
         var body = await relayed.Content.ReadAsStringAsync(Ct);
         Assert.True(relayed.StatusCode == HttpStatusCode.GatewayTimeout, $"{(int)relayed.StatusCode}: {body}");
         Assert.Contains("upstream_timeout", body, StringComparison.Ordinal);

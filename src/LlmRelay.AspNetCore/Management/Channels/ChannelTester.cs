@@ -3,6 +3,7 @@ using System.Text.Json;
 using LlmRelay.Channels;
 using LlmRelay.Configuration;
 using LlmRelay.Health;
+using LlmRelay.Internal;
 using LlmRelay.Providers;
 using LlmRelay.Selection;
 using Microsoft.Extensions.Options;
@@ -17,7 +18,7 @@ namespace LlmRelay.AspNetCore.Management.Channels;
 /// bodies are never echoed: an error answer is reported by its status and, for a test call or a balance query, only the
 /// message field of a provider-shaped JSON error.
 /// </remarks>
-internal sealed class ChannelTester(UpstreamInvoker invoker, ChannelProbe probe, IOptions<LlmRelayOptions> options)
+internal sealed class ChannelTester(UpstreamInvoker invoker, ChannelProbe probe, IOptions<LlmRelayOptions> options, TimeProvider time)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
@@ -50,8 +51,7 @@ internal sealed class ChannelTester(UpstreamInvoker invoker, ChannelProbe probe,
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key.Trim());
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(Timeout);
+            using var timeout = new TimeoutSource(Timeout, time, cancellationToken);
             using var response = await invoker.Invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
             var text = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
