@@ -35,13 +35,18 @@ public sealed class AdminApiTests
         ["POST", "/admin/accounts/test-all"],
     ];
 
-    private static async Task<(ManagementHarness Harness, MockUpstream Upstream)> StartAsync(bool withKey = true)
+    private static async Task<(ManagementHarness Harness, MockUpstream Upstream)> StartAsync(bool withKey = true, string? jwtSecret = null)
     {
         var upstream = await MockUpstream.StartAsync(MockUpstream.Json(WireSamples.ChatResponse));
         var settings = Settings.Merge(Settings.Channel(0, upstream.BaseUrl, ["gpt-4o-mini"], name: "upstream-a"), Settings.Token());
         if (withKey)
         {
             settings["LlmRelay:Admin:Key"] = AdminKey;
+        }
+
+        if (jwtSecret is not null)
+        {
+            settings["LlmRelay:Admin:JwtSecret"] = jwtSecret;
         }
 
         return (await ManagementHarness.StartAsync(settings), upstream);
@@ -89,6 +94,45 @@ public sealed class AdminApiTests
         using var http = h.Gateway.CreateGatewayClient(key);
         using var response = await http.PostAsync("/v1/chat/completions", new StringContent("""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}""", Encoding.UTF8, "application/json"), Ct);
         return response.StatusCode;
+    }
+
+    [Fact]
+    public async Task Verify_HandMadeTokens_OnlyAProperlySignedCurrentAdminTokenPasses()
+    {
+        const string Secret = "jwt-secret-for-tests-0123456789";
+        var (h, upstream) = await StartAsync(jwtSecret: Secret);
+        await using var _ = h;
+        await using var __ = upstream;
+        var key = System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(Secret));
+        var exp = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds();
+        var iat = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+        // The issued token's shape, signed by hand with the configured secret: accepted (so the refusals below are about what they change).
+        var good = Jwt("""{"alg":"HS256","typ":"JWT"}""", $$"""{"sub":"admin","pv":0,"iat":{{iat}},"exp":{{exp}}}""", key);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(h, HttpMethod.Get, "/admin/verify", bearer: good)).Status);
+
+        string[] forged =
+        [
+            Jwt("""{"alg":"none","typ":"JWT"}""", $$"""{"sub":"admin","pv":0,"exp":{{exp}}}""", null), // unsigned
+            Jwt("""{"alg":"HS256","typ":"JWT"}""", $$"""{"sub":"admin","pv":0,"exp":{{exp}}}""", System.Security.Cryptography.SHA256.HashData("another secret"u8)), // another key
+            Jwt("""{"alg":"HS256","typ":"JWT"}""", $$"""{"sub":"someone","pv":0,"exp":{{exp}}}""", key), // not the admin
+            Jwt("""{"alg":"HS256","typ":"JWT"}""", $$"""{"sub":"admin","pv":7,"exp":{{exp}}}""", key), // another password version
+            Jwt("""{"alg":"HS256","typ":"JWT"}""", $$"""{"sub":"admin","pv":0,"exp":{{iat - 60}}}""", key), // expired
+            good[..^5] + (good[^5] == 'A' ? "B" : "A") + good[^4..], // signature altered (a character that carries only signature bits)
+        ];
+        foreach (var token in forged)
+        {
+            var (status, json, text) = await SendAsync(h, HttpMethod.Get, "/admin/verify", bearer: token);
+            Assert.True(status == HttpStatusCode.Unauthorized, $"{token}: {status} {text}");
+            Assert.NotNull(json!["detail"]);
+        }
+
+        static string Jwt(string header, string payload, byte[]? key)
+        {
+            var input = System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes(header)) + "." + System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes(payload));
+            var signature = key is null ? "" : System.Buffers.Text.Base64Url.EncodeToString(System.Security.Cryptography.HMACSHA256.HashData(key, Encoding.ASCII.GetBytes(input)));
+            return input + "." + signature;
+        }
     }
 
     [Fact]

@@ -43,7 +43,7 @@ internal sealed class AdminAuthFilter(bool jwtOnly) : IEndpointFilter
         }
 
         var presented = authorization[7..].Trim();
-        if (credentials.Validate(presented) is { } expires)
+        if (await credentials.ValidateAsync(presented).ConfigureAwait(false) is { } expires)
         {
             http.Items[ExpiresItemKey] = expires;
             return await next(context).ConfigureAwait(false);

@@ -27,7 +27,7 @@ internal sealed class AdminCredentials : IDisposable
     private readonly IConfiguration _configuration;
     private readonly TimeProvider _time;
     private readonly IAdminPasswordHasher _hasher;
-    private readonly byte[] _signingKey;
+    private readonly AdminJwt _jwt;
     private readonly byte[] _checkKey = RandomNumberGenerator.GetBytes(32);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile AdminPasswordState? _state;
@@ -43,7 +43,7 @@ internal sealed class AdminCredentials : IDisposable
         _hasher = hasher;
         var secret = configuration[SecretSetting];
         SigningKeyFromConfiguration = !string.IsNullOrWhiteSpace(secret);
-        _signingKey = SigningKeyFromConfiguration ? SHA256.HashData(Encoding.UTF8.GetBytes(secret!)) : RandomNumberGenerator.GetBytes(32);
+        _jwt = new AdminJwt(SigningKeyFromConfiguration ? SHA256.HashData(Encoding.UTF8.GetBytes(secret!)) : RandomNumberGenerator.GetBytes(32));
     }
 
     /// <summary>Gets a value indicating whether <c>LlmRelay:Admin:Key</c> is set.</summary>
@@ -138,13 +138,13 @@ internal sealed class AdminCredentials : IDisposable
     {
         var now = _time.GetUtcNow();
         var expires = now.AddHours(Math.Clamp(hours, 1, 720));
-        return (AdminJwt.Create(_signingKey, now, expires, PasswordVersion), expires);
+        return (_jwt.Create(now, expires, PasswordVersion), expires);
     }
 
     /// <summary>Returns the expiry of a valid JWT: right signature, not expired, current password version.</summary>
-    public DateTimeOffset? Validate(string token)
+    public async ValueTask<DateTimeOffset?> ValidateAsync(string token)
     {
-        var read = AdminJwt.Read(_signingKey, token);
+        var read = await _jwt.ReadAsync(token).ConfigureAwait(false);
         return read is { } claims && claims.ExpiresAt > _time.GetUtcNow() && claims.PasswordVersion == PasswordVersion ? claims.ExpiresAt : null;
     }
 
