@@ -31,13 +31,30 @@ public sealed class AppProcess : IAsyncDisposable
     }
 
     /// <summary>Returns a loopback TCP port that was free a moment ago.</summary>
+    /// <remarks>
+    /// Drawn from 20000-32767, below Linux's ephemeral range (32768-60999): a port the OS handed out and took back is
+    /// soon handed to the next socket bound to port 0 (the tests' mock upstreams, outgoing connections), which could then
+    /// take the app's port between this check and the app's bind. Ports here are only ever chosen on purpose.
+    /// </remarks>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var port = Random.Shared.Next(20000, 32768);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                listener.Stop();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken: draw another.
+            }
+        }
+
+        throw new InvalidOperationException("No free loopback port between 20000 and 32767.");
     }
 
     /// <summary>Starts <paramref name="dll"/> with <paramref name="contentRoot"/> as its working directory (and so its content root).</summary>
