@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using LlmRelay.FunctionalTests.Infrastructure;
 using LlmRelay.FunctionalTests.Relay;
+using LlmRelay.Storage.EfCore.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
