@@ -4,6 +4,7 @@ using LlmRelay.AspNetCore.Relay.Errors;
 using LlmRelay.Configuration;
 using LlmRelay.Formats;
 using LlmRelay.Formats.PassThrough;
+using LlmRelay.Pipeline;
 using LlmRelay.Tokenization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;

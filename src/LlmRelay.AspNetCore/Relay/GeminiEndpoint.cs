@@ -1,4 +1,5 @@
 using LlmRelay.AspNetCore.Relay.Errors;
+using LlmRelay.Pipeline;
 using Microsoft.AspNetCore.Http;
 
 namespace LlmRelay.AspNetCore.Relay;

@@ -1,6 +1,7 @@
 using LlmRelay.AspNetCore.Relay.Errors;
 using LlmRelay.Formats;
 using LlmRelay.Formats.PassThrough;
+using LlmRelay.Pipeline;
 using LlmRelay.Providers;
 
 namespace LlmRelay.AspNetCore.Relay;
@@ -42,20 +43,4 @@ internal sealed class InboundRoute
 
     /// <summary>Gets whether the route asks OpenAI-format upstreams for <c>stream_options.include_usage</c>.</summary>
     public bool AsksForStreamUsage => Operation is RelayOperation.Chat or RelayOperation.Completions && Format == WireFormat.OpenAIChat;
-
-    /// <summary>Decides how a channel serves this route, or returns <see langword="null"/> when it cannot.</summary>
-    public UpstreamPlan? PlanFor(ProviderAdapter adapter)
-    {
-        switch (Operation)
-        {
-            case RelayOperation.Completions or RelayOperation.Embeddings:
-                return adapter.Format == WireFormat.OpenAIChat && adapter.Supports(Operation) ? new UpstreamPlan(true, Operation, WireFormat.OpenAIChat) : null;
-            case RelayOperation.Responses:
-                return adapter.Format == WireFormat.OpenAIChat && adapter.Supports(RelayOperation.Responses)
-                    ? new UpstreamPlan(true, RelayOperation.Responses, WireFormat.OpenAIResponses)
-                    : new UpstreamPlan(false, RelayOperation.Chat, adapter.Format);
-            default:
-                return new UpstreamPlan(adapter.Format == Format, RelayOperation.Chat, adapter.Format);
-        }
-    }
 }

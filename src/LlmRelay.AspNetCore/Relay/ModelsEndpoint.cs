@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LlmRelay.AspNetCore.Relay.Errors;
+using LlmRelay.Pipeline;
 using LlmRelay.Selection;
 using LlmRelay.Tokens;
 using Microsoft.AspNetCore.Http;

@@ -8,6 +8,7 @@ using LlmRelay.Formats;
 using LlmRelay.Formats.PassThrough;
 using LlmRelay.Health;
 using LlmRelay.Internal;
+using LlmRelay.Pipeline;
 using LlmRelay.Pricing;
 using LlmRelay.Providers;
 using LlmRelay.Responses;
@@ -26,35 +27,22 @@ namespace LlmRelay.AspNetCore.Relay;
 /// <summary>Relays one call of any <see cref="InboundRoute"/> to any channel, converting formats where they differ.</summary>
 /// <remarks>
 /// <code>
-/// key ─► token (cache) ─► body (pooled) ─► validate/sniff ─► allow-list
-///   ─► select channel that can serve the route ─► plan: pass through or convert
-///   ─► patch model (pass-through) or convert the body ─► send (headers read)
-///        │ connect error, timeout, 401/403/408/429/5xx: next channel (never one already tried)
-///        │ other 4xx: the caller's error, returned in the caller's shape
-///   ─► answer: copied through (usage sniffed) or converted (usage read by the converter)
-///   ─► usage log row queued (quota charged with it)
+/// key ─► token (cache) ─► body (pooled) ─► validate/sniff ─► RelayRequest (CallerBody: pass through, patch or convert)
+///   ─► RelayPipeline: allow-list, reservation, selection, send, failover (see RelayPipeline)
+///   ─► RelayAttempt: answer copied through (usage sniffed) or converted (usage read by the converter), or streamed
+///   ─► RelayCall disposed: usage log row queued (quota charged with it)
 /// </code>
 /// Failover happens only before the response starts; after that an upstream failure becomes an error
 /// event in the caller's stream format. The caller's cancellation cancels the upstream call.
 /// </remarks>
 internal sealed partial class RelayEndpoint(
     TokenCache tokens,
-    ChannelCatalogProvider catalog,
-    UpstreamInvoker upstream,
-    UsageLogQueue logs,
-    ChannelHealthTracker health,
-    RelayConcurrency concurrency,
-    ModelPricing pricing,
+    RelayPipeline pipeline,
     ResponseStore responses,
-    ITokenCounter counter,
-    ChatClientChannelInvoker chatClients,
-    IServiceScopeFactory scopes,
     IOptions<LlmRelayOptions> options,
-    TimeProvider time,
-    ILogger<RelayEndpoint> logger)
+    TimeProvider time)
 {
     private const int StreamBufferSize = 64 * 1024;
-    private const int MaxErrorBodySize = 64 * 1024;
 
     private readonly LlmRelayOptions _options = options.Value;
 
@@ -102,48 +90,30 @@ internal sealed partial class RelayEndpoint(
             request.Stream = stream;
         }
 
-        if (!token.AllowsModel(requestedModel) && !token.AllowsModel(routingModel))
+        using var content = new CallerBody(route, body, request);
+        var relayRequest = new RelayRequest
         {
-            await errors.WriteAsync(context, 403, RelayErrorKind.Permission, $"This API key may not use the model '{requestedModel}'.", "model_not_allowed", "model").ConfigureAwait(false);
-            return;
-        }
-
-        var log = new UsageLog
-        {
-            CreatedAt = time.GetUtcNow(),
-            UserId = token.UserId,
-            TokenId = token.Id,
-            TokenName = token.Name,
-            ModelName = requestedModel,
+            Token = token,
             Group = token.Group,
-            IsStream = request.Stream,
+            Operation = route.Operation,
+            CallerFormat = route.Format,
+            RequestedModel = requestedModel,
+            RoutingModel = routingModel,
+            Stream = request.Stream,
+            Content = content,
+            EstimatedPromptTokens = ITokenCounter.EstimateFromBytes(body.WrittenCount),
+            MaxOutputTokens = request.MaxTokens,
             Ip = context.Connection.RemoteIpAddress?.ToString() ?? "",
             RequestId = context.TraceIdentifier,
         };
-
-        if (RelayMetering.Reserves(token))
+        using var call = await pipeline.BeginAsync(relayRequest, started, context.RequestAborted).ConfigureAwait(false);
+        if (call.Refused)
         {
-            // Reserve a cheap upper bound before the call from the token (its cap) and its user (the wallet); the log row
-            // settles it to the real usage exactly once.
-            var reserve = RelayMetering.EstimateReservation(pricing, token.Group, requestedModel, routingModel, ITokenCounter.EstimateFromBytes(body.WrittenCount), request.MaxTokens);
-            var reservation = await RelayMetering.TryReserveAsync(scopes, token.Id, reserve, context.RequestAborted).ConfigureAwait(false);
-            if (reservation != QuotaReservation.Reserved)
-            {
-                await errors.WriteAsync(context, 429, RelayErrorKind.InsufficientQuota, RelayMetering.RefusalMessage(reservation, reserve), "insufficient_quota").ConfigureAwait(false);
-                return;
-            }
-
-            log.ReservedQuota = reserve;
+            await WriteErrorAsync(context, route, call.Error!).ConfigureAwait(false);
+            return;
         }
 
-        try
-        {
-            await RelayAsync(context, route, token, body, request, routingModel, log, started).ConfigureAwait(false);
-        }
-        finally
-        {
-            RelayMetering.Finish(log, token, time, started, logs);
-        }
+        await RelayAsync(context, route, call, request).ConfigureAwait(false);
     }
 
     /// <summary>Resolves the caller's token, or answers 401/429 in the caller's shape and returns <see langword="null"/>.</summary>
@@ -202,127 +172,53 @@ internal sealed partial class RelayEndpoint(
         return token;
     }
 
-    private async Task RelayAsync(HttpContext context, InboundRoute route, TokenEntry token, PooledBufferWriter body, OpenAIChatRequestInfo request, string model, UsageLog log, long started)
+    // Attempts until a channel answers, then renders its answer; or renders why none did, in the caller's shape.
+    private async Task RelayAsync(HttpContext context, InboundRoute route, RelayCall call, OpenAIChatRequestInfo request)
     {
-        var attempts = Math.Max(1, _options.MaxAttempts);
-        var excluded = new List<long>(attempts);
-        var made = 0;
-        UpstreamFailure? failure = null;
-        var unservable = false;
-        using var upstreamBody = new PooledBufferWriter(0);
-
-        while (made < attempts)
+        RelayAttempt? attempt;
+        try
         {
-            var selection = ChannelSelector.Select(catalog.Current, token.Group, model, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(excluded), out var channel);
-            if (selection != ChannelSelectionStatus.Selected)
-            {
-                if (failure is null)
-                {
-                    var notFound = selection == ChannelSelectionStatus.ModelNotFound || unservable;
-                    var message = unservable
-                        ? $"No channel serving the model '{model}' supports this endpoint."
-                        : notFound
-                            ? $"The model '{model}' does not exist or no channel serves it."
-                            : $"Every channel serving the model '{model}' is unavailable; try again later.";
-                    log.StatusCode = notFound ? 404 : 503;
-                    log.Content = message;
-                    await route.Errors.WriteAsync(context, log.StatusCode, notFound ? RelayErrorKind.NotFound : RelayErrorKind.Unavailable, message, notFound ? "model_not_found" : "no_channel_available", "model").ConfigureAwait(false);
-                    return;
-                }
-
-                break;
-            }
-
-            excluded.Add(channel!.Id);
-            if (route.PlanFor(channel.Adapter) is not { } plan)
-            {
-                unservable = true;
-                continue; // Not an attempt: this channel cannot serve the route at all.
-            }
-
-            unservable = false;
-            var keyIndex = RelayKeys.Acquire(health, channel);
-            if (keyIndex < 0)
-            {
-                continue; // Every key of this channel is disabled or its breaker is open: not an attempt.
-            }
-
-            made++;
-            log.ChannelId = channel.Id;
-            log.ChannelName = channel.Name;
-
-            var upstreamModel = channel.MapModel(model);
-            ReadOnlyMemory<byte> content;
-            if (plan.PassThrough)
-            {
-                content = body.WrittenMemory;
-                var askForUsage = route.AsksForStreamUsage;
-                if (route.Shape != RequestShape.Gemini && (request.ModelLength == 0 || OpenAIChatRequestPatcher.NeedsPatch(request, upstreamModel, askForUsage)))
-                {
-                    upstreamBody.Clear();
-                    OpenAIChatRequestPatcher.Patch(body.WrittenSpan, request, upstreamModel, upstreamBody, askForUsage);
-                    content = upstreamBody.WrittenMemory;
-                }
-            }
-            else
-            {
-                var converted = Formats.Conversion.BodyConverter.ConvertRequest(route.Format, plan.UpstreamFormat, body.WrittenSpan, upstreamModel, request.Stream);
-                if (!converted.IsSuccess)
-                {
-                    log.StatusCode = 400;
-                    log.Content = converted.Error.Message;
-                    await route.Errors.WriteAsync(context, 400, RelayErrorKind.InvalidRequest, converted.Error.Message, null, converted.Error.Code).ConfigureAwait(false);
-                    return;
-                }
-
-                content = converted.Value.Body;
-            }
-
-            using var lease = await concurrency.AcquireAsync(RelayKeys.ConcurrencyKey(channel.Id, keyIndex), context.RequestAborted, channel.Load).ConfigureAwait(false);
-            if (!lease.IsAcquired)
-            {
-                log.StatusCode = 429;
-                log.Content = "The gateway is at its concurrency limit and its wait queue is full.";
-                context.Response.Headers.RetryAfter = ((int)Math.Ceiling(lease.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                await route.Errors.WriteAsync(context, 429, RelayErrorKind.RateLimited, log.Content, "concurrency_limit").ConfigureAwait(false);
-                return;
-            }
-
-            var outcome = await TryChannelAsync(context, route, channel, keyIndex, plan, upstreamModel, content, request, log, started).ConfigureAwait(false);
-            if (outcome is null)
-            {
-                return; // Answered: success, a caller error, a failure after the response started, or a client abort.
-            }
-
-            failure = outcome;
-            LogAttemptFailed(logger, channel.Name, outcome.Status, LogText.Escape(outcome.Message)!);
+            attempt = await call.NextAttemptAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return; // The caller left; the row says 499.
         }
 
-        if (failure is null)
+        if (attempt is null)
         {
-            log.StatusCode = 404;
-            log.Content = $"No channel serving the model '{model}' supports this endpoint.";
-            await route.Errors.WriteAsync(context, 404, RelayErrorKind.NotFound, log.Content, "model_not_found", "model").ConfigureAwait(false);
+            await WriteErrorAsync(context, route, call.Error!).ConfigureAwait(false);
             return;
         }
 
-        var (status, kind) = failure.Status switch
+        using (attempt)
         {
-            429 => (429, RelayErrorKind.RateLimited),
-            504 => (504, RelayErrorKind.Timeout),
-            _ => (502, RelayErrorKind.Upstream),
-        };
-        log.StatusCode = status;
-        log.Content = failure.Message;
-        await route.Errors.WriteAsync(context, status, kind, $"Upstream error: {failure.Message}", failure.Code ?? $"upstream_{failure.Status}").ConfigureAwait(false);
+            var response = attempt.Response!;
+            var isEventStream = response.Content.Headers.ContentType?.MediaType is "text/event-stream";
+            if (call.Request.Stream && (isEventStream || !attempt.Plan.PassThrough))
+            {
+                await StreamAsync(context, route, call, attempt, request).ConfigureAwait(false);
+            }
+            else
+            {
+                await CopyBodyAsync(context, route, call, attempt).ConfigureAwait(false);
+            }
+        }
     }
 
-    private void ApplyUsage(UsageLog log, in TokenUsage usage, string upstreamModel) => RelayMetering.ApplyUsage(log, usage, upstreamModel, pricing);
+    private static Task WriteErrorAsync(HttpContext context, InboundRoute route, RelayError error)
+    {
+        if (error.Status == 499)
+        {
+            return Task.CompletedTask;
+        }
 
-    private static void MarkClientClosed(UsageLog log) => RelayMetering.MarkClientClosed(log);
+        if (error.RetryAfter is { } retryAfter)
+        {
+            context.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
 
-    private sealed record UpstreamFailure(int Status, string Message, string? Code);
+        return route.Errors.WriteAsync(context, error.Status, error.Kind, error.Message, error.Code, error.Param);
+    }
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Channel '{Channel}' failed with {Status}: {Message}; trying the next channel.")]
-    private static partial void LogAttemptFailed(ILogger logger, string channel, int status, string message);
 }

@@ -1,4 +1,5 @@
 using LlmRelay.AspNetCore.Relay.Errors;
+using LlmRelay.Pipeline;
 using LlmRelay.Responses;
 using Microsoft.AspNetCore.Http;
 

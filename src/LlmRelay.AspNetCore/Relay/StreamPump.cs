@@ -3,6 +3,7 @@ using LlmRelay.AspNetCore.Relay.Errors;
 using LlmRelay.Formats;
 using LlmRelay.Formats.PassThrough;
 using LlmRelay.Formats.Streaming;
+using LlmRelay.Pipeline;
 
 namespace LlmRelay.AspNetCore.Relay;
 
@@ -15,7 +16,7 @@ internal abstract class StreamPump : IDisposable
     /// <summary>Gets how many SSE data events reached the pump; with no reported usage, a stand-in for the tokens produced (one chunk carries about one token).</summary>
     public abstract long DataEvents { get; }
 
-    public static StreamPump Create(InboundRoute route, UpstreamPlan plan, OpenAIChatRequestInfo request)
+    public static StreamPump Create(InboundRoute route, RelayPlan plan, OpenAIChatRequestInfo request)
     {
         if (!plan.PassThrough)
         {

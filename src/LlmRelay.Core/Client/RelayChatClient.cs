@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using LlmRelay.Concurrency;
 using LlmRelay.Configuration;
 using LlmRelay.Health;
 using LlmRelay.Internal;
+using LlmRelay.Pipeline;
 using LlmRelay.Pricing;
 using LlmRelay.Providers;
 using LlmRelay.Selection;
@@ -46,20 +46,11 @@ namespace LlmRelay.Client;
 /// </remarks>
 public sealed partial class RelayChatClient : IChatClient
 {
-    private const int MaxErrorBodySize = 64 * 1024;
     private const string InProcessTokenName = "in-process";
 
-    private readonly IServiceProvider _services;
-    private readonly IServiceScopeFactory _scopes;
     private readonly RelayChatClientOptions _options;
     private readonly TokenCache _tokens;
-    private readonly ChannelCatalogProvider _catalog;
-    private readonly UpstreamInvoker _upstream;
-    private readonly UsageLogQueue _logs;
-    private readonly ChannelHealthTracker _health;
-    private readonly RelayConcurrency _concurrency;
-    private readonly ModelPricing _pricing;
-    private readonly Tokenization.ITokenCounter _counter;
+    private readonly RelayPipeline _pipeline;
     private readonly LlmRelayOptions _relayOptions;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -78,8 +69,6 @@ public sealed partial class RelayChatClient : IChatClient
             throw new InvalidOperationException("LlmRelay's services are not registered. Call services.AddLlmRelay() before resolving a RelayChatClient.");
         }
 
-        _services = services;
-        _scopes = services.GetRequiredService<IServiceScopeFactory>();
         _options = new RelayChatClientOptions
         {
             TokenKey = options?.TokenKey,
@@ -87,13 +76,7 @@ public sealed partial class RelayChatClient : IChatClient
             DefaultModel = options?.DefaultModel,
         };
         _tokens = services.GetRequiredService<TokenCache>();
-        _catalog = services.GetRequiredService<ChannelCatalogProvider>();
-        _upstream = services.GetRequiredService<UpstreamInvoker>();
-        _logs = services.GetRequiredService<UsageLogQueue>();
-        _health = services.GetRequiredService<ChannelHealthTracker>();
-        _concurrency = services.GetRequiredService<RelayConcurrency>();
-        _pricing = services.GetRequiredService<ModelPricing>();
-        _counter = services.GetRequiredService<Tokenization.ITokenCounter>();
+        _pipeline = services.GetRequiredService<RelayPipeline>();
         _relayOptions = services.GetRequiredService<IOptions<LlmRelayOptions>>().Value;
         _time = services.GetRequiredService<TimeProvider>();
         _logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<RelayChatClient>();
@@ -106,14 +89,17 @@ public sealed partial class RelayChatClient : IChatClient
     {
         ArgumentNullException.ThrowIfNull(messages);
         var list = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
-        var call = await BeginAsync(list, options, stream: false, cancellationToken).ConfigureAwait(false);
-        try
+        using var call = await BeginAsync(list, options, stream: false, cancellationToken).ConfigureAwait(false);
+        while (true)
         {
-            return await RelayAsync(call, (channel, keyIndex, model, ct) => TryResponseAsync(call, channel, keyIndex, model, list, options, ct), cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            RelayMetering.Finish(call.Log, call.Token, _time, call.Started, _logs);
+            using var attempt = await NextAttemptAsync(call, cancellationToken).ConfigureAwait(false);
+            var response = attempt.IsInProcess
+                ? await ChatClientResponseAsync(call, attempt, cancellationToken).ConfigureAwait(false)
+                : await HttpResponseAsync(call, attempt, cancellationToken).ConfigureAwait(false);
+            if (response is not null)
+            {
+                return response;
+            }
         }
     }
 
@@ -123,17 +109,17 @@ public sealed partial class RelayChatClient : IChatClient
     {
         ArgumentNullException.ThrowIfNull(messages);
         var list = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
-        var call = await BeginAsync(list, options, stream: true, cancellationToken).ConfigureAwait(false);
+        using var call = await BeginAsync(list, options, stream: true, cancellationToken).ConfigureAwait(false);
         PrimedSource? primed = null;
         var completed = false;
         try
         {
-            primed = await RelayAsync(call, (channel, keyIndex, model, ct) => TryStreamAsync(call, channel, keyIndex, model, list, options, ct), cancellationToken).ConfigureAwait(false);
+            primed = await OpenStreamAsync(call, cancellationToken).ConfigureAwait(false);
             var update = primed.First;
             while (update is not null)
             {
                 yield return update;
-                update = await NextAsync(call, primed.Source, cancellationToken).ConfigureAwait(false);
+                update = await NextUpdateAsync(call, primed.Source, cancellationToken).ConfigureAwait(false);
             }
 
             completed = true;
@@ -144,26 +130,25 @@ public sealed partial class RelayChatClient : IChatClient
             {
                 if (!completed && call.Log.StatusCode == 200)
                 {
-                    RelayMetering.MarkClientClosed(call.Log); // The consumer stopped reading (or cancelled) mid-stream.
+                    call.MarkClientClosed(); // The consumer stopped reading (or cancelled) mid-stream.
                 }
 
                 // Usage is read before disposal (which cancels the upstream): whatever was reported is billed.
+                var attempt = primed.Attempt;
                 if (primed.Source.Usage is { } usage)
                 {
-                    RelayMetering.ApplyUsage(call.Log, usage, primed.UpstreamModel, _pricing);
+                    call.Bill(attempt, usage);
                 }
                 else if (primed.Source.DataEvents > 0)
                 {
-                    // No usage came back: estimated exactly as the HTTP relay estimates a stream (RelayMetering.Estimate).
-                    var body = primed.RequestBody ?? UpstreamBody(list, options, primed.UpstreamModel, stream: true);
-                    var estimated = RelayMetering.Estimate(_counter, primed.UpstreamModel, body, RelayMetering.StreamCompletionTokens(primed.Source.DataEvents));
-                    RelayMetering.ApplyEstimatedUsage(call.Log, estimated, primed.UpstreamModel, _pricing);
+                    // No usage came back: estimated exactly as the HTTP relay estimates a stream.
+                    var body = attempt.IsInProcess ? ((InProcessChatContent)call.Request.Content).OpenAIBody(attempt.UpstreamModel) : default(ReadOnlySpan<byte>);
+                    call.BillEstimated(attempt, RelayMetering.StreamCompletionTokens(primed.Source.DataEvents), body);
                 }
 
                 await primed.Source.DisposeAsync().ConfigureAwait(false);
+                attempt.Dispose();
             }
-
-            RelayMetering.Finish(call.Log, call.Token, _time, call.Started, _logs);
         }
     }
 
@@ -182,7 +167,7 @@ public sealed partial class RelayChatClient : IChatClient
     {
     }
 
-    // Authenticates, resolves the model, and reserves the call's quota; the caller must then finish the call's row exactly once.
+    // Authenticates, resolves the model, and begins the call in the pipeline (which reserves its quota); the caller disposes it once.
     private async ValueTask<RelayCall> BeginAsync(IReadOnlyList<ChatMessage> messages, ChatOptions? options, bool stream, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
@@ -199,42 +184,30 @@ public sealed partial class RelayChatClient : IChatClient
             routing = aliased;
         }
 
-        if (token is not null && !token.AllowsModel(requested) && !token.AllowsModel(routing))
+        var request = new RelayRequest
         {
-            throw new RelayChatClientException(403, "model_not_allowed", $"This API key may not use the model '{requested}'.");
-        }
-
-        var group = token?.Group ?? _options.Group;
-        var log = new UsageLog
-        {
-            CreatedAt = _time.GetUtcNow(),
-            UserId = token?.UserId ?? 0,
-            TokenId = token?.Id ?? 0,
-            TokenName = token?.Name ?? InProcessTokenName,
-            ModelName = requested,
-            Group = group,
-            IsStream = stream,
-            Ip = "",
+            Token = token,
+            Group = token?.Group ?? _options.Group,
+            Operation = RelayOperation.Chat,
+            CallerFormat = Formats.WireFormat.OpenAIChat,
+            RequestedModel = requested,
+            RoutingModel = routing,
+            Stream = stream,
+            Content = new InProcessChatContent(messages, options, stream),
+            EstimatedPromptTokens = EstimatePromptTokens(messages, options),
+            MaxOutputTokens = options?.MaxOutputTokens ?? 0,
             RequestId = Activity.Current is { } activity ? activity.TraceId.ToString() : Guid.NewGuid().ToString("N"),
+            AnonymousName = InProcessTokenName,
         };
-
-        if (token is not null && RelayMetering.Reserves(token))
+        var call = await _pipeline.BeginAsync(request, started, cancellationToken).ConfigureAwait(false);
+        if (call.Refused)
         {
-            // The last step: nothing between a granted reservation and the caller's try/finally can throw.
-            var reserve = RelayMetering.EstimateReservation(_pricing, group, requested, routing, EstimatePromptTokens(messages, options), options?.MaxOutputTokens ?? 0);
-            var reservation = await RelayMetering.TryReserveAsync(_scopes, token.Id, reserve, cancellationToken).ConfigureAwait(false);
-            if (reservation != QuotaReservation.Reserved)
-            {
-                throw new RelayChatClientException(429, "insufficient_quota", RelayMetering.RefusalMessage(reservation, reserve));
-            }
-
-            log.ReservedQuota = reserve;
+            throw ToException(call.Error!);
         }
 
-        return new RelayCall(token, group, routing, log, started);
+        return call;
     }
 
-    // The HTTP relay's estimate (ITokenCounter.EstimateFromBytes of the body) over the text and images the body would carry.
     internal static int EstimatePromptTokens(IReadOnlyList<ChatMessage> messages, ChatOptions? options)
     {
         long bytes = options?.Instructions is { } instructions ? System.Text.Encoding.UTF8.GetByteCount(instructions) : 0;
@@ -291,100 +264,15 @@ public sealed partial class RelayChatClient : IChatClient
         return token;
     }
 
-    // The attempt loop of RelayEndpoint.RelayAsync: never a channel twice, at most MaxAttempts sends.
-    private async Task<T> RelayAsync<T>(RelayCall call, Func<ChannelEntry, int, string, CancellationToken, Task<AttemptOutcome<T>>> tryChannel, CancellationToken cancellationToken)
-        where T : class
-    {
-        var log = call.Log;
-        var attempts = Math.Max(1, _relayOptions.MaxAttempts);
-        var excluded = new List<long>(attempts);
-        var made = 0;
-        AttemptOutcome<T>? failure = null;
-        while (made < attempts)
-        {
-            var selection = ChannelSelector.Select(_catalog.Current, call.Group, call.RoutingModel, CollectionsMarshal.AsSpan(excluded), out var channel);
-            if (selection != ChannelSelectionStatus.Selected)
-            {
-                if (failure is null)
-                {
-                    var notFound = selection == ChannelSelectionStatus.ModelNotFound;
-                    throw Fail(
-                        log,
-                        notFound ? 404 : 503,
-                        notFound ? "model_not_found" : "no_channel_available",
-                        notFound ? $"The model '{call.RoutingModel}' does not exist or no channel serves it." : $"Every channel serving the model '{call.RoutingModel}' is unavailable; try again later.");
-                }
 
-                break;
-            }
+    // The next opened attempt, or the call's error as an exception.
+    private static async ValueTask<RelayAttempt> NextAttemptAsync(RelayCall call, CancellationToken cancellationToken) =>
+        await call.NextAttemptAsync(cancellationToken).ConfigureAwait(false) ?? throw ToException(call.Error!);
 
-            excluded.Add(channel!.Id);
-            if (!channel.Adapter.Supports(RelayOperation.Chat))
-            {
-                continue;
-            }
+    private static RelayChatClientException ToException(RelayError error, Exception? inner = null) =>
+        new(error.Status, error.Code ?? "invalid_request", error.Message, inner);
 
-            var keyIndex = RelayKeys.Acquire(_health, channel);
-            if (keyIndex < 0)
-            {
-                continue; // Every key of this channel is disabled or its breaker is open: not an attempt.
-            }
-
-            made++;
-            log.ChannelId = channel.Id;
-            log.ChannelName = channel.Name;
-            var upstreamModel = channel.MapModel(call.RoutingModel);
-            var lease = await _concurrency.AcquireAsync(RelayKeys.ConcurrencyKey(channel.Id, keyIndex), cancellationToken, channel.Load).ConfigureAwait(false);
-            try
-            {
-                if (!lease.IsAcquired)
-                {
-                    throw Fail(log, 429, "concurrency_limit", "The gateway is at its concurrency limit and its wait queue is full.");
-                }
-
-                var outcome = await tryChannel(channel, keyIndex, upstreamModel, cancellationToken).ConfigureAwait(false);
-                if (outcome.Value is { } value)
-                {
-                    if (value is PrimedSource primed)
-                    {
-                        primed.Source.AttachLease(lease); // Held until the stream ends.
-                        lease = null;
-                    }
-
-                    return value;
-                }
-
-                failure = outcome;
-                LogAttemptFailed(_logger, channel.Name, outcome.Status, LogText.Escape(outcome.Message) ?? "");
-            }
-            finally
-            {
-                lease?.Dispose();
-            }
-        }
-
-        if (failure is not { } last)
-        {
-            throw Fail(log, 404, "model_not_found", $"No channel serving the model '{call.RoutingModel}' supports chat.");
-        }
-
-        var status = last.Status switch
-        {
-            429 => 429,
-            504 => 504,
-            _ => 502,
-        };
-        throw Fail(log, status, last.Code ?? $"upstream_{last.Status}", $"Upstream error: {last.Message}");
-    }
-
-    private static RelayChatClientException Fail(UsageLog log, int status, string code, string message, Exception? inner = null)
-    {
-        log.StatusCode = status;
-        log.Content = message;
-        return new RelayChatClientException(status, code, message, inner);
-    }
-
-    private async ValueTask<ChatResponseUpdate?> NextAsync(RelayCall call, RelayUpdateSource source, CancellationToken cancellationToken)
+    private async ValueTask<ChatResponseUpdate?> NextUpdateAsync(RelayCall call, RelayUpdateSource source, CancellationToken cancellationToken)
     {
         try
         {
@@ -392,7 +280,7 @@ public sealed partial class RelayChatClient : IChatClient
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            RelayMetering.MarkClientClosed(call.Log);
+            call.MarkClientClosed();
             throw;
         }
         catch (RelayChatClientException ex)
@@ -405,12 +293,8 @@ public sealed partial class RelayChatClient : IChatClient
         }
     }
 
-    /// <summary>An opened stream and its first update (<see langword="null"/> for an empty stream).</summary>
-    /// <remarks><paramref name="RequestBody"/> is the body sent to an HTTP channel (before conversion), or <see langword="null"/> for a chat-client channel.</remarks>
-    private sealed record PrimedSource(RelayUpdateSource Source, ChatResponseUpdate? First, string UpstreamModel, byte[]? RequestBody);
-
-    [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "In-process call: channel '{Channel}' failed with {Status}: {Message}; trying the next channel.")]
-    private static partial void LogAttemptFailed(ILogger logger, string channel, int status, string message);
+    /// <summary>An opened stream, its first update (<see langword="null"/> for an empty stream), and the attempt that owns its channel slot.</summary>
+    private sealed record PrimedSource(RelayUpdateSource Source, ChatResponseUpdate? First, RelayAttempt Attempt);
 
     [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "In-process stream from channel '{Channel}' failed after its first update: {Message}.")]
     private static partial void LogStreamFailed(ILogger logger, string channel, string message);

@@ -1,16 +1,13 @@
-using LlmRelay.Concurrency;
 using LlmRelay.Formats;
 using Microsoft.Extensions.AI;
 
 namespace LlmRelay.Client;
 
 /// <summary>One opened upstream stream of a <see cref="RelayChatClient"/> call: yields updates, knows the usage, owns the attempt's resources.</summary>
-/// <remarks>Not thread-safe. Disposing cancels the upstream call and releases the concurrency lease.</remarks>
+/// <remarks>Not thread-safe. Disposing cancels the upstream call; the attempt that opened it holds the concurrency slot.</remarks>
 internal abstract class RelayUpdateSource : IAsyncDisposable
 {
     private readonly CancellationTokenSource _cts;
-    private ConcurrencyLease? _lease;
-
     protected RelayUpdateSource(CancellationTokenSource cts) => _cts = cts;
 
     /// <summary>Gets the usage reported so far, normalised, or <see langword="null"/>.</summary>
@@ -22,9 +19,6 @@ internal abstract class RelayUpdateSource : IAsyncDisposable
     /// <summary>Gets the attempt's cancellation (the caller's, the timeouts, and disposal).</summary>
     protected CancellationTokenSource Cancellation => _cts;
 
-    /// <summary>Hands the attempt's concurrency lease to the stream, to be released when it ends.</summary>
-    public void AttachLease(ConcurrencyLease lease) => _lease = lease;
-
     /// <summary>Returns the next update, or <see langword="null"/> at the end of the stream.</summary>
     /// <exception cref="RelayChatClientException">The upstream failed or stalled.</exception>
     /// <exception cref="OperationCanceledException">The caller cancelled.</exception>
@@ -35,7 +29,6 @@ internal abstract class RelayUpdateSource : IAsyncDisposable
         await _cts.CancelAsync().ConfigureAwait(false);
         await DisposeCoreAsync().ConfigureAwait(false);
         _cts.Dispose();
-        _lease?.Dispose();
         GC.SuppressFinalize(this);
     }
 

@@ -1,10 +1,10 @@
 using System.Globalization;
-using System.Net.Http.Headers;
 using LlmRelay.Client;
 using LlmRelay.Formats;
 using LlmRelay.Formats.Conversion;
 using LlmRelay.Formats.Internal;
 using LlmRelay.Internal;
+using LlmRelay.Pipeline;
 using LlmRelay.Providers;
 using LlmRelay.Selection;
 using Wire = LlmRelay.Formats.OpenAI.Models;
@@ -15,14 +15,14 @@ namespace LlmRelay.Health;
 /// <remarks>
 /// <code>
 /// OpenAI Chat "hi" ─► BodyConverter.ConvertRequest ─► body in the adapter's format
-/// adapter.BuildUri + Authenticate ─► UpstreamInvoker (HTTP) or ChatClientChannelInvoker (chat-client channels)
+/// UpstreamSender.SendAsync: adapter.BuildUri + Authenticate ─► the channel's upstream (HTTP, or a chat-client channel in process)
 /// 2xx ─► BodyConverter.ConvertResponse: an answer in the dialect, or a failure
 /// else ─► ChannelFailureClassifier.TryReadError: the upstream's own error message (OpenAI, Anthropic or Gemini shape)
 /// </code>
 /// The one probe behind the management API's channel test and <see cref="ChannelKeyRetestService"/> (issue #14), so both
 /// call a channel as the relay does. Never on the request path. Thread-safe.
 /// </remarks>
-internal sealed class ChannelProbe(UpstreamInvoker upstream, ChatClientChannelInvoker chatClients, TimeProvider time)
+internal sealed class ChannelProbe(UpstreamSender sender, TimeProvider time)
 {
     /// <summary>The longest a probe waits, whatever the channel's first-byte timeout.</summary>
     public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(30);
@@ -46,20 +46,12 @@ internal sealed class ChannelProbe(UpstreamInvoker upstream, ChatClientChannelIn
 
         var adapter = channel.Adapter;
         var started = time.GetTimestamp();
-        using var request = new HttpRequestMessage(HttpMethod.Post, adapter.BuildUri(channel, RelayOperation.Chat, upstreamModel, stream: false))
-        {
-            Content = new ByteArrayContent(Body(adapter.Format, upstreamModel)) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
-        };
         var key = channel.KeyAt(keyIndex);
-        adapter.Authenticate(request, key);
-        UpstreamInvoker.SetConnectTimeout(request, channel);
         var wait = channel.FirstByteTimeout < MaxWait ? channel.FirstByteTimeout : MaxWait;
         using var timeout = new TimeoutSource(wait, time, cancellationToken);
         try
         {
-            using var response = adapter is ChatClientAdapter
-                ? await chatClients.SendAsync(request, timeout.Token).ConfigureAwait(false)
-                : await upstream.Invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
+            using var response = await sender.SendAsync(channel, keyIndex, RelayOperation.Chat, upstreamModel, Body(adapter.Format, upstreamModel), stream: false, timeout.Token).ConfigureAwait(false);
             var (body, complete) = await ReadAsync(response.Content, timeout.Token).ConfigureAwait(false);
             var elapsed = time.GetElapsedTime(started);
             var status = (int)response.StatusCode;

@@ -55,6 +55,8 @@ internal static class LlmRelayCoreServices
         services.TryAddSingleton<RelayConcurrency>();
         services.TryAddSingleton<ResponseStore>();
         services.TryAddSingleton<Client.ChatClientChannelInvoker>();
+        services.TryAddSingleton<Pipeline.UpstreamSender>();
+        services.TryAddSingleton<Pipeline.RelayPipeline>();
         services.TryAddSingleton<Health.ChannelProbe>();
         services.TryAddSingleton(static sp => new Client.RelayChatClient(sp, sp.GetRequiredService<IOptions<Client.RelayChatClientOptions>>().Value));
 

@@ -12,7 +12,8 @@ internal sealed class AnthropicAdapter : ProviderAdapter
 
     public override WireFormat Format => WireFormat.Anthropic;
 
-    public override Uri BuildUri(ChannelEntry channel, RelayOperation operation, string upstreamModel, bool stream) => channel.OperationUri(RelayOperation.Chat);
+    public override Uri BuildUri(ChannelEntry channel, RelayOperation operation, string upstreamModel, bool stream) =>
+        operation == RelayOperation.ListModels ? UpstreamUrls.Combine(channel.BaseUrl, "models") : channel.OperationUri(RelayOperation.Chat);
 
     public override void Authenticate(HttpRequestMessage request, string key)
     {

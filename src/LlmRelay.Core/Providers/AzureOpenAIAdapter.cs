@@ -49,6 +49,11 @@ internal sealed class AzureOpenAIAdapter : ProviderAdapter
     {
         var baseUrl = channel.BaseUrl;
         var query = baseUrl.IndexOf('?', StringComparison.Ordinal);
+        if (operation == RelayOperation.ListModels)
+        {
+            return new Uri($"{baseUrl[..query]}/openai/models{baseUrl[query..]}", UriKind.Absolute);
+        }
+
         return new Uri($"{baseUrl[..query]}/openai/deployments/{Uri.EscapeDataString(upstreamModel)}/{OpenAIAdapter.PathOf(operation)}{baseUrl[query..]}", UriKind.Absolute);
     }
 

@@ -14,6 +14,11 @@ internal sealed class GeminiAdapter : ProviderAdapter
 
     public override Uri BuildUri(ChannelEntry channel, RelayOperation operation, string upstreamModel, bool stream)
     {
+        if (operation == RelayOperation.ListModels)
+        {
+            return UpstreamUrls.Combine(channel.BaseUrl, "models");
+        }
+
         var model = upstreamModel.StartsWith("models/", StringComparison.Ordinal) ? upstreamModel["models/".Length..] : upstreamModel;
         return new Uri(string.Concat(channel.BaseUrl, "/models/", Uri.EscapeDataString(model), stream ? ":streamGenerateContent?alt=sse" : ":generateContent"), UriKind.Absolute);
     }

@@ -21,6 +21,7 @@ internal sealed class OpenAIAdapter : ProviderAdapter
         RelayOperation.Completions => "completions",
         RelayOperation.Responses => "responses",
         RelayOperation.Embeddings => "embeddings",
+        RelayOperation.ListModels => "models",
         _ => "chat/completions",
     };
 }

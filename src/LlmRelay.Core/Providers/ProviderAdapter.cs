@@ -15,7 +15,7 @@ internal abstract class ProviderAdapter
     public virtual string DefaultVersion => "v1";
 
     /// <summary>Returns whether the upstream can serve <paramref name="operation"/>.</summary>
-    public virtual bool Supports(RelayOperation operation) => operation == RelayOperation.Chat;
+    public virtual bool Supports(RelayOperation operation) => operation is RelayOperation.Chat or RelayOperation.ListModels;
 
     /// <summary>Builds the upstream URL.</summary>
     public abstract Uri BuildUri(ChannelEntry channel, RelayOperation operation, string upstreamModel, bool stream);

@@ -14,4 +14,7 @@ internal enum RelayOperation
 
     /// <summary>OpenAI Embeddings (OpenAI-format channels only).</summary>
     Embeddings,
+
+    /// <summary>The upstream's model list (a GET, in the family's own dialect): the management API's model fetch, never relayed.</summary>
+    ListModels,
 }

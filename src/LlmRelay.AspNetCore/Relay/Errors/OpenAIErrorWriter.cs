@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using LlmRelay.Pipeline;
 
 namespace LlmRelay.AspNetCore.Relay.Errors;
 

@@ -1,4 +1,4 @@
-namespace LlmRelay.AspNetCore.Relay.Errors;
+namespace LlmRelay.Pipeline;
 
 /// <summary>Why the relay refused or failed a call; each API family maps it to its own error type.</summary>
 internal enum RelayErrorKind

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 
-namespace LlmRelay.AspNetCore.Relay;
+namespace LlmRelay.Pipeline;
 
 /// <summary>Extracts a human-readable message from an upstream error body of any API family.</summary>
 internal static class UpstreamErrorMessage

@@ -1,0 +1,69 @@
+using LlmRelay.Concurrency;
+using LlmRelay.Internal;
+using LlmRelay.Selection;
+
+namespace LlmRelay.Pipeline;
+
+/// <summary>One opened attempt of a relayed call: the channel and key that answered, what was sent, and the answer, headers read.</summary>
+/// <remarks>
+/// Returned by <see cref="RelayCall.NextAttemptAsync"/> once a channel answered 2xx (or, for an in-process call to a
+/// chat-client channel, once its <see cref="Microsoft.Extensions.AI.IChatClient"/> may be called). The adapter reads the
+/// answer, bills through its <see cref="RelayCall"/>, and disposes the attempt, which releases the concurrency slot, the
+/// timeouts and the upstream connection. Not thread-safe.
+/// </remarks>
+internal sealed class RelayAttempt : IDisposable
+{
+    private ConcurrencyLease? _lease;
+
+    internal RelayAttempt(ChannelEntry channel, int keyIndex, in RelayPlan plan, string upstreamModel, ReadOnlyMemory<byte> body, ConcurrencyLease lease, TimeoutSource timeout)
+    {
+        Channel = channel;
+        KeyIndex = keyIndex;
+        Plan = plan;
+        UpstreamModel = upstreamModel;
+        Body = body;
+        _lease = lease;
+        Timeout = timeout;
+    }
+
+    /// <summary>Gets the channel.</summary>
+    public ChannelEntry Channel { get; }
+
+    /// <summary>Gets the index of the channel's key used.</summary>
+    public int KeyIndex { get; }
+
+    /// <summary>Gets how the channel serves the call.</summary>
+    public RelayPlan Plan { get; }
+
+    /// <summary>Gets the model as the upstream names it.</summary>
+    public string UpstreamModel { get; }
+
+    /// <summary>Gets the body sent upstream (empty for an in-process chat-client call), which an estimate counts when no usage comes back.</summary>
+    public ReadOnlyMemory<byte> Body { get; }
+
+    /// <summary>Gets the attempt's cancellation: the caller's, the first-byte timeout, then (re-armed by the reader) the idle timeout.</summary>
+    public TimeoutSource Timeout { get; }
+
+    /// <summary>Gets the upstream's 2xx answer, headers read, or <see langword="null"/> for an in-process chat-client attempt.</summary>
+    public HttpResponseMessage? Response { get; internal set; }
+
+    /// <summary>Gets whether the channel is a chat-client channel the caller calls in process (<see cref="UpstreamSender.GetChatResponseAsync"/>).</summary>
+    public bool IsInProcess => Response is null;
+
+    /// <summary>Hands the concurrency slot to whoever outlives the attempt (a stream the consumer still reads).</summary>
+    public ConcurrencyLease? DetachLease()
+    {
+        var lease = _lease;
+        _lease = null;
+        return lease;
+    }
+
+    /// <summary>Releases the answer, the timeouts and the concurrency slot.</summary>
+    public void Dispose()
+    {
+        Response?.Dispose();
+        Timeout.Dispose();
+        _lease?.Dispose();
+        _lease = null;
+    }
+}

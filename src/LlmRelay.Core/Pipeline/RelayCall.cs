@@ -1,0 +1,137 @@
+using LlmRelay.Client;
+using LlmRelay.Formats;
+using LlmRelay.Health;
+using LlmRelay.Usage;
+
+namespace LlmRelay.Pipeline;
+
+/// <summary>One relayed call from its start to its usage-log row: the attempts made, the error that ended it, and its bill.</summary>
+/// <remarks>
+/// <code>
+/// RelayPipeline.BeginAsync ─► RelayCall (quota reserved; or Error, nothing logged)
+///   NextAttemptAsync ─► RelayAttempt (2xx, headers read) │ null: Error says why (404, 429, 502, 503, 504, or the caller's 4xx)
+///   the adapter reads the answer ─► Bill / BillEstimated…  │ FailAttempt: nothing delivered yet, try the next channel
+///   Dispose ─► the usage-log row, queued once (it settles the reservation to the real charge)
+/// </code>
+/// Not thread-safe: one call is driven by one request.
+/// </remarks>
+internal sealed class RelayCall : IDisposable
+{
+    private readonly RelayPipeline _pipeline;
+    private bool _finished;
+
+    internal RelayCall(RelayPipeline pipeline, RelayRequest request, UsageLog log, long started, int maxAttempts)
+    {
+        _pipeline = pipeline;
+        Request = request;
+        Log = log;
+        Started = started;
+        Excluded = new List<long>(maxAttempts);
+    }
+
+    /// <summary>Gets what the call asks for.</summary>
+    public RelayRequest Request { get; }
+
+    /// <summary>Gets the usage-log row the call fills.</summary>
+    public UsageLog Log { get; }
+
+    /// <summary>Gets the <see cref="TimeProvider"/> timestamp of the call's start.</summary>
+    public long Started { get; }
+
+    /// <summary>Gets why the call ended without an answer, or <see langword="null"/> while it may still get one.</summary>
+    public RelayError? Error { get; private set; }
+
+    /// <summary>Gets whether the call was refused before anything was reserved or logged (no row will be written).</summary>
+    public bool Refused { get; private set; }
+
+    // The attempt loop's state (RelayPipeline.NextAttemptAsync).
+    internal List<long> Excluded { get; }
+
+    internal int Made { get; set; }
+
+    internal bool Unservable { get; set; }
+
+    internal RelayError? LastFailure { get; set; }
+
+    /// <summary>Opens the next attempt: selects a channel not tried yet, sends, and fails over until one answers 2xx.</summary>
+    /// <returns>The opened attempt, or <see langword="null"/> when the call ended: <see cref="Error"/> says why.</returns>
+    /// <exception cref="OperationCanceledException">The caller cancelled (the row is marked 499).</exception>
+    public ValueTask<RelayAttempt?> NextAttemptAsync(CancellationToken cancellationToken) => _pipeline.NextAttemptAsync(this, cancellationToken);
+
+    /// <summary>Records that an opened attempt failed before anything reached the caller, so the next one may be tried.</summary>
+    /// <remarks>Disposes <paramref name="attempt"/>; <see cref="NextAttemptAsync"/> goes on with the channels not tried yet.</remarks>
+    public void FailAttempt(RelayAttempt attempt, ChannelFailureKind kind, int status, string message, string? code) =>
+        _pipeline.FailAttempt(this, attempt, kind, status, message, code);
+
+    /// <summary>Classifies what an in-process chat-client channel threw: a channel failure (returns, the next channel may be tried) or the caller's own error (set as <see cref="Error"/>, returns <see langword="false"/>).</summary>
+    public bool FailAttempt(RelayAttempt attempt, Exception exception) => _pipeline.FailAttempt(this, attempt, exception);
+
+    /// <summary>Ends the call with an error that is not any channel's fault (an answer that could not be read or converted).</summary>
+    public RelayError Fail(int status, RelayErrorKind kind, string message, string? code = null, string? param = null) =>
+        Fail(new RelayError(status, kind, message, code, param));
+
+    internal RelayError Fail(RelayError error)
+    {
+        Error = error;
+        Log.StatusCode = error.Status;
+        Log.Content = error.Message;
+        return error;
+    }
+
+    internal RelayError Refuse(RelayError error)
+    {
+        Refused = true;
+        return Fail(error);
+    }
+
+    /// <summary>Records the moment the answer's first byte reached the gateway.</summary>
+    public void MarkFirstByte() => Log.FirstByteMs ??= (int)_pipeline.Time.GetElapsedTime(Started).TotalMilliseconds;
+
+    /// <summary>Marks the answer as delivered with <paramref name="status"/> (the row's status unless a later failure changes it).</summary>
+    public void MarkAnswered(int status) => Log.StatusCode = status;
+
+    /// <summary>Marks a call the caller abandoned (status 499); what was reported or delivered is still billed.</summary>
+    public void MarkClientClosed() => RelayMetering.MarkClientClosed(Log);
+
+    /// <summary>Bills the usage the upstream reported.</summary>
+    public void Bill(RelayAttempt attempt, in TokenUsage usage) => RelayMetering.ApplyUsage(Log, usage, attempt.UpstreamModel, _pipeline.Pricing);
+
+    /// <summary>Bills a whole answer that reported no usage: the prompt counted from the body sent, the completion from the answer's text.</summary>
+    public void BillEstimatedAnswer(RelayAttempt attempt, ReadOnlySpan<byte> answer) =>
+        BillEstimated(attempt, RelayMetering.CountAnswer(_pipeline.Counter, attempt.UpstreamModel, answer));
+
+    /// <summary>Bills a stream that reported no usage: the prompt counted from the body sent, one completion token per data event delivered.</summary>
+    /// <remarks>Nothing is billed when no data event arrived.</remarks>
+    public void BillEstimatedStream(RelayAttempt attempt, long dataEvents)
+    {
+        if (dataEvents > 0)
+        {
+            BillEstimated(attempt, RelayMetering.StreamCompletionTokens(dataEvents));
+        }
+    }
+
+    /// <summary>Bills an estimate with <paramref name="completionTokens"/> counted by the adapter, the prompt counted from <paramref name="body"/> (or the attempt's body).</summary>
+    public void BillEstimated(RelayAttempt attempt, long completionTokens, ReadOnlySpan<byte> body = default)
+    {
+        var sent = body.IsEmpty ? attempt.Body.Span : body;
+        RelayMetering.ApplyEstimatedUsage(Log, RelayMetering.Estimate(_pipeline.Counter, attempt.UpstreamModel, sent, completionTokens), attempt.UpstreamModel, _pipeline.Pricing);
+    }
+
+    /// <summary>Counts completion text with the relay's token counter (an in-process answer without usage).</summary>
+    public long CountText(RelayAttempt attempt, string text) => RelayMetering.CountText(_pipeline.Counter, attempt.UpstreamModel, text);
+
+    /// <summary>Bills nothing: the upstream answered, but the caller got nothing usable.</summary>
+    public void Void() => Log.Quota = 0;
+
+    /// <summary>Closes the call: its usage-log row is queued once (settling the reservation); a refused call writes none.</summary>
+    public void Dispose()
+    {
+        if (_finished || Refused)
+        {
+            return;
+        }
+
+        _finished = true;
+        _pipeline.Finish(this);
+    }
+}

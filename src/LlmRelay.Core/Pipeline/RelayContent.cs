@@ -1,0 +1,18 @@
+using LlmRelay.Formats;
+
+namespace LlmRelay.Pipeline;
+
+/// <summary>The caller's request body, able to produce what each attempt sends: passed through, patched or converted.</summary>
+/// <remarks>
+/// One instance per call, asked once per attempt (a failover may ask again for another channel). What it returns must stay
+/// valid until the next call of <see cref="Adapt"/> or the end of the call. Not thread-safe.
+/// </remarks>
+internal abstract class RelayContent
+{
+    /// <summary>Produces the body to send for <paramref name="plan"/> to a channel that names the model <paramref name="upstreamModel"/>.</summary>
+    /// <param name="plan">How the channel serves the call.</param>
+    /// <param name="upstreamModel">The model as the channel names it.</param>
+    /// <param name="body">The body to send.</param>
+    /// <returns><see langword="null"/>, or the error that makes the request invalid for this upstream (the caller's 400: no channel would do better).</returns>
+    public abstract FormatError? Adapt(in RelayPlan plan, string upstreamModel, out ReadOnlyMemory<byte> body);
+}

@@ -1,0 +1,35 @@
+using LlmRelay.Formats;
+using LlmRelay.Providers;
+
+namespace LlmRelay.Pipeline;
+
+/// <summary>How one attempt reaches a channel: what it asks the upstream, in which dialect, and whether bodies pass through.</summary>
+/// <param name="PassThrough">Whether the caller's body and the upstream's answer pass through unconverted.</param>
+/// <param name="Operation">What the upstream is asked to do.</param>
+/// <param name="UpstreamFormat">The wire format the upstream speaks for this call.</param>
+internal readonly record struct RelayPlan(bool PassThrough, RelayOperation Operation, WireFormat UpstreamFormat)
+{
+    /// <summary>Decides how a channel speaking through <paramref name="adapter"/> serves <paramref name="operation"/> asked in <paramref name="callerFormat"/>.</summary>
+    /// <returns>The plan, or <see langword="null"/> when the channel cannot serve the call at all.</returns>
+    /// <remarks>
+    /// Chat is served by every family (converted where the caller's differs); legacy completions and embeddings only by
+    /// OpenAI-format upstreams, passed through; Responses passed through to OpenAI upstreams that serve it, else converted
+    /// to a chat turn in the upstream's family.
+    /// </remarks>
+    public static RelayPlan? For(RelayOperation operation, WireFormat callerFormat, ProviderAdapter adapter)
+    {
+        switch (operation)
+        {
+            case RelayOperation.Completions or RelayOperation.Embeddings:
+                return adapter.Format == WireFormat.OpenAIChat && adapter.Supports(operation) ? new RelayPlan(true, operation, WireFormat.OpenAIChat) : null;
+            case RelayOperation.Responses:
+                return adapter.Format == WireFormat.OpenAIChat && adapter.Supports(RelayOperation.Responses)
+                    ? new RelayPlan(true, RelayOperation.Responses, WireFormat.OpenAIResponses)
+                    : new RelayPlan(false, RelayOperation.Chat, adapter.Format);
+            case RelayOperation.Chat:
+                return adapter.Supports(RelayOperation.Chat) ? new RelayPlan(adapter.Format == callerFormat, RelayOperation.Chat, adapter.Format) : null;
+            default:
+                return null;
+        }
+    }
+}

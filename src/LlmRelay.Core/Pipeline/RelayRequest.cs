@@ -1,0 +1,49 @@
+using LlmRelay.Formats;
+using LlmRelay.Providers;
+using LlmRelay.Tokens;
+
+namespace LlmRelay.Pipeline;
+
+/// <summary>What one relayed call asks for: who calls, which operation, which model, in which wire format, with which body.</summary>
+/// <remarks>Built by an adapter (an HTTP endpoint, <see cref="Client.RelayChatClient"/>) after it authenticated the caller and read the body.</remarks>
+internal sealed class RelayRequest
+{
+    /// <summary>Gets the caller's gateway key, or <see langword="null"/> for the in-process identity (which pays nothing and logs as such).</summary>
+    public required TokenEntry? Token { get; init; }
+
+    /// <summary>Gets the group whose channels serve the call.</summary>
+    public required string Group { get; init; }
+
+    /// <summary>Gets what the upstream is asked to do.</summary>
+    public required RelayOperation Operation { get; init; }
+
+    /// <summary>Gets the caller's wire format: the source of request conversions and the target of answer conversions.</summary>
+    public required WireFormat CallerFormat { get; init; }
+
+    /// <summary>Gets the model as the caller named it (logged and priced by this name when the price table knows it).</summary>
+    public required string RequestedModel { get; init; }
+
+    /// <summary>Gets the model channels are selected by (after global aliases).</summary>
+    public required string RoutingModel { get; init; }
+
+    /// <summary>Gets whether the caller asked for a stream.</summary>
+    public required bool Stream { get; init; }
+
+    /// <summary>Gets the body, adapted per attempt.</summary>
+    public required RelayContent Content { get; init; }
+
+    /// <summary>Gets the estimated prompt tokens, for the quota reservation.</summary>
+    public required int EstimatedPromptTokens { get; init; }
+
+    /// <summary>Gets the caller's output limit, or 0 when none was set (a default is reserved then).</summary>
+    public int MaxOutputTokens { get; init; }
+
+    /// <summary>Gets the caller's address as logged, or empty.</summary>
+    public string Ip { get; init; } = "";
+
+    /// <summary>Gets the request identifier logged with the call.</summary>
+    public string RequestId { get; init; } = "";
+
+    /// <summary>Gets the token name logged when <see cref="Token"/> is <see langword="null"/>.</summary>
+    public string AnonymousName { get; init; } = "";
+}

@@ -1,0 +1,72 @@
+using LlmRelay.Client;
+using LlmRelay.Providers;
+using LlmRelay.Selection;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LlmRelay.Pipeline;
+
+/// <summary>The one place where LlmRelay sends a request to an upstream: relayed calls, key probes, channel tests and model lists.</summary>
+/// <remarks>
+/// <code>
+/// channel + key + operation + body ─► adapter.BuildUri / Authenticate / connect timeout / Accept
+///   ─► HTTP channel: UpstreamInvoker (pooled SocketsHttpHandler, outbound address policy)
+///   ─► chat-client channel: ChatClientChannelInvoker (the keyed IChatClient, answering like an OpenAI upstream)
+/// chat-client channel called in process (RelayChatClient): GetChatResponseAsync / GetChatStream on the keyed IChatClient
+/// </code>
+/// Returns the upstream's answer as it came (headers read, body unread); classifying it is the caller's business
+/// (<see cref="RelayPipeline"/> for relayed calls). Thread-safe.
+/// </remarks>
+internal sealed class UpstreamSender(UpstreamInvoker upstream, ChatClientChannelInvoker chatClients, IServiceProvider services)
+{
+    /// <summary>Sends one request to <paramref name="channel"/> with its key at <paramref name="keyIndex"/>.</summary>
+    /// <param name="channel">The channel.</param>
+    /// <param name="keyIndex">The key to authenticate with.</param>
+    /// <param name="operation">What the upstream is asked (the adapter builds its URL from it).</param>
+    /// <param name="upstreamModel">The model as the upstream names it.</param>
+    /// <param name="body">The JSON body, or empty for a request without one (a GET).</param>
+    /// <param name="stream">Whether an event stream is asked for.</param>
+    /// <param name="cancellationToken">Cancels the request (the caller's, and the attempt's timeouts).</param>
+    /// <returns>The answer, headers read: the caller disposes it.</returns>
+    /// <exception cref="HttpRequestException">The upstream could not be reached.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public Task<HttpResponseMessage> SendAsync(ChannelEntry channel, int keyIndex, RelayOperation operation, string upstreamModel, ReadOnlyMemory<byte> body, bool stream, CancellationToken cancellationToken)
+    {
+        var adapter = channel.Adapter;
+        var message = new HttpRequestMessage(operation == RelayOperation.ListModels ? HttpMethod.Get : HttpMethod.Post, adapter.BuildUri(channel, operation, upstreamModel, stream));
+        if (operation != RelayOperation.ListModels)
+        {
+            message.Content = new ReadOnlyMemoryContent(body);
+            message.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
+        }
+
+        adapter.Authenticate(message, channel.KeyAt(channel.KeyCount == 0 ? 0 : keyIndex));
+        UpstreamInvoker.SetConnectTimeout(message, channel);
+        if (stream)
+        {
+            message.Headers.TryAddWithoutValidation("Accept", "text/event-stream");
+        }
+
+        // The message is not disposed here: the answer's content may still be reading from its connection.
+        return adapter is ChatClientAdapter
+            ? chatClients.SendAsync(message, cancellationToken)
+            : upstream.Invoker.SendAsync(message, cancellationToken);
+    }
+
+    /// <summary>Asks a chat-client channel's keyed <see cref="IChatClient"/> for a whole answer, in process.</summary>
+    /// <exception cref="RelayChatClientException">No client is registered under the channel's key (status 502, <c>chat_client_missing</c>).</exception>
+    public Task<ChatResponse> GetChatResponseAsync(ChannelEntry channel, IEnumerable<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken) =>
+        ChatClientOf(channel).GetResponseAsync(messages, options, cancellationToken);
+
+    /// <summary>Opens a stream from a chat-client channel's keyed <see cref="IChatClient"/>, in process.</summary>
+    /// <exception cref="RelayChatClientException">No client is registered under the channel's key (status 502, <c>chat_client_missing</c>).</exception>
+    public IAsyncEnumerator<ChatResponseUpdate> GetChatStream(ChannelEntry channel, IEnumerable<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken) =>
+        ChatClientOf(channel).GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+
+    private IChatClient ChatClientOf(ChannelEntry channel)
+    {
+        var key = ChatClientAdapter.KeyOf(channel.BaseUrl);
+        return services.GetKeyedService<IChatClient>(key)
+            ?? throw new RelayChatClientException(502, "chat_client_missing", $"No IChatClient is registered with the key '{key}'.");
+    }
+}
