@@ -2,23 +2,29 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
+using LlmRelay.Formats.OpenAI;
 
 namespace LlmRelay.Formats.Internal;
 
-/// <summary>Serialises wire models with <see cref="FormatsJsonContext"/>, turning malformed input into <see cref="FormatError"/> values.</summary>
-internal static class WireJson
+/// <summary>Serialises wire models with source-generated JSON metadata, turning malformed input into <see cref="FormatError"/> values.</summary>
+/// <remarks>Infrastructure shared by the LlmRelay packages, not meant for direct use: it may change in any release.</remarks>
+public static class WireJson
 {
-    private static readonly FormatsJsonContext SharedContext = new(new JsonSerializerOptions
-    {
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        AllowTrailingCommas = true,
-        ReadCommentHandling = JsonCommentHandling.Skip,
-    });
+    private static readonly OpenAIChatJsonContext SharedContext = new(CreateOptions());
 
-    /// <summary>Gets the shared context (read-only options).</summary>
-    public static FormatsJsonContext Context => SharedContext;
+    private static readonly FormatsJsonContext SharedModelsContext = new(CreateOptions());
 
+    /// <summary>Gets the shared context for the public OpenAI Chat models, <see cref="string"/> and <see cref="JsonElement"/> (read-only options).</summary>
+    public static OpenAIChatJsonContext Context => SharedContext;
+
+    /// <summary>Gets the shared context for every wire model, including the internal Anthropic, Gemini and Responses ones (same options as <see cref="Context"/>).</summary>
+    internal static FormatsJsonContext Models => SharedModelsContext;
+
+    /// <summary>Deserialises <paramref name="body"/>, returning malformed JSON or a wrong shape as a <see cref="FormatError"/>.</summary>
+    /// <typeparam name="T">The model type.</typeparam>
+    /// <param name="body">The UTF-8 JSON.</param>
+    /// <param name="info">The metadata, e.g. from <see cref="Context"/>.</param>
+    /// <returns>The model, or the error.</returns>
     public static FormatResult<T> Deserialize<T>(ReadOnlySpan<byte> body, JsonTypeInfo<T> info)
         where T : class
     {
@@ -41,5 +47,19 @@ internal static class WireJson
         }
     }
 
+    /// <summary>Serialises <paramref name="value"/> to UTF-8 JSON.</summary>
+    /// <typeparam name="T">The model type.</typeparam>
+    /// <param name="value">The model.</param>
+    /// <param name="info">The metadata, e.g. from <see cref="Context"/>.</param>
+    /// <returns>The UTF-8 JSON.</returns>
     public static byte[] Serialize<T>(T value, JsonTypeInfo<T> info) => JsonSerializer.SerializeToUtf8Bytes(value, info);
+
+    // One options instance per context: a context binds the options it is given.
+    private static JsonSerializerOptions CreateOptions() => new()
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        AllowTrailingCommas = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+    };
 }
