@@ -2,7 +2,6 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
-using LlmRelay.Formats.OpenAI;
 
 namespace LlmRelay.Formats.Internal;
 
@@ -10,15 +9,21 @@ namespace LlmRelay.Formats.Internal;
 /// <remarks>Infrastructure shared by the LlmRelay packages, not meant for direct use: it may change in any release.</remarks>
 public static class WireJson
 {
-    private static readonly OpenAIChatJsonContext SharedContext = new(CreateOptions());
+    private static readonly FormatsJsonContext SharedContext = new(new JsonSerializerOptions
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        AllowTrailingCommas = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+    });
 
-    private static readonly FormatsJsonContext SharedModelsContext = new(CreateOptions());
+    private static readonly WireJsonTypes SharedTypes = new(SharedContext);
 
-    /// <summary>Gets the shared context for the public OpenAI Chat models, <see cref="string"/> and <see cref="JsonElement"/> (read-only options).</summary>
-    public static OpenAIChatJsonContext Context => SharedContext;
+    /// <summary>Gets the metadata of the public OpenAI Chat models (read-only options).</summary>
+    public static WireJsonTypes Context => SharedTypes;
 
-    /// <summary>Gets the shared context for every wire model, including the internal Anthropic, Gemini and Responses ones (same options as <see cref="Context"/>).</summary>
-    internal static FormatsJsonContext Models => SharedModelsContext;
+    /// <summary>Gets the shared context for every wire model, including the internal Anthropic, Gemini and Responses ones.</summary>
+    internal static FormatsJsonContext Models => SharedContext;
 
     /// <summary>Deserialises <paramref name="body"/>, returning malformed JSON or a wrong shape as a <see cref="FormatError"/>.</summary>
     /// <typeparam name="T">The model type.</typeparam>
@@ -53,13 +58,4 @@ public static class WireJson
     /// <param name="info">The metadata, e.g. from <see cref="Context"/>.</param>
     /// <returns>The UTF-8 JSON.</returns>
     public static byte[] Serialize<T>(T value, JsonTypeInfo<T> info) => JsonSerializer.SerializeToUtf8Bytes(value, info);
-
-    // One options instance per context: a context binds the options it is given.
-    private static JsonSerializerOptions CreateOptions() => new()
-    {
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        AllowTrailingCommas = true,
-        ReadCommentHandling = JsonCommentHandling.Skip,
-    };
 }
