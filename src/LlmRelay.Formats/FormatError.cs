@@ -4,7 +4,7 @@ namespace LlmRelay.Formats;
 /// <param name="Kind">The error class.</param>
 /// <param name="Message">A human-readable message.</param>
 /// <param name="Code">The upstream error type or code when the error came from the upstream.</param>
-internal sealed record FormatError(FormatErrorKind Kind, string Message, string? Code = null)
+public sealed record FormatError(FormatErrorKind Kind, string Message, string? Code = null)
 {
     internal static FormatError Json(string message) => new(FormatErrorKind.InvalidJson, message);
 

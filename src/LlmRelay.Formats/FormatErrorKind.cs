@@ -1,7 +1,7 @@
 namespace LlmRelay.Formats;
 
 /// <summary>Classifies a <see cref="FormatError"/>.</summary>
-internal enum FormatErrorKind
+public enum FormatErrorKind
 {
     /// <summary>The input was not well-formed JSON.</summary>
     InvalidJson,

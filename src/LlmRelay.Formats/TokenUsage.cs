@@ -7,7 +7,7 @@ namespace LlmRelay.Formats;
 /// Each family's converter maps these back into its own buckets (Anthropic excludes cache reads from
 /// <c>input_tokens</c>; Gemini excludes thoughts from <c>candidatesTokenCount</c>).
 /// </remarks>
-internal readonly record struct TokenUsage
+public readonly record struct TokenUsage
 {
     /// <summary>Gets all prompt tokens, including cached ones.</summary>
     public long InputTokens { get; init; }

@@ -1,7 +1,7 @@
 namespace LlmRelay.Formats;
 
 /// <summary>The API families the gateway speaks and converts between.</summary>
-internal enum WireFormat
+public enum WireFormat
 {
     /// <summary>OpenAI Chat Completions (<c>/v1/chat/completions</c>).</summary>
     OpenAIChat,

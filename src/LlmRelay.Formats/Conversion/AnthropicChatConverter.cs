@@ -10,12 +10,12 @@ using LlmRelay.Formats.Streaming;
 namespace LlmRelay.Formats.Conversion;
 
 /// <summary>Converts between OpenAI Chat Completions and Anthropic Messages (requests, responses).</summary>
-internal static class AnthropicChatConverter
+public static class AnthropicChatConverter
 {
     /// <summary>The max_tokens sent to Anthropic (where it is required) when the caller gave none.</summary>
-    public const int DefaultMaxTokens = 4096;
+    internal const int DefaultMaxTokens = 4096;
 
-    public static FormatResult<MessagesRequest> ToAnthropicRequest(ChatCompletionRequest chat)
+    internal static FormatResult<MessagesRequest> ToAnthropicRequest(ChatCompletionRequest chat)
     {
         var system = new List<AnthropicContentBlock>();
         var messages = new List<AnthropicMessage>();
@@ -130,7 +130,7 @@ internal static class AnthropicChatConverter
         return request;
     }
 
-    public static FormatResult<ChatCompletionRequest> FromAnthropicRequest(MessagesRequest request)
+    internal static FormatResult<ChatCompletionRequest> FromAnthropicRequest(MessagesRequest request)
     {
         var messages = new List<ChatMessage>();
         string? system = request.System?.Text ?? (request.System?.Parts is { } sp ? string.Concat(sp.Select(b => b.Text)) : null);
@@ -269,7 +269,7 @@ internal static class AnthropicChatConverter
         return chat;
     }
 
-    public static FormatResult<MessagesResponse> ToAnthropicResponse(ChatCompletionResponse chat, in TokenUsage usage)
+    internal static FormatResult<MessagesResponse> ToAnthropicResponse(ChatCompletionResponse chat, in TokenUsage usage)
     {
         ChatChoice? choice = chat.Choices is { Count: > 0 } c ? c[0] : null;
         var content = new List<AnthropicContentBlock>();
@@ -319,7 +319,7 @@ internal static class AnthropicChatConverter
         };
     }
 
-    public static FormatResult<ChatCompletionResponse> FromAnthropicResponse(MessagesResponse response, long created)
+    internal static FormatResult<ChatCompletionResponse> FromAnthropicResponse(MessagesResponse response, long created)
     {
         var text = new StringBuilder();
         var thinking = new StringBuilder();
@@ -366,7 +366,7 @@ internal static class AnthropicChatConverter
     }
 
     /// <summary>Returns the OpenAI Chat usage object (the pivot's) for a normalised usage.</summary>
-    internal static ChatUsage ChatUsageOf(in TokenUsage u) => new()
+    public static ChatUsage ChatUsageOf(in TokenUsage u) => new()
     {
         PromptTokens = u.InputTokens,
         CompletionTokens = u.OutputTokens,

@@ -15,7 +15,7 @@ namespace LlmRelay.Formats.Conversion;
 /// </code>
 /// Malformed input returns a <see cref="FormatError"/>; nothing throws for bad input.
 /// </remarks>
-internal static class BodyConverter
+public static class BodyConverter
 {
     /// <summary>Converts a request body from the caller's family to the upstream's.</summary>
     /// <param name="from">The caller's family.</param>
@@ -48,7 +48,7 @@ internal static class BodyConverter
         }
 
         bool isStream = chat.Stream == true;
-        FormatsJsonContext ctx = WireJson.Context;
+        FormatsJsonContext ctx = WireJson.Models;
         switch (to)
         {
             case WireFormat.OpenAIChat:
@@ -83,7 +83,7 @@ internal static class BodyConverter
         // One usage reader per family, the same the pass-through sniffer and the stream decoders use (issue #14): the typed
         // models below would drop what they have no property for (DeepSeek's prompt_cache_hit_tokens, cache-write buckets).
         usage = UsageSniffer.ReadBody(from, body) ?? default;
-        FormatsJsonContext ctx = WireJson.Context;
+        FormatsJsonContext ctx = WireJson.Models;
         FormatResult<ChatCompletionResponse> pivot;
         switch (from)
         {
@@ -141,7 +141,7 @@ internal static class BodyConverter
     /// <summary>Parses a caller's request into the OpenAI Chat pivot.</summary>
     public static FormatResult<ChatCompletionRequest> ToChatRequest(WireFormat from, ReadOnlySpan<byte> body, string? model = null)
     {
-        FormatsJsonContext ctx = WireJson.Context;
+        FormatsJsonContext ctx = WireJson.Models;
         switch (from)
         {
             case WireFormat.OpenAIChat:

@@ -4,4 +4,4 @@ namespace LlmRelay.Formats.Conversion;
 /// <param name="Body">The UTF-8 JSON body.</param>
 /// <param name="Model">The model named by the caller.</param>
 /// <param name="Stream">Whether the caller asked for a stream.</param>
-internal sealed record ConvertedRequest(byte[] Body, string? Model, bool Stream);
+public sealed record ConvertedRequest(byte[] Body, string? Model, bool Stream);

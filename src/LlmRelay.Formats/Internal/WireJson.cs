@@ -5,8 +5,9 @@ using System.Text.Json.Serialization.Metadata;
 
 namespace LlmRelay.Formats.Internal;
 
-/// <summary>Serialises wire models with <see cref="FormatsJsonContext"/>, turning malformed input into <see cref="FormatError"/> values.</summary>
-internal static class WireJson
+/// <summary>Serialises wire models with source-generated JSON metadata, turning malformed input into <see cref="FormatError"/> values.</summary>
+/// <remarks>Infrastructure shared by the LlmRelay packages, not meant for direct use: it may change in any release.</remarks>
+public static class WireJson
 {
     private static readonly FormatsJsonContext SharedContext = new(new JsonSerializerOptions
     {
@@ -16,9 +17,19 @@ internal static class WireJson
         ReadCommentHandling = JsonCommentHandling.Skip,
     });
 
-    /// <summary>Gets the shared context (read-only options).</summary>
-    public static FormatsJsonContext Context => SharedContext;
+    private static readonly WireJsonTypes SharedTypes = new(SharedContext);
 
+    /// <summary>Gets the metadata of the public OpenAI Chat models (read-only options).</summary>
+    public static WireJsonTypes Context => SharedTypes;
+
+    /// <summary>Gets the shared context for every wire model, including the internal Anthropic, Gemini and Responses ones.</summary>
+    internal static FormatsJsonContext Models => SharedContext;
+
+    /// <summary>Deserialises <paramref name="body"/>, returning malformed JSON or a wrong shape as a <see cref="FormatError"/>.</summary>
+    /// <typeparam name="T">The model type.</typeparam>
+    /// <param name="body">The UTF-8 JSON.</param>
+    /// <param name="info">The metadata, e.g. from <see cref="Context"/>.</param>
+    /// <returns>The model, or the error.</returns>
     public static FormatResult<T> Deserialize<T>(ReadOnlySpan<byte> body, JsonTypeInfo<T> info)
         where T : class
     {
@@ -41,5 +52,10 @@ internal static class WireJson
         }
     }
 
+    /// <summary>Serialises <paramref name="value"/> to UTF-8 JSON.</summary>
+    /// <typeparam name="T">The model type.</typeparam>
+    /// <param name="value">The model.</param>
+    /// <param name="info">The metadata, e.g. from <see cref="Context"/>.</param>
+    /// <returns>The UTF-8 JSON.</returns>
     public static byte[] Serialize<T>(T value, JsonTypeInfo<T> info) => JsonSerializer.SerializeToUtf8Bytes(value, info);
 }

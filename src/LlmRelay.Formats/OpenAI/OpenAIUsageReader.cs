@@ -21,7 +21,7 @@ namespace LlmRelay.Formats.OpenAI;
 /// </code>
 /// Allocation-free and thread-safe.
 /// </remarks>
-internal static class OpenAIUsageReader
+public static class OpenAIUsageReader
 {
     /// <summary>Finds the first non-null <c>"usage": {...}</c> in <paramref name="json"/> and reads it.</summary>
     /// <param name="json">A JSON document (a whole body or one SSE <c>data:</c> payload).</param>

@@ -1,7 +1,10 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace LlmRelay.Formats.PassThrough;
 
 /// <summary>What the relay needs to know of an OpenAI Chat Completions request body, read without deserialising it.</summary>
-internal struct OpenAIChatRequestInfo
+[SuppressMessage("Design", "CA1051:Do not declare visible instance fields", Justification = "A mutable struct the reader fills by reference on the hot path.")]
+public struct OpenAIChatRequestInfo
 {
     /// <summary>Gets or sets the requested model.</summary>
     public string Model;

@@ -10,7 +10,7 @@ namespace LlmRelay.Formats.PassThrough;
 /// <c>"stream_options":{"include_usage":true}</c> is inserted after the opening brace. Only a body that
 /// already has <c>stream_options</c> without <c>include_usage: true</c> is re-serialised.
 /// </remarks>
-internal static class OpenAIChatRequestPatcher
+public static class OpenAIChatRequestPatcher
 {
     private static ReadOnlySpan<byte> StreamOptions => "\"stream_options\":{\"include_usage\":true},"u8;
 

@@ -16,7 +16,7 @@ namespace LlmRelay.Formats.PassThrough;
 /// with a duplicate the gateway and the upstream could read different values (JSON parsers disagree on which one wins).
 /// </para>
 /// </remarks>
-internal static class OpenAIChatRequestReader
+public static class OpenAIChatRequestReader
 {
     /// <summary>Reads <paramref name="body"/>; returns a typed error on bad input whose <see cref="FormatError.Code"/> names the parameter.</summary>
     public static FormatError? TryRead(ReadOnlySpan<byte> body, out OpenAIChatRequestInfo info) => TryRead(body, RequestShape.OpenAIChat, out info);

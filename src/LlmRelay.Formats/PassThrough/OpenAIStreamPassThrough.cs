@@ -19,7 +19,7 @@ namespace LlmRelay.Formats.PassThrough;
 /// chunk must be stripped, output stops at the last complete event so that a usage chunk can be dropped
 /// whole. Not thread-safe: one instance serves one stream.
 /// </remarks>
-internal sealed class OpenAIStreamPassThrough : IDisposable
+public sealed class OpenAIStreamPassThrough : IDisposable
 {
     private readonly bool _stripUsageChunk;
     private byte[] _pending = [];

@@ -1,7 +1,7 @@
 namespace LlmRelay.Formats.PassThrough;
 
 /// <summary>The request body shapes the relay validates before routing.</summary>
-internal enum RequestShape
+public enum RequestShape
 {
     /// <summary>OpenAI Chat Completions: <c>model</c> and a non-empty <c>messages</c> array.</summary>
     OpenAIChat,

@@ -15,11 +15,12 @@ namespace LlmRelay.Formats.PassThrough;
 /// the only ones: <see cref="ReadBody"/> serves body conversion, and the stream decoders call them too (issue #14).
 /// Not thread-safe: one instance per response.
 /// </remarks>
-internal sealed class UsageSniffer(WireFormat format)
+public sealed class UsageSniffer(WireFormat format)
 {
     private AnthropicUsageAccumulator _anthropic;
     private TokenUsage? _usage;
 
+    /// <summary>Gets the usage seen so far, normalised, or <see langword="null"/> when none was reported.</summary>
     public TokenUsage? Usage => format == WireFormat.Anthropic ? (_anthropic.HasValue ? _anthropic.Usage : null) : _usage;
 
     /// <summary>Reads usage from one JSON document (a body or an SSE <c>data:</c> payload), if it has any.</summary>

@@ -12,7 +12,7 @@ namespace LlmRelay.Formats.Sse;
 /// Not thread-safe. <see cref="System.Net.ServerSentEvents.SseParser"/> allocates a string per event; this
 /// parser is the hot-path variant (see bench/LlmRelay.Benchmarks).
 /// </remarks>
-internal sealed class SseEventReader : IDisposable
+public sealed class SseEventReader : IDisposable
 {
     private readonly PooledBuffer _line = new(512);
     private readonly PooledBuffer _data = new(1024);
@@ -127,6 +127,7 @@ internal sealed class SseEventReader : IDisposable
     /// <summary>Gets a value indicating whether bytes of an unfinished event are buffered.</summary>
     public bool HasPendingEvent => _hasData || _line.Length > 0;
 
+    /// <summary>Returns the pooled line and data buffers.</summary>
     public void Dispose()
     {
         _line.Dispose();

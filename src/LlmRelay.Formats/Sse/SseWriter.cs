@@ -3,7 +3,7 @@ using System.Buffers;
 namespace LlmRelay.Formats.Sse;
 
 /// <summary>Writes <c>text/event-stream</c> frames into an <see cref="IBufferWriter{T}"/>.</summary>
-internal static class SseWriter
+public static class SseWriter
 {
     /// <summary>Writes <c>event: name</c> (when not empty) and the <c>data:</c> lines, then a blank line.</summary>
     /// <remarks>Data containing line feeds is split over several <c>data:</c> lines so framing is preserved.</remarks>

@@ -4,22 +4,28 @@ using System.Text.Json;
 namespace LlmRelay.Formats.Streaming;
 
 /// <summary>An <see cref="IStreamRewriter"/> made of a source-family decoder and a target-family encoder.</summary>
-internal sealed class ConvertingStreamRewriter : IStreamRewriter
+public sealed class ConvertingStreamRewriter : IStreamRewriter
 {
     private readonly StreamDecoder _decoder;
     private readonly StreamEncoder _encoder;
     private FormatError? _nonSseError;
 
+    /// <summary>Initializes a new instance of the <see cref="ConvertingStreamRewriter"/> class.</summary>
+    /// <param name="decoder">Reads the upstream family's events; disposed with the rewriter.</param>
+    /// <param name="encoder">Writes the caller family's events; disposed with the rewriter.</param>
     public ConvertingStreamRewriter(StreamDecoder decoder, StreamEncoder encoder)
     {
         _decoder = decoder;
         _encoder = encoder;
     }
 
+    /// <inheritdoc/>
     public TokenUsage? Usage => _decoder.Usage;
 
+    /// <inheritdoc/>
     public bool IsCompleted => _encoder.Completed;
 
+    /// <inheritdoc/>
     public FormatError? Process(ReadOnlySpan<byte> eventType, ReadOnlySpan<byte> data, IBufferWriter<byte> output)
     {
         if (_encoder.Completed)
@@ -41,12 +47,14 @@ internal sealed class ConvertingStreamRewriter : IStreamRewriter
         }
     }
 
+    /// <inheritdoc/>
     public FormatError? ProcessNonSseBody(ReadOnlySpan<byte> body)
     {
         _nonSseError = _decoder.DecodeErrorBody(body);
         return _nonSseError;
     }
 
+    /// <inheritdoc/>
     public FormatError? Complete(IBufferWriter<byte> output, FormatError? error = null)
     {
         if (_encoder.Completed)
@@ -64,6 +72,7 @@ internal sealed class ConvertingStreamRewriter : IStreamRewriter
         return _encoder.CompletionError ?? final;
     }
 
+    /// <summary>Disposes the decoder and the encoder.</summary>
     public void Dispose()
     {
         _decoder.Dispose();

@@ -1,7 +1,7 @@
 namespace LlmRelay.Formats.Streaming;
 
 /// <summary>Why a model stopped, normalised across families.</summary>
-internal enum FinishReason
+public enum FinishReason
 {
     /// <summary>Natural end of turn.</summary>
     Stop,

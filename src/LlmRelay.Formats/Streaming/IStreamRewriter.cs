@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 
 namespace LlmRelay.Formats.Streaming;
 
@@ -10,7 +11,7 @@ namespace LlmRelay.Formats.Streaming;
 /// </code>
 /// Not thread-safe: one instance per stream.
 /// </remarks>
-internal interface IStreamRewriter : IDisposable
+public interface IStreamRewriter : IDisposable
 {
     /// <summary>Gets the usage the upstream reported so far, normalised.</summary>
     TokenUsage? Usage { get; }
@@ -26,6 +27,7 @@ internal interface IStreamRewriter : IDisposable
     /// <param name="output">Where to write.</param>
     /// <param name="error">The transport error that ended the upstream, if any.</param>
     /// <returns>The error that ended the stream (transport, upstream or truncation), or <see langword="null"/>.</returns>
+    [SuppressMessage("Naming", "CA1716:Identifiers should not match keywords", Justification = "The name every error parameter of this package has.")]
     FormatError? Complete(IBufferWriter<byte> output, FormatError? error = null);
 
     /// <summary>Interprets a non-SSE upstream body (e.g. a JSON error served as <c>text/event-stream</c>).</summary>

@@ -6,7 +6,7 @@ namespace LlmRelay.Formats.Streaming;
 
 /// <summary>Feeds raw upstream bytes, in any chunking, through an <see cref="SseEventReader"/> into an <see cref="IStreamRewriter"/>.</summary>
 /// <remarks>Not thread-safe: one instance per stream. Output is identical for any split of the input.</remarks>
-internal sealed class SseRewriteSession : IDisposable
+public sealed class SseRewriteSession : IDisposable
 {
     private const int MaxNonSseBody = 64 * 1024;
     private readonly SseEventReader _reader = new();
@@ -14,6 +14,8 @@ internal sealed class SseRewriteSession : IDisposable
     private PooledBuffer? _rawBody;
     private bool _sawNonWhitespace;
 
+    /// <summary>Initializes a new instance of the <see cref="SseRewriteSession"/> class.</summary>
+    /// <param name="rewriter">The rewriter that receives each event; the session disposes it.</param>
     public SseRewriteSession(IStreamRewriter rewriter)
     {
         _rewriter = rewriter;
@@ -72,6 +74,7 @@ internal sealed class SseRewriteSession : IDisposable
         return _rewriter.Complete(output, transportError);
     }
 
+    /// <summary>Disposes the rewriter and the pooled buffers.</summary>
     public void Dispose()
     {
         _reader.Dispose();

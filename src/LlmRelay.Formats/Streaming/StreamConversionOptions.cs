@@ -1,7 +1,7 @@
 namespace LlmRelay.Formats.Streaming;
 
 /// <summary>Options for converted streams.</summary>
-internal sealed record StreamConversionOptions
+public sealed record StreamConversionOptions
 {
     /// <summary>Gets the model name to report to the caller; <see langword="null"/> reports the upstream's.</summary>
     public string? Model { get; init; }

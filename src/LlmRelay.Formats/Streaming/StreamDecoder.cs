@@ -3,7 +3,7 @@ using System.Buffers;
 namespace LlmRelay.Formats.Streaming;
 
 /// <summary>Reads one family's SSE events and drives a <see cref="StreamEncoder"/>.</summary>
-internal abstract class StreamDecoder : IDisposable
+public abstract class StreamDecoder : IDisposable
 {
     /// <summary>Gets or sets the usage seen so far.</summary>
     public TokenUsage? Usage { get; protected set; }
@@ -23,7 +23,9 @@ internal abstract class StreamDecoder : IDisposable
     /// <summary>Interprets a JSON error body served instead of an event stream.</summary>
     public abstract FormatError? DecodeErrorBody(ReadOnlySpan<byte> body);
 
+    /// <summary>Releases pooled resources; the base implementation holds none.</summary>
     public virtual void Dispose()
     {
+        GC.SuppressFinalize(this);
     }
 }

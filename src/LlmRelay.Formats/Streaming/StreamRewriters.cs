@@ -5,7 +5,7 @@ using LlmRelay.Formats.OpenAI;
 namespace LlmRelay.Formats.Streaming;
 
 /// <summary>Creates stream rewriters for every directed pair of <see cref="WireFormat"/>s.</summary>
-internal static class StreamRewriters
+public static class StreamRewriters
 {
     /// <summary>Creates a rewriter that reads <paramref name="upstream"/> events and writes <paramref name="caller"/> events.</summary>
     public static IStreamRewriter Create(WireFormat upstream, WireFormat caller, StreamConversionOptions? options = null)

@@ -5,4 +5,4 @@ namespace LlmRelay.Formats.Streaming;
 /// <param name="Model">The model name reported upstream.</param>
 /// <param name="Created">Unix seconds, when reported.</param>
 /// <param name="Usage">Usage known at start (Anthropic and Gemini report prompt tokens up front).</param>
-internal readonly record struct StreamStart(string? Id, string? Model, long Created, TokenUsage? Usage);
+public readonly record struct StreamStart(string? Id, string? Model, long Created, TokenUsage? Usage);

@@ -5,20 +5,25 @@ using LlmRelay.Formats.Internal;
 namespace LlmRelay.Formats.OpenAI.Models;
 
 /// <summary>OpenAI <c>response_format.json_schema</c>.</summary>
-internal sealed class ChatJsonSchema
+public sealed class ChatJsonSchema
 {
+    /// <summary>Gets or sets the <c>name</c> field.</summary>
     [JsonPropertyName("name")]
     public string? Name { get; set; }
 
+    /// <summary>Gets or sets the <c>description</c> field.</summary>
     [JsonPropertyName("description")]
     public string? Description { get; set; }
 
+    /// <summary>Gets or sets the <c>schema</c> field.</summary>
     [JsonPropertyName("schema")]
     public JsonElement? Schema { get; set; }
 
+    /// <summary>Gets or sets the <c>strict</c> field.</summary>
     [JsonPropertyName("strict")]
     public bool? Strict { get; set; }
 
+    /// <summary>Gets or sets the fields this model does not declare, kept so they are written back unchanged.</summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? ExtensionData { get; set; }
 }
