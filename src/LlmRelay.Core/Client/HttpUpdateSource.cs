@@ -9,7 +9,7 @@ internal sealed class HttpUpdateSource : RelayUpdateSource
 {
     private const int BufferSize = 16 * 1024;
     private readonly HttpResponseMessage _response;
-    private readonly OpenAIUpdateDecoder _decoder;
+    private readonly ChatUpdateDecoder _decoder;
     private readonly TimeSpan _idleTimeout;
     private readonly Queue<ChatResponseUpdate> _pending = new();
     private readonly List<ChatResponseUpdate> _scratch = [];
@@ -22,7 +22,7 @@ internal sealed class HttpUpdateSource : RelayUpdateSource
         : base(cts)
     {
         _response = response;
-        _decoder = new OpenAIUpdateDecoder(upstream);
+        _decoder = new ChatUpdateDecoder(upstream);
         _idleTimeout = idleTimeout;
     }
 
@@ -34,6 +34,12 @@ internal sealed class HttpUpdateSource : RelayUpdateSource
     {
         while (_pending.Count == 0)
         {
+            if (_decoder.Error is { } error)
+            {
+                // Nothing useful follows an upstream error; the caller got what was produced before it, now the error.
+                throw new RelayChatClientException(502, _decoder.ErrorCode ?? "upstream_error", $"Upstream error: {error}");
+            }
+
             if (_ended)
             {
                 return null;
@@ -75,12 +81,6 @@ internal sealed class HttpUpdateSource : RelayUpdateSource
             foreach (var update in _scratch)
             {
                 _pending.Enqueue(update);
-            }
-
-            if (_pending.Count == 0 && _decoder.Error is { } error)
-            {
-                // After an error event nothing useful follows; the caller gets what was produced, then the error.
-                throw new RelayChatClientException(502, _decoder.ErrorCode ?? "upstream_error", $"Upstream error: {error}");
             }
         }
 

@@ -308,6 +308,56 @@ public sealed class RelayChatClientTests
     }
 
     [Fact]
+    public async Task GetStreamingResponseAsync_AnthropicErrorEventMidStream_ThrowsAfterTheTextAndLogs502()
+    {
+        // A real Anthropic stream's last events (../shared/fixtures/upstream): two text deltas, then an api_error event.
+        var recorded = await File.ReadAllTextAsync(Path.Combine(Health.UpstreamFixtures.Require(), "anthropic/messages-stream-midstream-error.partial.sse"), Ct);
+        await using var relay = await RelayHarness.CreateAsync([RelayHarness.Channel(1, ChannelTypes.Anthropic, "flat")]);
+        relay.Upstream.Responder = (_, _, _) => Task.FromResult(FakeUpstreamHandler.Answer(recorded, sse: true));
+
+        var text = new StringBuilder();
+        var failure = await Assert.ThrowsAsync<RelayChatClientException>(async () =>
+        {
+            await foreach (var update in relay.Client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "Hi")], Model(), Ct))
+            {
+                text.Append(update.Text);
+            }
+        });
+
+        Assert.Equal("d with a replacement character (", text.ToString());
+        Assert.Equal(502, failure.StatusCode);
+        Assert.Equal("api_error", failure.ErrorCode);
+        Assert.Contains("Internal server error", failure.Message, StringComparison.Ordinal);
+        Assert.Equal(502, Assert.Single(relay.DrainLogs()).StatusCode);
+    }
+
+    [Fact]
+    public async Task GetStreamingResponseAsync_ErrorEventBeforeAnyContent_FailsOverToTheNextChannel()
+    {
+        // Anthropic opens the stream (message_start), then sends an error event: nothing reached the caller, so the next channel answers.
+        var root = Health.UpstreamFixtures.Require();
+        var start = (await File.ReadAllTextAsync(Path.Combine(root, "anthropic/messages-stream-text.sse"), Ct)).Split("\n\n")[0] + "\n\n";
+        var error = (await File.ReadAllTextAsync(Path.Combine(root, "anthropic/messages-stream-midstream-error.partial.sse"), Ct)).Split("\n\n")[2] + "\n\n";
+        await using var relay = await RelayHarness.CreateAsync([
+            RelayHarness.Channel(1, ChannelTypes.Anthropic, "flat", priority: 10, baseUrl: "https://bad.test"),
+            RelayHarness.Channel(2, ChannelTypes.Anthropic, "flat", priority: 0, baseUrl: "https://good.test")]);
+        relay.Upstream.Responder = (request, _, _) => Task.FromResult(FakeUpstreamHandler.Answer(
+            request.RequestUri!.Host == "bad.test" ? start + error : FakeUpstreamHandler.Wire.AnthropicStream, sse: true));
+
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var update in relay.Client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "Hi")], Model(), Ct))
+        {
+            updates.Add(update);
+        }
+
+        Assert.Equal(FakeUpstreamHandler.Text, updates.ToChatResponse().Text);
+        Assert.Equal(["bad.test", "good.test"], relay.Upstream.Requests.Select(static r => r.Request.RequestUri!.Host));
+        var log = Assert.Single(relay.DrainLogs());
+        Assert.Equal("anthropic-2", log.ChannelName);
+        Assert.Equal(200, log.StatusCode);
+    }
+
+    [Fact]
     public async Task GetService_ChatClientMetadata_NamesLlmRelayAndDefaultModel()
     {
         await using var relay = await RelayHarness.CreateAsync([], services => services.Configure<RelayChatClientOptions>(static o => o.DefaultModel = "flat"));
