@@ -74,7 +74,7 @@ internal sealed class ChatUpdateEncoder : StreamEncoder
     {
         if (index < _calls.Count && _calls[index] is { } call)
         {
-            Json.AppendUnescaped(fragmentToken, call.Arguments);
+            AppendUnescaped(fragmentToken, call.Arguments);
         }
     }
 
@@ -119,6 +119,27 @@ internal sealed class ChatUpdateEncoder : StreamEncoder
     };
 
     /// <summary>Unescapes a quoted JSON string token.</summary>
+    // Appends the UTF-8 content of a JSON string token (quotes included) without its escapes.
+    private static void AppendUnescaped(ReadOnlySpan<byte> token, PooledBuffer destination)
+    {
+        if (token.Length < 2)
+        {
+            return;
+        }
+
+        var inner = token[1..^1];
+        if (inner.IndexOf((byte)'\\') < 0)
+        {
+            destination.Append(inner);
+            return;
+        }
+
+        var reader = new Utf8JsonReader(token);
+        reader.Read();
+        var span = destination.GetSpan(inner.Length); // Unescaped text is never longer than its escaped form.
+        destination.Advance(reader.CopyString(span));
+    }
+
     private static string StringOf(ReadOnlySpan<byte> token)
     {
         var inner = token[1..^1];

@@ -29,7 +29,9 @@ public static class StreamRewriters
         return new ConvertingStreamRewriter(CreateDecoder(upstream), encoder);
     }
 
-    internal static StreamDecoder CreateDecoder(WireFormat format) => format switch
+    /// <summary>Creates the decoder that reads <paramref name="format"/> stream events and drives any <see cref="StreamEncoder"/>.</summary>
+    /// <remarks>For callers that turn a stream into something other than SSE bytes, such as chat-client updates.</remarks>
+    public static StreamDecoder CreateDecoder(WireFormat format) => format switch
     {
         WireFormat.OpenAIChat => new OpenAIChatStreamDecoder(),
         WireFormat.Anthropic => new AnthropicStreamDecoder(),
