@@ -40,7 +40,7 @@ public sealed class UsageLogRowRoundTripTests(DatabaseFixture fixture) : IClassF
                 Content = "上游错误 \u0000 after NUL",
                 Ip = "2001:db8::1",
                 RequestId = "0HN7:00000001",
-                Other = """{"usage":"estimated","ratio":1.5}""",
+                Other = UsageDetails.Parse("""{"usage":"estimated","ratio":1.5}"""),
             },
             new UsageLog
             {
@@ -80,6 +80,6 @@ public sealed class UsageLogRowRoundTripTests(DatabaseFixture fixture) : IClassF
     {
         l.Id, CreatedAt = l.CreatedAt.ToUnixTimeMilliseconds(), l.Type, l.UserId, l.TokenId, l.TokenName, l.ModelName, l.ChannelId, l.ChannelName,
         l.Group, l.Quota, l.PromptTokens, l.CompletionTokens, l.UseTimeMs, l.FirstByteMs, l.IsStream, l.StatusCode, l.Content, l.Ip,
-        l.RequestId, l.Other,
+        l.RequestId, Other = l.Other.ToJson(),
     };
 }

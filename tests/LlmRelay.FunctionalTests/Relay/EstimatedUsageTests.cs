@@ -61,7 +61,7 @@ public sealed class EstimatedUsageTests
         Assert.Equal(counter.CountRequest("upstream-model", Assert.Single(upstream.Requests).Body), log.PromptTokens);
         Assert.True(log.PromptTokens > 0);
         Assert.Equal(log.PromptTokens + log.CompletionTokens, log.Quota); // Flat price: one quota per token.
-        Assert.Contains("\"usage\":\"estimated\"", log.Other, StringComparison.Ordinal);
+        Assert.Contains("\"usage\":\"estimated\"", log.Other.ToJson(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -119,7 +119,7 @@ public sealed class EstimatedUsageTests
         Assert.NotEqual(viaHttp.Id, viaClient.Id);
         Assert.True(viaHttp.Quota > 0);
         Assert.Equal((viaHttp.PromptTokens, viaHttp.CompletionTokens, viaHttp.Quota), (viaClient.PromptTokens, viaClient.CompletionTokens, viaClient.Quota));
-        Assert.Contains("\"usage\":\"estimated\"", viaClient.Other, StringComparison.Ordinal);
+        Assert.Contains("\"usage\":\"estimated\"", viaClient.Other.ToJson(), StringComparison.Ordinal);
         Assert.Equal(UsageLogType.Consume, viaClient.Type);
     }
 
@@ -146,7 +146,7 @@ public sealed class EstimatedUsageTests
         var viaClient = (await gateway.WaitForLogsAsync(2)).MaxBy(static l => l.Id)!;
         Assert.True(viaHttp.Quota > 0);
         Assert.Equal((viaHttp.PromptTokens, viaHttp.CompletionTokens, viaHttp.Quota), (viaClient.PromptTokens, viaClient.CompletionTokens, viaClient.Quota));
-        Assert.Contains("\"usage\":\"estimated\"", viaClient.Other, StringComparison.Ordinal);
+        Assert.Contains("\"usage\":\"estimated\"", viaClient.Other.ToJson(), StringComparison.Ordinal);
     }
 
     private static GatewayFactory StartGateway(MockUpstream upstream, string channelType)
