@@ -3,11 +3,11 @@ using System.Text.Json.Serialization;
 
 namespace LlmRelay.Usage;
 
-/// <summary>Source-generated JSON metadata for <see cref="UsageDetails"/>, the text of a usage-log row's <c>other</c> column.</summary>
+/// <summary>Source-generated JSON metadata for reading <see cref="UsageDetails"/> back from a usage-log row's <c>other</c> text (<see cref="UsageDetails.Parse"/>).</summary>
 /// <remarks>
-/// Property names come from the type's attributes. Numbers are written as <see cref="double.ToString()"/> writes them
-/// (shortest round-trip form, invariant culture), as the text was formatted before the type existed; a non-finite
-/// ratio, which pricing validation never lets through, is written as a string rather than failing the row's write.
+/// Property names come from the type's attributes. Writing is <see cref="UsageDetails.ToJson"/>'s own (a
+/// <see cref="System.Text.Json.Utf8JsonWriter"/> with pre-encoded names, faster than the generated serializer); the
+/// named floating-point literals read back what it writes for a non-finite ratio.
 /// </remarks>
 [JsonSourceGenerationOptions(
     JsonSerializerDefaults.Web,
