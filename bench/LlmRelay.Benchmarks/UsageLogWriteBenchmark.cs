@@ -236,7 +236,7 @@ internal static class UsageLogWriteBenchmark
                 Content = error ? "upstream error" : "",
                 Ip = "10.0.0.1",
                 RequestId = "req-" + i.ToString(CultureInfo.InvariantCulture),
-                Other = """{"model_ratio":2.5,"completion_ratio":4,"group_ratio":1,"frt":312,"estimated":false}""",
+                Other = new UsageDetails { ModelRatio = 2.5, CompletionRatio = 4, CacheRatio = 0.5, CacheCreationRatio = 1.25, CacheCreation1hRatio = 2, GroupRatio = 1, CachedTokens = 0, CacheCreationTokens = 0, CacheCreation1hTokens = 0, ReasoningTokens = 0, FirstByteMs = 312 },
             };
         }
 

@@ -70,7 +70,7 @@ internal static class StatusEndpoints
                 g.LongCount(),
                 g.Sum(static l => (long)l.PromptTokens),
                 g.Sum(static l => (long)l.CompletionTokens),
-                g.Any(static l => l.Other.Contains("\"usage\":\"missing\"", StringComparison.Ordinal) || l.Other.Contains("\"estimated\":true", StringComparison.Ordinal))))
+                g.Any(static l => l.Other.IsUsageEstimated)))
             .OrderByDescending(static u => u.PromptTokens + u.CompletionTokens)
             .ToList();
 

@@ -64,7 +64,10 @@ internal static class RelayMetering
 
     /// <summary>Fills the token counts, the quota and the <c>other</c> pricing detail of <paramref name="log"/>.</summary>
     /// <remarks>Prices by the caller's model name when the table knows it (operators price their aliases), else by the upstream's.</remarks>
-    public static void ApplyUsage(UsageLog log, in TokenUsage usage, string upstreamModel, ModelPricing pricing)
+    public static void ApplyUsage(UsageLog log, in TokenUsage usage, string upstreamModel, ModelPricing pricing) =>
+        PriceUsage(log, usage, upstreamModel, pricing, estimated: false);
+
+    private static void PriceUsage(UsageLog log, in TokenUsage usage, string upstreamModel, ModelPricing pricing, bool estimated)
     {
         log.PromptTokens = (int)Math.Min(int.MaxValue, usage.InputTokens);
         log.CompletionTokens = (int)Math.Min(int.MaxValue, usage.OutputTokens);
@@ -76,8 +79,22 @@ internal static class RelayMetering
         var groupRatio = pricing.GroupRatio(log.Group);
         log.Quota = QuotaCalculator.Compute(usage, price, groupRatio);
         log.Other = price.FixedPrice is { } fixedPrice
-            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $$"""{"model_price":{{fixedPrice}},"group_ratio":{{groupRatio}},"first_byte_ms":{{log.FirstByteMs ?? -1}}}""")
-            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $$"""{"model_ratio":{{price.ModelRatio}},"completion_ratio":{{price.CompletionRatio}},"cache_ratio":{{price.CacheReadRatio}},"cache_creation_ratio":{{price.CacheWrite5mRatio}},"cache_creation_1h_ratio":{{price.CacheWrite1hRatio}},"group_ratio":{{groupRatio}},"cached_tokens":{{usage.CachedInputTokens}},"cache_creation_tokens":{{usage.CacheCreationInputTokens}},"cache_creation_1h_tokens":{{usage.CacheCreation1hInputTokens}},"reasoning_tokens":{{usage.ReasoningTokens}},"first_byte_ms":{{log.FirstByteMs ?? -1}}}""");
+            ? new UsageDetails { ModelPrice = fixedPrice, GroupRatio = groupRatio, FirstByteMs = log.FirstByteMs ?? -1, IsUsageEstimated = estimated }
+            : new UsageDetails
+            {
+                ModelRatio = price.ModelRatio,
+                CompletionRatio = price.CompletionRatio,
+                CacheRatio = price.CacheReadRatio,
+                CacheCreationRatio = price.CacheWrite5mRatio,
+                CacheCreation1hRatio = price.CacheWrite1hRatio,
+                GroupRatio = groupRatio,
+                CachedTokens = usage.CachedInputTokens,
+                CacheCreationTokens = usage.CacheCreationInputTokens,
+                CacheCreation1hTokens = usage.CacheCreation1hInputTokens,
+                ReasoningTokens = usage.ReasoningTokens,
+                FirstByteMs = log.FirstByteMs ?? -1,
+                IsUsageEstimated = estimated,
+            };
     }
 
     /// <summary>Returns whether <paramref name="usage"/> is empty: the upstream reported no usage (a converter yields zeros then).</summary>
@@ -172,12 +189,9 @@ internal static class RelayMetering
         }
     }
 
-    /// <summary>Prices an estimated usage like <see cref="ApplyUsage"/> and marks the row's <c>other</c> with <c>"usage":"estimated"</c>.</summary>
-    public static void ApplyEstimatedUsage(UsageLog log, in TokenUsage usage, string upstreamModel, ModelPricing pricing)
-    {
-        ApplyUsage(log, usage, upstreamModel, pricing);
-        log.Other = log.Other.Length > 1 ? log.Other[..^1] + ""","usage":"estimated"}""" : """{"usage":"estimated"}""";
-    }
+    /// <summary>Prices an estimated usage like <see cref="ApplyUsage"/> and marks the row's <see cref="UsageLog.Other"/> with <see cref="UsageDetails.IsUsageEstimated"/> (<c>"usage":"estimated"</c>).</summary>
+    public static void ApplyEstimatedUsage(UsageLog log, in TokenUsage usage, string upstreamModel, ModelPricing pricing) =>
+        PriceUsage(log, usage, upstreamModel, pricing, estimated: true);
 
     /// <summary>Closes the row: elapsed time, error type when nothing was delivered, the token's charge, then the queue.</summary>
     public static void Finish(UsageLog log, TokenEntry? token, TimeProvider time, long started, UsageLogQueue logs)

@@ -71,6 +71,7 @@ public sealed class UsageLog
     /// <summary>Gets or sets the request identifier.</summary>
     public string RequestId { get; set; } = "";
 
-    /// <summary>Gets or sets additional details as a JSON object (ratios, cache tokens, whether usage was estimated).</summary>
-    public string Other { get; set; } = "";
+    /// <summary>Gets or sets the pricing detail (ratios, cache tokens, whether usage was estimated), stored as the JSON text of the <c>other</c> column.</summary>
+    /// <value>The default value is <see cref="UsageDetails.None"/> (stored as the empty string).</value>
+    public UsageDetails Other { get; set; } = UsageDetails.None;
 }

@@ -48,6 +48,9 @@ internal static class LlmRelayModel
         {
             log.ToTable("usage_logs");
             log.Ignore(static l => l.ReservedQuota);
+
+            // The pricing detail is one JSON text, written once here (also by the batch inserter, which compiles this converter in).
+            log.Property(static l => l.Other).HasConversion(UsageDetailsColumn.Converter);
             log.HasKey(static l => l.Id);
             // The log's order is (created_at, id): with id in the index, a deep page reads only this index (see EfUsageLogQueries.GetPageAsync).
             log.HasIndex(static l => new { l.CreatedAt, l.Id });

@@ -48,7 +48,7 @@ public sealed class PricingOptionsTests
                 var log = Latest(await h.Gateway.WaitForLogsAsync(2));
                 Assert.Equal(Expected(2.5, 3, 1.5), log.Quota); // (12 + 4 x 3) x 2.5 x 1.5 = 90
                 Assert.Equal(90, log.Quota);
-                var other = JsonNode.Parse(log.Other)!;
+                var other = JsonNode.Parse(log.Other.ToJson())!;
                 Assert.Equal(2.5, other["model_ratio"]!.GetValue<double>());
                 Assert.Equal(3, other["completion_ratio"]!.GetValue<double>());
                 Assert.Equal(1.5, other["group_ratio"]!.GetValue<double>());

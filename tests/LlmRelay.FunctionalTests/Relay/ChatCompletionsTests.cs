@@ -72,7 +72,7 @@ public sealed class ChatCompletionsTests
         var price = gateway.Services.GetRequiredService<LlmRelay.Pricing.ModelPricing>().Resolve("gpt-4o");
         Assert.True(price.ModelRatio > 1, "gpt-4o is in the default table and costs more than ratio 1");
         Assert.Equal(QuotaCalculator.Compute(new LlmRelay.Formats.TokenUsage { InputTokens = 21, OutputTokens = 4 }, price, 1), log.Quota);
-        Assert.Contains("\"model_ratio\":", log.Other, StringComparison.Ordinal);
+        Assert.Contains("\"model_ratio\":", log.Other.ToJson(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public sealed class ChatCompletionsTests
         Assert.True(log.IsStream);
         Assert.Equal(16, log.PromptTokens);
         Assert.Equal(10, log.CompletionTokens);
-        Assert.Contains("\"cached_tokens\":4", log.Other, StringComparison.Ordinal);
+        Assert.Contains("\"cached_tokens\":4", log.Other.ToJson(), StringComparison.Ordinal);
         Assert.NotNull(log.FirstByteMs);
     }
 
@@ -396,7 +396,7 @@ public sealed class ChatCompletionsTests
         Assert.Equal(0, log.CompletionTokens);
         Assert.True(log.PromptTokens > 0);
         Assert.Equal(log.PromptTokens, log.Quota);
-        Assert.Contains("\"usage\":\"estimated\"", log.Other, StringComparison.Ordinal);
+        Assert.Contains("\"usage\":\"estimated\"", log.Other.ToJson(), StringComparison.Ordinal);
     }
 
     private static async Task<JsonNode> ReadErrorAsync(HttpResponseMessage response)

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using LlmRelay.Client;
 using LlmRelay.FunctionalTests.Infrastructure;
 using LlmRelay.Tokenization;
@@ -61,7 +63,7 @@ public sealed class EstimatedUsageTests
         Assert.Equal(counter.CountRequest("upstream-model", Assert.Single(upstream.Requests).Body), log.PromptTokens);
         Assert.True(log.PromptTokens > 0);
         Assert.Equal(log.PromptTokens + log.CompletionTokens, log.Quota); // Flat price: one quota per token.
-        Assert.Contains("\"usage\":\"estimated\"", log.Other, StringComparison.Ordinal);
+        Assert.Contains("\"usage\":\"estimated\"", log.Other.ToJson(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -119,7 +121,7 @@ public sealed class EstimatedUsageTests
         Assert.NotEqual(viaHttp.Id, viaClient.Id);
         Assert.True(viaHttp.Quota > 0);
         Assert.Equal((viaHttp.PromptTokens, viaHttp.CompletionTokens, viaHttp.Quota), (viaClient.PromptTokens, viaClient.CompletionTokens, viaClient.Quota));
-        Assert.Contains("\"usage\":\"estimated\"", viaClient.Other, StringComparison.Ordinal);
+        Assert.Contains("\"usage\":\"estimated\"", viaClient.Other.ToJson(), StringComparison.Ordinal);
         Assert.Equal(UsageLogType.Consume, viaClient.Type);
     }
 
@@ -146,7 +148,66 @@ public sealed class EstimatedUsageTests
         var viaClient = (await gateway.WaitForLogsAsync(2)).MaxBy(static l => l.Id)!;
         Assert.True(viaHttp.Quota > 0);
         Assert.Equal((viaHttp.PromptTokens, viaHttp.CompletionTokens, viaHttp.Quota), (viaClient.PromptTokens, viaClient.CompletionTokens, viaClient.Quota));
-        Assert.Contains("\"usage\":\"estimated\"", viaClient.Other, StringComparison.Ordinal);
+        Assert.Contains("\"usage\":\"estimated\"", viaClient.Other.ToJson(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnswersWithoutUsage_LogApiOtherIsOneJsonText_WithTheFlagAndThePricing_AndTheStatusPageSaysEstimated()
+    {
+        await using var upstream = await MockUpstream.StartAsync(MockUpstream.Json(OpenAIJson));
+        await using var harness = await Management.ManagementHarness.StartAsync(
+            new()
+            {
+                ["LlmRelay:Pricing:Models:gpt-4o:ModelRatio"] = "2.5",
+                ["LlmRelay:Pricing:Models:gpt-4o:CompletionRatio"] = "4",
+                ["LlmRelay:Pricing:Models:gpt-4o:CacheReadRatio"] = "0.5",
+                ["LlmRelay:Pricing:Models:priced-model:FixedPrice"] = "0.04",
+            },
+            userQuota: 100_000_000);
+        var channel = await harness.Admin.SendAsync(HttpMethod.Post, "/api/channel/", rawBody: $$$"""
+            {"mode":"single","channel":{"name":"no-usage","type":"openai","base_url":"{{{upstream.BaseUrl}}}","key":"{{{Settings.UpstreamKey}}}","models":"gpt-4o,priced-model","group":"default"}}
+            """);
+        Assert.True(channel.Success, channel.Text);
+        var token = await harness.Admin.SendAsync(HttpMethod.Post, "/api/token/", new { name = "k", unlimited_quota = true });
+        Assert.True(token.Success, token.Text);
+        using var http = harness.Gateway.CreateGatewayClient(token.Data!["key"]!.GetValue<string>());
+        foreach (var model in (string[])["gpt-4o", "priced-model"])
+        {
+            using var response = await http.PostAsync("/v1/chat/completions", new StringContent($$$"""{"model":"{{{model}}}","messages":[{"role":"user","content":"hi"}]}""", Encoding.UTF8, "application/json"), Ct);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var rows = await harness.Gateway.WaitForLogsAsync(2);
+        var page = await harness.Admin.SendAsync(HttpMethod.Get, "/api/log/?p=1&page_size=10");
+        Assert.True(page.Success, page.Text);
+        var items = page.Data!["items"]!.AsArray();
+        JsonNode Other(string model)
+        {
+            var other = items.Single(i => i!["model_name"]!.GetValue<string>() == model)!["other"]!;
+            Assert.Equal(JsonValueKind.String, other.GetValueKind()); // a JSON text in a string, as in new-api's log rows
+            var text = other.GetValue<string>();
+            Assert.Equal(rows.Single(r => r.ModelName == model).Other.ToJson(), text);
+            return JsonNode.Parse(text)!;
+        }
+
+        var ratio = Other("gpt-4o");
+        Assert.Equal("estimated", ratio["usage"]!.GetValue<string>());
+        Assert.Equal((2.5, 4.0, 0.5, 1.0), (ratio["model_ratio"]!.GetValue<double>(), ratio["completion_ratio"]!.GetValue<double>(), ratio["cache_ratio"]!.GetValue<double>(), ratio["group_ratio"]!.GetValue<double>()));
+        Assert.Equal(0, ratio["cached_tokens"]!.GetValue<long>());
+        Assert.True(ratio["first_byte_ms"]!.GetValue<int>() >= 0);
+        Assert.Null(ratio["model_price"]);
+
+        var fixedPrice = Other("priced-model");
+        Assert.Equal(
+            ["model_price", "group_ratio", "first_byte_ms", "usage"],
+            fixedPrice.AsObject().Select(static p => p.Key));
+        Assert.Equal((0.04, 1.0, "estimated"), (fixedPrice["model_price"]!.GetValue<double>(), fixedPrice["group_ratio"]!.GetValue<double>(), fixedPrice["usage"]!.GetValue<string>()));
+
+        // The status page counts these rows as estimated (it looked for text the relay never wrote before the typed value).
+        using var status = await harness.Anonymous.Http.GetAsync(new Uri("/status", UriKind.Relative), Ct);
+        var html = await status.Content.ReadAsStringAsync(Ct);
+        Assert.Equal(HttpStatusCode.OK, status.StatusCode);
+        Assert.Matches(@"<td>gpt-4o</td>(<td>[^<]*</td>){4}<td>Estimated</td>", html);
     }
 
     private static GatewayFactory StartGateway(MockUpstream upstream, string channelType)

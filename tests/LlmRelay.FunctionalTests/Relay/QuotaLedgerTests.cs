@@ -149,7 +149,7 @@ public sealed class QuotaLedgerTests
         Assert.InRange(log.PromptTokens, 5, 40);
         Assert.InRange(log.CompletionTokens, 1, 4);
         Assert.True(log.Quota > 0);
-        Assert.Contains("\"usage\":\"estimated\"", log.Other, StringComparison.Ordinal);
+        Assert.Contains("\"usage\":\"estimated\"", log.Other.ToJson(), StringComparison.Ordinal);
         Assert.Equal(100_000 - log.Quota, await RemainAsync(gateway));
     }
 

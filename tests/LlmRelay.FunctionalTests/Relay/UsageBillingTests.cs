@@ -129,7 +129,7 @@ public sealed class UsageBillingTests
         Assert.Equal(prompt, log.PromptTokens);
         Assert.Equal(completion, log.CompletionTokens);
         Assert.Equal(quota, log.Quota);
-        var other = JsonNode.Parse(log.Other)!;
+        var other = JsonNode.Parse(log.Other.ToJson())!;
         Assert.Equal(2, other["model_ratio"]!.GetValue<double>());
         Assert.Equal(4, other["completion_ratio"]!.GetValue<double>());
         Assert.Equal(0.1, other["cache_ratio"]!.GetValue<double>());
@@ -183,7 +183,7 @@ public sealed class UsageBillingTests
         Assert.Contains("42 million", text, StringComparison.Ordinal);
         var log = Assert.Single(await gateway.WaitForLogsAsync(1));
         Assert.Equal((1200, 42), (log.PromptTokens, log.CompletionTokens));
-        Assert.Equal(1088, JsonNode.Parse(log.Other)!["cached_tokens"]!.GetValue<long>());
+        Assert.Equal(1088, JsonNode.Parse(log.Other.ToJson())!["cached_tokens"]!.GetValue<long>());
         Assert.Equal(778, log.Quota);
         Assert.Equal((Balance - 778, 778L), await BalanceAsync(gateway));
     }
@@ -204,7 +204,7 @@ public sealed class UsageBillingTests
         var log = Assert.Single(await gateway.WaitForLogsAsync(1));
         Assert.Equal(quota, log.Quota);
         Assert.Equal((12, 4), (log.PromptTokens, log.CompletionTokens));
-        var other = JsonNode.Parse(log.Other)!;
+        var other = JsonNode.Parse(log.Other.ToJson())!;
         Assert.Equal(0.04, other["model_price"]!.GetValue<double>());
         Assert.Equal(group == "vip" ? 1.5 : 1, other["group_ratio"]!.GetValue<double>());
         Assert.Equal((Balance - quota, quota), await BalanceAsync(gateway));

@@ -59,6 +59,6 @@ internal static class TestData
         StatusCode = 200,
         Ip = "127.0.0.1",
         RequestId = Unique("req"),
-        Other = """{"estimated":false}""",
+        Other = UsageDetails.Parse("""{"estimated":false}"""),
     };
 }

@@ -47,6 +47,6 @@ internal sealed record LogView(
         admin ? log.ChannelName : null,
         log.Group,
         withIp ? log.Ip : null,
-        log.Other,
+        log.Other.ToJson(),
         log.RequestId);
 }
