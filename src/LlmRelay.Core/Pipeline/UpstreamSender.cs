@@ -40,12 +40,30 @@ internal sealed class UpstreamSender(UpstreamInvoker upstream, ChatClientChannel
             message.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
         }
 
-        adapter.Authenticate(message, channel.KeyAt(channel.KeyCount == 0 ? 0 : keyIndex));
-        UpstreamInvoker.SetConnectTimeout(message, channel);
         if (stream)
         {
             message.Headers.TryAddWithoutValidation("Accept", "text/event-stream");
         }
+
+        return Send(channel, keyIndex, message, cancellationToken);
+    }
+
+    /// <summary>Sends a GET outside the relay operations (a provider's own API, such as DeepSeek's balance) to an HTTP channel, with its credentials.</summary>
+    /// <param name="channel">The channel (not a chat-client channel).</param>
+    /// <param name="keyIndex">The key to authenticate with.</param>
+    /// <param name="uri">The absolute URL; the caller derives it from the channel's base URL.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The answer, headers read: the caller disposes it.</returns>
+    /// <exception cref="HttpRequestException">The upstream could not be reached.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public Task<HttpResponseMessage> GetAsync(ChannelEntry channel, int keyIndex, Uri uri, CancellationToken cancellationToken) =>
+        Send(channel, keyIndex, new HttpRequestMessage(HttpMethod.Get, uri), cancellationToken);
+
+    private Task<HttpResponseMessage> Send(ChannelEntry channel, int keyIndex, HttpRequestMessage message, CancellationToken cancellationToken)
+    {
+        var adapter = channel.Adapter;
+        adapter.Authenticate(message, channel.KeyAt(channel.KeyCount == 0 ? 0 : keyIndex));
+        UpstreamInvoker.SetConnectTimeout(message, channel);
 
         // The message is not disposed here: the answer's content may still be reading from its connection.
         return adapter is ChatClientAdapter

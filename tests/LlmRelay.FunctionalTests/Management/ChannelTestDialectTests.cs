@@ -70,6 +70,60 @@ public sealed class ChannelTestDialectTests
         Assert.Equal(path, upstream.Requests.Last().PathAndQuery);
     }
 
+    /// <summary>type, path the upstream must see, credential header, its value for the good key (or null: the key itself), the list it answers.</summary>
+    public static TheoryData<string, string, string, string?, string> ModelLists() => new()
+    {
+        { "openai", "/v1/models", "Authorization", "Bearer " + GoodKey, """{"object":"list","data":[{"id":"gpt-4o","object":"model"},{"id":"gpt-4o-mini","object":"model"}]}""" },
+        { "deepseek", "/v1/models", "Authorization", "Bearer " + GoodKey, """{"object":"list","data":[{"id":"gpt-4o","object":"model","owned_by":"deepseek"},{"id":"gpt-4o-mini","object":"model","owned_by":"deepseek"}]}""" },
+        { "azure", "/openai/models?api-version=2024-10-21", "api-key", null, """{"data":[{"id":"gpt-4o","object":"model"},{"id":"gpt-4o-mini","object":"model"}],"object":"list"}""" },
+        { "anthropic", "/v1/models", "x-api-key", null, """{"data":[{"type":"model","id":"gpt-4o","display_name":"A","created_at":"2025-02-19T00:00:00Z"},{"type":"model","id":"gpt-4o-mini","display_name":"B","created_at":"2025-02-19T00:00:00Z"}],"has_more":false,"first_id":"gpt-4o","last_id":"gpt-4o-mini"}""" },
+        { "gemini", "/v1beta/models", "x-goog-api-key", null, """{"models":[{"name":"models/gpt-4o","displayName":"A","supportedGenerationMethods":["generateContent"]},{"name":"models/gpt-4o-mini","displayName":"B"}],"nextPageToken":""}""" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ModelLists))]
+    public async Task FetchModels_AsksTheUpstreamInItsOwnDialect_AndReadsItsList(string type, string path, string header, string? value, string list)
+    {
+        await using var upstream = await MockUpstream.StartAsync(MockUpstream.Json(list));
+        await using var h = await ManagementHarness.StartAsync();
+        var id = await CreateAsync(h, type, upstream.BaseUrl, "gpt-4o", GoodKey);
+
+        var byId = await h.Admin.SendAsync(HttpMethod.Get, $"/api/channel/fetch_models/{id}");
+        var byUrl = await h.Admin.SendAsync(HttpMethod.Post, "/api/channel/fetch_models", new { base_url = upstream.BaseUrl, key = GoodKey, type });
+
+        foreach (var fetched in new[] { byId, byUrl })
+        {
+            Assert.True(fetched.Success, fetched.Text);
+            Assert.Equal(["gpt-4o", "gpt-4o-mini"], fetched.Data!.AsArray().Select(static m => m!.GetValue<string>()));
+        }
+
+        Assert.Equal(2, upstream.Requests.Count);
+        foreach (var seen in upstream.Requests)
+        {
+            Assert.Equal("GET", seen.Method);
+            Assert.Equal(path, seen.PathAndQuery);
+            Assert.Equal(value ?? GoodKey, seen.Headers[header]);
+            if (type is not ("openai" or "deepseek"))
+            {
+                Assert.False(seen.Headers.ContainsKey("Authorization"), "A non-OpenAI dialect got a Bearer header.");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task FetchModels_ChatClientChannel_ListsItsConfiguredModels_WithoutASend()
+    {
+        var client = new CountingChatClient();
+        await using var h = await ManagementHarness.StartAsync(configureServices: services => services.AddKeyedChatClient("local", client));
+        var id = await AddChatClientChannelAsync(h, "local");
+
+        var fetched = await h.Admin.SendAsync(HttpMethod.Get, $"/api/channel/fetch_models/{id}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, fetched.Status);
+        Assert.Contains("in-process", fetched.Message, StringComparison.Ordinal);
+        Assert.Equal(0, client.Calls);
+    }
+
     [Theory]
     [InlineData("anthropic", "claude-sonnet-4-5")]
     [InlineData("gemini", "gemini-2.5-flash")]

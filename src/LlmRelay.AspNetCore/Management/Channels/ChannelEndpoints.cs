@@ -485,13 +485,17 @@ internal static class ChannelEndpoints
             return ApiResult.Fail(keyError, StatusCodes.Status409Conflict);
         }
 
-        var key = channel.Keys.FirstOrDefault(static k => !string.IsNullOrWhiteSpace(k));
-        if (key is null)
+        if (ChannelTester.NoModelList(channel) is { } noList)
+        {
+            return ApiResult.Fail(noList);
+        }
+
+        if (!channel.Keys.Any(static k => !string.IsNullOrWhiteSpace(k)))
         {
             return ApiResult.Fail("The channel has no enabled key.");
         }
 
-        var (models, error) = await tester.FetchModelsAsync(channel.BaseUrl, key, ct).ConfigureAwait(false);
+        var (models, error) = await tester.FetchModelsAsync(channel, ct).ConfigureAwait(false);
         return models is null ? ApiResult.Fail(error!, StatusCodes.Status502BadGateway) : ApiResult.Ok(models, ManagementJsonContext.Default.ListString);
     }
 
@@ -500,13 +504,16 @@ internal static class ChannelEndpoints
         using var body = await JsonBody.ReadAsync(request).ConfigureAwait(false);
         var baseUrl = body.String("base_url", required: true, maxLength: 2048);
         var key = body.String("key", required: true, maxLength: 8192);
+        var type = ChannelInput.ReadType(body) ?? ChannelTypes.OpenAI;
         var error = body.Error ?? ChannelInput.ValidateBaseUrl(baseUrl!, Policy(request.HttpContext));
         if (error is not null)
         {
             return ApiResult.Fail(error);
         }
 
-        var (models, fetchError) = await tester.FetchModelsAsync(baseUrl!, key!.Split('\n')[0], ct).ConfigureAwait(false);
+        // The channel being written in the form: asked in its own type's dialect, with the first key it lists.
+        var channel = new RelayChannel { Type = type, BaseUrl = baseUrl!, Keys = [key!.Split('\n')[0].Trim()] };
+        var (models, fetchError) = await tester.FetchModelsAsync(channel, ct).ConfigureAwait(false);
         return models is null ? ApiResult.Fail(fetchError!, StatusCodes.Status502BadGateway) : ApiResult.Ok(models, ManagementJsonContext.Default.ListString);
     }
 

@@ -109,7 +109,8 @@ internal static class ChannelInput
         return milliseconds is null or 0 ? (milliseconds is not null, null) : (true, TimeSpan.FromMilliseconds(milliseconds.Value));
     }
 
-    private static string? ReadType(JsonBody body)
+    /// <summary>Reads the optional <c>type</c> field: an LlmRelay type name or new-api's number; an unknown one is reported on <paramref name="body"/>.</summary>
+    public static string? ReadType(JsonBody body)
     {
         if (!body.Has("type"))
         {

@@ -1,9 +1,9 @@
-using System.Net.Http.Headers;
 using System.Text.Json;
 using LlmRelay.Channels;
 using LlmRelay.Configuration;
 using LlmRelay.Health;
 using LlmRelay.Internal;
+using LlmRelay.Pipeline;
 using LlmRelay.Providers;
 using LlmRelay.Selection;
 using Microsoft.Extensions.Options;
@@ -12,13 +12,13 @@ namespace LlmRelay.AspNetCore.Management.Channels;
 
 /// <summary>Talks to a channel's upstream on behalf of the management API: test calls, model lists and balances.</summary>
 /// <remarks>
-/// Thread-safe. Uses the relay's own <see cref="UpstreamInvoker"/>, so tests see the same connection settings (and the same
+/// Thread-safe. Sends through the relay's own <see cref="UpstreamSender"/>, so tests see the same connection settings (and the same
 /// outbound address policy) as traffic. A channel test is the key re-test's <see cref="ChannelProbe"/>: the channel's adapter
 /// builds the URL, credentials and body in its own dialect, and the answer is read in that dialect (issue #14). Upstream
 /// bodies are never echoed: an error answer is reported by its status and, for a test call or a balance query, only the
 /// message field of a provider-shaped JSON error.
 /// </remarks>
-internal sealed class ChannelTester(UpstreamInvoker invoker, ChannelProbe probe, IOptions<LlmRelayOptions> options, TimeProvider time)
+internal sealed class ChannelTester(UpstreamSender sender, ChannelProbe probe, IOptions<LlmRelayOptions> options, TimeProvider time)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
@@ -45,15 +45,22 @@ internal sealed class ChannelTester(UpstreamInvoker invoker, ChannelProbe probe,
         return new ChannelTestView(channel.Id, result.Success, model, (int)result.Elapsed.TotalMilliseconds, result.Message);
     }
 
-    public async Task<(List<string>? Models, string? Error)> FetchModelsAsync(string baseUrl, string key, CancellationToken cancellationToken)
+    /// <summary>Returns why <paramref name="channel"/> has no upstream model list to fetch (a chat-client channel), or <see langword="null"/>.</summary>
+    public static string? NoModelList(RelayChannel channel) =>
+        string.Equals(channel.Type, ChannelTypes.ChatClient, StringComparison.OrdinalIgnoreCase)
+            ? "A chat-client channel calls an in-process IChatClient, which has no model list to fetch; set the channel's models instead."
+            : null;
+
+    /// <summary>Asks the channel's upstream for its models in the channel's own dialect (URL and credentials from its adapter).</summary>
+    /// <remarks>OpenAI, Azure, DeepSeek and Anthropic answer <c>data[].id</c>; Gemini answers <c>models[].name</c> (<c>models/</c> removed).</remarks>
+    public async Task<(List<string>? Models, string? Error)> FetchModelsAsync(RelayChannel channel, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, UpstreamUrls.Combine(UpstreamUrls.Normalize(baseUrl), "models"));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key.Trim());
+        var entry = new ChannelEntry(channel, options.Value);
         try
         {
             using var timeout = new TimeoutSource(Timeout, time, cancellationToken);
-            using var response = await invoker.Invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
-            var text = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
+            using var response = await sender.SendAsync(entry, 0, RelayOperation.ListModels, "", default, stream: false, timeout.Token).ConfigureAwait(false);
+            var text = await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
                 // Only the status: this URL may be anything an admin typed, and its answer is not shown.
@@ -61,15 +68,27 @@ internal sealed class ChannelTester(UpstreamInvoker invoker, ChannelProbe probe,
             }
 
             using var document = JsonDocument.Parse(text);
-            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array)
+            var root = document.RootElement;
+            var gemini = entry.Adapter is GeminiAdapter;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty(gemini ? "models" : "data", out var list) || list.ValueKind != JsonValueKind.Array)
             {
-                return (null, "The upstream's model list has no 'data' array.");
+                return (null, gemini ? "The upstream's model list has no 'models' array." : "The upstream's model list has no 'data' array.");
             }
 
-            return ([.. data.EnumerateArray()
-                .Select(static m => m.ValueKind == JsonValueKind.Object && m.TryGetProperty("id", out var id) ? id.GetString() : null)
-                .OfType<string>()
-                .Distinct(StringComparer.Ordinal)], null);
+            var models = new List<string>();
+            foreach (var model in list.EnumerateArray())
+            {
+                if (model.ValueKind == JsonValueKind.Object && model.TryGetProperty(gemini ? "name" : "id", out var id) && id.ValueKind == JsonValueKind.String && id.GetString() is { Length: > 0 } name)
+                {
+                    name = gemini && name.StartsWith("models/", StringComparison.Ordinal) ? name["models/".Length..] : name;
+                    if (!models.Contains(name, StringComparer.Ordinal))
+                    {
+                        models.Add(name);
+                    }
+                }
+            }
+
+            return (models, null);
         }
         catch (JsonException)
         {
@@ -93,8 +112,8 @@ internal sealed class ChannelTester(UpstreamInvoker invoker, ChannelProbe probe,
             return (null, keyError);
         }
 
-        var key = channel.Keys.FirstOrDefault(static k => !string.IsNullOrWhiteSpace(k));
-        if (key is null)
+        var entry = new ChannelEntry(channel, options.Value);
+        if (entry.Keys.IsEmpty)
         {
             return (null, "The channel has no enabled key.");
         }
@@ -105,12 +124,11 @@ internal sealed class ChannelTester(UpstreamInvoker invoker, ChannelProbe probe,
             root = root[..^3];
         }
 
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(root + "/user/balance", UriKind.Absolute));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key.Trim());
         try
         {
-            using var response = await invoker.Invoker.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            using var timeout = new TimeoutSource(Timeout, time, cancellationToken);
+            using var response = await sender.GetAsync(entry, 0, new Uri(root + "/user/balance", UriKind.Absolute), timeout.Token).ConfigureAwait(false);
+            var text = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
                 return (null, Answered(response, text));
@@ -136,7 +154,7 @@ internal sealed class ChannelTester(UpstreamInvoker invoker, ChannelProbe probe,
         {
             return (null, "The upstream's balance answer is not valid JSON.");
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             return (null, "The upstream did not answer: " + ex.Message);
         }
