@@ -61,7 +61,8 @@ internal static class StatusEndpoints
             .SelectMany(static c => c.Models.Concat(c.ModelMapping.Keys))
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
 
-        var since = DateTimeOffset.UtcNow.AddDays(-UsageWindowDays);
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var since = now.AddDays(-UsageWindowDays);
         var logs = await services.GetRequiredService<IUsageLogStore>()
             .QueryAsync(new UsageLogQuery { Type = UsageLogType.Consume, Start = since, PageSize = MaxUsageRows }, ct).ConfigureAwait(false);
         var usage = logs.Items.GroupBy(static l => l.ModelName, StringComparer.Ordinal)
@@ -83,7 +84,7 @@ internal static class StatusEndpoints
         return new StatusReport
         {
             Health = health,
-            Uptime = DateTimeOffset.UtcNow - counters.StartedAt,
+            Uptime = now - counters.StartedAt,
             HealthChecks = counters.HealthChecks,
             Models = models,
             Usage = usage,

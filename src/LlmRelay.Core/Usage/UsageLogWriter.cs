@@ -60,7 +60,7 @@ internal sealed partial class UsageLogWriter(
             {
                 try
                 {
-                    await Task.Delay(BatchWindow, stoppingToken).ConfigureAwait(false);
+                    await Task.Delay(BatchWindow, time, stoppingToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -163,7 +163,7 @@ internal sealed partial class UsageLogWriter(
                     return;
                 }
 
-                await Task.Delay(delay, CancellationToken.None).ConfigureAwait(false);
+                await Task.Delay(delay, time, CancellationToken.None).ConfigureAwait(false);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
             }
         }
