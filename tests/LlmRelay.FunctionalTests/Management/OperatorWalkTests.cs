@@ -64,6 +64,69 @@ public sealed class OperatorWalkTests
         Assert.DoesNotContain(key, listed.ToJsonString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Walk_AsWrittenInTheDocs_RunsWithBashCurlAndJq()
+    {
+        // The block itself, read from docs/management-api.md: only where it points (GW, UPSTREAM, UPSTREAM_KEY) is replaced.
+        var script = DocWalk();
+        await using var upstream = await MockUpstream.StartAsync(MockUpstream.Json(LlmRelay.FunctionalTests.Relay.WireSamples.ChatResponse));
+        await using var gateway = new GatewayFactory([]);
+        gateway.Start();
+        script = Replace(script, "GW", gateway.BaseAddress.ToString().TrimEnd('/'));
+        script = Replace(script, "UPSTREAM", upstream.BaseUrl);
+        script = Replace(script, "UPSTREAM_KEY", Settings.UpstreamKey);
+
+        var directory = Directory.CreateTempSubdirectory("llmrelay-walk-");
+        try
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("bash", ["-euo", "pipefail", "-c", script])
+            {
+                WorkingDirectory = directory.FullName,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            using var bash = System.Diagnostics.Process.Start(start)!;
+            var output = bash.StandardOutput.ReadToEndAsync(Ct);
+            var error = bash.StandardError.ReadToEndAsync(Ct);
+            await bash.WaitForExitAsync(Ct);
+
+            Assert.True(bash.ExitCode == 0, $"exit {bash.ExitCode}: {await error}\n{await output}");
+            var lastAnswer = (await output).TrimEnd();
+            lastAnswer = lastAnswer[(lastAnswer.LastIndexOf("}{", StringComparison.Ordinal) + 1)..];
+            var chat = JsonNode.Parse(lastAnswer)!;
+            Assert.Equal("chat.completion", chat["object"]?.GetValue<string>());
+            Assert.True(upstream.Requests.TryDequeue(out var forwarded));
+            Assert.Equal("Bearer " + Settings.UpstreamKey, forwarded.Headers["Authorization"]);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    private static string DocWalk()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "LlmRelay.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        var page = File.ReadAllText(Path.Combine(directory!.FullName, "docs", "management-api.md"));
+        var section = page[page.IndexOf("## From nothing to a relayed chat call", StringComparison.Ordinal)..];
+        var start = section.IndexOf("```bash\n", StringComparison.Ordinal) + "```bash\n".Length;
+        return section[start..section.IndexOf("```", start, StringComparison.Ordinal)];
+    }
+
+    private static string Replace(string script, string variable, string value)
+    {
+        var lines = script.Split('\n');
+        var index = Array.FindIndex(lines, l => l.StartsWith(variable + "=", StringComparison.Ordinal));
+        Assert.True(index >= 0, $"The walk no longer sets {variable}.");
+        lines[index] = $"{variable}='{value}'";
+        return string.Join('\n', lines);
+    }
+
     private static async Task<JsonNode> PostAsync(HttpClient http, string path, string json)
     {
         using var response = await http.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"), Ct);
