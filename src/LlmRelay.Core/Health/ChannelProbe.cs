@@ -1,5 +1,7 @@
 using System.Globalization;
+using LlmRelay.Channels;
 using LlmRelay.Client;
+using LlmRelay.Configuration;
 using LlmRelay.Formats;
 using LlmRelay.Formats.Conversion;
 using LlmRelay.Formats.Internal;
@@ -7,6 +9,7 @@ using LlmRelay.Internal;
 using LlmRelay.Pipeline;
 using LlmRelay.Providers;
 using LlmRelay.Selection;
+using Microsoft.Extensions.Options;
 using Wire = LlmRelay.Formats.OpenAI.Models;
 
 namespace LlmRelay.Health;
@@ -20,15 +23,42 @@ namespace LlmRelay.Health;
 /// else ─► ChannelFailureClassifier.TryReadError: the upstream's own error message (OpenAI, Anthropic or Gemini shape)
 /// </code>
 /// The one probe behind the management API's channel test and <see cref="ChannelKeyRetestService"/> (issue #14), so both
-/// call a channel as the relay does. Never on the request path. Thread-safe.
+/// call a channel as the relay does. Never on the request path. Thread-safe. Registered by <c>AddLlmRelay()</c>: resolve it
+/// from the service provider.
 /// </remarks>
-internal sealed class ChannelProbe(UpstreamSender sender, TimeProvider time)
+public sealed class ChannelProbe
 {
+    private readonly UpstreamSender sender;
+    private readonly TimeProvider time;
+    private readonly LlmRelayOptions _defaults;
+
+    internal ChannelProbe(UpstreamSender sender, IOptions<LlmRelayOptions> options, TimeProvider time)
+    {
+        this.sender = sender;
+        this.time = time;
+        _defaults = options.Value;
+    }
+
     /// <summary>The longest a probe waits, whatever the channel's first-byte timeout.</summary>
-    public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(30);
+    internal static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(30);
 
     // A one-token answer is small; anything bigger is not one.
     private const int MaxAnswerBytes = 64 * 1024;
+
+    /// <summary>Calls <paramref name="channel"/> with its first enabled key and <paramref name="model"/>, as the relay would (the channel's model mapping and timeouts apply).</summary>
+    /// <param name="channel">The channel, as stored; it need not be enabled or in the current catalog.</param>
+    /// <param name="model">The model as callers name it.</param>
+    /// <param name="cancellationToken">Cancels the probe; a cancellation is thrown, a timeout is a failed result.</param>
+    /// <returns>The outcome; its message never holds the key. A channel without an enabled key is a failed result, nothing is sent.</returns>
+    public Task<ChannelProbeResult> TestAsync(RelayChannel channel, string model, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        ArgumentNullException.ThrowIfNull(model);
+        var entry = new ChannelEntry(channel, _defaults);
+        return entry.Keys.IsEmpty
+            ? Task.FromResult(new ChannelProbeResult(0, false, TimeSpan.Zero, "The channel has no enabled key.", KeyAccepted: false))
+            : SendAsync(entry, 0, entry.MapModel(model), cancellationToken);
+    }
 
     /// <summary>Calls <paramref name="channel"/> with its key at <paramref name="keyIndex"/> and <paramref name="upstreamModel"/>.</summary>
     /// <param name="channel">The channel.</param>
@@ -36,7 +66,7 @@ internal sealed class ChannelProbe(UpstreamSender sender, TimeProvider time)
     /// <param name="upstreamModel">The model as the upstream names it (after the channel's mapping).</param>
     /// <param name="cancellationToken">Cancels the probe; a cancellation is thrown, a timeout is a failed result.</param>
     /// <returns>The outcome; its message never holds the key.</returns>
-    public async Task<ChannelProbeResult> SendAsync(ChannelEntry channel, int keyIndex, string upstreamModel, CancellationToken cancellationToken)
+    internal async Task<ChannelProbeResult> SendAsync(ChannelEntry channel, int keyIndex, string upstreamModel, CancellationToken cancellationToken)
     {
         if (channel.KeysUnreadable)
         {
@@ -86,13 +116,13 @@ internal sealed class ChannelProbe(UpstreamSender sender, TimeProvider time)
     /// </remarks>
     /// <param name="status">The answer's status, 0 when no answer arrived.</param>
     /// <param name="body">The start of the error answer's body, or empty.</param>
-    public static bool KeyWorks(int status, ReadOnlySpan<byte> body) =>
+    internal static bool KeyWorks(int status, ReadOnlySpan<byte> body) =>
         status is >= 200 and < 300
         || (status != 0 && ChannelFailureClassifier.Classify(status, body) is null);
 
     /// <summary>Returns the JSON body of a one-token "hi" chat request for <paramref name="model"/> in <paramref name="format"/>.</summary>
     /// <remarks>Built as an OpenAI Chat request and converted like any caller's request, so each dialect gets the body the relay would send.</remarks>
-    public static byte[] Body(WireFormat format, string model)
+    internal static byte[] Body(WireFormat format, string model)
     {
         var chat = new Wire.ChatCompletionRequest
         {

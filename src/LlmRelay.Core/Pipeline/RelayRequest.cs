@@ -5,8 +5,11 @@ using LlmRelay.Tokens;
 namespace LlmRelay.Pipeline;
 
 /// <summary>What one relayed call asks for: who calls, which operation, which model, in which wire format, with which body.</summary>
-/// <remarks>Built by an adapter (an HTTP endpoint, <see cref="Client.RelayChatClient"/>) after it authenticated the caller and read the body.</remarks>
-internal sealed class RelayRequest
+/// <remarks>
+/// Built by an adapter (an HTTP endpoint, <see cref="Client.RelayChatClient"/>) after it authenticated the caller and read the body,
+/// then passed to <see cref="RelayPipeline.BeginAsync"/>. Not thread-safe; one instance per call.
+/// </remarks>
+public sealed class RelayRequest
 {
     /// <summary>Gets the caller's gateway key, or <see langword="null"/> for the in-process identity (which pays nothing and logs as such).</summary>
     public required TokenEntry? Token { get; init; }
@@ -45,5 +48,5 @@ internal sealed class RelayRequest
     public string RequestId { get; init; } = "";
 
     /// <summary>Gets the token name logged when <see cref="Token"/> is <see langword="null"/>.</summary>
-    public string AnonymousName { get; init; } = "";
+    internal string AnonymousName { get; init; } = "";
 }

@@ -1,12 +1,9 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 using LlmRelay.Channels;
-using LlmRelay.Configuration;
 using LlmRelay.Health;
-using LlmRelay.Internal;
 using LlmRelay.Providers;
 using LlmRelay.Selection;
-using Microsoft.Extensions.Options;
 
 namespace LlmRelay.AspNetCore.Management.Channels;
 
@@ -18,7 +15,7 @@ namespace LlmRelay.AspNetCore.Management.Channels;
 /// bodies are never echoed: an error answer is reported by its status and, for a test call or a balance query, only the
 /// message field of a provider-shaped JSON error.
 /// </remarks>
-internal sealed class ChannelTester(UpstreamInvoker invoker, ChannelProbe probe, IOptions<LlmRelayOptions> options, TimeProvider time)
+internal sealed class ChannelTester(UpstreamInvoker invoker, ChannelProbe probe, TimeProvider time)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
@@ -35,13 +32,7 @@ internal sealed class ChannelTester(UpstreamInvoker invoker, ChannelProbe probe,
             return new ChannelTestView(channel.Id, false, model, 0, keyError);
         }
 
-        var entry = new ChannelEntry(channel, options.Value);
-        if (entry.Keys.IsEmpty)
-        {
-            return new ChannelTestView(channel.Id, false, model, 0, "The channel has no enabled key.");
-        }
-
-        var result = await probe.SendAsync(entry, 0, entry.MapModel(model), cancellationToken).ConfigureAwait(false);
+        var result = await probe.TestAsync(channel, model, cancellationToken).ConfigureAwait(false);
         return new ChannelTestView(channel.Id, result.Success, model, (int)result.Elapsed.TotalMilliseconds, result.Message);
     }
 
@@ -51,7 +42,8 @@ internal sealed class ChannelTester(UpstreamInvoker invoker, ChannelProbe probe,
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key.Trim());
         try
         {
-            using var timeout = new TimeoutSource(Timeout, time, cancellationToken);
+            using var deadline = new CancellationTokenSource(Timeout, time);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
             using var response = await invoker.Invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
             var text = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
