@@ -3,7 +3,7 @@ namespace LlmRelay.Pipeline;
 /// <summary>Why the relay refused or failed a call; each API family maps it to its own error type.</summary>
 public enum RelayErrorKind
 {
-    /// <summary>The request is malformed or invalid for the upstream (400).</summary>
+    /// <summary>The request is malformed, or the upstream refused it as the caller's own mistake (400, or the upstream's 4xx such as 422).</summary>
     InvalidRequest,
 
     /// <summary>The caller's key is missing, unknown, disabled or expired (401).</summary>
