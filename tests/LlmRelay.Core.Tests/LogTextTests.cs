@@ -1,5 +1,3 @@
-using LlmRelay.Internal;
-
 namespace LlmRelay.Core.Tests;
 
 public sealed class LogTextTests

@@ -1,5 +1,6 @@
 using LlmRelay.AspNetCore.Relay;
-using LlmRelay.Internal;
+using LlmRelay.Health;
+using LlmRelay.Pipeline;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -24,7 +25,8 @@ public static class LlmRelayEndpointRouteBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         var services = endpoints.ServiceProvider;
-        if (services.GetService<LlmRelayMarker>() is null)
+        // AddLlmRelay() registers the pipeline; asking whether it is registered does not build it.
+        if (!(services.GetService<IServiceProviderIsService>()?.IsService(typeof(RelayPipeline)) ?? services.GetService<RelayPipeline>() is not null))
         {
             throw new InvalidOperationException(
                 "Unable to find the required services. Add them by calling 'builder.Services.AddLlmRelay(...)' in the application's service configuration.");
@@ -67,7 +69,7 @@ public static class LlmRelayEndpointRouteBuilderExtensions
         LlmRelay.AspNetCore.Management.ManagementEndpoints.Map(group);
         LlmRelay.AspNetCore.Dashboard.DashboardEndpoints.Map(group); // Dashboard and status page (issue #7): mapped only after AddDashboard(), see DashboardOptions.
         group.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = static _ => false });
-        group.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = static check => check.Tags.Contains(RelayReadinessHealthCheck.Tag) });
+        group.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = static check => check.Tags.Contains(RelayHealthChecks.ReadyTag) });
         return group;
     }
 

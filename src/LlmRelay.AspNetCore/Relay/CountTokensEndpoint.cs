@@ -14,7 +14,7 @@ namespace LlmRelay.AspNetCore.Relay;
 /// <summary>Answers Anthropic's <c>POST .../messages/count_tokens</c> by counting locally: never executed upstream, never billed.</summary>
 /// <remarks>
 /// Counting is CPU work on the request's thread, bounded three ways: the counter keeps BPE linear (<see cref="TextSegments"/>),
-/// bodies over <see cref="SharpTokenCounter.MaxCountedBytes"/> get the byte estimate, and a count still running after
+/// bodies over <c>SharpTokenCounter.MaxCountedBytes</c> (8 MiB) get the byte estimate, and a count still running after
 /// <see cref="CountDeadline"/> is abandoned for the byte estimate too. (Moving the count to another pool thread would not
 /// bound the CPU it takes; the deadline does.)
 /// </remarks>
@@ -22,7 +22,7 @@ internal sealed class CountTokensEndpoint(RelayEndpoint relay, ITokenCounter cou
 {
     /// <summary>How long one count may run before the answer falls back to <see cref="ITokenCounter.EstimateFromBytes"/>.</summary>
     /// <remarks>
-    /// Generous on purpose: the largest body that is counted (<see cref="SharpTokenCounter.MaxCountedBytes"/>) takes about a
+    /// Generous on purpose: the largest body that is counted (<c>SharpTokenCounter.MaxCountedBytes</c> (8 MiB)) takes about a
     /// second on an idle core, and the first count of a process also loads the encoding; a loaded machine must not turn
     /// ordinary counts into estimates. It bounds the hostile case, not the ordinary one.
     /// </remarks>

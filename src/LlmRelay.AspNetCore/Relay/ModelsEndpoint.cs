@@ -103,7 +103,7 @@ internal sealed class ModelsEndpoint(RelayEndpoint relay, ChannelCatalogProvider
         }
 
         var current = catalog.Current;
-        if (!token.AllowsModel(id) || current.Find(token.Group, id) is null)
+        if (!token.AllowsModel(id) || !current.Contains(token.Group, id))
         {
             await RelayErrorWriter.OpenAI.WriteAsync(context, 404, RelayErrorKind.NotFound, $"The model '{id}' does not exist or you do not have access to it.", "model_not_found", "model").ConfigureAwait(false);
             return;
@@ -160,9 +160,5 @@ internal sealed class ModelsEndpoint(RelayEndpoint relay, ChannelCatalogProvider
         }
     }
 
-    private static string OwnerOf(ChannelCatalog catalog, string group, string model)
-    {
-        var tiers = catalog.Find(group, model);
-        return tiers is { Length: > 0 } && tiers[0].Channels.Length > 0 ? tiers[0].Channels[0].Type : "llmrelay";
-    }
+    private static string OwnerOf(ChannelCatalog catalog, string group, string model) => catalog.ChannelTypeOf(group, model) ?? "llmrelay";
 }

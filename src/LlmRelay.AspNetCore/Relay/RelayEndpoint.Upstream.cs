@@ -24,7 +24,7 @@ internal sealed partial class RelayEndpoint
     {
         var plan = attempt.Plan;
         var response = attempt.Response!;
-        var cancellationToken = attempt.Timeout.Token;
+        var cancellationToken = attempt.CancellationToken;
         using var buffer = new PooledBufferWriter();
         try
         {
@@ -67,14 +67,7 @@ internal sealed partial class RelayEndpoint
         else
         {
             var converted = BodyConverter.ConvertResponse(plan.UpstreamFormat, route.Format, answer.Span, time.GetUtcNow().ToUnixTimeSeconds(), out var usage);
-            if (RelayMetering.IsMissing(usage))
-            {
-                call.BillEstimatedAnswer(attempt, answer.Span);
-            }
-            else
-            {
-                call.Bill(attempt, usage);
-            }
+            call.BillAnswer(attempt, usage, answer.Span);
 
             if (!converted.IsSuccess)
             {
@@ -138,8 +131,6 @@ internal sealed partial class RelayEndpoint
     {
         var plan = attempt.Plan;
         var response = attempt.Response!;
-        var cts = attempt.Timeout;
-        var idleTimeout = attempt.Channel.IdleTimeout;
         var log = call.Log;
         var aborted = context.RequestAborted;
         var httpResponse = context.Response;
@@ -157,11 +148,11 @@ internal sealed partial class RelayEndpoint
         var clientGone = false;
         try
         {
-            var stream = await response.Content.ReadAsStreamAsync(cts.Token).ConfigureAwait(false);
+            var stream = await response.Content.ReadAsStreamAsync(attempt.CancellationToken).ConfigureAwait(false);
             await httpResponse.StartAsync(aborted).ConfigureAwait(false);
             while (true)
             {
-                var read = await stream.ReadAsync(buffer, cts.Token).ConfigureAwait(false);
+                var read = await stream.ReadAsync(buffer, attempt.CancellationToken).ConfigureAwait(false);
                 if (read == 0)
                 {
                     break;
@@ -177,7 +168,7 @@ internal sealed partial class RelayEndpoint
                     return;
                 }
 
-                cts.CancelAfter(idleTimeout);
+                attempt.ResetIdleTimeout();
             }
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)

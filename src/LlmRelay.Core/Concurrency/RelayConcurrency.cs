@@ -31,7 +31,7 @@ namespace LlmRelay.Concurrency;
 /// </para>
 /// <para>Thread-safe. Options are read once, at construction.</para>
 /// </remarks>
-internal sealed class RelayConcurrency : IDisposable
+public sealed class RelayConcurrency : IDisposable
 {
     private static readonly TimeSpan MinimumRetryAfter = TimeSpan.FromSeconds(1);
 
@@ -45,7 +45,7 @@ internal sealed class RelayConcurrency : IDisposable
     // A moving average of how long leases are held, in TimeSpan ticks, to suggest Retry-After. Races only blur it.
     private long _averageHoldTicks;
 
-    public RelayConcurrency(IOptions<LlmRelayOptions> options, TimeProvider timeProvider)
+    internal RelayConcurrency(IOptions<LlmRelayOptions> options, TimeProvider timeProvider)
     {
         var source = options.Value.Concurrency;
         _options = new ConcurrencyOptions
@@ -65,7 +65,7 @@ internal sealed class RelayConcurrency : IDisposable
     /// <param name="load">The channel's load, counted in flight while the lease is held (for the selection policies), or <see langword="null"/>.</param>
     /// <returns>An acquired lease to dispose when the call is done, or a refused lease with <see cref="ConcurrencyLease.RetryAfter"/>.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled while waiting; the queue slot is freed.</exception>
-    public ValueTask<ConcurrencyLease> AcquireAsync(string key, CancellationToken cancellationToken, ChannelLoad? load = null)
+    internal ValueTask<ConcurrencyLease> AcquireAsync(string key, CancellationToken cancellationToken, ChannelLoad? load = null)
     {
         ArgumentNullException.ThrowIfNull(key);
         cancellationToken.ThrowIfCancellationRequested();
@@ -98,6 +98,7 @@ internal sealed class RelayConcurrency : IDisposable
     }
 
     /// <summary>Returns the current in-flight and queued counts, the limits, and the in-flight count of each busy key.</summary>
+    /// <returns>A snapshot; it does not change as requests come and go.</returns>
     public RelayQueueStatus Status()
     {
         var byKey = new SortedDictionary<string, int>(StringComparer.Ordinal);

@@ -8,7 +8,7 @@ namespace LlmRelay.Concurrency;
 /// <param name="QueueLimit">The most requests that may wait at once.</param>
 /// <param name="MaxQueueWait">The longest a request may wait.</param>
 /// <param name="InFlightByKey">The in-flight count of each key that has requests in flight, ordinally sorted by key.</param>
-internal sealed record RelayQueueStatus(
+public sealed record RelayQueueStatus(
     int InFlight,
     int Queued,
     int MaxInFlight,

@@ -16,27 +16,32 @@ namespace LlmRelay.Health;
 /// <para>
 /// Keys are identified by the SHA-256 of their text, never stored in clear; <see cref="Apply"/> maps the current catalog's
 /// key positions to fingerprints so that a record follows its key when the key list is edited. Thread-safe; nothing here
-/// runs per request (only on a definitive failure, an enable, or a catalog reload).
+/// runs per request (only on a definitive failure, an enable, or a catalog reload). Registered by <c>AddLlmRelay()</c>:
+/// resolve it from the service provider.
 /// </para>
 /// </remarks>
-internal sealed class ChannelKeyStatusRegistry : IChannelKeyStatusSink
+public sealed class ChannelKeyStatusRegistry : IChannelKeyStatusSink
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<long, Dictionary<string, DisabledChannelKey>> _disabled = [];
     private readonly Channel<long> _pending = Channel.CreateUnbounded<long>(new UnboundedChannelOptions { SingleReader = true });
     private Dictionary<long, KeyIdentity[]> _identities = [];
 
+    internal ChannelKeyStatusRegistry()
+    {
+    }
+
     /// <summary>Gets a value indicating whether the stored records were loaded.</summary>
-    public bool IsLoaded { get; private set; }
+    internal bool IsLoaded { get; private set; }
 
     /// <summary>Gets the ids of channels whose records changed and must be written.</summary>
-    public ChannelReader<long> Pending => _pending.Reader;
+    internal ChannelReader<long> Pending => _pending.Reader;
 
     /// <summary>Returns the fingerprint that identifies <paramref name="key"/>.</summary>
-    public static string Fingerprint(string key) => ApiKeys.Hash(key.Trim());
+    internal static string Fingerprint(string key) => ApiKeys.Hash(key.Trim());
 
     /// <summary>Loads the stored records; later calls do nothing.</summary>
-    public void Load(IEnumerable<ChannelState> states)
+    internal void Load(IEnumerable<ChannelState> states)
     {
         lock (_lock)
         {
@@ -58,7 +63,7 @@ internal sealed class ChannelKeyStatusRegistry : IChannelKeyStatusSink
     }
 
     /// <summary>Maps the key positions of <paramref name="catalog"/> to fingerprints, and forgets the records of channels that no longer exist.</summary>
-    public void Apply(ChannelCatalog catalog)
+    internal void Apply(ChannelCatalog catalog)
     {
         var identities = new Dictionary<long, KeyIdentity[]>(catalog.Channels.Count);
         foreach (var channel in catalog.Channels)
@@ -84,7 +89,7 @@ internal sealed class ChannelKeyStatusRegistry : IChannelKeyStatusSink
     }
 
     /// <summary>Finds the record of the key at <paramref name="keyIndex"/> of the current catalog's channel.</summary>
-    public DisabledChannelKey? Find(long channelId, int keyIndex)
+    internal DisabledChannelKey? Find(long channelId, int keyIndex)
     {
         lock (_lock)
         {
@@ -96,6 +101,9 @@ internal sealed class ChannelKeyStatusRegistry : IChannelKeyStatusSink
     }
 
     /// <summary>Finds the record of <paramref name="key"/> in a channel.</summary>
+    /// <param name="channelId">The channel.</param>
+    /// <param name="key">The key's text.</param>
+    /// <returns>The record, or <see langword="null"/> when the relay has not disabled the key.</returns>
     public DisabledChannelKey? Find(long channelId, string key)
     {
         lock (_lock)
@@ -105,7 +113,7 @@ internal sealed class ChannelKeyStatusRegistry : IChannelKeyStatusSink
     }
 
     /// <summary>Returns a copy of a channel's records.</summary>
-    public List<DisabledChannelKey> RecordsOf(long channelId)
+    internal List<DisabledChannelKey> RecordsOf(long channelId)
     {
         lock (_lock)
         {
@@ -114,7 +122,7 @@ internal sealed class ChannelKeyStatusRegistry : IChannelKeyStatusSink
     }
 
     /// <summary>Returns the channels that have disabled keys, with the positions of those keys in the current catalog.</summary>
-    public List<(long ChannelId, int KeyIndex)> DisabledKeys()
+    internal List<(long ChannelId, int KeyIndex)> DisabledKeys()
     {
         var result = new List<(long, int)>();
         lock (_lock)
@@ -138,6 +146,8 @@ internal sealed class ChannelKeyStatusRegistry : IChannelKeyStatusSink
     }
 
     /// <summary>Removes the record of one key (<paramref name="key"/> given), or of every key of the channel; the tracker follows at the next catalog reload.</summary>
+    /// <param name="channelId">The channel.</param>
+    /// <param name="key">The key's text, or <see langword="null"/> for every key of the channel.</param>
     /// <returns><see langword="true"/> when a record was removed.</returns>
     public bool Clear(long channelId, string? key = null)
     {
@@ -157,7 +167,10 @@ internal sealed class ChannelKeyStatusRegistry : IChannelKeyStatusSink
     }
 
     /// <inheritdoc/>
-    public void OnKeyDisabled(ChannelKeyId key, string reason, DateTimeOffset disabledAt)
+    void IChannelKeyStatusSink.OnKeyDisabled(ChannelKeyId key, string reason, DateTimeOffset disabledAt) => OnKeyDisabled(key, reason, disabledAt);
+
+    /// <inheritdoc cref="IChannelKeyStatusSink.OnKeyDisabled"/>
+    internal void OnKeyDisabled(ChannelKeyId key, string reason, DateTimeOffset disabledAt)
     {
         lock (_lock)
         {
@@ -180,7 +193,10 @@ internal sealed class ChannelKeyStatusRegistry : IChannelKeyStatusSink
     }
 
     /// <inheritdoc/>
-    public void OnKeyEnabled(ChannelKeyId key)
+    void IChannelKeyStatusSink.OnKeyEnabled(ChannelKeyId key) => OnKeyEnabled(key);
+
+    /// <inheritdoc cref="IChannelKeyStatusSink.OnKeyEnabled"/>
+    internal void OnKeyEnabled(ChannelKeyId key)
     {
         bool removed;
         lock (_lock)

@@ -15,6 +15,8 @@ using Microsoft.Extensions.Options;
 
 namespace LlmRelay.Internal;
 
+// Types whose constructors are internal (public types that users resolve, never construct) are registered through
+// factories: the container only calls public constructors (issue #14).
 internal static class LlmRelayCoreServices
 {
     public static void Add(IServiceCollection services)
@@ -31,7 +33,13 @@ internal static class LlmRelayCoreServices
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlmRelayOptions>, PricingOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<RelayReadiness>();
-        services.TryAddSingleton<ChannelCatalogProvider>();
+        services.TryAddSingleton(static sp => new ChannelCatalogProvider(
+            sp.GetRequiredService<IServiceScopeFactory>(),
+            sp.GetRequiredService<IOptions<LlmRelayOptions>>(),
+            sp.GetRequiredService<ChannelHealthTracker>(),
+            sp.GetRequiredService<ChannelKeyStatusRegistry>(),
+            sp.GetServices<IChannelSelectionPolicy>(),
+            sp.GetRequiredService<ChannelLoadTracker>()));
         services.TryAddSingleton<ChannelLoadTracker>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IChannelSelectionPolicy, WeightedRandomSelectionPolicy>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IChannelSelectionPolicy, RoundRobinSelectionPolicy>());
@@ -39,25 +47,36 @@ internal static class LlmRelayCoreServices
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IChannelSelectionPolicy, LowestLatencySelectionPolicy>());
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlmRelayOptions>, ChannelSelectionOptionsValidator>());
-        services.TryAddSingleton<TokenCache>();
+        services.TryAddSingleton(static sp => new TokenCache(sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<TimeProvider>()));
         services.AddMetrics();
         services.TryAddSingleton<UsageLogQueue>();
         services.TryAddSingleton<UsageLogMetrics>();
         services.TryAddSingleton<UsageLogWriter>();
-        services.TryAddSingleton<ModelPricing>();
+        services.TryAddSingleton(static sp => new ModelPricing(sp.GetRequiredService<IOptionsMonitor<LlmRelayOptions>>()));
         services.TryAddSingleton<ITokenCounter, SharpTokenCounter>();
         services.TryAddSingleton(static sp => new OutboundAddressPolicy(sp.GetRequiredService<IOptions<LlmRelayOptions>>()));
-        services.TryAddSingleton<UpstreamInvoker>();
+        services.TryAddSingleton(static sp => new UpstreamInvoker(sp.GetRequiredService<IOptions<LlmRelayOptions>>(), sp.GetRequiredService<OutboundAddressPolicy>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<ChannelHealthTracker>();
-        services.TryAddSingleton<ChannelKeyStatusRegistry>();
+        services.TryAddSingleton(static _ => new ChannelKeyStatusRegistry());
         services.AddSingleton<IChannelKeyStatusSink>(static sp => sp.GetRequiredService<ChannelKeyStatusRegistry>());
         services.TryAddSingleton<ChannelKeyStatusWriter>();
-        services.TryAddSingleton<RelayConcurrency>();
-        services.TryAddSingleton<ResponseStore>();
+        services.TryAddSingleton(static sp => new RelayConcurrency(sp.GetRequiredService<IOptions<LlmRelayOptions>>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(static sp => new ResponseStore(sp.GetRequiredService<IOptions<LlmRelayOptions>>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<Client.ChatClientChannelInvoker>();
         services.TryAddSingleton<Pipeline.UpstreamSender>();
-        services.TryAddSingleton<Pipeline.RelayPipeline>();
-        services.TryAddSingleton<Health.ChannelProbe>();
+        services.TryAddSingleton(static sp => new Pipeline.RelayPipeline(
+            sp.GetRequiredService<ChannelCatalogProvider>(),
+            sp.GetRequiredService<Pipeline.UpstreamSender>(),
+            sp.GetRequiredService<UsageLogQueue>(),
+            sp.GetRequiredService<ChannelHealthTracker>(),
+            sp.GetRequiredService<RelayConcurrency>(),
+            sp.GetRequiredService<ModelPricing>(),
+            sp.GetRequiredService<ITokenCounter>(),
+            sp.GetRequiredService<IServiceScopeFactory>(),
+            sp.GetRequiredService<IOptions<LlmRelayOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Pipeline.RelayPipeline>>()));
+        services.TryAddSingleton(static sp => new ChannelProbe(sp.GetRequiredService<Pipeline.UpstreamSender>(), sp.GetRequiredService<IOptions<LlmRelayOptions>>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(static sp => new Client.RelayChatClient(sp, sp.GetRequiredService<IOptions<Client.RelayChatClientOptions>>().Value));
 
         // Start-up work runs before the log writer and before the server accepts requests.

@@ -7,7 +7,7 @@ namespace LlmRelay.Internal;
 /// <summary>Ready when start-up has finished, every channel's stored keys could be decrypted and the database answers.</summary>
 internal sealed class RelayReadinessHealthCheck(RelayReadiness readiness, IRelayDatabase database, ChannelCatalogProvider catalog) : IHealthCheck
 {
-    public const string Tag = "ready";
+    public const string Tag = Health.RelayHealthChecks.ReadyTag;
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

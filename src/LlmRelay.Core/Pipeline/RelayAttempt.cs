@@ -11,7 +11,7 @@ namespace LlmRelay.Pipeline;
 /// answer, bills through its <see cref="RelayCall"/>, and disposes the attempt, which releases the concurrency slot, the
 /// timeouts and the upstream connection. Not thread-safe.
 /// </remarks>
-internal sealed class RelayAttempt : IDisposable
+public sealed class RelayAttempt : IDisposable
 {
     private ConcurrencyLease? _lease;
 
@@ -27,10 +27,10 @@ internal sealed class RelayAttempt : IDisposable
     }
 
     /// <summary>Gets the channel.</summary>
-    public ChannelEntry Channel { get; }
+    internal ChannelEntry Channel { get; }
 
     /// <summary>Gets the index of the channel's key used.</summary>
-    public int KeyIndex { get; }
+    internal int KeyIndex { get; }
 
     /// <summary>Gets how the channel serves the call.</summary>
     public RelayPlan Plan { get; }
@@ -39,19 +39,27 @@ internal sealed class RelayAttempt : IDisposable
     public string UpstreamModel { get; }
 
     /// <summary>Gets the body sent upstream (empty for an in-process chat-client call), which an estimate counts when no usage comes back.</summary>
-    public ReadOnlyMemory<byte> Body { get; }
+    internal ReadOnlyMemory<byte> Body { get; }
 
     /// <summary>Gets the attempt's cancellation: the caller's, the first-byte timeout, then (re-armed by the reader) the idle timeout.</summary>
-    public TimeoutSource Timeout { get; }
+    internal TimeoutSource Timeout { get; }
+
+    /// <summary>Gets the token that cancels reading the answer: the caller's cancellation, the first-byte timeout, then the idle timeout.</summary>
+    /// <remarks>A reader that receives a chunk calls <see cref="ResetIdleTimeout"/>, so only a stalled upstream is cut off.</remarks>
+    public CancellationToken CancellationToken => Timeout.Token;
+
+    /// <summary>Re-arms the channel's idle timeout: <see cref="CancellationToken"/> is cancelled if no further chunk arrives within it.</summary>
+    /// <remarks>Allocates nothing; call it after each chunk of a streamed answer.</remarks>
+    public void ResetIdleTimeout() => Timeout.CancelAfter(Channel.IdleTimeout);
 
     /// <summary>Gets the upstream's 2xx answer, headers read, or <see langword="null"/> for an in-process chat-client attempt.</summary>
     public HttpResponseMessage? Response { get; internal set; }
 
     /// <summary>Gets whether the channel is a chat-client channel the caller calls in process (<see cref="UpstreamSender.GetChatResponseAsync"/>).</summary>
-    public bool IsInProcess => Response is null;
+    internal bool IsInProcess => Response is null;
 
     /// <summary>Hands the concurrency slot to whoever outlives the attempt (a stream the consumer still reads).</summary>
-    public ConcurrencyLease? DetachLease()
+    internal ConcurrencyLease? DetachLease()
     {
         var lease = _lease;
         _lease = null;

@@ -13,9 +13,9 @@ namespace LlmRelay.Pipeline;
 ///   the adapter reads the answer ─► Bill / BillEstimated…  │ FailAttempt: nothing delivered yet, try the next channel
 ///   Dispose ─► the usage-log row, queued once (it settles the reservation to the real charge)
 /// </code>
-/// Not thread-safe: one call is driven by one request.
+/// Not thread-safe: one call is driven by one request. Instances come from <see cref="RelayPipeline.BeginAsync"/>.
 /// </remarks>
-internal sealed class RelayCall : IDisposable
+public sealed class RelayCall : IDisposable
 {
     private readonly RelayPipeline _pipeline;
     private bool _finished;
@@ -36,7 +36,7 @@ internal sealed class RelayCall : IDisposable
     public UsageLog Log { get; }
 
     /// <summary>Gets the <see cref="TimeProvider"/> timestamp of the call's start.</summary>
-    public long Started { get; }
+    internal long Started { get; }
 
     /// <summary>Gets why the call ended without an answer, or <see langword="null"/> while it may still get one.</summary>
     public RelayError? Error { get; private set; }
@@ -54,19 +54,26 @@ internal sealed class RelayCall : IDisposable
     internal RelayError? LastFailure { get; set; }
 
     /// <summary>Opens the next attempt: selects a channel not tried yet, sends, and fails over until one answers 2xx.</summary>
-    /// <returns>The opened attempt, or <see langword="null"/> when the call ended: <see cref="Error"/> says why.</returns>
+    /// <param name="cancellationToken">The caller's cancellation.</param>
+    /// <returns>The opened attempt, which the caller disposes; or <see langword="null"/> when the call ended: <see cref="Error"/> says why.</returns>
     /// <exception cref="OperationCanceledException">The caller cancelled (the row is marked 499).</exception>
     public ValueTask<RelayAttempt?> NextAttemptAsync(CancellationToken cancellationToken) => _pipeline.NextAttemptAsync(this, cancellationToken);
 
     /// <summary>Records that an opened attempt failed before anything reached the caller, so the next one may be tried.</summary>
     /// <remarks>Disposes <paramref name="attempt"/>; <see cref="NextAttemptAsync"/> goes on with the channels not tried yet.</remarks>
-    public void FailAttempt(RelayAttempt attempt, ChannelFailureKind kind, int status, string message, string? code) =>
+    internal void FailAttempt(RelayAttempt attempt, ChannelFailureKind kind, int status, string message, string? code) =>
         _pipeline.FailAttempt(this, attempt, kind, status, message, code);
 
     /// <summary>Classifies what an in-process chat-client channel threw: a channel failure (returns, the next channel may be tried) or the caller's own error (set as <see cref="Error"/>, returns <see langword="false"/>).</summary>
-    public bool FailAttempt(RelayAttempt attempt, Exception exception) => _pipeline.FailAttempt(this, attempt, exception);
+    internal bool FailAttempt(RelayAttempt attempt, Exception exception) => _pipeline.FailAttempt(this, attempt, exception);
 
     /// <summary>Ends the call with an error that is not any channel's fault (an answer that could not be read or converted).</summary>
+    /// <param name="status">The HTTP status the caller gets, also written to the usage-log row.</param>
+    /// <param name="kind">The kind of error, which the caller's API family maps to its own error type.</param>
+    /// <param name="message">The message; it must not hold an upstream key.</param>
+    /// <param name="code">A machine-readable code such as <c>upstream_invalid_response</c>, or <see langword="null"/>.</param>
+    /// <param name="param">The request parameter at fault, or <see langword="null"/>.</param>
+    /// <returns>The error, now <see cref="Error"/>, to render in the caller's shape.</returns>
     public RelayError Fail(int status, RelayErrorKind kind, string message, string? code = null, string? param = null) =>
         Fail(new RelayError(status, kind, message, code, param));
 
@@ -88,19 +95,42 @@ internal sealed class RelayCall : IDisposable
     public void MarkFirstByte() => Log.FirstByteMs ??= (int)_pipeline.Time.GetElapsedTime(Started).TotalMilliseconds;
 
     /// <summary>Marks the answer as delivered with <paramref name="status"/> (the row's status unless a later failure changes it).</summary>
+    /// <param name="status">The HTTP status the caller got.</param>
     public void MarkAnswered(int status) => Log.StatusCode = status;
 
     /// <summary>Marks a call the caller abandoned (status 499); what was reported or delivered is still billed.</summary>
     public void MarkClientClosed() => RelayMetering.MarkClientClosed(Log);
 
     /// <summary>Bills the usage the upstream reported.</summary>
+    /// <param name="attempt">The attempt that answered; its upstream model is priced.</param>
+    /// <param name="usage">The usage the upstream reported.</param>
     public void Bill(RelayAttempt attempt, in TokenUsage usage) => RelayMetering.ApplyUsage(Log, usage, attempt.UpstreamModel, _pipeline.Pricing);
 
+    /// <summary>Bills <paramref name="usage"/> when the upstream reported any, else estimates like <see cref="BillEstimatedAnswer"/>.</summary>
+    /// <param name="attempt">The attempt that answered.</param>
+    /// <param name="usage">The usage read from the answer; all zero when the upstream reported none.</param>
+    /// <param name="answer">The answer's body, in the upstream's wire format, counted when no usage was reported.</param>
+    public void BillAnswer(RelayAttempt attempt, in TokenUsage usage, ReadOnlySpan<byte> answer)
+    {
+        if (RelayMetering.IsMissing(usage))
+        {
+            BillEstimatedAnswer(attempt, answer);
+        }
+        else
+        {
+            Bill(attempt, usage);
+        }
+    }
+
     /// <summary>Bills a whole answer that reported no usage: the prompt counted from the body sent, the completion from the answer's text.</summary>
+    /// <param name="attempt">The attempt that answered.</param>
+    /// <param name="answer">The answer's body, in the upstream's wire format.</param>
     public void BillEstimatedAnswer(RelayAttempt attempt, ReadOnlySpan<byte> answer) =>
         BillEstimated(attempt, RelayMetering.CountAnswer(_pipeline.Counter, attempt.UpstreamModel, answer));
 
     /// <summary>Bills a stream that reported no usage: the prompt counted from the body sent, one completion token per data event delivered.</summary>
+    /// <param name="attempt">The attempt that answered.</param>
+    /// <param name="dataEvents">The number of data events delivered to the caller.</param>
     /// <remarks>Nothing is billed when no data event arrived.</remarks>
     public void BillEstimatedStream(RelayAttempt attempt, long dataEvents)
     {
@@ -111,14 +141,14 @@ internal sealed class RelayCall : IDisposable
     }
 
     /// <summary>Bills an estimate with <paramref name="completionTokens"/> counted by the adapter, the prompt counted from <paramref name="body"/> (or the attempt's body).</summary>
-    public void BillEstimated(RelayAttempt attempt, long completionTokens, ReadOnlySpan<byte> body = default)
+    internal void BillEstimated(RelayAttempt attempt, long completionTokens, ReadOnlySpan<byte> body = default)
     {
         var sent = body.IsEmpty ? attempt.Body.Span : body;
         RelayMetering.ApplyEstimatedUsage(Log, RelayMetering.Estimate(_pipeline.Counter, attempt.UpstreamModel, sent, completionTokens), attempt.UpstreamModel, _pipeline.Pricing);
     }
 
     /// <summary>Counts completion text with the relay's token counter (an in-process answer without usage).</summary>
-    public long CountText(RelayAttempt attempt, string text) => RelayMetering.CountText(_pipeline.Counter, attempt.UpstreamModel, text);
+    internal long CountText(RelayAttempt attempt, string text) => RelayMetering.CountText(_pipeline.Counter, attempt.UpstreamModel, text);
 
     /// <summary>Bills nothing: the upstream answered, but the caller got nothing usable.</summary>
     public void Void() => Log.Quota = 0;

@@ -7,8 +7,13 @@ namespace LlmRelay.Pipeline;
 /// One instance per call, asked once per attempt (a failover may ask again for another channel). What it returns must stay
 /// valid until the next call of <see cref="Adapt"/> or the end of the call. Not thread-safe.
 /// </remarks>
-internal abstract class RelayContent
+public abstract class RelayContent
 {
+    /// <summary>Initializes a new instance of the <see cref="RelayContent"/> class.</summary>
+    protected RelayContent()
+    {
+    }
+
     /// <summary>Produces the body to send for <paramref name="plan"/> to a channel that names the model <paramref name="upstreamModel"/>.</summary>
     /// <param name="plan">How the channel serves the call.</param>
     /// <param name="upstreamModel">The model as the channel names it.</param>

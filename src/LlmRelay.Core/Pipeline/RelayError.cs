@@ -6,7 +6,7 @@ namespace LlmRelay.Pipeline;
 /// <param name="Message">The message; never holds an upstream key.</param>
 /// <param name="Code">A machine-readable code such as <c>model_not_found</c>, or <see langword="null"/>.</param>
 /// <param name="Param">The request parameter at fault, or <see langword="null"/>.</param>
-internal sealed record RelayError(int Status, RelayErrorKind Kind, string Message, string? Code = null, string? Param = null)
+public sealed record RelayError(int Status, RelayErrorKind Kind, string Message, string? Code = null, string? Param = null)
 {
     /// <summary>Gets how long the caller should wait before retrying, for a 429 the gateway itself decided.</summary>
     public TimeSpan? RetryAfter { get; init; }

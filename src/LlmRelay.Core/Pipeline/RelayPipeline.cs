@@ -31,24 +31,51 @@ namespace LlmRelay.Pipeline;
 ///   RelayCall.Dispose: the row is queued once; it settles the reservation to the real charge
 /// </code>
 /// The adapters own only their wire: reading and validating the caller's request, rendering answers and errors in the
-/// caller's shape. Failover happens only before the answer starts reaching the caller. Thread-safe; one instance per relay.
+/// caller's shape. Failover happens only before the answer starts reaching the caller. Thread-safe; one instance per relay,
+/// registered by <c>AddLlmRelay()</c>: resolve it from the service provider.
 /// </remarks>
-internal sealed partial class RelayPipeline(
-    ChannelCatalogProvider catalog,
-    UpstreamSender sender,
-    UsageLogQueue logs,
-    ChannelHealthTracker health,
-    RelayConcurrency concurrency,
-    ModelPricing pricing,
-    ITokenCounter counter,
-    IServiceScopeFactory scopes,
-    IOptions<LlmRelayOptions> options,
-    TimeProvider time,
-    ILogger<RelayPipeline> logger)
+public sealed partial class RelayPipeline
 {
-    private const int MaxErrorBodySize = 64 * 1024;
+    private readonly ChannelCatalogProvider catalog;
+    private readonly UpstreamSender sender;
+    private readonly UsageLogQueue logs;
+    private readonly ChannelHealthTracker health;
+    private readonly RelayConcurrency concurrency;
+    private readonly ModelPricing pricing;
+    private readonly ITokenCounter counter;
+    private readonly IServiceScopeFactory scopes;
+    private readonly TimeProvider time;
+    private readonly ILogger<RelayPipeline> logger;
+    private readonly LlmRelayOptions _options;
 
-    private readonly LlmRelayOptions _options = options.Value;
+    // Internal: the pipeline is a singleton that AddLlmRelay() registers; hosts resolve it from DI.
+    internal RelayPipeline(
+        ChannelCatalogProvider catalog,
+        UpstreamSender sender,
+        UsageLogQueue logs,
+        ChannelHealthTracker health,
+        RelayConcurrency concurrency,
+        ModelPricing pricing,
+        ITokenCounter counter,
+        IServiceScopeFactory scopes,
+        IOptions<LlmRelayOptions> options,
+        TimeProvider time,
+        ILogger<RelayPipeline> logger)
+    {
+        this.catalog = catalog;
+        this.sender = sender;
+        this.logs = logs;
+        this.health = health;
+        this.concurrency = concurrency;
+        this.pricing = pricing;
+        this.counter = counter;
+        this.scopes = scopes;
+        this.time = time;
+        this.logger = logger;
+        _options = options.Value;
+    }
+
+    private const int MaxErrorBodySize = 64 * 1024;
 
     internal TimeProvider Time => time;
 
@@ -57,7 +84,7 @@ internal sealed partial class RelayPipeline(
     internal ITokenCounter Counter => counter;
 
     /// <summary>Gets the sender, for adapters that call an in-process chat-client channel themselves.</summary>
-    public UpstreamSender Sender => sender;
+    internal UpstreamSender Sender => sender;
 
     /// <summary>Starts a call: checks the caller may use the model, opens its usage-log row and reserves its quota.</summary>
     /// <param name="request">What is asked.</param>

@@ -7,7 +7,7 @@ namespace LlmRelay.Pipeline;
 /// <param name="PassThrough">Whether the caller's body and the upstream's answer pass through unconverted.</param>
 /// <param name="Operation">What the upstream is asked to do.</param>
 /// <param name="UpstreamFormat">The wire format the upstream speaks for this call.</param>
-internal readonly record struct RelayPlan(bool PassThrough, RelayOperation Operation, WireFormat UpstreamFormat)
+public readonly record struct RelayPlan(bool PassThrough, RelayOperation Operation, WireFormat UpstreamFormat)
 {
     /// <summary>Decides how a channel speaking through <paramref name="adapter"/> serves <paramref name="operation"/> asked in <paramref name="callerFormat"/>.</summary>
     /// <returns>The plan, or <see langword="null"/> when the channel cannot serve the call at all.</returns>
@@ -16,7 +16,7 @@ internal readonly record struct RelayPlan(bool PassThrough, RelayOperation Opera
     /// OpenAI-format upstreams, passed through; Responses passed through to OpenAI upstreams that serve it, else converted
     /// to a chat turn in the upstream's family.
     /// </remarks>
-    public static RelayPlan? For(RelayOperation operation, WireFormat callerFormat, ProviderAdapter adapter)
+    internal static RelayPlan? For(RelayOperation operation, WireFormat callerFormat, ProviderAdapter adapter)
     {
         switch (operation)
         {

@@ -5,8 +5,18 @@ using LlmRelay.Tokens;
 namespace LlmRelay.Pipeline;
 
 /// <summary>What one relayed call asks for: who calls, which operation, which model, in which wire format, with which body.</summary>
-/// <remarks>Built by an adapter (an HTTP endpoint, <see cref="Client.RelayChatClient"/>) after it authenticated the caller and read the body.</remarks>
-internal sealed class RelayRequest
+/// <remarks>
+/// Built by an adapter (an HTTP endpoint, <see cref="Client.RelayChatClient"/>) after it authenticated the caller and read the body,
+/// then passed to <see cref="RelayPipeline.BeginAsync"/>. Not thread-safe; one instance per call.
+/// <para>
+/// The pipeline checks only what is left once the caller is known: the token's model allow-list and its quota reservation.
+/// The adapter authenticates: it resolves the key (<see cref="TokenCache.FindAsync"/>) and refuses a token that is disabled,
+/// expired, exhausted, used from an address it does not allow, or whose owner or group is not usable (see
+/// <see cref="TokenEntry"/>). A <see langword="null"/> <see cref="Token"/> is checked and charged for nothing: pass it only for
+/// trusted in-process callers.
+/// </para>
+/// </remarks>
+public sealed class RelayRequest
 {
     /// <summary>Gets the caller's gateway key, or <see langword="null"/> for the in-process identity (which pays nothing and logs as such).</summary>
     public required TokenEntry? Token { get; init; }
@@ -36,14 +46,17 @@ internal sealed class RelayRequest
     public required int EstimatedPromptTokens { get; init; }
 
     /// <summary>Gets the caller's output limit, or 0 when none was set (a default is reserved then).</summary>
+    /// <value>The default value is 0.</value>
     public int MaxOutputTokens { get; init; }
 
     /// <summary>Gets the caller's address as logged, or empty.</summary>
+    /// <value>The default value is the empty string.</value>
     public string Ip { get; init; } = "";
 
     /// <summary>Gets the request identifier logged with the call.</summary>
+    /// <value>The default value is the empty string.</value>
     public string RequestId { get; init; } = "";
 
     /// <summary>Gets the token name logged when <see cref="Token"/> is <see langword="null"/>.</summary>
-    public string AnonymousName { get; init; } = "";
+    internal string AnonymousName { get; init; } = "";
 }

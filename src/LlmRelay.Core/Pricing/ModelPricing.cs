@@ -26,7 +26,7 @@ namespace LlmRelay.Pricing;
 /// </para>
 /// <para>Thread-safe: reads take no lock and do not allocate; writers serialise on a lock and swap the snapshot.</para>
 /// </remarks>
-internal sealed class ModelPricing : IDisposable
+public sealed class ModelPricing : IDisposable
 {
     private static readonly IReadOnlyDictionary<string, ModelPrice> NoModels = new Dictionary<string, ModelPrice>();
     private static readonly IReadOnlyDictionary<string, double> NoGroups = new Dictionary<string, double>();
@@ -43,7 +43,7 @@ internal sealed class ModelPricing : IDisposable
     private double _unknownModelRatio = 1;
     private Snapshot _snapshot;
 
-    public ModelPricing(IOptionsMonitor<LlmRelayOptions> options)
+    internal ModelPricing(IOptionsMonitor<LlmRelayOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
         _snapshot = Build();
@@ -81,12 +81,12 @@ internal sealed class ModelPricing : IDisposable
     }
 
     /// <summary>Returns the price multiplier of a user group: 1 for a group without a configured ratio.</summary>
-    public double GroupRatio(string? group) =>
+    internal double GroupRatio(string? group) =>
         group is not null && Volatile.Read(ref _snapshot).Groups.TryGetValue(group, out var ratio) ? ratio : 1;
 
     /// <summary>Replaces the runtime model overrides (the top layer) as a whole; an empty map removes them.</summary>
     /// <exception cref="ArgumentException">A price has a negative or non-finite ratio or fixed price.</exception>
-    public void SetOverrides(IReadOnlyDictionary<string, ModelPrice> overrides)
+    internal void SetOverrides(IReadOnlyDictionary<string, ModelPrice> overrides)
     {
         var copy = CopyModels(overrides);
         lock (_gate)
@@ -98,7 +98,7 @@ internal sealed class ModelPricing : IDisposable
 
     /// <summary>Replaces the runtime group ratios (the top layer) as a whole; an empty map removes them.</summary>
     /// <exception cref="ArgumentException">A ratio is negative or not finite.</exception>
-    public void SetGroupRatios(IReadOnlyDictionary<string, double> groupRatios)
+    internal void SetGroupRatios(IReadOnlyDictionary<string, double> groupRatios)
     {
         var copy = CopyGroups(groupRatios);
         lock (_gate)
@@ -117,7 +117,7 @@ internal sealed class ModelPricing : IDisposable
     /// <c>ModelRatio</c> prices it per token (no fixed price).
     /// </summary>
     /// <exception cref="ArgumentException">A ratio is negative or not finite.</exception>
-    public void SetRatioOptions(IReadOnlyDictionary<string, double> modelRatios, IReadOnlyDictionary<string, double> completionRatios)
+    internal void SetRatioOptions(IReadOnlyDictionary<string, double> modelRatios, IReadOnlyDictionary<string, double> completionRatios)
     {
         var models = CopyGroups(modelRatios, StringComparer.OrdinalIgnoreCase);
         var completions = CopyGroups(completionRatios, StringComparer.OrdinalIgnoreCase);
@@ -129,6 +129,7 @@ internal sealed class ModelPricing : IDisposable
         }
     }
 
+    /// <summary>Stops following configuration changes.</summary>
     public void Dispose() => _subscription?.Dispose();
 
     /// <summary>Returns the first problem with <paramref name="price"/>, or <see langword="null"/> when every ratio is finite and not negative.</summary>

@@ -8,7 +8,7 @@ namespace LlmRelay.Pricing;
 /// object of name to ratio), applied to <see cref="ModelPricing"/>: at start from the option store, and on every change.
 /// </summary>
 /// <remarks>Thread-safe. The relay reads prices from <see cref="ModelPricing"/>'s snapshot only, never from the database.</remarks>
-internal static class StoredPricingOptions
+public static class StoredPricingOptions
 {
     /// <summary>The option holding model ratios by model name.</summary>
     public const string ModelRatio = "ModelRatio";
@@ -34,7 +34,7 @@ internal static class StoredPricingOptions
     }
 
     /// <summary>Reads the pricing options from <paramref name="store"/> and applies them.</summary>
-    public static async Task LoadAsync(ModelPricing pricing, IOptionStore store, CancellationToken cancellationToken)
+    internal static async Task LoadAsync(ModelPricing pricing, IOptionStore store, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         var stored = await store.ListAsync(cancellationToken).ConfigureAwait(false);

@@ -12,10 +12,10 @@ namespace LlmRelay.Providers;
 /// that resolves (or is re-pointed) to an internal address is caught too. Addresses embedded in IPv6 (IPv4-mapped,
 /// IPv4-compatible, NAT64 <c>64:ff9b::/96</c>, 6to4) are judged by the IPv4 address they carry. Thread-safe.
 /// </remarks>
-internal sealed class OutboundAddressPolicy
+public sealed class OutboundAddressPolicy
 {
     /// <summary>The configuration key that allows private addresses.</summary>
-    public const string AllowPrivateSetting = "LlmRelay:Outbound:AllowPrivateAddresses";
+    internal const string AllowPrivateSetting = "LlmRelay:Outbound:AllowPrivateAddresses";
 
     // Cloud instance metadata and platform endpoints: AWS/GCP/Azure/OpenStack (169.254.169.254), AWS IPv6 (fd00:ec2::254),
     // Alibaba Cloud (100.100.100.200), Azure's wire server (168.63.129.16).
@@ -42,22 +42,22 @@ internal sealed class OutboundAddressPolicy
 
     private readonly Func<string, CancellationToken, Task<IPAddress[]>> _resolve;
 
-    public OutboundAddressPolicy(IOptions<LlmRelayOptions> options)
+    internal OutboundAddressPolicy(IOptions<LlmRelayOptions> options)
         : this(options.Value.Outbound.AllowPrivateAddresses)
     {
     }
 
     /// <summary>Initializes a policy; <paramref name="resolve"/> replaces DNS (tests).</summary>
-    public OutboundAddressPolicy(bool allowPrivateAddresses, Func<string, CancellationToken, Task<IPAddress[]>>? resolve = null)
+    internal OutboundAddressPolicy(bool allowPrivateAddresses, Func<string, CancellationToken, Task<IPAddress[]>>? resolve = null)
     {
         AllowPrivateAddresses = allowPrivateAddresses;
         _resolve = resolve ?? Dns.GetHostAddressesAsync;
     }
 
-    public bool AllowPrivateAddresses { get; }
+    internal bool AllowPrivateAddresses { get; }
 
     /// <summary>Classifies <paramref name="address"/>, judging an IPv4 address embedded in IPv6 by itself.</summary>
-    public static OutboundAddressKind Classify(IPAddress address)
+    internal static OutboundAddressKind Classify(IPAddress address)
     {
         ArgumentNullException.ThrowIfNull(address);
         if (address.AddressFamily == AddressFamily.InterNetworkV6 && Embedded(address) is { } embedded)
@@ -75,7 +75,7 @@ internal sealed class OutboundAddressPolicy
     }
 
     /// <summary>Returns why the gateway may not connect to <paramref name="address"/>, or <see langword="null"/> when it may.</summary>
-    public string? Check(IPAddress address) => Classify(address) switch
+    internal string? Check(IPAddress address) => Classify(address) switch
     {
         OutboundAddressKind.Never => $"{address} is a link-local, multicast or cloud metadata address; the gateway never connects to those.",
         OutboundAddressKind.Private when !AllowPrivateAddresses =>
@@ -100,7 +100,7 @@ internal sealed class OutboundAddressPolicy
 
     /// <summary>Resolves <paramref name="host"/> and returns the addresses the gateway may connect to.</summary>
     /// <exception cref="OutboundAddressDeniedException">The host resolves only to refused addresses.</exception>
-    public async Task<IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken)
+    internal async Task<IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken)
     {
         var name = host.Trim('[', ']');
         if (Array.Exists(MetadataHosts, m => string.Equals(m, name.TrimEnd('.'), StringComparison.OrdinalIgnoreCase)))

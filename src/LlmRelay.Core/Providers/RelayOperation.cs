@@ -1,7 +1,7 @@
 namespace LlmRelay.Providers;
 
 /// <summary>What a relayed call asks the upstream to do.</summary>
-internal enum RelayOperation
+public enum RelayOperation
 {
     /// <summary>A chat turn: Chat Completions, Messages or generateContent depending on the channel.</summary>
     Chat,

@@ -23,23 +23,25 @@ namespace LlmRelay.Providers;
 /// channel was saved with. Through a proxy, the request's own host is resolved and judged before the proxy is dialled.
 /// </para>
 /// </remarks>
-internal sealed class UpstreamInvoker : IDisposable
+public sealed class UpstreamInvoker : IDisposable
 {
     /// <summary>The <see cref="HttpRequestMessage.Options"/> key of a channel's own connect timeout (a <see cref="TimeSpan"/>).</summary>
-    public const string ConnectTimeoutOption = "LlmRelay.ConnectTimeout";
+    internal const string ConnectTimeoutOption = "LlmRelay.ConnectTimeout";
 
-    public UpstreamInvoker(IOptions<LlmRelayOptions> options, OutboundAddressPolicy policy, TimeProvider time)
+    internal UpstreamInvoker(IOptions<LlmRelayOptions> options, OutboundAddressPolicy policy, TimeProvider time)
         : this(CreateHandler(options.Value, policy, time))
     {
     }
 
     internal UpstreamInvoker(HttpMessageHandler handler) => Invoker = new HttpMessageInvoker(handler, disposeHandler: true);
 
+    /// <summary>Gets the invoker: pooled connections, the outbound address policy applied at connect time, no cookies, no redirects.</summary>
+    /// <remarks>Shared; do not dispose it.</remarks>
     public HttpMessageInvoker Invoker { get; }
 
     /// <summary>Makes a new connection opened for <paramref name="request"/> use <paramref name="channel"/>'s own connect timeout, if it has one.</summary>
     /// <remarks>Allocation-free for channels without their own value; otherwise only the request's option bag is created.</remarks>
-    public static void SetConnectTimeout(HttpRequestMessage request, ChannelEntry channel)
+    internal static void SetConnectTimeout(HttpRequestMessage request, ChannelEntry channel)
     {
         if (channel.ConnectTimeoutOverride is { } timeout)
         {
@@ -53,6 +55,7 @@ internal sealed class UpstreamInvoker : IDisposable
             ? timeout
             : fallback;
 
+    /// <summary>Closes the pooled connections.</summary>
     public void Dispose() => Invoker.Dispose();
 
     private static SocketsHttpHandler CreateHandler(LlmRelayOptions options, OutboundAddressPolicy policy, TimeProvider time)

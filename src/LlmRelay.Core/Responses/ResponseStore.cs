@@ -15,10 +15,10 @@ namespace LlmRelay.Responses;
 /// </para>
 /// <para>Thread-safe. Reads are lock-free; writes take one lock. Bodies are kept as given, not copied: do not change them after storing.</para>
 /// </remarks>
-internal sealed class ResponseStore
+public sealed class ResponseStore
 {
     /// <summary>The most entries kept; storing one more evicts the oldest.</summary>
-    public const int DefaultMaxEntries = 10_000;
+    internal const int DefaultMaxEntries = 10_000;
 
     private readonly ConcurrentDictionary<string, StoredResponse> _entries = new(StringComparer.Ordinal);
     private readonly Queue<StoredResponse> _order = new();
@@ -27,7 +27,7 @@ internal sealed class ResponseStore
     private readonly long _ttl;
     private readonly int _maxEntries;
 
-    public ResponseStore(IOptions<LlmRelayOptions> options, TimeProvider timeProvider)
+    internal ResponseStore(IOptions<LlmRelayOptions> options, TimeProvider timeProvider)
         : this(options.Value.ResponseStoreTtl, DefaultMaxEntries, timeProvider)
     {
     }
@@ -42,7 +42,7 @@ internal sealed class ResponseStore
     }
 
     /// <summary>Gets the number of entries held, including expired ones not yet dropped.</summary>
-    public int Count => _entries.Count;
+    internal int Count => _entries.Count;
 
     /// <summary>Stores a finished response body under its id, replacing any entry with that id.</summary>
     /// <param name="id">The response id (<c>resp_…</c>).</param>
@@ -76,7 +76,7 @@ internal sealed class ResponseStore
     /// <param name="id">The response id.</param>
     /// <param name="tokenId">The id of the token that created the response.</param>
     /// <param name="json">The response object as JSON.</param>
-    public void Store(string id, long tokenId, string json)
+    internal void Store(string id, long tokenId, string json)
     {
         ArgumentNullException.ThrowIfNull(json);
         Store(id, tokenId, Encoding.UTF8.GetBytes(json));
@@ -98,7 +98,7 @@ internal sealed class ResponseStore
 
     /// <summary>Removes the entry for <paramref name="id"/> when it belongs to <paramref name="tokenId"/> (for <c>DELETE /v1/responses/{id}</c>).</summary>
     /// <returns><see langword="true"/> when an entry was removed; <see langword="false"/> when none was visible to the token.</returns>
-    public bool TryRemove(string id, long tokenId) => Find(id, tokenId) is { } entry && Remove(entry);
+    internal bool TryRemove(string id, long tokenId) => Find(id, tokenId) is { } entry && Remove(entry);
 
     private StoredResponse? Find(string id, long tokenId)
     {

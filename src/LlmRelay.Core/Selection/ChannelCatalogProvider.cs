@@ -10,26 +10,47 @@ namespace LlmRelay.Selection;
 /// <remarks>
 /// Thread-safe: readers see either the old or the new catalog, never a partial one; reloads run one at a time. Each
 /// reload also brings <see cref="ChannelHealthTracker"/> in line with <see cref="ChannelKeyStatusRegistry"/> (loaded from
-/// the stored channel states at the first reload), so keys disabled before a restart or an edit stay disabled.
+/// the stored channel states at the first reload), so keys disabled before a restart or an edit stay disabled. Registered
+/// by <c>AddLlmRelay()</c>: resolve it from the service provider, and call <see cref="ReloadAsync"/> after changing channels
+/// in the store.
 /// </remarks>
-internal sealed class ChannelCatalogProvider(
-    IServiceScopeFactory scopeFactory,
-    IOptions<LlmRelayOptions> options,
-    ChannelHealthTracker health,
-    ChannelKeyStatusRegistry keyStatus,
-    IEnumerable<IChannelSelectionPolicy> policies,
-    ChannelLoadTracker loads) : IDisposable
+public sealed class ChannelCatalogProvider : IDisposable
 {
+    private readonly IServiceScopeFactory scopeFactory;
+    private readonly IOptions<LlmRelayOptions> options;
+    private readonly ChannelHealthTracker health;
+    private readonly ChannelKeyStatusRegistry keyStatus;
+    private readonly IEnumerable<IChannelSelectionPolicy> policies;
+    private readonly ChannelLoadTracker loads;
     private readonly SemaphoreSlim _reloading = new(1, 1);
     private volatile ChannelCatalog _current = ChannelCatalog.Empty;
     private volatile IReadOnlyDictionary<string, string> _selectionOverrides = new Dictionary<string, string>();
 
+    internal ChannelCatalogProvider(
+        IServiceScopeFactory scopeFactory,
+        IOptions<LlmRelayOptions> options,
+        ChannelHealthTracker health,
+        ChannelKeyStatusRegistry keyStatus,
+        IEnumerable<IChannelSelectionPolicy> policies,
+        ChannelLoadTracker loads)
+    {
+        this.scopeFactory = scopeFactory;
+        this.options = options;
+        this.health = health;
+        this.keyStatus = keyStatus;
+        this.policies = policies;
+        this.loads = loads;
+    }
+
+    /// <summary>Gets the catalog built by the last reload (empty before the first).</summary>
     public ChannelCatalog Current => _current;
 
+    /// <summary>Releases the reload lock.</summary>
     public void Dispose() => _reloading.Dispose();
 
     /// <summary>Sets the selection policies stored through the management API (group to policy name, <c>"*"</c> for every
     /// group without its own), which win over <c>LlmRelay:Selection</c>; they apply from the next <see cref="ReloadAsync"/>.</summary>
+    /// <param name="overrides">The stored policies, as <see cref="StoredSelectionOptions.Parse"/> reads them.</param>
     public void SetSelectionOverrides(IReadOnlyDictionary<string, string> overrides) => _selectionOverrides = overrides;
 
     private ChannelSelectionPolicySet BuildPolicies()
@@ -58,6 +79,9 @@ internal sealed class ChannelCatalogProvider(
         return new ChannelSelectionPolicySet(policies, merged);
     }
 
+    /// <summary>Rebuilds the catalog from the channel store; the relay uses the new one from its next selection.</summary>
+    /// <param name="cancellationToken">Cancels the reload; the current catalog stays.</param>
+    /// <returns>A task that completes when the new catalog is current.</returns>
     public async Task ReloadAsync(CancellationToken cancellationToken)
     {
         await _reloading.WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -9,7 +9,7 @@ namespace LlmRelay.Selection;
 /// option store, and on every change.
 /// </summary>
 /// <remarks>Thread-safe. The relay reads the policies from the current <see cref="ChannelCatalog"/> only, never from the database.</remarks>
-internal static class StoredSelectionOptions
+public static class StoredSelectionOptions
 {
     /// <summary>The option holding selection policies by group.</summary>
     public const string GroupSelectionPolicies = "GroupSelectionPolicies";
@@ -81,7 +81,7 @@ internal static class StoredSelectionOptions
     }
 
     /// <summary>Reads the stored option from <paramref name="store"/> and hands it to <paramref name="catalog"/> (applied at its next reload).</summary>
-    public static async Task LoadAsync(ChannelCatalogProvider catalog, IOptionStore store, CancellationToken cancellationToken)
+    internal static async Task LoadAsync(ChannelCatalogProvider catalog, IOptionStore store, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(store);

@@ -8,8 +8,9 @@ namespace LlmRelay.Tokenization;
 /// calls a counter only when no usage comes back, at most once per request.
 /// </para>
 /// <para>Counts are exact for OpenAI encodings; for other families they are estimates (see the implementation). Implementations are thread-safe.</para>
+/// <para>Registered by <c>AddLlmRelay()</c>; hosts resolve it from the service provider.</para>
 /// </remarks>
-internal interface ITokenCounter
+public interface ITokenCounter
 {
     /// <summary>Counts the tokens of <paramref name="text"/> with <paramref name="model"/>'s encoding; special-token markers count as plain text.</summary>
     int CountText(string model, ReadOnlySpan<char> text);

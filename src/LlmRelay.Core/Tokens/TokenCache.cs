@@ -10,15 +10,29 @@ namespace LlmRelay.Tokens;
 /// Unknown keys are cached briefly too, so a caller hammering with a bad key does not reach the database
 /// on every request. The owning user's status and group are read with the token (one extra lookup per cache miss, none per
 /// request; the group is checked against <see cref="ITokenGroupPolicy"/> when one is registered), so management changes to
-/// a user or to the selectable groups must call <see cref="Clear"/> like token changes do. Thread-safe.
+/// a user or to the selectable groups must call <see cref="Clear"/> like token changes do. Thread-safe. Registered by
+/// <c>AddLlmRelay()</c>: resolve it from the service provider.
 /// </remarks>
-internal sealed class TokenCache(IServiceScopeFactory scopeFactory, TimeProvider timeProvider)
+public sealed class TokenCache
 {
     private const int MaxEntries = 100_000;
     private static readonly TimeSpan PositiveTtl = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan NegativeTtl = TimeSpan.FromSeconds(5);
 
     private readonly ConcurrentDictionary<string, CacheItem> _items = new(StringComparer.Ordinal);
+    private readonly IServiceScopeFactory scopeFactory;
+    private readonly TimeProvider timeProvider;
+
+    internal TokenCache(IServiceScopeFactory scopeFactory, TimeProvider timeProvider)
+    {
+        this.scopeFactory = scopeFactory;
+        this.timeProvider = timeProvider;
+    }
+
+    /// <summary>Resolves a presented gateway key to its token.</summary>
+    /// <param name="key">The raw key the caller presented.</param>
+    /// <param name="cancellationToken">Cancels a store lookup on a cache miss.</param>
+    /// <returns>The token, or <see langword="null"/> when no token has this key.</returns>
 
     public ValueTask<TokenEntry?> FindAsync(string key, CancellationToken cancellationToken)
     {

@@ -64,5 +64,6 @@ public sealed class RelayUser
     public string SecurityStamp { get; set; } = NewSecurityStamp();
 
     /// <summary>Returns a new random security stamp (128 bits, lowercase hexadecimal).</summary>
-    internal static string NewSecurityStamp() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+    /// <returns>The stamp.</returns>
+    public static string NewSecurityStamp() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 }

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 
-namespace LlmRelay.Internal;
+namespace LlmRelay;
 
 /// <summary>Escapes caller- and upstream-controlled text before it is written to the log.</summary>
 /// <remarks>
@@ -10,12 +10,15 @@ namespace LlmRelay.Internal;
 /// rewrite a terminal), NUL and other C0/C1 controls, or bidi overrides (text that reads differently than it is). Each of
 /// these is written as a visible escape: <c>\r</c>, <c>\n</c>, <c>\t</c>, else <c>\uXXXX</c>; a backslash is left as it is.
 /// Text with nothing to escape is returned as is, without allocating.
+/// Thread-safe.
 /// </remarks>
-internal static class LogText
+public static class LogText
 {
     private static readonly SearchValues<char> Unsafe = SearchValues.Create(BuildUnsafe());
 
     /// <summary>Returns <paramref name="text"/> with control and bidi-control characters escaped; <see langword="null"/> stays <see langword="null"/>.</summary>
+    /// <param name="text">The text to escape, or <see langword="null"/>.</param>
+    /// <returns>The escaped text; <paramref name="text"/> itself when nothing needed escaping.</returns>
     public static string? Escape(string? text)
     {
         if (text is null)
