@@ -9,16 +9,15 @@ namespace LlmRelay.AspNetCore.Authentication;
 internal sealed class GatewayKeyIdentity : ClaimsIdentity
 {
     public GatewayKeyIdentity(TokenEntry token, string authenticationType)
-        : base(
-            [
-                new Claim(GatewayKeyDefaults.TokenIdClaimType, token.Id.ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer64),
-                new Claim(ClaimTypes.Name, token.Name),
-                new Claim(GatewayKeyDefaults.UserIdClaimType, token.UserId.ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer64),
-                new Claim(GatewayKeyDefaults.GroupClaimType, token.Group),
-            ],
-            authenticationType)
+        : base(authenticationType)
     {
         Token = token;
+
+        // Claims made with this identity as their subject are kept as they are; others would be cloned on the way in.
+        Add(GatewayKeyDefaults.TokenIdClaimType, token.Id.ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer64);
+        Add(ClaimTypes.Name, token.Name, ClaimValueTypes.String);
+        Add(GatewayKeyDefaults.UserIdClaimType, token.UserId.ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer64);
+        Add(GatewayKeyDefaults.GroupClaimType, token.Group, ClaimValueTypes.String);
     }
 
     private GatewayKeyIdentity(GatewayKeyIdentity other)
@@ -49,4 +48,7 @@ internal sealed class GatewayKeyIdentity : ClaimsIdentity
 
     /// <inheritdoc/>
     public override ClaimsIdentity Clone() => new GatewayKeyIdentity(this);
+
+    private void Add(string type, string value, string valueType) =>
+        AddClaim(new Claim(type, value, valueType, DefaultIssuer, DefaultIssuer, this));
 }
