@@ -16,7 +16,9 @@ public static class LlmRelayEndpointRouteBuilderExtensions
     /// <remarks>
     /// The endpoints are mapped inside a route group, so <c>app.MapGroup("/llm").MapLlmRelay()</c> moves them
     /// under a prefix, and conventions applied to the returned builder (authorization, rate limiting, CORS)
-    /// apply to all of them.
+    /// apply to all of them. The relay endpoints authenticate the caller's gateway key with the
+    /// <c>LlmRelay.GatewayKey</c> scheme themselves (see <c>GatewayKeyDefaults</c>) and answer a refused key in the
+    /// caller's own error shape, so the host needs neither <c>UseAuthentication()</c> nor <c>UseAuthorization()</c>.
     /// </remarks>
     /// <param name="endpoints">The endpoint route builder.</param>
     /// <returns>A builder for conventions that apply to every LlmRelay endpoint.</returns>
