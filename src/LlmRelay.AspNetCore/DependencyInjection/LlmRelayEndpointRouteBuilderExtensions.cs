@@ -1,4 +1,6 @@
+using LlmRelay.AspNetCore.Authentication;
 using LlmRelay.AspNetCore.Relay;
+using LlmRelay.AspNetCore.Relay.Errors;
 using LlmRelay.Health;
 using LlmRelay.Pipeline;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -15,7 +17,9 @@ public static class LlmRelayEndpointRouteBuilderExtensions
     /// <remarks>
     /// The endpoints are mapped inside a route group, so <c>app.MapGroup("/llm").MapLlmRelay()</c> moves them
     /// under a prefix, and conventions applied to the returned builder (authorization, rate limiting, CORS)
-    /// apply to all of them.
+    /// apply to all of them. The relay endpoints authenticate the caller's gateway key with the
+    /// <c>LlmRelay.GatewayKey</c> scheme themselves (see <c>GatewayKeyDefaults</c>) and answer a refused key in the
+    /// caller's own error shape, so the host needs neither <c>UseAuthentication()</c> nor <c>UseAuthorization()</c>.
     /// </remarks>
     /// <param name="endpoints">The endpoint route builder.</param>
     /// <returns>A builder for conventions that apply to every LlmRelay endpoint.</returns>
@@ -35,36 +39,44 @@ public static class LlmRelayEndpointRouteBuilderExtensions
         // X-Forwarded-For only from known proxies (LlmRelay:ForwardedHeaders), also when ASPNETCORE_FORWARDEDHEADERS_ENABLED emptied the lists.
         LlmRelay.AspNetCore.Hosting.ForwardedHeadersTrust.Apply(services);
         var group = endpoints.MapGroup("");
-        var relay = ActivatorUtilities.CreateInstance<RelayEndpoint>(services);
-        var models = ActivatorUtilities.CreateInstance<ModelsEndpoint>(services, relay);
+        var gateway = ActivatorUtilities.CreateInstance<GatewayKeyGate>(services);
+        var relay = ActivatorUtilities.CreateInstance<RelayEndpoint>(services, gateway);
+        var models = ActivatorUtilities.CreateInstance<ModelsEndpoint>(services, gateway);
         var gemini = new GeminiEndpoint(relay);
-        var stored = ActivatorUtilities.CreateInstance<ResponsesEndpoint>(services, relay);
-        var countTokens = ActivatorUtilities.CreateInstance<CountTokensEndpoint>(services, relay);
+        var stored = ActivatorUtilities.CreateInstance<ResponsesEndpoint>(services, gateway);
+        var countTokens = ActivatorUtilities.CreateInstance<CountTokensEndpoint>(services, gateway);
+
+        // Every relay endpoint names its error shape in metadata: GatewayKeyAuthenticationHandler answers a refused key in
+        // it, also when the host puts GatewayKeyDefaults.PolicyName on the group. GET /v1/models has none, as its shape
+        // depends on the request's headers (ModelsEndpoint.ShapeOf), which is what the handler falls back to.
+        var openAI = RelayErrorWriter.OpenAI;
+        var anthropic = RelayErrorWriter.Anthropic;
+        var geminiErrors = RelayErrorWriter.Gemini;
 
         // OpenAI
-        group.MapPost("/v1/chat/completions", context => relay.HandleAsync(context, InboundRoute.OpenAIChat)).WithName("LlmRelay.ChatCompletions");
-        group.MapPost("/v1/completions", context => relay.HandleAsync(context, InboundRoute.OpenAICompletions)).WithName("LlmRelay.Completions");
-        group.MapPost("/v1/responses", context => relay.HandleAsync(context, InboundRoute.OpenAIResponses)).WithName("LlmRelay.Responses");
-        group.MapGet("/v1/responses/{id}", context => stored.GetAsync(context, RouteValue(context, "id"))).WithName("LlmRelay.Responses.Get");
-        group.MapPost("/v1/embeddings", context => relay.HandleAsync(context, InboundRoute.OpenAIEmbeddings)).WithName("LlmRelay.Embeddings");
-        group.MapPost("/v1/engines/{model}/embeddings", context => relay.HandleAsync(context, InboundRoute.OpenAIEmbeddings, RouteValue(context, "model"), null)).WithName("LlmRelay.EngineEmbeddings");
+        group.MapPost("/v1/chat/completions", context => relay.HandleAsync(context, InboundRoute.OpenAIChat)).WithName("LlmRelay.ChatCompletions").WithMetadata(InboundRoute.OpenAIChat.Errors);
+        group.MapPost("/v1/completions", context => relay.HandleAsync(context, InboundRoute.OpenAICompletions)).WithName("LlmRelay.Completions").WithMetadata(InboundRoute.OpenAICompletions.Errors);
+        group.MapPost("/v1/responses", context => relay.HandleAsync(context, InboundRoute.OpenAIResponses)).WithName("LlmRelay.Responses").WithMetadata(InboundRoute.OpenAIResponses.Errors);
+        group.MapGet("/v1/responses/{id}", context => stored.GetAsync(context, RouteValue(context, "id"))).WithName("LlmRelay.Responses.Get").WithMetadata(openAI);
+        group.MapPost("/v1/embeddings", context => relay.HandleAsync(context, InboundRoute.OpenAIEmbeddings)).WithName("LlmRelay.Embeddings").WithMetadata(InboundRoute.OpenAIEmbeddings.Errors);
+        group.MapPost("/v1/engines/{model}/embeddings", context => relay.HandleAsync(context, InboundRoute.OpenAIEmbeddings, RouteValue(context, "model"), null)).WithName("LlmRelay.EngineEmbeddings").WithMetadata(InboundRoute.OpenAIEmbeddings.Errors);
 
         // Anthropic
         foreach (var prefix in (ReadOnlySpan<string>)["/v1", "/anthropic/v1", ""])
         {
-            group.MapPost(prefix + "/messages", context => relay.HandleAsync(context, InboundRoute.AnthropicMessages)).WithName("LlmRelay.Messages" + prefix.Replace('/', '.'));
-            group.MapPost(prefix + "/messages/count_tokens", countTokens.HandleAsync).WithName("LlmRelay.CountTokens" + prefix.Replace('/', '.'));
+            group.MapPost(prefix + "/messages", context => relay.HandleAsync(context, InboundRoute.AnthropicMessages)).WithName("LlmRelay.Messages" + prefix.Replace('/', '.')).WithMetadata(InboundRoute.AnthropicMessages.Errors);
+            group.MapPost(prefix + "/messages/count_tokens", countTokens.HandleAsync).WithName("LlmRelay.CountTokens" + prefix.Replace('/', '.')).WithMetadata(anthropic);
         }
 
         // Gemini: the model and the action share one path segment ("gemini-2.5-flash:generateContent").
-        group.MapPost("/v1beta/models/{modelAction}", context => gemini.HandleAsync(context, RouteValue(context, "modelAction"))).WithName("LlmRelay.Gemini");
-        group.MapPost("/v1/models/{modelAction}", context => gemini.HandleAsync(context, RouteValue(context, "modelAction"))).WithName("LlmRelay.Gemini.V1");
+        group.MapPost("/v1beta/models/{modelAction}", context => gemini.HandleAsync(context, RouteValue(context, "modelAction"))).WithName("LlmRelay.Gemini").WithMetadata(InboundRoute.Gemini.Errors);
+        group.MapPost("/v1/models/{modelAction}", context => gemini.HandleAsync(context, RouteValue(context, "modelAction"))).WithName("LlmRelay.Gemini.V1").WithMetadata(InboundRoute.Gemini.Errors);
 
         // Models
         group.MapGet("/v1/models", models.ListAsync).WithName("LlmRelay.Models");
-        group.MapGet("/v1/models/{id}", context => models.GetAsync(context, RouteValue(context, "id"))).WithName("LlmRelay.Model");
-        group.MapGet("/v1beta/models", context => models.ListAsync(context, ModelsEndpoint.Shape.Gemini)).WithName("LlmRelay.Models.Gemini");
-        group.MapGet("/anthropic/v1/models", context => models.ListAsync(context, ModelsEndpoint.Shape.Anthropic)).WithName("LlmRelay.Models.Anthropic");
+        group.MapGet("/v1/models/{id}", context => models.GetAsync(context, RouteValue(context, "id"))).WithName("LlmRelay.Model").WithMetadata(openAI);
+        group.MapGet("/v1beta/models", context => models.ListAsync(context, ModelsEndpoint.Shape.Gemini)).WithName("LlmRelay.Models.Gemini").WithMetadata(geminiErrors);
+        group.MapGet("/anthropic/v1/models", context => models.ListAsync(context, ModelsEndpoint.Shape.Anthropic)).WithName("LlmRelay.Models.Anthropic").WithMetadata(anthropic);
 
         LlmRelay.AspNetCore.Management.ManagementEndpoints.Map(group);
         LlmRelay.AspNetCore.Dashboard.DashboardEndpoints.Map(group); // Dashboard and status page (issue #7): mapped only after AddDashboard(), see DashboardOptions.

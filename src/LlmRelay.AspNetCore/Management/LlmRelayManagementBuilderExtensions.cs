@@ -19,7 +19,8 @@ public static class LlmRelayManagementBuilderExtensions
     /// <remarks>
     /// Adds two authentication schemes, <c>LlmRelay.Session</c> (cookie) and <c>LlmRelay.AccessToken</c>
     /// (<c>Authorization: Bearer</c> plus <c>New-Api-User</c>), and the policies <c>LlmRelay.User</c>,
-    /// <c>LlmRelay.Admin</c> and <c>LlmRelay.Root</c>. Neither changes the app's default scheme, so apps with their
+    /// <c>LlmRelay.Admin</c> and <c>LlmRelay.Root</c>, and calls <c>AddGatewayKeyAuthentication()</c> (the
+    /// <c>LlmRelay.GatewayKey</c> scheme and policy). None changes the app's default scheme, so apps with their
     /// own authentication keep it. Upstream channel keys are encrypted at rest with ASP.NET Core Data Protection;
     /// configure its key ring (for example <c>PersistKeysToFileSystem</c>) so keys survive restarts and are shared
     /// between instances. Calling this method more than once has no further effect.
@@ -37,6 +38,7 @@ public static class LlmRelayManagementBuilderExtensions
         }
 
         services.AddSingleton<ManagementMarker>();
+        builder.AddGatewayKeyAuthentication();
         services.TryAddSingleton(TimeProvider.System);
         services.AddDataProtection();
         services.TryAddSingleton<ISecretProtector, DataProtectionSecretProtector>();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LlmRelay.AspNetCore.Authentication;
 using LlmRelay.AspNetCore.Internal;
 using LlmRelay.AspNetCore.Relay.Errors;
 using LlmRelay.Configuration;
@@ -18,7 +19,7 @@ namespace LlmRelay.AspNetCore.Relay;
 /// <see cref="CountDeadline"/> is abandoned for the byte estimate too. (Moving the count to another pool thread would not
 /// bound the CPU it takes; the deadline does.)
 /// </remarks>
-internal sealed class CountTokensEndpoint(RelayEndpoint relay, ITokenCounter counter, IOptions<LlmRelayOptions> options, TimeProvider time)
+internal sealed class CountTokensEndpoint(GatewayKeyGate gateway, ITokenCounter counter, IOptions<LlmRelayOptions> options, TimeProvider time)
 {
     /// <summary>How long one count may run before the answer falls back to <see cref="ITokenCounter.EstimateFromBytes"/>.</summary>
     /// <remarks>
@@ -31,7 +32,7 @@ internal sealed class CountTokensEndpoint(RelayEndpoint relay, ITokenCounter cou
     public async Task HandleAsync(HttpContext context)
     {
         var errors = RelayErrorWriter.Anthropic;
-        var token = await relay.AuthenticateAsync(context, errors).ConfigureAwait(false);
+        var token = await gateway.AuthenticateAsync(context).ConfigureAwait(false);
         if (token is null)
         {
             return;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LlmRelay.AspNetCore.Authentication;
 using LlmRelay.AspNetCore.Relay.Errors;
 using LlmRelay.Pipeline;
 using LlmRelay.Selection;
@@ -12,7 +13,7 @@ namespace LlmRelay.AspNetCore.Relay;
 /// <c>GET /v1/models</c> picks the shape from the request: <c>x-api-key</c> with <c>anthropic-version</c> means an
 /// Anthropic client; <c>x-goog-api-key</c> or <c>?key=</c> means a Gemini client; anything else gets OpenAI's list.
 /// </remarks>
-internal sealed class ModelsEndpoint(RelayEndpoint relay, ChannelCatalogProvider catalog)
+internal sealed class ModelsEndpoint(GatewayKeyGate gateway, ChannelCatalogProvider catalog)
 {
     internal enum Shape
     {
@@ -25,7 +26,8 @@ internal sealed class ModelsEndpoint(RelayEndpoint relay, ChannelCatalogProvider
 
     public async Task ListAsync(HttpContext context, Shape shape)
     {
-        var token = await relay.AuthenticateAsync(context, ErrorsFor(shape)).ConfigureAwait(false);
+        // Refusals take the shape of the endpoint's RelayErrorWriter metadata, or for GET /v1/models that of ShapeOf.
+        var token = await gateway.AuthenticateAsync(context).ConfigureAwait(false);
         if (token is null)
         {
             return;
@@ -96,7 +98,7 @@ internal sealed class ModelsEndpoint(RelayEndpoint relay, ChannelCatalogProvider
     /// <summary>Answers <c>GET /v1/models/{id}</c>: the model object when the key may use a model of that name (aliases included), else 404.</summary>
     public async Task GetAsync(HttpContext context, string id)
     {
-        var token = await relay.AuthenticateAsync(context, RelayErrorWriter.OpenAI).ConfigureAwait(false);
+        var token = await gateway.AuthenticateAsync(context).ConfigureAwait(false);
         if (token is null)
         {
             return;
@@ -131,7 +133,7 @@ internal sealed class ModelsEndpoint(RelayEndpoint relay, ChannelCatalogProvider
             : Shape.OpenAI;
     }
 
-    private static RelayErrorWriter ErrorsFor(Shape shape) => shape switch
+    internal static RelayErrorWriter ErrorsFor(Shape shape) => shape switch
     {
         Shape.Anthropic => RelayErrorWriter.Anthropic,
         Shape.Gemini => RelayErrorWriter.Gemini,

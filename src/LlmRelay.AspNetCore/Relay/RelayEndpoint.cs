@@ -1,4 +1,5 @@
 using System.Buffers;
+using LlmRelay.AspNetCore.Authentication;
 using LlmRelay.AspNetCore.Internal;
 using LlmRelay.AspNetCore.Relay.Errors;
 using LlmRelay.Client;
@@ -27,7 +28,7 @@ namespace LlmRelay.AspNetCore.Relay;
 /// <summary>Relays one call of any <see cref="InboundRoute"/> to any channel, converting formats where they differ.</summary>
 /// <remarks>
 /// <code>
-/// key ─► token (cache) ─► body (pooled) ─► validate/sniff ─► RelayRequest (CallerBody: pass through, patch or convert)
+/// key ─► token (GatewayKeyGate, cached) ─► body (pooled) ─► validate/sniff ─► RelayRequest (CallerBody: pass through, patch or convert)
 ///   ─► RelayPipeline: allow-list, reservation, selection, send, failover (see RelayPipeline)
 ///   ─► RelayAttempt: answer copied through (usage sniffed) or converted (usage read by the converter), or streamed
 ///   ─► RelayCall disposed: usage log row queued (quota charged with it)
@@ -36,7 +37,7 @@ namespace LlmRelay.AspNetCore.Relay;
 /// event in the caller's stream format. The caller's cancellation cancels the upstream call.
 /// </remarks>
 internal sealed partial class RelayEndpoint(
-    TokenCache tokens,
+    GatewayKeyGate gateway,
     RelayPipeline pipeline,
     ResponseStore responses,
     IOptions<LlmRelayOptions> options,
@@ -52,7 +53,7 @@ internal sealed partial class RelayEndpoint(
     {
         var started = time.GetTimestamp();
         var errors = route.Errors;
-        var token = await AuthenticateAsync(context, errors).ConfigureAwait(false);
+        var token = await gateway.AuthenticateAsync(context).ConfigureAwait(false);
         if (token is null)
         {
             return;
@@ -114,62 +115,6 @@ internal sealed partial class RelayEndpoint(
         }
 
         await RelayAsync(context, route, call, request).ConfigureAwait(false);
-    }
-
-    /// <summary>Resolves the caller's token, or answers 401/429 in the caller's shape and returns <see langword="null"/>.</summary>
-    internal async ValueTask<TokenEntry?> AuthenticateAsync(HttpContext context, RelayErrorWriter errors)
-    {
-        var key = GatewayKeyReader.Read(context.Request);
-        if (key is null)
-        {
-            await errors.WriteAsync(context, 401, RelayErrorKind.Authentication, "You didn't provide an API key. Send it as 'Authorization: Bearer sk-...'.", "missing_api_key").ConfigureAwait(false);
-            return null;
-        }
-
-        var token = await tokens.FindAsync(key, context.RequestAborted).ConfigureAwait(false);
-        if (token is null)
-        {
-            await errors.WriteAsync(context, 401, RelayErrorKind.Authentication, $"Incorrect API key provided: {ApiKeys.Mask(key)}.", "invalid_api_key").ConfigureAwait(false);
-            return null;
-        }
-
-        if (token.Status == TokenStatus.Disabled)
-        {
-            await errors.WriteAsync(context, 401, RelayErrorKind.Authentication, "This API key is disabled.", "api_key_disabled").ConfigureAwait(false);
-            return null;
-        }
-
-        if (!token.UserEnabled)
-        {
-            await errors.WriteAsync(context, 403, RelayErrorKind.Permission, "The user who owns this API key is disabled.", "user_disabled").ConfigureAwait(false);
-            return null;
-        }
-
-        if (!token.GroupUsable)
-        {
-            await errors.WriteAsync(context, 403, RelayErrorKind.Permission, token.GroupRefusal(), "group_not_allowed").ConfigureAwait(false);
-            return null;
-        }
-
-        if (token.Status == TokenStatus.Expired || (token.ExpiresAt is { } expires && expires <= time.GetUtcNow()))
-        {
-            await errors.WriteAsync(context, 401, RelayErrorKind.Authentication, "This API key has expired.", "api_key_expired").ConfigureAwait(false);
-            return null;
-        }
-
-        if (!token.AllowsAddress(context.Connection.RemoteIpAddress))
-        {
-            await errors.WriteAsync(context, 403, RelayErrorKind.Permission, "This API key may not be used from this address.", "ip_not_allowed").ConfigureAwait(false);
-            return null;
-        }
-
-        if (!token.UnlimitedQuota && (token.Status == TokenStatus.Exhausted || token.RemainQuota <= 0))
-        {
-            await errors.WriteAsync(context, 429, RelayErrorKind.InsufficientQuota, "This API key has used all of its quota.", "insufficient_quota").ConfigureAwait(false);
-            return null;
-        }
-
-        return token;
     }
 
     // Attempts until a channel answers, then renders its answer; or renders why none did, in the caller's shape.

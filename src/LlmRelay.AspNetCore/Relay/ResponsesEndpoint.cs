@@ -1,3 +1,4 @@
+using LlmRelay.AspNetCore.Authentication;
 using LlmRelay.AspNetCore.Relay.Errors;
 using LlmRelay.Pipeline;
 using LlmRelay.Responses;
@@ -6,11 +7,11 @@ using Microsoft.AspNetCore.Http;
 namespace LlmRelay.AspNetCore.Relay;
 
 /// <summary>Answers <c>GET /v1/responses/{id}</c> from the response store, only for the key that created the response.</summary>
-internal sealed class ResponsesEndpoint(RelayEndpoint relay, ResponseStore store)
+internal sealed class ResponsesEndpoint(GatewayKeyGate gateway, ResponseStore store)
 {
     public async Task GetAsync(HttpContext context, string id)
     {
-        var token = await relay.AuthenticateAsync(context, RelayErrorWriter.OpenAI).ConfigureAwait(false);
+        var token = await gateway.AuthenticateAsync(context).ConfigureAwait(false);
         if (token is null)
         {
             return;

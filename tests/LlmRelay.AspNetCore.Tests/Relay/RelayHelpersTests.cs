@@ -1,3 +1,4 @@
+using LlmRelay.AspNetCore.Authentication;
 using LlmRelay.AspNetCore.Relay;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;

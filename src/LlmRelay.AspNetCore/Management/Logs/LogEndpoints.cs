@@ -1,6 +1,6 @@
 using System.Globalization;
+using LlmRelay.AspNetCore.Authentication;
 using LlmRelay.AspNetCore.Management.Infrastructure;
-using LlmRelay.AspNetCore.Relay;
 using LlmRelay.Storage;
 using LlmRelay.Tokens;
 using LlmRelay.Usage;

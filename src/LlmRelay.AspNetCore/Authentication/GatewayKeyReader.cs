@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 
-namespace LlmRelay.AspNetCore.Relay;
+namespace LlmRelay.AspNetCore.Authentication;
 
 /// <summary>Reads the gateway key from <c>Authorization: Bearer</c>, <c>x-api-key</c>, <c>x-goog-api-key</c> or <c>?key=</c>.</summary>
 internal static class GatewayKeyReader
