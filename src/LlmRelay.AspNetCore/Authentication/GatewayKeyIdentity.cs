@@ -8,23 +8,27 @@ namespace LlmRelay.AspNetCore.Authentication;
 /// <remarks>The relay reads <see cref="Token"/> rather than the claims, so it never parses them or looks the key up again.</remarks>
 internal sealed class GatewayKeyIdentity : ClaimsIdentity
 {
+    // The claims are made the first time anything reads them: the relay itself reads only Token, so a relayed call
+    // does not pay for four claims and their strings.
+    private bool _claimsMade;
+
     public GatewayKeyIdentity(TokenEntry token, string authenticationType)
         : base(authenticationType)
     {
         Token = token;
-
-        // Claims made with this identity as their subject are kept as they are; others would be cloned on the way in.
-        Add(GatewayKeyDefaults.TokenIdClaimType, token.Id.ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer64);
-        Add(ClaimTypes.Name, token.Name, ClaimValueTypes.String);
-        Add(GatewayKeyDefaults.UserIdClaimType, token.UserId.ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer64);
-        Add(GatewayKeyDefaults.GroupClaimType, token.Group, ClaimValueTypes.String);
     }
 
     private GatewayKeyIdentity(GatewayKeyIdentity other)
-        : base(other)
+        : base(other.MadeClaims())
     {
         Token = other.Token;
+        _claimsMade = true;
     }
+
+    /// <inheritdoc/>
+    public override IEnumerable<Claim> Claims => MadeClaims().BaseClaims;
+
+    private IEnumerable<Claim> BaseClaims => base.Claims;
 
     /// <summary>Gets the token the key resolved to, as <see cref="TokenCache"/> holds it.</summary>
     public TokenEntry Token { get; }
@@ -48,6 +52,22 @@ internal sealed class GatewayKeyIdentity : ClaimsIdentity
 
     /// <inheritdoc/>
     public override ClaimsIdentity Clone() => new GatewayKeyIdentity(this);
+
+    private GatewayKeyIdentity MadeClaims()
+    {
+        if (!_claimsMade)
+        {
+            _claimsMade = true;
+
+            // Claims made with this identity as their subject are kept as they are; others would be cloned on the way in.
+            Add(GatewayKeyDefaults.TokenIdClaimType, Token.Id.ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer64);
+            Add(ClaimTypes.Name, Token.Name, ClaimValueTypes.String);
+            Add(GatewayKeyDefaults.UserIdClaimType, Token.UserId.ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer64);
+            Add(GatewayKeyDefaults.GroupClaimType, Token.Group, ClaimValueTypes.String);
+        }
+
+        return this;
+    }
 
     private void Add(string type, string value, string valueType) =>
         AddClaim(new Claim(type, value, valueType, DefaultIssuer, DefaultIssuer, this));
