@@ -57,11 +57,8 @@ internal static class SystemEndpoints
         api.MapGet(path, async (SystemSettings settings, CancellationToken ct) =>
             ApiResult.Ok(await settings.GetAsync(option, ct).ConfigureAwait(false), ManagementJsonContext.Default.String)).At(AccessLevel.Public);
 
-    private static async Task<ApiResult> GetSetupAsync(IUserStore users, IRelayDatabase database, CancellationToken ct)
-    {
-        var done = await users.RootExistsAsync(ct).ConfigureAwait(false);
-        return ApiResult.Ok(new SetupView(done, done, database.GetType().Name.Contains("Ef", StringComparison.Ordinal) ? "sql" : "unknown"), ManagementJsonContext.Default.SetupView);
-    }
+    private static async Task<ApiResult> GetSetupAsync(SiteService site, CancellationToken ct) =>
+        ApiResult.Ok(await site.GetSetupAsync(ct).ConfigureAwait(false), ManagementJsonContext.Default.SetupView);
 
     private static async Task<ApiResult> PostSetupAsync(
         HttpRequest request,

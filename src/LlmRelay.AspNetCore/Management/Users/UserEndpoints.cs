@@ -193,13 +193,8 @@ internal static class UserEndpoints
         return ApiResult.Ok(groups, ManagementJsonContext.Default.DictionaryStringGroupInfoView);
     }
 
-    private static async Task<ApiResult> GetSelfGroupsAsync(HttpContext context, SystemSettings settings, UsableGroups usableGroups, CancellationToken ct)
-    {
-        var usable = await usableGroups.ForAsync(context.CurrentUser().Group, ct).ConfigureAwait(false);
-        var ratios = await settings.GetRatiosAsync(SystemSettings.GroupRatio, ct).ConfigureAwait(false);
-        var groups = usable.ToDictionary(p => p.Key, p => new GroupInfoView(ratios.TryGetValue(p.Key, out var r) ? r : 1, p.Value), StringComparer.Ordinal);
-        return ApiResult.Ok(groups, ManagementJsonContext.Default.DictionaryStringGroupInfoView);
-    }
+    private static async Task<ApiResult> GetSelfGroupsAsync(HttpContext context, UsableGroups usableGroups, CancellationToken ct) =>
+        ApiResult.Ok(await usableGroups.DescribeForAsync(context.CurrentUser().Group, ct).ConfigureAwait(false), ManagementJsonContext.Default.DictionaryStringGroupInfoView);
 
     private static async Task<ApiResult> UpdateSelfAsync(HttpContext context, IUserStore users, IPasswordHasher<RelayUser> hasher, CancellationToken ct)
     {

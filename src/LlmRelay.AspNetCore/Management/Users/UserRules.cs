@@ -89,7 +89,7 @@ internal static class UserRules
     /// manages the tokens of users below their role (403 otherwise); tokens without an owner (declared in configuration, or
     /// left by a deleted user) only root.
     /// </remarks>
-    public static async Task<ApiResult?> RefuseTokenOwnerAsync(RelayUser actor, long ownerId, IUserStore users, CancellationToken cancellationToken)
+    public static async Task<ManagementError?> RefuseTokenOwnerAsync(RelayUser actor, long ownerId, IUserStore users, CancellationToken cancellationToken)
     {
         if (ownerId == actor.Id)
         {
@@ -98,13 +98,13 @@ internal static class UserRules
 
         if (actor.Role < UserRole.Admin)
         {
-            return ApiResult.NotFound("Token");
+            return ManagementError.NotFound("Token");
         }
 
         var owner = ownerId > 0 ? await users.FindAsync(ownerId, cancellationToken).ConfigureAwait(false) : null;
         return (owner is null ? actor.Role == UserRole.Root : Manages(actor, owner))
             ? null
-            : ApiResult.Forbidden("You cannot manage the tokens of a user whose role is equal to or above yours.");
+            : ManagementError.Forbidden("You cannot manage the tokens of a user whose role is equal to or above yours.");
     }
 
     public static string NewAffCode() => RandomNumberGenerator.GetString("ABCDEFGHJKLMNPQRSTUVWXYZ23456789", 6);
