@@ -50,6 +50,7 @@ public static class LlmRelayManagementBuilderExtensions
         services.TryAddSingleton<ChannelTester>();
         services.TryAddScoped<LlmRelay.AspNetCore.Management.Site.SiteService>();
         services.TryAddScoped<LlmRelay.AspNetCore.Management.Tokens.TokenService>();
+        services.TryAddScoped<LlmRelay.AspNetCore.Management.Users.AccountService>();
         services.TryAddSingleton<LlmRelay.AspNetCore.Management.Admin.IAdminPasswordHasher, LlmRelay.AspNetCore.Management.Admin.Pbkdf2AdminPasswordHasher>();
         services.TryAddSingleton<LlmRelay.AspNetCore.Management.Admin.AdminCredentials>();
         services.TryAddSingleton<LlmRelay.AspNetCore.Management.Admin.AdminRuntimeSettings>();

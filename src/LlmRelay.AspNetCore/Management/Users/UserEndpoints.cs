@@ -66,123 +66,48 @@ internal static class UserEndpoints
     internal static ApiResult NotSupported(string feature) =>
         ApiResult.Fail($"{feature} is not supported by this gateway.", StatusCodes.Status501NotImplemented);
 
-    private static async Task<ApiResult> LoginAsync(
-        HttpContext context,
-        IUserStore users,
-        IPasswordHasher<RelayUser> hasher,
-        LoginRateLimiter limiter,
-        SystemSettings settings,
-        ILoggerFactory loggers,
-        CancellationToken ct)
+    private static async Task<ApiResult> LoginAsync(HttpContext context, AccountService accounts, CancellationToken ct)
     {
         using var body = await JsonBody.ReadAsync(context.Request).ConfigureAwait(false);
-        var username = body.String("username", required: true, maxLength: UserRules.MaxUsernameLength);
-        var password = body.String("password", required: true, maxLength: UserRules.MaxPasswordLength);
-        if (body.Error is not null)
+        var result = await accounts.SignInAsync(ReadAccount(body), context.Connection.RemoteIpAddress, ct).ConfigureAwait(false);
+        if (result.Error is { } error)
         {
-            return ApiResult.Fail(body.Error);
+            return ApiResult.From(error);
         }
 
-        var logger = loggers.CreateLogger("LlmRelay.Management");
-        if (!limiter.TryAcquire(context.Connection.RemoteIpAddress, username!))
-        {
-            ManagementLog.LoginRateLimited(logger, LogText.Escape(username)!);
-            return ApiResult.Fail("Too many sign-in attempts; try again in a minute.", StatusCodes.Status429TooManyRequests);
-        }
-
-        if (!await settings.GetBoolAsync(SystemSettings.PasswordLoginEnabled, ct).ConfigureAwait(false))
-        {
-            return ApiResult.Fail("Password sign-in is disabled by the administrator.", StatusCodes.Status403Forbidden);
-        }
-
-        var user = await users.FindByUsernameAsync(username!, ct).ConfigureAwait(false);
-        if (user is null || !UserRules.VerifyPassword(hasher, user, password!))
-        {
-            ManagementLog.LoginFailed(logger, LogText.Escape(username)!);
-            return ApiResult.Fail("Wrong user name or password.", StatusCodes.Status401Unauthorized);
-        }
-
-        if (user.Status != UserStatus.Enabled)
-        {
-            return ApiResult.Fail("This user is disabled.", StatusCodes.Status403Forbidden);
-        }
-
-        if (user.SecurityStamp.Length == 0)
-        {
-            // A user stored before security stamps existed gets one at their first sign-in.
-            UserSessions.EndAll(user);
-            await users.UpdateAsync(user, ct).ConfigureAwait(false);
-        }
-
-        await UserSessions.SignInAsync(context, user).ConfigureAwait(false);
-        return ApiResult.Ok(UserView.From(user), ManagementJsonContext.Default.UserView);
+        await UserSessions.SignInAsync(context, result.Value).ConfigureAwait(false);
+        return ApiResult.Ok(UserView.From(result.Value), ManagementJsonContext.Default.UserView);
     }
 
     /// <summary>Signs out everywhere: the caller's user gets a new security stamp, which ends every session cookie of theirs on every device.</summary>
-    private static async Task<ApiResult> LogoutAsync(HttpContext context, IUserStore users, CancellationToken ct)
+    private static async Task<ApiResult> LogoutAsync(HttpContext context, AccountService accounts, CancellationToken ct)
     {
-        if (context.OptionalUser() is { } user)
-        {
-            UserSessions.EndAll(user);
-            await users.UpdateAsync(user, ct).ConfigureAwait(false);
-        }
-
-        await context.SignOutAsync(ManagementSchemes.Session).ConfigureAwait(false);
+        await accounts.SignOutEverywhereAsync(context.OptionalUser(), ct).ConfigureAwait(false);
+        await UserSessions.SignOutAsync(context).ConfigureAwait(false);
         return ApiResult.Ok();
     }
 
-    private static async Task<ApiResult> RegisterAsync(
-        HttpRequest request,
-        IUserStore users,
-        IPasswordHasher<RelayUser> hasher,
-        SystemSettings settings,
-        TimeProvider time,
-        CancellationToken ct)
+    private static async Task<ApiResult> RegisterAsync(HttpRequest request, AccountService accounts, CancellationToken ct)
     {
-        if (!await settings.GetBoolAsync(SystemSettings.RegisterEnabled, ct).ConfigureAwait(false))
+        if (await accounts.RefuseRegistrationAsync(ct).ConfigureAwait(false) is { } refusal)
         {
-            return ApiResult.Fail("Registration is disabled by the administrator.", StatusCodes.Status403Forbidden);
+            return ApiResult.From(refusal);
         }
 
         using var body = await JsonBody.ReadAsync(request).ConfigureAwait(false);
-        var username = body.String("username", required: true);
-        var password = body.String("password", required: true, maxLength: UserRules.MaxPasswordLength);
-        var email = body.String("email", maxLength: 128) ?? "";
-        var affCode = body.String("aff_code", maxLength: 32);
-        var error = body.Error ?? UserRules.ValidateUsername(username) ?? UserRules.ValidatePassword(password);
-        if (error is not null)
-        {
-            return ApiResult.Fail(error);
-        }
+        var result = await accounts.RegisterAsync(ReadAccount(body), ct).ConfigureAwait(false);
+        return result.Error is { } error ? ApiResult.From(error) : ApiResult.Ok(UserView.From(result.Value), ManagementJsonContext.Default.UserView);
+    }
 
-        if (await users.FindByUsernameAsync(username!, ct).ConfigureAwait(false) is not null)
-        {
-            return ApiResult.Fail($"Field 'username': '{username}' is taken.", StatusCodes.Status409Conflict);
-        }
-
-        var inviter = string.IsNullOrEmpty(affCode) ? null : await users.FindByAffCodeAsync(affCode, ct).ConfigureAwait(false);
-        var user = new RelayUser
-        {
-            Username = username!,
-            DisplayName = username!,
-            Email = email,
-            Quota = await settings.GetLongAsync(SystemSettings.QuotaForNewUser, ct).ConfigureAwait(false),
-            AffCode = UserRules.NewAffCode(),
-            InviterId = inviter?.Id ?? 0,
-            CreatedAt = time.GetUtcNow(),
-        };
-        user.PasswordHash = hasher.HashPassword(user, password!);
-        await users.AddAsync(user, ct).ConfigureAwait(false);
-        if (inviter is not null)
-        {
-            var reward = await settings.GetLongAsync(SystemSettings.QuotaForInviter, ct).ConfigureAwait(false);
-            if (reward > 0)
-            {
-                await users.AddQuotaAsync(inviter.Id, reward, ct).ConfigureAwait(false);
-            }
-        }
-
-        return ApiResult.Ok(UserView.From(user), ManagementJsonContext.Default.UserView);
+    /// <summary>Reads the account fields of a JSON body (sign-in, registration, set-up); a field of the wrong JSON type becomes <see cref="AccountRequest.InputError"/>.</summary>
+    internal static AccountRequest ReadAccount(JsonBody body)
+    {
+        var username = body.String("username");
+        var password = body.String("password");
+        var confirm = body.String("confirm_password");
+        var email = body.String("email");
+        var affCode = body.String("aff_code");
+        return new AccountRequest { InputError = body.Error, Username = username, Password = password, ConfirmPassword = confirm, Email = email, AffCode = affCode };
     }
 
     private static async Task<ApiResult> GetUsableGroupsAsync(SystemSettings settings, CancellationToken ct)
