@@ -19,6 +19,9 @@ internal readonly struct ManagementResult<T>
     /// <exception cref="InvalidOperationException">The operation was refused.</exception>
     public T Value => Error is null ? _value! : throw new InvalidOperationException("The operation was refused: " + Error.Message);
 
+    /// <summary>Wraps a successful operation's value (for interface types, which have no implicit conversion).</summary>
+    public static ManagementResult<T> Success(T value) => new(value, null);
+
     /// <summary>Wraps a successful operation's value.</summary>
     public static implicit operator ManagementResult<T>(T value) => new(value, null);
 
