@@ -1,6 +1,9 @@
 using System.Text.Json;
 using LlmRelay.AspNetCore.Dashboard.Infrastructure;
 using LlmRelay.AspNetCore.Dashboard.Pages;
+using LlmRelay.AspNetCore.Management.Infrastructure;
+using LlmRelay.AspNetCore.Management.Redemption;
+using LlmRelay.Management;
 using Microsoft.AspNetCore.Http;
 
 namespace LlmRelay.AspNetCore.Dashboard;
@@ -87,27 +90,44 @@ internal static partial class DashboardEndpoints
         pages.Get("/redemptions", r => RenderRedemptionsAsync(r, [], StatusCodes.Status200OK));
         pages.Post("/redemptions/create", async (r, form) =>
         {
-            var result = await r.Api.PostAsync("/api/redemption/", new { name = form["name"].ToString(), quota = NumberOrText(form, "quota"), count = NumberOrText(form, "count") }).ConfigureAwait(false);
-            if (!result.Success)
+            if (await r.RequireUserAsync(AdminRole).ConfigureAwait(false) is { } redirect)
             {
-                r.State.Fail("redemption", result, "name", "quota", "count");
-                return await RenderRedemptionsAsync(r, [], result.Status).ConfigureAwait(false);
+                return redirect;
+            }
+
+            var reader = new FormReader(form);
+            var quota = reader.Long("quota");
+            var count = reader.Long("count");
+            var changes = new RedemptionChanges { InputError = reader.Error, Name = reader.Text("name"), Quota = quota, Count = count };
+            var result = await r.Service<RedemptionService>().CreateAsync(r.Actor, changes, r.Context.RequestAborted).ConfigureAwait(false);
+            if (result.Error is { } error)
+            {
+                r.State.Fail("redemption", error, "name", "quota", "count");
+                return await RenderRedemptionsAsync(r, [], error.StatusCode).ConfigureAwait(false);
             }
 
             r.State.Form = null;
-            var codes = result.Items.Select(static c => c.ValueKind == JsonValueKind.String ? c.GetString() ?? "" : J.Str(c, "key")).ToList();
-            return await RenderRedemptionsAsync(r, codes, StatusCodes.Status200OK).ConfigureAwait(false);
+            return await RenderRedemptionsAsync(r, result.Value, StatusCodes.Status200OK).ConfigureAwait(false);
         });
         pages.Post("/redemptions/disable", async (r, form) =>
         {
-            var result = await r.Api.PutAsync("/api/redemption/?status_only=1", new { id = NumberOrText(form, "id"), status = 2 }).ConfigureAwait(false);
-            if (result.Success)
+            if (await r.RequireUserAsync(AdminRole).ConfigureAwait(false) is { } redirect)
+            {
+                return redirect;
+            }
+
+            var reader = new FormReader(form);
+            var id = reader.Long("id", required: true, min: 1);
+            var result = id is null
+                ? ManagementError.Invalid(reader.Error!)
+                : await r.Service<RedemptionService>().UpdateAsync(r.Actor, id.Value, new RedemptionChanges { Status = RedemptionStatus.Disabled }, statusOnly: true, r.Context.RequestAborted).ConfigureAwait(false);
+            if (result.Error is null)
             {
                 return r.Redirect("/redemptions", "saved");
             }
 
-            r.State.Fail("redemption", result);
-            return await RenderRedemptionsAsync(r, [], result.Status).ConfigureAwait(false);
+            r.State.Fail("redemption", result.Error);
+            return await RenderRedemptionsAsync(r, [], result.Error.StatusCode).ConfigureAwait(false);
         });
     }
 
@@ -120,8 +140,9 @@ internal static partial class DashboardEndpoints
 
         r.State.Active = "redemptions";
         var page = PageOf(r.Context);
-        var codes = await r.Api.GetAsync($"/api/redemption/?p={page}&page_size=20").ConfigureAwait(false);
+        var codes = await r.Service<RedemptionService>().ListAsync(r.Actor, null, page, 20, r.Context.RequestAborted).ConfigureAwait(false);
+        IReadOnlyList<RedemptionCode> items = codes.Error is null ? codes.Value.Items : [];
         return await DashboardRenderer.RenderAsync<RedemptionsPage>(r.Context, r.Parameters(
-            ("Codes", codes.Items), ("NewCodes", newCodes), ("Page", page), ("PageSize", 20), ("Total", codes.Total)), status).ConfigureAwait(false);
+            ("Codes", items), ("NewCodes", newCodes), ("Page", page), ("PageSize", 20), ("Total", codes.Error is null ? codes.Value.Total : 0L)), status).ConfigureAwait(false);
     }
 }

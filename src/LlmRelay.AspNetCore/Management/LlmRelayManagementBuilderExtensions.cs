@@ -52,6 +52,7 @@ public static class LlmRelayManagementBuilderExtensions
         services.TryAddScoped<LlmRelay.AspNetCore.Management.Tokens.TokenService>();
         services.TryAddScoped<LlmRelay.AspNetCore.Management.Users.AccountService>();
         services.TryAddScoped<LlmRelay.AspNetCore.Management.Logs.LogService>();
+        services.TryAddScoped<LlmRelay.AspNetCore.Management.Redemption.RedemptionService>();
         services.TryAddSingleton<LlmRelay.AspNetCore.Management.Admin.IAdminPasswordHasher, LlmRelay.AspNetCore.Management.Admin.Pbkdf2AdminPasswordHasher>();
         services.TryAddSingleton<LlmRelay.AspNetCore.Management.Admin.AdminCredentials>();
         services.TryAddSingleton<LlmRelay.AspNetCore.Management.Admin.AdminRuntimeSettings>();

@@ -1,5 +1,6 @@
 using LlmRelay.AspNetCore.Management.Groups;
 using LlmRelay.AspNetCore.Management.Infrastructure;
+using LlmRelay.AspNetCore.Management.Redemption;
 using LlmRelay.AspNetCore.Management.Site;
 using LlmRelay.Internal;
 using LlmRelay.Selection;
@@ -220,27 +221,11 @@ internal static class UserEndpoints
             : NotSupported("Quota notifications");
     }
 
-    private static async Task<ApiResult> RedeemAsync(HttpContext context, IRedemptionStore codes, IUsageLogStore logs, TimeProvider time, CancellationToken ct)
+    private static async Task<ApiResult> RedeemAsync(HttpContext context, RedemptionService redemptions, CancellationToken ct)
     {
-        var user = context.CurrentUser();
         using var body = await JsonBody.ReadAsync(context.Request).ConfigureAwait(false);
-        var key = body.String("key", required: true, maxLength: 64);
-        if (body.Error is not null)
-        {
-            return ApiResult.Fail(body.Error);
-        }
-
-        var now = time.GetUtcNow();
-        var code = await codes.RedeemAsync(key!, user.Id, now, ct).ConfigureAwait(false);
-        if (code is null)
-        {
-            return ApiResult.Fail("Field 'key': the code does not exist, was used, or has expired.");
-        }
-
-        await logs.AppendAsync(
-            [new UsageLog { Type = UsageLogType.TopUp, UserId = user.Id, Quota = code.Quota, CreatedAt = now, Content = $"Redeemed code {code.Id} for {code.Quota} quota." }],
-            ct).ConfigureAwait(false);
-        return ApiResult.Ok(code.Quota, ManagementJsonContext.Default.Int64);
+        var key = body.String("key");
+        return ApiResult.From(await redemptions.RedeemAsync(context.CurrentUser(), key, body.Error, ct).ConfigureAwait(false), ManagementJsonContext.Default.Int64);
     }
 
     private static async Task<ApiResult> ListAsync(HttpRequest request, IUserStore users, CancellationToken ct)
