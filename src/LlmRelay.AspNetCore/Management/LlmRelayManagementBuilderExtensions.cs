@@ -53,6 +53,7 @@ public static class LlmRelayManagementBuilderExtensions
         services.TryAddScoped<LlmRelay.AspNetCore.Management.Users.AccountService>();
         services.TryAddScoped<LlmRelay.AspNetCore.Management.Logs.LogService>();
         services.TryAddScoped<LlmRelay.AspNetCore.Management.Redemption.RedemptionService>();
+        services.TryAddScoped<LlmRelay.AspNetCore.Management.Site.OptionService>();
         services.TryAddSingleton<LlmRelay.AspNetCore.Management.Admin.IAdminPasswordHasher, LlmRelay.AspNetCore.Management.Admin.Pbkdf2AdminPasswordHasher>();
         services.TryAddSingleton<LlmRelay.AspNetCore.Management.Admin.AdminCredentials>();
         services.TryAddSingleton<LlmRelay.AspNetCore.Management.Admin.AdminRuntimeSettings>();

@@ -155,16 +155,18 @@ internal static class SystemEndpoints
         return ApiResult.Ok(list, ManagementJsonContext.Default.ListChannelView);
     }
 
-    private static async Task<ApiResult> GetOptionsAsync(SystemSettings settings, CancellationToken ct)
+    private static async Task<ApiResult> GetOptionsAsync(HttpContext context, OptionService options, CancellationToken ct)
     {
-        var list = (await settings.ListAsync(ct).ConfigureAwait(false)).Select(static p => new OptionView(p.Key, p.Value)).ToList();
-        return ApiResult.Ok(list, ManagementJsonContext.Default.ListOptionView);
+        var result = await options.ListAsync(context.CurrentUser(), ct).ConfigureAwait(false);
+        return result.Error is { } error
+            ? ApiResult.From(error)
+            : ApiResult.Ok(result.Value.Select(static p => new OptionView(p.Key, p.Value)).ToList(), ManagementJsonContext.Default.ListOptionView);
     }
 
-    private static async Task<ApiResult> PutOptionAsync(HttpRequest request, SystemSettings settings, CancellationToken ct)
+    private static async Task<ApiResult> PutOptionAsync(HttpRequest request, OptionService options, CancellationToken ct)
     {
         using var body = await JsonBody.ReadAsync(request).ConfigureAwait(false);
-        var key = body.String("key", required: true, maxLength: 128);
+        var key = body.String("key");
         string? value = null;
         if (body.Error is null && body.Root.TryGetProperty("value", out var raw))
         {
@@ -179,14 +181,7 @@ internal static class SystemEndpoints
             };
         }
 
-        var error = body.Error ?? (value is null ? "Field 'value' is required (string, number, boolean or object)." : SystemSettings.Validate(key!, value) ?? settings.ValidateRegistered(key!, value));
-        if (error is not null)
-        {
-            return ApiResult.Fail(error);
-        }
-
-        await settings.SetAsync([new SystemOption { Key = key!, Value = value! }], ct).ConfigureAwait(false);
-        return ApiResult.Ok();
+        return await options.SetAsync(request.HttpContext.CurrentUser(), key, value, body.Error, ct).ConfigureAwait(false) is { } error ? ApiResult.From(error) : ApiResult.Ok();
     }
 
     private static async Task<ApiResult> ResetModelRatioAsync(SystemSettings settings, CancellationToken ct)
