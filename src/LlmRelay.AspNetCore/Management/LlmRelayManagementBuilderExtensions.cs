@@ -54,6 +54,7 @@ public static class LlmRelayManagementBuilderExtensions
         services.TryAddScoped<LlmRelay.AspNetCore.Management.Logs.LogService>();
         services.TryAddScoped<LlmRelay.AspNetCore.Management.Redemption.RedemptionService>();
         services.TryAddScoped<LlmRelay.AspNetCore.Management.Site.OptionService>();
+        services.TryAddScoped<LlmRelay.AspNetCore.Management.Users.UserService>();
         services.TryAddSingleton<LlmRelay.AspNetCore.Management.Admin.IAdminPasswordHasher, LlmRelay.AspNetCore.Management.Admin.Pbkdf2AdminPasswordHasher>();
         services.TryAddSingleton<LlmRelay.AspNetCore.Management.Admin.AdminCredentials>();
         services.TryAddSingleton<LlmRelay.AspNetCore.Management.Admin.AdminRuntimeSettings>();

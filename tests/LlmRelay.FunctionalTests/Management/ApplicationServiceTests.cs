@@ -1,6 +1,7 @@
 using System.Net;
 using LlmRelay.AspNetCore.Management.Redemption;
 using LlmRelay.AspNetCore.Management.Tokens;
+using LlmRelay.AspNetCore.Management.Users;
 using LlmRelay.Storage;
 using LlmRelay.Users;
 using Microsoft.Extensions.DependencyInjection;
@@ -46,6 +47,25 @@ public sealed class ApplicationServiceTests
         Assert.Equal((int)api.Status, result.Error.StatusCode);
         Assert.Equal(api.Message, result.Error.Message);
         Assert.Equal(0, (await h.Root.SendAsync(HttpMethod.Get, "/api/redemption/")).Data!["total"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task UserService_AdminDisablesRoot_RefusedAsTheApiRefusesIt_AndTheDashboardToo()
+    {
+        await using var h = await ManagementHarness.StartAsync();
+        var api = await h.Admin.SendAsync(HttpMethod.Post, "/api/user/manage", new { id = h.RootId, action = "disable" });
+
+        using var scope = h.Gateway.Services.CreateScope();
+        var admin = await FindUserAsync(scope, h.AdminId);
+        var result = await scope.ServiceProvider.GetRequiredService<UserService>().ManageAsync(admin, h.RootId, "disable", null, Ct);
+        var dashboard = await DashboardForm.PostAsync(h.Admin, "/users", "/users/manage", new() { ["id"] = $"{h.RootId}", ["action"] = "disable" });
+
+        Assert.Equal(HttpStatusCode.Forbidden, api.Status);
+        Assert.NotNull(result.Error);
+        Assert.Equal((int)api.Status, result.Error.StatusCode);
+        Assert.Equal(api.Message, result.Error.Message);
+        Assert.Equal(HttpStatusCode.Forbidden, dashboard);
+        Assert.Equal(UserStatus.Enabled, (await FindUserAsync(scope, h.RootId)).Status);
     }
 
     [Fact]

@@ -63,7 +63,7 @@ internal static class RedemptionEndpoints
     /// <summary>Reads the code fields of a JSON body; a field of the wrong JSON type becomes <see cref="RedemptionChanges.InputError"/>.</summary>
     private static RedemptionChanges ReadChanges(JsonBody body)
     {
-        var name = body.String("name");
+        var name = body.String("name", maxLength: int.MaxValue);
         var count = body.Long("count");
         var quota = body.Long("quota");
         var expired = body.Long("expired_time");

@@ -166,7 +166,7 @@ internal static class SystemEndpoints
     private static async Task<ApiResult> PutOptionAsync(HttpRequest request, OptionService options, CancellationToken ct)
     {
         using var body = await JsonBody.ReadAsync(request).ConfigureAwait(false);
-        var key = body.String("key");
+        var key = body.String("key", maxLength: int.MaxValue);
         string? value = null;
         if (body.Error is null && body.Root.TryGetProperty("value", out var raw))
         {

@@ -94,13 +94,13 @@ internal static class TokenEndpoints
     /// <summary>Reads the token fields of a JSON body; a field of the wrong JSON type becomes <see cref="TokenChanges.InputError"/>.</summary>
     private static TokenChanges ReadChanges(JsonBody body)
     {
-        var name = body.String("name");
+        var name = body.String("name", maxLength: int.MaxValue);
         var remain = body.Long("remain_quota");
         var unlimited = body.Bool("unlimited_quota");
         var expired = body.Long("expired_time");
         var models = body.Has("model_limits") ? body.StringList("model_limits") : body.StringList("models");
         var limitsEnabled = body.Bool("model_limits_enabled");
-        var group = body.String("group");
+        var group = body.String("group", maxLength: int.MaxValue);
         var status = body.Long("status");
         var allowIps = AllowIps(body);
         return new TokenChanges

@@ -23,6 +23,9 @@ internal sealed class AccountService(
     TimeProvider time,
     ILoggerFactory loggers)
 {
+    // The longest text the API's JSON reader has always accepted for a field without a limit of its own.
+    private const int DefaultMaxLength = 4096;
+
     // One set-up at a time, so two racing requests cannot both create a root user.
     private static readonly SemaphoreSlim SetupGate = new(1, 1);
 
@@ -154,6 +157,7 @@ internal sealed class AccountService(
         var error = request.InputError
             ?? Text("username", username)
             ?? Text("password", password, UserRules.MaxPasswordLength)
+            ?? FieldRules.Length("confirm_password", confirm, DefaultMaxLength)
             ?? UserRules.ValidateUsername(username)
             ?? UserRules.ValidatePassword(password);
         if (error is null && confirm is not null && confirm != password)
@@ -195,6 +199,6 @@ internal sealed class AccountService(
     }
 
     // A required text field, as the API's JSON reader checks it: present, not empty, not too long.
-    private static string? Text(string field, string? value, int maxLength = 4096) =>
+    private static string? Text(string field, string? value, int maxLength = DefaultMaxLength) =>
         value is null ? FieldRules.Required(field) : value.Length == 0 ? FieldRules.Empty(field) : FieldRules.Length(field, value, maxLength);
 }
