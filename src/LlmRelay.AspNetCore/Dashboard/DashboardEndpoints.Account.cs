@@ -1,5 +1,8 @@
 using LlmRelay.AspNetCore.Dashboard.Infrastructure;
 using LlmRelay.AspNetCore.Dashboard.Pages;
+using LlmRelay.AspNetCore.Management.Infrastructure;
+using LlmRelay.AspNetCore.Management.Site;
+using LlmRelay.AspNetCore.Management.Users;
 using Microsoft.AspNetCore.Http;
 
 namespace LlmRelay.AspNetCore.Dashboard;
@@ -11,8 +14,7 @@ internal static partial class DashboardEndpoints
     {
         pages.Get("/setup", async r =>
         {
-            var setup = await r.Api.GetAsync("/api/setup").ConfigureAwait(false);
-            return J.Bool(setup.Data, "status")
+            return await r.Service<SiteService>().IsSetUpAsync(r.Context.RequestAborted).ConfigureAwait(false)
                 ? r.Redirect("/login", "setup_already")
                 : await DashboardRenderer.RenderAsync<SetupPage>(r.Context, r.Parameters()).ConfigureAwait(false);
         });
@@ -25,10 +27,10 @@ internal static partial class DashboardEndpoints
                 return await DashboardRenderer.RenderAsync<SetupPage>(r.Context, r.Parameters(), StatusCodes.Status400BadRequest).ConfigureAwait(false);
             }
 
-            var result = await r.Api.PostAsync("/api/setup", new { username = form["username"].ToString(), password = form["password"].ToString() }).ConfigureAwait(false);
-            if (!result.Success)
+            var result = await r.Service<AccountService>().SetUpAsync(Account(form), r.Context.RequestAborted).ConfigureAwait(false);
+            if (result.Error is { } error)
             {
-                r.State.Fail("setup", result, "username", "password");
+                r.State.Fail("setup", error, "username", "password");
                 return await DashboardRenderer.RenderAsync<SetupPage>(r.Context, r.Parameters(), StatusCodes.Status400BadRequest).ConfigureAwait(false);
             }
 
@@ -37,8 +39,7 @@ internal static partial class DashboardEndpoints
 
         pages.Get("/login", async r =>
         {
-            var setup = await r.Api.GetAsync("/api/setup").ConfigureAwait(false);
-            if (setup.Success && !J.Bool(setup.Data, "status"))
+            if (!await r.Service<SiteService>().IsSetUpAsync(r.Context.RequestAborted).ConfigureAwait(false))
             {
                 return r.Redirect("/setup");
             }
@@ -47,13 +48,14 @@ internal static partial class DashboardEndpoints
         });
         pages.Post("/login", async (r, form) =>
         {
-            var result = await r.Api.PostAsync("/api/user/login", new { username = form["username"].ToString(), password = form["password"].ToString() }).ConfigureAwait(false);
-            if (!result.Success)
+            var result = await r.Service<AccountService>().SignInAsync(Account(form), r.Context.Connection.RemoteIpAddress, r.Context.RequestAborted).ConfigureAwait(false);
+            if (result.Error is { } error)
             {
-                r.State.Fail("login", result, "username", "password");
-                return await RenderLoginAsync(r, result.Status).ConfigureAwait(false);
+                r.State.Fail("login", error, "username", "password");
+                return await RenderLoginAsync(r, error.StatusCode).ConfigureAwait(false);
             }
 
+            await UserSessions.SignInAsync(r.Context, result.Value).ConfigureAwait(false);
             return r.Redirect("/");
         });
 
@@ -67,11 +69,11 @@ internal static partial class DashboardEndpoints
                 return await DashboardRenderer.RenderAsync<RegisterPage>(r.Context, r.Parameters(), StatusCodes.Status400BadRequest).ConfigureAwait(false);
             }
 
-            var result = await r.Api.PostAsync("/api/user/register", new { username = form["username"].ToString(), password = form["password"].ToString() }).ConfigureAwait(false);
-            if (!result.Success)
+            var result = await r.Service<AccountService>().RegisterAsync(Account(form), r.Context.RequestAborted).ConfigureAwait(false);
+            if (result.Error is { } error)
             {
-                r.State.Fail("register", result, "username", "password");
-                return await DashboardRenderer.RenderAsync<RegisterPage>(r.Context, r.Parameters(), result.Status).ConfigureAwait(false);
+                r.State.Fail("register", error, "username", "password");
+                return await DashboardRenderer.RenderAsync<RegisterPage>(r.Context, r.Parameters(), error.StatusCode).ConfigureAwait(false);
             }
 
             return r.Redirect("/login", "registered");
@@ -79,7 +81,10 @@ internal static partial class DashboardEndpoints
 
         pages.Post("/logout", async (r, _) =>
         {
-            await r.Api.GetAsync("/api/user/logout").ConfigureAwait(false);
+            // As GET /api/user/logout: the signed-in user (enabled or not) is signed out everywhere, and this cookie removed.
+            var user = await ManagementAuthentication.AuthenticateAsync(r.Context, sessionOnly: true).ConfigureAwait(false);
+            await r.Service<AccountService>().SignOutEverywhereAsync(user, r.Context.RequestAborted).ConfigureAwait(false);
+            await UserSessions.SignOutAsync(r.Context).ConfigureAwait(false);
             return r.Redirect("/login");
         });
 
@@ -96,7 +101,10 @@ internal static partial class DashboardEndpoints
 
     private static async Task<IResult> RenderLoginAsync(DashboardRequest r, int status)
     {
-        var site = await r.Api.GetAsync("/api/status").ConfigureAwait(false);
-        return await DashboardRenderer.RenderAsync<LoginPage>(r.Context, r.Parameters(("RegisterEnabled", J.Bool(site.Data, "register_enabled"))), status).ConfigureAwait(false);
+        var registerEnabled = await r.Service<AccountService>().RefuseRegistrationAsync(r.Context.RequestAborted).ConfigureAwait(false) is null;
+        return await DashboardRenderer.RenderAsync<LoginPage>(r.Context, r.Parameters(("RegisterEnabled", registerEnabled)), status).ConfigureAwait(false);
     }
+
+    // The form sends only these two fields; both are always present (possibly empty).
+    private static AccountRequest Account(IFormCollection form) => new() { Username = form["username"].ToString(), Password = form["password"].ToString() };
 }

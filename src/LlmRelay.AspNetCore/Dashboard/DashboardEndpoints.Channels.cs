@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LlmRelay.AspNetCore.Dashboard.Infrastructure;
 using LlmRelay.AspNetCore.Dashboard.Pages;
+using LlmRelay.Users;
 using Microsoft.AspNetCore.Http;
 
 namespace LlmRelay.AspNetCore.Dashboard;
@@ -9,8 +10,8 @@ namespace LlmRelay.AspNetCore.Dashboard;
 internal static partial class DashboardEndpoints
 {
     private const int ChannelPageSize = 20;
-    private const int AdminRole = 10;
-    private const int RootRole = 100;
+    private const UserRole AdminRole = UserRole.Admin;
+    private const UserRole RootRole = UserRole.Root;
 
     private static readonly string[] ChannelFields = ["name", "type", "base_url", "models", "group", "priority", "weight", "tag", "key", "model_mapping"];
 

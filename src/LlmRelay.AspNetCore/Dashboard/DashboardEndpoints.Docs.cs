@@ -1,10 +1,12 @@
 using LlmRelay.AspNetCore.Dashboard.Infrastructure;
 using LlmRelay.AspNetCore.Dashboard.Pages;
+using LlmRelay.AspNetCore.Management.Site;
+using LlmRelay.Selection;
 using Microsoft.AspNetCore.Http;
 
 namespace LlmRelay.AspNetCore.Dashboard;
 
-/// <summary>The API docs page and the system settings (root): every option <c>GET /api/option/</c> lists, saved through <c>PUT /api/option/</c>.</summary>
+/// <summary>The API docs page and the system settings (root): every option <see cref="OptionService"/> lists, saved through it as the signed-in root.</summary>
 internal static partial class DashboardEndpoints
 {
     private static void MapDocsAndSettings(Routes pages)
@@ -17,23 +19,28 @@ internal static partial class DashboardEndpoints
             }
 
             r.State.Active = "docs";
-            var models = await r.Api.GetAsync("/api/user/models").ConfigureAwait(false);
-            var names = models.Items.Select(static m => m.ValueKind == System.Text.Json.JsonValueKind.String ? m.GetString() ?? "" : J.Str(m, "id")).Where(static m => m.Length > 0).ToList();
+            // As GET /api/user/models: the models the signed-in user's group reaches.
+            var names = r.Service<ChannelCatalogProvider>().Current.ModelsOf(r.Actor.Group).Where(static m => m.Length > 0).ToList();
             return await DashboardRenderer.RenderAsync<DocsPage>(r.Context, r.Parameters(("Models", names))).ConfigureAwait(false);
         });
 
         pages.Get("/settings", r => RenderSettingsAsync(r, StatusCodes.Status200OK));
         pages.Post("/settings", async (r, form) =>
         {
-            var result = await r.Api.PutAsync("/api/option/", new { key = form["key"].ToString(), value = form["value"].ToString() }).ConfigureAwait(false);
-            if (result.Success)
+            if (await r.RequireUserAsync(RootRole).ConfigureAwait(false) is { } redirect)
+            {
+                return redirect;
+            }
+
+            var error = await r.Service<OptionService>().SetAsync(r.Actor, form["key"].ToString(), form["value"].ToString(), null, r.Context.RequestAborted).ConfigureAwait(false);
+            if (error is null)
             {
                 return r.Redirect("/settings", "saved");
             }
 
             r.State.FormName = "settings";
-            r.State.FieldErrors["value"] = result.Message;
-            return await RenderSettingsAsync(r, result.Status).ConfigureAwait(false);
+            r.State.FieldErrors["value"] = error.Message;
+            return await RenderSettingsAsync(r, error.StatusCode).ConfigureAwait(false);
         });
     }
 
@@ -45,7 +52,7 @@ internal static partial class DashboardEndpoints
         }
 
         r.State.Active = "settings";
-        var options = await r.Api.GetAsync("/api/option/").ConfigureAwait(false);
-        return await DashboardRenderer.RenderAsync<SettingsPage>(r.Context, r.Parameters(("Options", options.Items)), status).ConfigureAwait(false);
+        var options = await r.Service<OptionService>().ListAsync(r.Actor, r.Context.RequestAborted).ConfigureAwait(false);
+        return await DashboardRenderer.RenderAsync<SettingsPage>(r.Context, r.Parameters(("Options", options.Error is null ? options.Value : [])), status).ConfigureAwait(false);
     }
 }

@@ -1,6 +1,10 @@
 using System.Globalization;
 using LlmRelay.AspNetCore.Dashboard.Infrastructure;
 using LlmRelay.AspNetCore.Dashboard.Pages;
+using LlmRelay.AspNetCore.Management.Logs;
+using LlmRelay.AspNetCore.Management.Redemption;
+using LlmRelay.AspNetCore.Management.Tokens;
+using LlmRelay.Storage;
 using Microsoft.AspNetCore.Http;
 
 namespace LlmRelay.AspNetCore.Dashboard;
@@ -18,14 +22,14 @@ internal static partial class DashboardEndpoints
                 return redirect;
             }
 
-            var result = await r.Api.PostAsync("/api/user/topup", new { key = form["key"].ToString().Trim() }).ConfigureAwait(false);
-            if (!result.Success)
+            var result = await r.Service<RedemptionService>().RedeemAsync(r.Actor, form["key"].ToString(), null, r.Context.RequestAborted).ConfigureAwait(false);
+            if (result.Error is { } error)
             {
-                r.State.Fail("redeem", result, "key");
-                return await RenderHomeAsync(r, result.Status).ConfigureAwait(false);
+                r.State.Fail("redeem", error, "key");
+                return await RenderHomeAsync(r, error.StatusCode).ConfigureAwait(false);
             }
 
-            return r.Redirect("/", "redeemed", result.Data.ValueKind == System.Text.Json.JsonValueKind.Number ? result.Data.GetRawText() : "");
+            return r.Redirect("/", "redeemed", result.Value);
         });
     }
 
@@ -37,15 +41,16 @@ internal static partial class DashboardEndpoints
         }
 
         r.State.Active = "home";
-        var tokens = await r.Api.GetAsync("/api/token/?p=1&page_size=1").ConfigureAwait(false);
+        var ct = r.Context.RequestAborted;
+        var tokens = (await r.Service<TokenService>().ListAsync(r.Actor, null, null, 1, 1, ct).ConfigureAwait(false)).Value;
         var since = DateTimeOffset.UtcNow.AddDays(-6).ToUnixTimeSeconds() / 86400 * 86400;
-        var data = await r.Api.GetAsync("/api/data/self?start_timestamp=" + since.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
-        var chart = data.Items
-            .GroupBy(static row => (Day: DateTimeOffset.FromUnixTimeSeconds(J.Long(row, "created_at")).ToLocalTime().ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Model: J.Str(row, "model_name")))
-            .Select(static g => new ChartRow(g.Key.Day, g.Key.Model, g.Sum(static x => J.Long(x, "quota")), g.Sum(static x => J.Long(x, "count"))))
+        var hourly = await r.Service<LogService>().HourlyAsync(r.Actor, self: true, new UsageLogFilter { Start = DateTimeOffset.FromUnixTimeSeconds(since) }, ct).ConfigureAwait(false);
+        var chart = hourly.Value
+            .GroupBy(static row => (Day: row.HourStart.ToLocalTime().ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Model: row.ModelName))
+            .Select(static g => new ChartRow(g.Key.Day, g.Key.Model, g.Sum(static x => x.Quota), g.Sum(static x => x.Count)))
             .ToList();
-        var logs = await RecentLogsAsync(r.Context, r.State.User!.Id, 10).ConfigureAwait(false);
-        var key = tokens.Items.Count > 0 ? J.Str(tokens.Items[0], "key") : null;
+        var logs = await RecentLogsAsync(r.Context, r.Actor.Id, 10).ConfigureAwait(false);
+        var key = tokens.Items.Count > 0 ? tokens.Items[0].KeyHint : null;
         return await DashboardRenderer.RenderAsync<HomePage>(r.Context, r.Parameters(("TokenCount", tokens.Total), ("Key", key), ("Logs", logs), ("Chart", chart)), status).ConfigureAwait(false);
     }
 }

@@ -1,11 +1,15 @@
 using System.Globalization;
 using LlmRelay.AspNetCore.Dashboard.Infrastructure;
 using LlmRelay.AspNetCore.Dashboard.Pages;
+using LlmRelay.AspNetCore.Management.Infrastructure;
+using LlmRelay.AspNetCore.Management.Tokens;
+using LlmRelay.AspNetCore.Management.Users;
+using LlmRelay.Tokens;
 using Microsoft.AspNetCore.Http;
 
 namespace LlmRelay.AspNetCore.Dashboard;
 
-/// <summary>The caller's gateway tokens: list, create, enable/disable, delete.</summary>
+/// <summary>The caller's gateway tokens: list, create, enable/disable, delete, through <see cref="TokenService"/> as the signed-in user.</summary>
 internal static partial class DashboardEndpoints
 {
     private const int TokenPageSize = 20;
@@ -34,51 +38,65 @@ internal static partial class DashboardEndpoints
                 expires = new DateTimeOffset(local).ToUnixTimeSeconds();
             }
 
-            var body = new Dictionary<string, object?>
+            var reader = new FormReader(form);
+            var remain = reader.Long("remain_quota");
+            var changes = new TokenChanges
             {
-                ["name"] = form["name"].ToString(),
-                ["remain_quota"] = NumberOrText(form, "remain_quota"),
-                ["unlimited_quota"] = form["unlimited_quota"] == "true",
-                ["expired_time"] = expires,
-                ["models"] = form["models"].ToString(),
-                ["allow_ips"] = form["allow_ips"].ToString(),
+                InputError = reader.Error,
+                Name = reader.Text("name"),
+                RemainQuota = remain,
+                UnlimitedQuota = form["unlimited_quota"] == "true",
+                ExpiredTime = expires,
+                Models = FieldRules.SplitList(reader.Text("models")),
+                AllowIps = TokenChanges.SplitAllowIps(reader.Text("allow_ips")),
+                Group = reader.Text("group") is { Length: > 0 } group ? group : null,
             };
-            if (form["group"].ToString().Length > 0)
+            var result = await r.Service<TokenService>().CreateAsync(r.Actor, changes, r.Context.RequestAborted).ConfigureAwait(false);
+            if (result.Error is { } error)
             {
-                body["group"] = form["group"].ToString();
-            }
-
-            var result = await r.Api.PostAsync("/api/token/", body).ConfigureAwait(false);
-            if (!result.Success)
-            {
-                r.State.Fail("token", result, "name", "remain_quota", "expired_time", "models", "allow_ips", "group");
-                return await RenderTokensAsync(r, null, result.Status).ConfigureAwait(false);
+                r.State.Fail("token", error, "name", "remain_quota", "expired_time", "models", "allow_ips", "group");
+                return await RenderTokensAsync(r, null, error.StatusCode).ConfigureAwait(false);
             }
 
             r.State.Form = null;
-            return await RenderTokensAsync(r, J.Str(result.Data, "key"), StatusCodes.Status200OK).ConfigureAwait(false);
+            return await RenderTokensAsync(r, result.Value.Key, StatusCodes.Status200OK).ConfigureAwait(false);
         });
         pages.Post("/tokens/status", async (r, form) =>
         {
-            var result = await r.Api.PutAsync("/api/token/?status_only=1", new { id = NumberOrText(form, "id"), status = NumberOrText(form, "status") }).ConfigureAwait(false);
-            return result.Success ? r.Redirect("/tokens", "saved") : await FailTokensAsync(r, result).ConfigureAwait(false);
+            if (await r.RequireUserAsync().ConfigureAwait(false) is { } redirect)
+            {
+                return redirect;
+            }
+
+            var reader = new FormReader(form);
+            var id = reader.Long("id", required: true, min: 1);
+            if (reader.Error is { } idError)
+            {
+                return await FailTokensAsync(r, ManagementError.Invalid(idError)).ConfigureAwait(false);
+            }
+
+            var status = reader.Long("status");
+            var result = await r.Service<TokenService>().SetStatusAsync(r.Actor, id!.Value, status is { } s ? (TokenStatus)(int)Math.Clamp(s, int.MinValue, int.MaxValue) : null, reader.Error, r.Context.RequestAborted).ConfigureAwait(false);
+            return result.Error is { } error ? await FailTokensAsync(r, error).ConfigureAwait(false) : r.Redirect("/tokens", "saved");
         });
         pages.Post("/tokens/delete", async (r, form) =>
         {
-            var result = await r.Api.DeleteAsync("/api/token/" + LongOrNull(form["id"])).ConfigureAwait(false);
-            return result.Success ? r.Redirect("/tokens", "deleted") : await FailTokensAsync(r, result).ConfigureAwait(false);
+            if (await r.RequireUserAsync().ConfigureAwait(false) is { } redirect)
+            {
+                return redirect;
+            }
+
+            var error = LongOrNull(form["id"]) is { } id
+                ? await r.Service<TokenService>().DeleteAsync(r.Actor, id, r.Context.RequestAborted).ConfigureAwait(false)
+                : ManagementError.NotFound("Token");
+            return error is null ? r.Redirect("/tokens", "deleted") : await FailTokensAsync(r, error).ConfigureAwait(false);
         });
     }
 
-    private static async Task<IResult> FailTokensAsync(DashboardRequest r, ApiResponse result)
+    private static async Task<IResult> FailTokensAsync(DashboardRequest r, ManagementError error)
     {
-        if (result.Status == StatusCodes.Status401Unauthorized)
-        {
-            return r.Redirect("/login");
-        }
-
-        r.State.Fail("token", result);
-        return await RenderTokensAsync(r, null, result.Status).ConfigureAwait(false);
+        r.State.Fail("token", error);
+        return await RenderTokensAsync(r, null, error.StatusCode).ConfigureAwait(false);
     }
 
     private static async Task<IResult> RenderTokensAsync(DashboardRequest r, string? newKey, int status)
@@ -90,12 +108,11 @@ internal static partial class DashboardEndpoints
 
         r.State.Active = "tokens";
         var page = PageOf(r.Context);
-        var tokens = await r.Api.GetAsync($"/api/token/?p={page}&page_size={TokenPageSize}").ConfigureAwait(false);
-        var groups = await r.Api.GetAsync("/api/user/self/groups").ConfigureAwait(false);
-        var groupNames = groups.Data.ValueKind == System.Text.Json.JsonValueKind.Object
-            ? groups.Data.EnumerateObject().Select(static p => p.Name).ToList()
-            : groups.Items.Select(static g => g.ValueKind == System.Text.Json.JsonValueKind.String ? g.GetString() ?? "" : J.Str(g, "name")).ToList();
+        var ct = r.Context.RequestAborted;
+        var tokens = await r.Service<TokenService>().ListAsync(r.Actor, null, null, page, TokenPageSize, ct).ConfigureAwait(false);
+        var groups = await r.Service<UsableGroups>().DescribeForAsync(r.Actor.Group, ct).ConfigureAwait(false);
+        IReadOnlyList<ApiToken> items = tokens.Error is null ? tokens.Value.Items : [];
         return await DashboardRenderer.RenderAsync<TokensPage>(r.Context, r.Parameters(
-            ("Tokens", tokens.Items), ("Groups", groupNames), ("NewKey", newKey), ("Page", page), ("PageSize", TokenPageSize), ("Total", tokens.Total)), status).ConfigureAwait(false);
+            ("Tokens", items), ("Groups", groups.Keys.ToList()), ("NewKey", newKey), ("Page", page), ("PageSize", TokenPageSize), ("Total", tokens.Error is null ? tokens.Value.Total : 0L)), status).ConfigureAwait(false);
     }
 }

@@ -4,8 +4,8 @@ namespace LlmRelay.AspNetCore.Dashboard;
 /// <remarks>
 /// The dashboard is mapped by <c>MapLlmRelay()</c> inside the same route group as the relay endpoints, so
 /// <c>app.MapGroup("/llm").MapLlmRelay()</c> serves it at <c>/llm/dashboard</c>. It needs the management API
-/// (<c>AddManagementApi()</c>): every page reads and changes data through the <c>/api/...</c> routes, in-process,
-/// with the signed-in user's <c>LlmRelay.Session</c> cookie.
+/// (<c>AddManagementApi()</c>): pages read and change data through the application services the <c>/api/...</c>
+/// routes call, as the user the <c>LlmRelay.Session</c> cookie names.
 /// </remarks>
 public sealed class DashboardOptions
 {

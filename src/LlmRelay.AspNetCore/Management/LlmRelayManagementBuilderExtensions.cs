@@ -50,6 +50,13 @@ public static class LlmRelayManagementBuilderExtensions
         services.TryAddSingleton<LlmRelay.AspNetCore.Management.Users.UsableGroups>();
         services.TryAddSingleton<LlmRelay.Tokens.ITokenGroupPolicy>(static sp => sp.GetRequiredService<LlmRelay.AspNetCore.Management.Users.UsableGroups>());
         services.TryAddSingleton<ChannelTester>();
+        services.TryAddScoped<LlmRelay.AspNetCore.Management.Site.SiteService>();
+        services.TryAddScoped<LlmRelay.AspNetCore.Management.Tokens.TokenService>();
+        services.TryAddScoped<LlmRelay.AspNetCore.Management.Users.AccountService>();
+        services.TryAddScoped<LlmRelay.AspNetCore.Management.Logs.LogService>();
+        services.TryAddScoped<LlmRelay.AspNetCore.Management.Redemption.RedemptionService>();
+        services.TryAddScoped<LlmRelay.AspNetCore.Management.Site.OptionService>();
+        services.TryAddScoped<LlmRelay.AspNetCore.Management.Users.UserService>();
         services.TryAddSingleton<LlmRelay.AspNetCore.Management.Admin.IAdminPasswordHasher, LlmRelay.AspNetCore.Management.Admin.Pbkdf2AdminPasswordHasher>();
         services.TryAddSingleton<LlmRelay.AspNetCore.Management.Admin.AdminCredentials>();
         services.TryAddSingleton<LlmRelay.AspNetCore.Management.Admin.AdminRuntimeSettings>();

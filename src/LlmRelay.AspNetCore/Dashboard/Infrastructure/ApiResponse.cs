@@ -5,24 +5,6 @@ namespace LlmRelay.AspNetCore.Dashboard.Infrastructure;
 /// <summary>A management API answer: HTTP status and the <c>{"success","message","data"}</c> envelope.</summary>
 internal sealed record ApiResponse(int Status, bool Success, string Message, JsonElement Data)
 {
-    /// <summary>Gets the field a validation message names (<c>Field 'name': ...</c>), or an empty string.</summary>
-    public string Field
-    {
-        get
-        {
-            const string Prefix = "Field '";
-            var start = Message.IndexOf(Prefix, StringComparison.Ordinal);
-            if (start < 0)
-            {
-                return "";
-            }
-
-            start += Prefix.Length;
-            var end = Message.IndexOf('\'', start);
-            return end > start ? Message[start..end] : "";
-        }
-    }
-
     /// <summary>Gets the <c>items</c> of a paged answer, or the data itself when it is an array.</summary>
     public IReadOnlyList<JsonElement> Items =>
         Data.ValueKind == JsonValueKind.Array ? [.. Data.EnumerateArray()]

@@ -1,6 +1,9 @@
 using System.Globalization;
 using LlmRelay.AspNetCore.Internal;
+using LlmRelay.AspNetCore.Management.Infrastructure;
+using LlmRelay.AspNetCore.Management.Site;
 using LlmRelay.Configuration;
+using LlmRelay.Users;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -64,18 +67,30 @@ internal sealed class DashboardRequest
     }
 
     /// <summary>Loads the signed-in user; answers a redirect (to setup, login or home) when there is none or their role is too low.</summary>
-    public async Task<IResult?> RequireUserAsync(int minimumRole = 1)
+    /// <remarks>
+    /// The user is whom the session cookie names, found as the management API finds it (<see cref="ManagementAuthentication"/>),
+    /// and must be enabled and at least <see cref="UserRole.Common"/>, as the API's user-level routes require.
+    /// </remarks>
+    public async Task<IResult?> RequireUserAsync(UserRole minimumRole = UserRole.Common)
     {
-        var self = await Api.GetAsync("/api/user/self").ConfigureAwait(false);
-        if (!self.Success)
+        var user = await ManagementAuthentication.AuthenticateAsync(Context, sessionOnly: true).ConfigureAwait(false);
+        if (user is null || user.Status != UserStatus.Enabled || user.Role < UserRole.Common)
         {
-            var setup = await Api.GetAsync("/api/setup").ConfigureAwait(false);
-            return Results.Redirect(State.Url(setup.Success && !J.Bool(setup.Data, "status") ? "/setup" : "/login"));
+            var site = Context.RequestServices.GetRequiredService<SiteService>();
+            return Results.Redirect(State.Url(await site.IsSetUpAsync(Context.RequestAborted).ConfigureAwait(false) ? "/login" : "/setup"));
         }
 
-        State.User = Me.From(self.Data);
-        return State.User.Role < minimumRole ? Results.Redirect(State.Url("/")) : null;
+        State.User = new Me(user);
+        return user.Role < minimumRole ? Results.Redirect(State.Url("/")) : null;
     }
+
+    /// <summary>Gets the signed-in user, as the acting user of application service calls; only after <see cref="RequireUserAsync"/> let the request through.</summary>
+    /// <exception cref="InvalidOperationException">No user was loaded.</exception>
+    public RelayUser Actor => State.User?.Actor ?? throw new InvalidOperationException("The dashboard request has no signed-in user; call RequireUserAsync first.");
+
+    /// <summary>Gets a service of the request's scope.</summary>
+    public T Service<T>()
+        where T : notnull => Context.RequestServices.GetRequiredService<T>();
 
     /// <summary>Reads a posted form after checking its antiforgery token; <see langword="null"/> when the token is missing or wrong.</summary>
     /// <exception cref="BadHttpRequestException">The body is over <see cref="LlmRelayOptions.MaxManagementRequestBodySize"/> (status 413); see <see cref="TooLarge"/>.</exception>

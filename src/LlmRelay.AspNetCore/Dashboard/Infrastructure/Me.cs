@@ -1,14 +1,24 @@
-using System.Text.Json;
+using LlmRelay.Users;
 
 namespace LlmRelay.AspNetCore.Dashboard.Infrastructure;
 
-/// <summary>The signed-in user as <c>GET /api/user/self</c> describes them.</summary>
-internal sealed record Me(long Id, string Username, int Role, long Quota, long UsedQuota, string Group)
+/// <summary>The signed-in user: the <see cref="RelayUser"/> the session cookie names, which the dashboard passes to the application services as the acting user.</summary>
+/// <param name="Actor">The user row loaded for this request.</param>
+internal sealed record Me(RelayUser Actor)
 {
-    public bool IsAdmin => Role >= 10;
+    public long Id => Actor.Id;
 
-    public bool IsRoot => Role >= 100;
+    public string Username => Actor.Username;
 
-    public static Me From(JsonElement user) => new(
-        J.Long(user, "id"), J.Str(user, "username"), (int)J.Long(user, "role"), J.Long(user, "quota"), J.Long(user, "used_quota"), J.Str(user, "group"));
+    public UserRole Role => Actor.Role;
+
+    public long Quota => Actor.Quota;
+
+    public long UsedQuota => Actor.UsedQuota;
+
+    public string Group => Actor.Group;
+
+    public bool IsAdmin => Role >= UserRole.Admin;
+
+    public bool IsRoot => Role >= UserRole.Root;
 }

@@ -1,4 +1,6 @@
 using System.ComponentModel;
+using LlmRelay.AspNetCore.Management.Infrastructure;
+using LlmRelay.Users;
 using Microsoft.AspNetCore.Http;
 
 namespace LlmRelay.AspNetCore.Dashboard.Infrastructure;
@@ -50,20 +52,26 @@ public sealed class PageState
 
     internal string? FieldError(string field) => FieldErrors.TryGetValue(field, out var e) ? e : null;
 
-    internal string RoleName(long role) => role >= 100 ? T("role_root") : role >= 10 ? T("role_admin") : T("role_common");
+    internal string RoleName(long role) => RoleName((UserRole)role);
 
-    /// <summary>Records a failed API answer: under its field when the message names one the form shows, otherwise as the form's error.</summary>
-    internal void Fail(string form, ApiResponse response, params string[] fields)
+    internal string RoleName(UserRole role) => role >= UserRole.Root ? T("role_root") : role >= UserRole.Admin ? T("role_admin") : T("role_common");
+
+    /// <summary>Records an application service's refusal: under its field when the message names one the form shows, otherwise as the form's error.</summary>
+    internal void Fail(string form, ManagementError error, params string[] fields)
     {
         FormName = form;
-        var field = response.Field;
+        var field = error.Field;
         if (field.Length > 0 && fields.Contains(field, StringComparer.Ordinal))
         {
-            FieldErrors[field] = response.Message;
+            FieldErrors[field] = error.Message;
         }
         else
         {
-            Error = response.Message.Length > 0 ? response.Message : $"HTTP {response.Status}";
+            Error = error.Message.Length > 0 ? error.Message : $"HTTP {error.StatusCode}";
         }
     }
+
+    /// <summary>Records a failed API answer: under its field when the message names one the form shows, otherwise as the form's error.</summary>
+    internal void Fail(string form, ApiResponse response, params string[] fields) =>
+        Fail(form, new ManagementError(response.Status, response.Message), fields);
 }

@@ -37,6 +37,13 @@ internal sealed class ApiResult : IResult
 
     public static ApiResult Forbidden(string message = "Permission denied for this operation.") => Fail(message, StatusCodes.Status403Forbidden);
 
+    /// <summary>Answers a service's refusal with its status and message.</summary>
+    public static ApiResult From(ManagementError error) => Fail(error.Message, error.StatusCode);
+
+    /// <summary>Answers a service's outcome: its value as <c>data</c>, or its refusal.</summary>
+    public static ApiResult From<T>(ManagementResult<T> result, JsonTypeInfo<T> typeInfo, string message = "") =>
+        result.Error is { } error ? From(error) : Ok(result.Value, typeInfo, message);
+
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         ArgumentNullException.ThrowIfNull(httpContext);

@@ -108,10 +108,10 @@ internal sealed class JsonBody : IDisposable
         var text = value.GetString()!.Trim();
         if (required && text.Length == 0)
         {
-            return Fail<string>($"Field '{name}' must not be empty.");
+            return Fail<string>(FieldRules.Empty(name));
         }
 
-        return text.Length > maxLength ? Fail<string>($"Field '{name}' must be at most {maxLength} characters.") : text;
+        return FieldRules.Length(name, text, maxLength) is { } tooLong ? Fail<string>(tooLong) : text;
     }
 
     public long? Long(string name, bool required = false, long min = long.MinValue, long max = long.MaxValue)
@@ -130,13 +130,13 @@ internal sealed class JsonBody : IDisposable
         }
         else
         {
-            Error ??= $"Field '{name}' must be an integer.";
+            Error ??= FieldRules.NotInteger(name);
             return null;
         }
 
-        if (number < min || number > max)
+        if (FieldRules.Range(name, number, min, max) is { } outOfRange)
         {
-            Error ??= $"Field '{name}' must be between {min} and {max}.";
+            Error ??= outOfRange;
             return null;
         }
 
@@ -172,7 +172,7 @@ internal sealed class JsonBody : IDisposable
 
         if (value.ValueKind == JsonValueKind.String)
         {
-            return [.. value.GetString()!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal)];
+            return FieldRules.SplitList(value.GetString()!);
         }
 
         if (value.ValueKind != JsonValueKind.Array)
@@ -300,7 +300,7 @@ internal sealed class JsonBody : IDisposable
         {
             if (required)
             {
-                Error ??= $"Field '{name}' is required.";
+                Error ??= FieldRules.Required(name);
             }
 
             return false;

@@ -1,8 +1,4 @@
-using System.Globalization;
-using System.Security.Claims;
-using LlmRelay.Storage;
 using LlmRelay.Users;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -33,7 +29,7 @@ internal sealed class ManagementAuthFilter(AccessLevel level) : IEndpointFilter
             return refused;
         }
 
-        var user = await AuthenticateAsync(http).ConfigureAwait(false);
+        var user = await ManagementAuthentication.AuthenticateAsync(http).ConfigureAwait(false);
         if (user is not null)
         {
             http.Items[UserItemKey] = user;
@@ -58,40 +54,5 @@ internal sealed class ManagementAuthFilter(AccessLevel level) : IEndpointFilter
         var authorization = http.RequestServices.GetRequiredService<IAuthorizationService>();
         var result = await authorization.AuthorizeAsync(principal, ManagementSchemes.PolicyFor(level)).ConfigureAwait(false);
         return result.Succeeded ? await next(context).ConfigureAwait(false) : ApiResult.Forbidden();
-    }
-
-    private static async Task<RelayUser?> AuthenticateAsync(HttpContext http)
-    {
-        var users = http.RequestServices.GetRequiredService<IUserStore>();
-        var session = await http.AuthenticateAsync(ManagementSchemes.Session).ConfigureAwait(false);
-        if (session.Succeeded && session.Principal is { } cookie && UserId(http, cookie) is { } sessionUserId)
-        {
-            var user = await users.FindAsync(sessionUserId, http.RequestAborted).ConfigureAwait(false);
-            if (user is not null && UserSessions.IsCurrent(cookie, user))
-            {
-                http.Items[SessionItemKey] = true;
-                return user;
-            }
-
-            // The session was ended (sign-out, password, role or status change) or the user is gone: drop the cookie.
-            await http.SignOutAsync(ManagementSchemes.Session).ConfigureAwait(false);
-        }
-
-        var token = await http.AuthenticateAsync(ManagementSchemes.AccessToken).ConfigureAwait(false);
-        return token.Succeeded && token.Principal is { } principal && UserId(http, principal) is { } id
-            ? await users.FindAsync(id, http.RequestAborted).ConfigureAwait(false)
-            : null;
-    }
-
-    private static long? UserId(HttpContext http, ClaimsPrincipal principal)
-    {
-        if (!long.TryParse(principal.FindFirstValue(ClaimTypes.NameIdentifier), NumberStyles.None, CultureInfo.InvariantCulture, out var id))
-        {
-            return null;
-        }
-
-        // A session may also send New-Api-User; when it does, it must name the signed-in user.
-        var claimed = http.Request.Headers[ManagementSchemes.UserHeader].ToString();
-        return claimed.Length > 0 && claimed != id.ToString(CultureInfo.InvariantCulture) ? null : id;
     }
 }

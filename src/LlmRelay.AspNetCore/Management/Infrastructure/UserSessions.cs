@@ -34,5 +34,9 @@ internal static class UserSessions
     /// <summary>Gives the user a new stamp, which ends every session once the caller saves the user.</summary>
     public static void EndAll(RelayUser user) => user.SecurityStamp = RelayUser.NewSecurityStamp();
 
+    /// <summary>Issues the session cookie for <paramref name="user"/> on <paramref name="context"/>'s response (the API's sign-in and the dashboard's alike).</summary>
     public static Task SignInAsync(HttpContext context, RelayUser user) => context.SignInAsync(ManagementSchemes.Session, Principal(user));
+
+    /// <summary>Removes the session cookie from <paramref name="context"/>'s response.</summary>
+    public static Task SignOutAsync(HttpContext context) => context.SignOutAsync(ManagementSchemes.Session);
 }

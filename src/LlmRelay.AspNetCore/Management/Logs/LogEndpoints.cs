@@ -30,11 +30,11 @@ internal static class LogEndpoints
 
     public static void Map(IEndpointRouteBuilder api)
     {
-        api.MapGet("/log/", static (HttpRequest r, IUsageLogQueries q, CancellationToken ct) => ListAsync(r, q, self: false, ct)).At(AccessLevel.Admin);
+        api.MapGet("/log/", static (HttpRequest r, LogService l, CancellationToken ct) => ListAsync(r, l, self: false, ct)).At(AccessLevel.Admin);
         api.MapDelete("/log/", DeleteAsync).At(AccessLevel.Admin);
         api.MapGet("/log/stat", static (HttpRequest r, IUsageLogQueries q, TimeProvider t, CancellationToken ct) => StatAsync(r, q, t, self: false, ct)).At(AccessLevel.Admin);
         api.MapGet("/log/search", static (HttpRequest r, IUsageLogQueries q, CancellationToken ct) => SearchAsync(r, q, self: false, ct)).At(AccessLevel.Admin);
-        api.MapGet("/log/self", static (HttpRequest r, IUsageLogQueries q, CancellationToken ct) => ListAsync(r, q, self: true, ct)).At(AccessLevel.User);
+        api.MapGet("/log/self", static (HttpRequest r, LogService l, CancellationToken ct) => ListAsync(r, l, self: true, ct)).At(AccessLevel.User);
         api.MapGet("/log/self/stat", static (HttpRequest r, IUsageLogQueries q, TimeProvider t, CancellationToken ct) => StatAsync(r, q, t, self: true, ct)).At(AccessLevel.User);
         api.MapGet("/log/self/search", static (HttpRequest r, IUsageLogQueries q, CancellationToken ct) => SearchAsync(r, q, self: true, ct)).At(AccessLevel.User);
         api.MapGet("/log/token", ByTokenKeyAsync).At(AccessLevel.Public);
@@ -47,24 +47,29 @@ internal static class LogEndpoints
             return Results.NoContent();
         });
 
-        api.MapGet("/data/", static (HttpRequest r, IUsageLogQueries q, CancellationToken ct) => HourlyAsync(r, q, self: false, ct)).At(AccessLevel.Admin);
-        api.MapGet("/data/self", static (HttpRequest r, IUsageLogQueries q, CancellationToken ct) => HourlyAsync(r, q, self: true, ct)).At(AccessLevel.User);
+        api.MapGet("/data/", static (HttpRequest r, LogService l, CancellationToken ct) => HourlyAsync(r, l, self: false, ct)).At(AccessLevel.Admin);
+        api.MapGet("/data/self", static (HttpRequest r, LogService l, CancellationToken ct) => HourlyAsync(r, l, self: true, ct)).At(AccessLevel.User);
 
         api.MapGet("/usage/token/", TokenUsageAsync);
     }
 
-    private static async Task<ApiResult> ListAsync(HttpRequest request, IUsageLogQueries queries, bool self, CancellationToken ct)
+    private static async Task<ApiResult> ListAsync(HttpRequest request, LogService logs, bool self, CancellationToken ct)
     {
-        var (filter, error) = ParseFilter(request, self);
+        var (filter, error) = LogFilterReader.Read(name => request.Query[name].ToString(), self);
         var (page, size, pagingError) = ParsePaging(request, DefaultPageSize);
         if ((error ?? pagingError) is { } message)
         {
             return ApiResult.Fail(message);
         }
 
-        var result = await queries.QueryAsync(filter!, page, size, ct).ConfigureAwait(false);
-        var items = await ViewsAsync(result.Items, queries, admin: !self, withIp: true, ct).ConfigureAwait(false);
-        return ApiResult.Ok(new PageView<LogView>(items, result.Total, page, size), LogJsonContext.Default.PageViewLogView);
+        var result = await logs.ListAsync(request.HttpContext.CurrentUser(), self, filter!, page, size, ct).ConfigureAwait(false);
+        if (result.Error is { } refusal)
+        {
+            return ApiResult.From(refusal);
+        }
+
+        var items = result.Value.Items.Select(l => LogView.From(l, result.Value.UsernameOf(l.UserId), admin: !self, withIp: true)).ToList();
+        return ApiResult.Ok(new PageView<LogView>(items, result.Value.Total, page, size), LogJsonContext.Default.PageViewLogView);
     }
 
     private static async Task<ApiResult> SearchAsync(HttpRequest request, IUsageLogQueries queries, bool self, CancellationToken ct)
@@ -89,21 +94,21 @@ internal static class LogEndpoints
 
     private static async Task<ApiResult> StatAsync(HttpRequest request, IUsageLogQueries queries, TimeProvider time, bool self, CancellationToken ct)
     {
-        var (filter, error) = ParseFilter(request, self);
+        var (filter, error) = LogFilterReader.Read(name => request.Query[name].ToString(), self);
         if (error is not null)
         {
             return ApiResult.Fail(error);
         }
 
         // Statistics count consumption unless a type is asked for, as new-api does.
-        filter = filter! with { Type = filter.Type ?? UsageLogType.Consume };
+        filter = filter! with { Type = filter.Type ?? UsageLogType.Consume, UserId = self ? request.HttpContext.CurrentUser().Id : null };
         var stats = await queries.GetStatsAsync(filter, time.GetUtcNow(), ct).ConfigureAwait(false);
         return ApiResult.Ok(new LogStatView(stats.Quota, stats.RequestsPerMinute, stats.TokensPerMinute), LogJsonContext.Default.LogStatView);
     }
 
     private static async Task<ApiResult> DeleteAsync(HttpRequest request, IUsageLogQueries queries, CancellationToken ct)
     {
-        if (!long.TryParse(request.Query["target_timestamp"], NumberStyles.None, CultureInfo.InvariantCulture, out var target) || target <= 0 || target > MaxUnixSeconds)
+        if (!long.TryParse(request.Query["target_timestamp"], NumberStyles.None, CultureInfo.InvariantCulture, out var target) || target <= 0 || target > LogFilterReader.MaxUnixSeconds)
         {
             return ApiResult.Fail("Query 'target_timestamp' is required: Unix seconds; rows created before it are deleted.");
         }
@@ -138,17 +143,21 @@ internal static class LogEndpoints
         return ApiResult.Ok(items, LogJsonContext.Default.ListLogView);
     }
 
-    private static async Task<ApiResult> HourlyAsync(HttpRequest request, IUsageLogQueries queries, bool self, CancellationToken ct)
+    private static async Task<ApiResult> HourlyAsync(HttpRequest request, LogService logs, bool self, CancellationToken ct)
     {
-        var (filter, error) = ParseFilter(request, self);
+        var (filter, error) = LogFilterReader.Read(name => request.Query[name].ToString(), self);
         if (error is not null)
         {
             return ApiResult.Fail(error);
         }
 
-        filter = filter! with { Type = filter.Type ?? UsageLogType.Consume };
-        var rows = await queries.GetHourlyAsync(filter, ct).ConfigureAwait(false);
-        var views = rows.Select(static r => new HourlyUsageView(
+        var result = await logs.HourlyAsync(request.HttpContext.CurrentUser(), self, filter!, ct).ConfigureAwait(false);
+        if (result.Error is { } refusal)
+        {
+            return ApiResult.From(refusal);
+        }
+
+        var views = result.Value.Select(static r => new HourlyUsageView(
             r.ModelName,
             r.HourStart.ToUnixTimeSeconds(),
             r.Count,
@@ -186,8 +195,6 @@ internal static class LogEndpoints
         return ApiResult.Ok(view, LogJsonContext.Default.TokenUsageView, "ok");
     }
 
-    private const long MaxUnixSeconds = 253_402_300_799; // 9999-12-31T23:59:59Z
-
     private static void AllowAnyOrigin(HttpResponse response) => response.Headers.AccessControlAllowOrigin = "*";
 
     private static async Task<List<LogView>> ViewsAsync(IReadOnlyList<UsageLog> logs, IUsageLogQueries queries, bool admin, bool withIp, CancellationToken ct)
@@ -215,84 +222,5 @@ internal static class LogEndpoints
         }
 
         return (page, size, null);
-    }
-
-    private static (UsageLogFilter? Filter, string? Error) ParseFilter(HttpRequest request, bool self)
-    {
-        var query = request.Query;
-        UsageLogType? type = null;
-        var typeText = query["type"].ToString();
-        if (typeText.Length > 0 && typeText != "0")
-        {
-            if (!int.TryParse(typeText, NumberStyles.None, CultureInfo.InvariantCulture, out var t) || !Enum.IsDefined((UsageLogType)t))
-            {
-                return (null, "Query 'type' must be 0 (all) or a log type: 1 top-up, 2 consume, 3 manage, 4 error, 5 system, 6 refund.");
-            }
-
-            type = (UsageLogType)t;
-        }
-
-        if (!TryTimestamp(query["start_timestamp"], out var start) || !TryTimestamp(query["end_timestamp"], out var end))
-        {
-            return (null, "Query 'start_timestamp' and 'end_timestamp' must be Unix seconds.");
-        }
-
-        // new-api compares end_timestamp inclusively in whole seconds; rows are stored in milliseconds.
-        end = end?.AddSeconds(1);
-        if (start is not null && end is not null && end <= start)
-        {
-            return (null, "Query 'end_timestamp' must not be before 'start_timestamp'.");
-        }
-
-        long? channel = null;
-        var channelText = query["channel"].ToString();
-        if (!self && channelText.Length > 0 && channelText != "0")
-        {
-            if (!long.TryParse(channelText, NumberStyles.None, CultureInfo.InvariantCulture, out var c))
-            {
-                return (null, "Query 'channel' must be a channel id.");
-            }
-
-            channel = c;
-        }
-
-        var filter = new UsageLogFilter
-        {
-            Type = type,
-            Start = start,
-            End = end,
-            UserId = self ? request.HttpContext.CurrentUser().Id : null,
-            Username = self ? null : Text(query["username"]),
-            TokenName = Text(query["token_name"]),
-            ModelName = Text(query["model_name"]),
-            ChannelId = channel,
-            Group = Text(query["group"]),
-        };
-        return (filter, null);
-    }
-
-    private static string? Text(Microsoft.Extensions.Primitives.StringValues value)
-    {
-        var text = value.ToString().Trim();
-        return text.Length == 0 ? null : text;
-    }
-
-    /// <summary>Parses Unix seconds; an empty value or 0 means "no bound". The end bound is inclusive of its whole second.</summary>
-    private static bool TryTimestamp(Microsoft.Extensions.Primitives.StringValues value, out DateTimeOffset? result)
-    {
-        result = null;
-        var text = value.ToString();
-        if (text.Length == 0 || text == "0")
-        {
-            return true;
-        }
-
-        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) || seconds > MaxUnixSeconds)
-        {
-            return false;
-        }
-
-        result = DateTimeOffset.FromUnixTimeSeconds(seconds);
-        return true;
     }
 }

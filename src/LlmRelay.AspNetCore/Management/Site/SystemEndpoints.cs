@@ -20,7 +20,6 @@ namespace LlmRelay.AspNetCore.Management.Site;
 /// <summary>System routes: set-up, status, public pages, options, secure verification and statistics.</summary>
 internal static class SystemEndpoints
 {
-    private static readonly SemaphoreSlim SetupGate = new(1, 1);
     private static readonly long StartTime = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
     private static readonly string Version = typeof(SystemEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
 
@@ -57,61 +56,14 @@ internal static class SystemEndpoints
         api.MapGet(path, async (SystemSettings settings, CancellationToken ct) =>
             ApiResult.Ok(await settings.GetAsync(option, ct).ConfigureAwait(false), ManagementJsonContext.Default.String)).At(AccessLevel.Public);
 
-    private static async Task<ApiResult> GetSetupAsync(IUserStore users, IRelayDatabase database, CancellationToken ct)
-    {
-        var done = await users.RootExistsAsync(ct).ConfigureAwait(false);
-        return ApiResult.Ok(new SetupView(done, done, database.GetType().Name.Contains("Ef", StringComparison.Ordinal) ? "sql" : "unknown"), ManagementJsonContext.Default.SetupView);
-    }
+    private static async Task<ApiResult> GetSetupAsync(SiteService site, CancellationToken ct) =>
+        ApiResult.Ok(await site.GetSetupAsync(ct).ConfigureAwait(false), ManagementJsonContext.Default.SetupView);
 
-    private static async Task<ApiResult> PostSetupAsync(
-        HttpRequest request,
-        IUserStore users,
-        IPasswordHasher<RelayUser> hasher,
-        TimeProvider time,
-        ILoggerFactory loggers,
-        CancellationToken ct)
+    private static async Task<ApiResult> PostSetupAsync(HttpRequest request, AccountService accounts, CancellationToken ct)
     {
         using var body = await JsonBody.ReadAsync(request).ConfigureAwait(false);
-        var username = body.String("username", required: true);
-        var password = body.String("password", required: true, maxLength: UserRules.MaxPasswordLength);
-        var confirm = body.String("confirm_password");
-        var error = body.Error ?? UserRules.ValidateUsername(username) ?? UserRules.ValidatePassword(password);
-        if (error is null && confirm is not null && confirm != password)
-        {
-            error = "Field 'confirm_password' does not match 'password'.";
-        }
-
-        await SetupGate.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            if (await users.RootExistsAsync(ct).ConfigureAwait(false))
-            {
-                return ApiResult.Fail("The system is already set up; the root user exists.", StatusCodes.Status409Conflict);
-            }
-
-            if (error is not null)
-            {
-                return ApiResult.Fail(error);
-            }
-
-            var user = new RelayUser
-            {
-                Username = username!,
-                DisplayName = "Root User",
-                Role = UserRole.Root,
-                Quota = 100_000_000,
-                AffCode = UserRules.NewAffCode(),
-                CreatedAt = time.GetUtcNow(),
-            };
-            user.PasswordHash = hasher.HashPassword(user, password!);
-            await users.AddAsync(user, ct).ConfigureAwait(false);
-            ManagementLog.RootCreated(loggers.CreateLogger("LlmRelay.Management"), user.Id);
-            return ApiResult.Ok(UserView.From(user), ManagementJsonContext.Default.UserView, "The system is set up.");
-        }
-        finally
-        {
-            SetupGate.Release();
-        }
+        var result = await accounts.SetUpAsync(UserEndpoints.ReadAccount(body), ct).ConfigureAwait(false);
+        return result.Error is { } error ? ApiResult.From(error) : ApiResult.Ok(UserView.From(result.Value), ManagementJsonContext.Default.UserView, "The system is set up.");
     }
 
     private static async Task<ApiResult> GetStatusAsync(SystemSettings settings, IUserStore users, CancellationToken ct)
@@ -203,16 +155,18 @@ internal static class SystemEndpoints
         return ApiResult.Ok(list, ManagementJsonContext.Default.ListChannelView);
     }
 
-    private static async Task<ApiResult> GetOptionsAsync(SystemSettings settings, CancellationToken ct)
+    private static async Task<ApiResult> GetOptionsAsync(HttpContext context, OptionService options, CancellationToken ct)
     {
-        var list = (await settings.ListAsync(ct).ConfigureAwait(false)).Select(static p => new OptionView(p.Key, p.Value)).ToList();
-        return ApiResult.Ok(list, ManagementJsonContext.Default.ListOptionView);
+        var result = await options.ListAsync(context.CurrentUser(), ct).ConfigureAwait(false);
+        return result.Error is { } error
+            ? ApiResult.From(error)
+            : ApiResult.Ok(result.Value.Select(static p => new OptionView(p.Key, p.Value)).ToList(), ManagementJsonContext.Default.ListOptionView);
     }
 
-    private static async Task<ApiResult> PutOptionAsync(HttpRequest request, SystemSettings settings, CancellationToken ct)
+    private static async Task<ApiResult> PutOptionAsync(HttpRequest request, OptionService options, CancellationToken ct)
     {
         using var body = await JsonBody.ReadAsync(request).ConfigureAwait(false);
-        var key = body.String("key", required: true, maxLength: 128);
+        var key = body.String("key", maxLength: int.MaxValue);
         string? value = null;
         if (body.Error is null && body.Root.TryGetProperty("value", out var raw))
         {
@@ -227,14 +181,7 @@ internal static class SystemEndpoints
             };
         }
 
-        var error = body.Error ?? (value is null ? "Field 'value' is required (string, number, boolean or object)." : SystemSettings.Validate(key!, value) ?? settings.ValidateRegistered(key!, value));
-        if (error is not null)
-        {
-            return ApiResult.Fail(error);
-        }
-
-        await settings.SetAsync([new SystemOption { Key = key!, Value = value! }], ct).ConfigureAwait(false);
-        return ApiResult.Ok();
+        return await options.SetAsync(request.HttpContext.CurrentUser(), key, value, body.Error, ct).ConfigureAwait(false) is { } error ? ApiResult.From(error) : ApiResult.Ok();
     }
 
     private static async Task<ApiResult> ResetModelRatioAsync(SystemSettings settings, CancellationToken ct)

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using LlmRelay.AspNetCore.Management.Groups;
 using LlmRelay.AspNetCore.Management.Site;
 using LlmRelay.Channels;
 using LlmRelay.Tokens;
@@ -23,6 +24,14 @@ internal sealed class UsableGroups(SystemSettings settings) : ITokenGroupPolicy
         var usable = await settings.GetTextMapAsync(SystemSettings.UserUsableGroups, cancellationToken).ConfigureAwait(false);
         usable.TryAdd(Normalize(userGroup), OwnGroupDescription);
         return usable;
+    }
+
+    /// <summary>Returns the groups a user in <paramref name="userGroup"/> may use, each with its ratio (option <c>GroupRatio</c>, 1 when unset) and description.</summary>
+    public async ValueTask<Dictionary<string, GroupInfoView>> DescribeForAsync(string userGroup, CancellationToken cancellationToken)
+    {
+        var usable = await ForAsync(userGroup, cancellationToken).ConfigureAwait(false);
+        var ratios = await settings.GetRatiosAsync(SystemSettings.GroupRatio, cancellationToken).ConfigureAwait(false);
+        return usable.ToDictionary(p => p.Key, p => new GroupInfoView(ratios.TryGetValue(p.Key, out var r) ? r : 1, p.Value), StringComparer.Ordinal);
     }
 
     /// <inheritdoc/>

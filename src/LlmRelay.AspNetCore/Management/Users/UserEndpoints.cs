@@ -1,5 +1,6 @@
 using LlmRelay.AspNetCore.Management.Groups;
 using LlmRelay.AspNetCore.Management.Infrastructure;
+using LlmRelay.AspNetCore.Management.Redemption;
 using LlmRelay.AspNetCore.Management.Site;
 using LlmRelay.Internal;
 using LlmRelay.Selection;
@@ -66,123 +67,48 @@ internal static class UserEndpoints
     internal static ApiResult NotSupported(string feature) =>
         ApiResult.Fail($"{feature} is not supported by this gateway.", StatusCodes.Status501NotImplemented);
 
-    private static async Task<ApiResult> LoginAsync(
-        HttpContext context,
-        IUserStore users,
-        IPasswordHasher<RelayUser> hasher,
-        LoginRateLimiter limiter,
-        SystemSettings settings,
-        ILoggerFactory loggers,
-        CancellationToken ct)
+    private static async Task<ApiResult> LoginAsync(HttpContext context, AccountService accounts, CancellationToken ct)
     {
         using var body = await JsonBody.ReadAsync(context.Request).ConfigureAwait(false);
-        var username = body.String("username", required: true, maxLength: UserRules.MaxUsernameLength);
-        var password = body.String("password", required: true, maxLength: UserRules.MaxPasswordLength);
-        if (body.Error is not null)
+        var result = await accounts.SignInAsync(ReadAccount(body), context.Connection.RemoteIpAddress, ct).ConfigureAwait(false);
+        if (result.Error is { } error)
         {
-            return ApiResult.Fail(body.Error);
+            return ApiResult.From(error);
         }
 
-        var logger = loggers.CreateLogger("LlmRelay.Management");
-        if (!limiter.TryAcquire(context.Connection.RemoteIpAddress, username!))
-        {
-            ManagementLog.LoginRateLimited(logger, LogText.Escape(username)!);
-            return ApiResult.Fail("Too many sign-in attempts; try again in a minute.", StatusCodes.Status429TooManyRequests);
-        }
-
-        if (!await settings.GetBoolAsync(SystemSettings.PasswordLoginEnabled, ct).ConfigureAwait(false))
-        {
-            return ApiResult.Fail("Password sign-in is disabled by the administrator.", StatusCodes.Status403Forbidden);
-        }
-
-        var user = await users.FindByUsernameAsync(username!, ct).ConfigureAwait(false);
-        if (user is null || !UserRules.VerifyPassword(hasher, user, password!))
-        {
-            ManagementLog.LoginFailed(logger, LogText.Escape(username)!);
-            return ApiResult.Fail("Wrong user name or password.", StatusCodes.Status401Unauthorized);
-        }
-
-        if (user.Status != UserStatus.Enabled)
-        {
-            return ApiResult.Fail("This user is disabled.", StatusCodes.Status403Forbidden);
-        }
-
-        if (user.SecurityStamp.Length == 0)
-        {
-            // A user stored before security stamps existed gets one at their first sign-in.
-            UserSessions.EndAll(user);
-            await users.UpdateAsync(user, ct).ConfigureAwait(false);
-        }
-
-        await UserSessions.SignInAsync(context, user).ConfigureAwait(false);
-        return ApiResult.Ok(UserView.From(user), ManagementJsonContext.Default.UserView);
+        await UserSessions.SignInAsync(context, result.Value).ConfigureAwait(false);
+        return ApiResult.Ok(UserView.From(result.Value), ManagementJsonContext.Default.UserView);
     }
 
     /// <summary>Signs out everywhere: the caller's user gets a new security stamp, which ends every session cookie of theirs on every device.</summary>
-    private static async Task<ApiResult> LogoutAsync(HttpContext context, IUserStore users, CancellationToken ct)
+    private static async Task<ApiResult> LogoutAsync(HttpContext context, AccountService accounts, CancellationToken ct)
     {
-        if (context.OptionalUser() is { } user)
-        {
-            UserSessions.EndAll(user);
-            await users.UpdateAsync(user, ct).ConfigureAwait(false);
-        }
-
-        await context.SignOutAsync(ManagementSchemes.Session).ConfigureAwait(false);
+        await accounts.SignOutEverywhereAsync(context.OptionalUser(), ct).ConfigureAwait(false);
+        await UserSessions.SignOutAsync(context).ConfigureAwait(false);
         return ApiResult.Ok();
     }
 
-    private static async Task<ApiResult> RegisterAsync(
-        HttpRequest request,
-        IUserStore users,
-        IPasswordHasher<RelayUser> hasher,
-        SystemSettings settings,
-        TimeProvider time,
-        CancellationToken ct)
+    private static async Task<ApiResult> RegisterAsync(HttpRequest request, AccountService accounts, CancellationToken ct)
     {
-        if (!await settings.GetBoolAsync(SystemSettings.RegisterEnabled, ct).ConfigureAwait(false))
+        if (await accounts.RefuseRegistrationAsync(ct).ConfigureAwait(false) is { } refusal)
         {
-            return ApiResult.Fail("Registration is disabled by the administrator.", StatusCodes.Status403Forbidden);
+            return ApiResult.From(refusal);
         }
 
         using var body = await JsonBody.ReadAsync(request).ConfigureAwait(false);
-        var username = body.String("username", required: true);
-        var password = body.String("password", required: true, maxLength: UserRules.MaxPasswordLength);
-        var email = body.String("email", maxLength: 128) ?? "";
-        var affCode = body.String("aff_code", maxLength: 32);
-        var error = body.Error ?? UserRules.ValidateUsername(username) ?? UserRules.ValidatePassword(password);
-        if (error is not null)
-        {
-            return ApiResult.Fail(error);
-        }
+        var result = await accounts.RegisterAsync(ReadAccount(body), ct).ConfigureAwait(false);
+        return result.Error is { } error ? ApiResult.From(error) : ApiResult.Ok(UserView.From(result.Value), ManagementJsonContext.Default.UserView);
+    }
 
-        if (await users.FindByUsernameAsync(username!, ct).ConfigureAwait(false) is not null)
-        {
-            return ApiResult.Fail($"Field 'username': '{username}' is taken.", StatusCodes.Status409Conflict);
-        }
-
-        var inviter = string.IsNullOrEmpty(affCode) ? null : await users.FindByAffCodeAsync(affCode, ct).ConfigureAwait(false);
-        var user = new RelayUser
-        {
-            Username = username!,
-            DisplayName = username!,
-            Email = email,
-            Quota = await settings.GetLongAsync(SystemSettings.QuotaForNewUser, ct).ConfigureAwait(false),
-            AffCode = UserRules.NewAffCode(),
-            InviterId = inviter?.Id ?? 0,
-            CreatedAt = time.GetUtcNow(),
-        };
-        user.PasswordHash = hasher.HashPassword(user, password!);
-        await users.AddAsync(user, ct).ConfigureAwait(false);
-        if (inviter is not null)
-        {
-            var reward = await settings.GetLongAsync(SystemSettings.QuotaForInviter, ct).ConfigureAwait(false);
-            if (reward > 0)
-            {
-                await users.AddQuotaAsync(inviter.Id, reward, ct).ConfigureAwait(false);
-            }
-        }
-
-        return ApiResult.Ok(UserView.From(user), ManagementJsonContext.Default.UserView);
+    /// <summary>Reads the account fields of a JSON body (sign-in, registration, set-up); a field of the wrong JSON type becomes <see cref="AccountRequest.InputError"/>.</summary>
+    internal static AccountRequest ReadAccount(JsonBody body)
+    {
+        var username = body.String("username", maxLength: int.MaxValue);
+        var password = body.String("password", maxLength: int.MaxValue);
+        var confirm = body.String("confirm_password", maxLength: int.MaxValue);
+        var email = body.String("email", maxLength: int.MaxValue);
+        var affCode = body.String("aff_code", maxLength: int.MaxValue);
+        return new AccountRequest { InputError = body.Error, Username = username, Password = password, ConfirmPassword = confirm, Email = email, AffCode = affCode };
     }
 
     private static async Task<ApiResult> GetUsableGroupsAsync(SystemSettings settings, CancellationToken ct)
@@ -193,13 +119,8 @@ internal static class UserEndpoints
         return ApiResult.Ok(groups, ManagementJsonContext.Default.DictionaryStringGroupInfoView);
     }
 
-    private static async Task<ApiResult> GetSelfGroupsAsync(HttpContext context, SystemSettings settings, UsableGroups usableGroups, CancellationToken ct)
-    {
-        var usable = await usableGroups.ForAsync(context.CurrentUser().Group, ct).ConfigureAwait(false);
-        var ratios = await settings.GetRatiosAsync(SystemSettings.GroupRatio, ct).ConfigureAwait(false);
-        var groups = usable.ToDictionary(p => p.Key, p => new GroupInfoView(ratios.TryGetValue(p.Key, out var r) ? r : 1, p.Value), StringComparer.Ordinal);
-        return ApiResult.Ok(groups, ManagementJsonContext.Default.DictionaryStringGroupInfoView);
-    }
+    private static async Task<ApiResult> GetSelfGroupsAsync(HttpContext context, UsableGroups usableGroups, CancellationToken ct) =>
+        ApiResult.Ok(await usableGroups.DescribeForAsync(context.CurrentUser().Group, ct).ConfigureAwait(false), ManagementJsonContext.Default.DictionaryStringGroupInfoView);
 
     private static async Task<ApiResult> UpdateSelfAsync(HttpContext context, IUserStore users, IPasswordHasher<RelayUser> hasher, CancellationToken ct)
     {
@@ -250,7 +171,7 @@ internal static class UserEndpoints
         }
     }
 
-    private static async Task<ApiResult> DeleteSelfAsync(HttpContext context, IUserStore users, ITokenStore tokens, TokenCache tokenCache, CancellationToken ct)
+    private static async Task<ApiResult> DeleteSelfAsync(HttpContext context, UserService service, CancellationToken ct)
     {
         var user = context.CurrentUser();
         if (user.Role == UserRole.Root)
@@ -258,7 +179,7 @@ internal static class UserEndpoints
             return ApiResult.Fail("The root user cannot delete itself.", StatusCodes.Status403Forbidden);
         }
 
-        await DeleteUserAndTokensAsync(user.Id, users, tokens, tokenCache, ct).ConfigureAwait(false);
+        await service.DeleteWithTokensAsync(user.Id, ct).ConfigureAwait(false);
         await context.SignOutAsync(ManagementSchemes.Session).ConfigureAwait(false);
         return ApiResult.Ok();
     }
@@ -300,45 +221,31 @@ internal static class UserEndpoints
             : NotSupported("Quota notifications");
     }
 
-    private static async Task<ApiResult> RedeemAsync(HttpContext context, IRedemptionStore codes, IUsageLogStore logs, TimeProvider time, CancellationToken ct)
+    private static async Task<ApiResult> RedeemAsync(HttpContext context, RedemptionService redemptions, CancellationToken ct)
     {
-        var user = context.CurrentUser();
         using var body = await JsonBody.ReadAsync(context.Request).ConfigureAwait(false);
-        var key = body.String("key", required: true, maxLength: 64);
-        if (body.Error is not null)
-        {
-            return ApiResult.Fail(body.Error);
-        }
-
-        var now = time.GetUtcNow();
-        var code = await codes.RedeemAsync(key!, user.Id, now, ct).ConfigureAwait(false);
-        if (code is null)
-        {
-            return ApiResult.Fail("Field 'key': the code does not exist, was used, or has expired.");
-        }
-
-        await logs.AppendAsync(
-            [new UsageLog { Type = UsageLogType.TopUp, UserId = user.Id, Quota = code.Quota, CreatedAt = now, Content = $"Redeemed code {code.Id} for {code.Quota} quota." }],
-            ct).ConfigureAwait(false);
-        return ApiResult.Ok(code.Quota, ManagementJsonContext.Default.Int64);
+        var key = body.String("key", maxLength: int.MaxValue);
+        return ApiResult.From(await redemptions.RedeemAsync(context.CurrentUser(), key, body.Error, ct).ConfigureAwait(false), ManagementJsonContext.Default.Int64);
     }
 
-    private static async Task<ApiResult> ListAsync(HttpRequest request, IUserStore users, CancellationToken ct)
+    private static async Task<ApiResult> ListAsync(HttpRequest request, UserService service, CancellationToken ct)
     {
         var (page, size) = request.Paging();
-        var result = await users.QueryAsync(UserRules.Visible(request.HttpContext.CurrentUser(), new PageQuery { Page = page, PageSize = size }), ct).ConfigureAwait(false);
-        return Page(result, page, size);
+        return Page(await service.ListAsync(request.HttpContext.CurrentUser(), null, null, page, size, ct).ConfigureAwait(false), page, size);
     }
 
-    private static async Task<ApiResult> SearchAsync(HttpRequest request, IUserStore users, CancellationToken ct)
+    private static async Task<ApiResult> SearchAsync(HttpRequest request, UserService service, CancellationToken ct)
     {
         var (page, size) = request.Paging();
-        var query = new PageQuery { Page = page, PageSize = size, Keyword = request.Query["keyword"].ToString().Trim(), Group = request.Query["group"].ToString().Trim() };
-        return Page(await users.QueryAsync(UserRules.Visible(request.HttpContext.CurrentUser(), query), ct).ConfigureAwait(false), page, size);
+        var keyword = request.Query["keyword"].ToString().Trim();
+        var group = request.Query["group"].ToString().Trim();
+        return Page(await service.ListAsync(request.HttpContext.CurrentUser(), keyword, group, page, size, ct).ConfigureAwait(false), page, size);
     }
 
-    private static ApiResult Page(PagedResult<RelayUser> result, int page, int size) =>
-        ApiResult.Ok(new PageView<UserView>([.. result.Items.Select(UserView.From)], result.Total, page, size), ManagementJsonContext.Default.PageViewUserView);
+    private static ApiResult Page(ManagementResult<PagedResult<RelayUser>> result, int page, int size) =>
+        result.Error is { } error
+            ? ApiResult.From(error)
+            : ApiResult.Ok(new PageView<UserView>([.. result.Value.Items.Select(UserView.From)], result.Value.Total, page, size), ManagementJsonContext.Default.PageViewUserView);
 
     private static async Task<ApiResult> GetAsync(long id, HttpContext context, IUserStore users, CancellationToken ct)
     {
@@ -353,107 +260,59 @@ internal static class UserEndpoints
             : ApiResult.Ok(UserView.From(user), ManagementJsonContext.Default.UserView);
     }
 
-    private static async Task<ApiResult> CreateAsync(HttpContext context, IUserStore users, IPasswordHasher<RelayUser> hasher, TimeProvider time, CancellationToken ct)
+    private static async Task<ApiResult> CreateAsync(HttpContext context, UserService service, CancellationToken ct)
     {
-        var actor = context.CurrentUser();
         using var body = await JsonBody.ReadAsync(context.Request).ConfigureAwait(false);
-        var username = body.String("username", required: true);
-        var password = body.String("password", required: true, maxLength: UserRules.MaxPasswordLength);
-        var displayName = body.String("display_name", maxLength: 64);
-        var role = body.Long("role", min: 1, max: 100);
-        var group = body.String("group", maxLength: 64);
-        var quota = body.Long("quota", min: 0);
-        var error = body.Error ?? UserRules.ValidateUsername(username) ?? UserRules.ValidatePassword(password);
-        if (error is null && role is not null && role is not ((long)UserRole.Common or (long)UserRole.Admin))
-        {
-            error = "Field 'role' must be 1 (common) or 10 (admin).";
-        }
-
-        if (error is null && role is not null && role >= (long)actor.Role)
-        {
-            return ApiResult.Forbidden("Field 'role': you can only create users below your own role.");
-        }
-
-        if (error is null && await users.FindByUsernameAsync(username!, ct).ConfigureAwait(false) is not null)
-        {
-            return ApiResult.Fail($"Field 'username': '{username}' is taken.", StatusCodes.Status409Conflict);
-        }
-
-        if (error is not null)
-        {
-            return ApiResult.Fail(error);
-        }
-
-        var user = new RelayUser
-        {
-            Username = username!,
-            DisplayName = string.IsNullOrEmpty(displayName) ? username! : displayName,
-            Role = (UserRole)(role ?? (long)UserRole.Common),
-            Group = string.IsNullOrEmpty(group) ? LlmRelay.Channels.RelayGroups.Default : group,
-            Quota = quota ?? 0,
-            AffCode = UserRules.NewAffCode(),
-            CreatedAt = time.GetUtcNow(),
-        };
-        user.PasswordHash = hasher.HashPassword(user, password!);
-        await users.AddAsync(user, ct).ConfigureAwait(false);
-        return ApiResult.Ok(UserView.From(user), ManagementJsonContext.Default.UserView);
+        var result = await service.CreateAsync(context.CurrentUser(), ReadUser(body), ct).ConfigureAwait(false);
+        return View(result);
     }
 
-    private static async Task<ApiResult> UpdateAsync(HttpContext context, IUserStore users, IPasswordHasher<RelayUser> hasher, TokenCache tokenCache, CancellationToken ct)
+    private static async Task<ApiResult> UpdateAsync(HttpContext context, UserService service, CancellationToken ct)
     {
-        var actor = context.CurrentUser();
         using var body = await JsonBody.ReadAsync(context.Request).ConfigureAwait(false);
         var id = body.Long("id", required: true, min: 1);
-        var username = body.String("username");
-        var displayName = body.String("display_name", maxLength: 64);
-        var password = body.String("password", maxLength: UserRules.MaxPasswordLength);
-        var group = body.String("group", maxLength: 64);
-        var email = body.String("email", maxLength: 128);
-        var quota = body.Long("quota", min: 0);
-        var role = body.Long("role", min: 0);
-        var error = body.Error
-            ?? (username is not null ? UserRules.ValidateUsername(username) : null)
-            ?? (!string.IsNullOrEmpty(password) ? UserRules.ValidatePassword(password) : null);
-        if (error is not null)
+        var changes = ReadUser(body);
+        if (id is null)
         {
-            return ApiResult.Fail(error);
+            return ApiResult.Fail(body.Error!);
         }
 
-        var user = await users.FindAsync(id!.Value, ct).ConfigureAwait(false);
-        if (user is null)
+        var result = await service.UpdateAsync(context.CurrentUser(), id.Value, changes, ct).ConfigureAwait(false);
+        if (result.Error is null)
         {
-            return ApiResult.NotFound("User");
+            await RenewOwnSessionAsync(context, result.Value, changes.Password).ConfigureAwait(false);
         }
 
-        if (UserRules.RefuseUpdate(actor, user, group, quota, role) is { } refusal)
-        {
-            return refusal;
-        }
-
-        if (username is not null && !username.Equals(user.Username, StringComparison.OrdinalIgnoreCase)
-            && await users.FindByUsernameAsync(username, ct).ConfigureAwait(false) is not null)
-        {
-            return ApiResult.Fail($"Field 'username': '{username}' is taken.", StatusCodes.Status409Conflict);
-        }
-
-        user.Username = username ?? user.Username;
-        user.DisplayName = displayName ?? user.DisplayName;
-        user.Group = string.IsNullOrEmpty(group) ? user.Group : group;
-        user.Email = email ?? user.Email;
-        user.Quota = quota ?? user.Quota;
-        if (!string.IsNullOrEmpty(password))
-        {
-            user.PasswordHash = hasher.HashPassword(user, password);
-            UserSessions.EndAll(user);
-        }
-
-        await users.UpdateAsync(user, ct).ConfigureAwait(false);
-        tokenCache.Clear(); // The relay checks each token's group against its owner's.
-        await RenewOwnSessionAsync(context, user, password).ConfigureAwait(false);
-        return ApiResult.Ok(UserView.From(user), ManagementJsonContext.Default.UserView);
+        return View(result);
     }
 
-    private static async Task<ApiResult> DeleteAsync(long id, HttpContext context, IUserStore users, ITokenStore tokens, TokenCache tokenCache, CancellationToken ct)
+    private static ApiResult View(ManagementResult<RelayUser> result) =>
+        result.Error is { } error ? ApiResult.From(error) : ApiResult.Ok(UserView.From(result.Value), ManagementJsonContext.Default.UserView);
+
+    /// <summary>Reads the user fields of a JSON body; a field of the wrong JSON type becomes <see cref="UserChanges.InputError"/>.</summary>
+    private static UserChanges ReadUser(JsonBody body)
+    {
+        var username = body.String("username", maxLength: int.MaxValue);
+        var password = body.String("password", maxLength: int.MaxValue);
+        var displayName = body.String("display_name", maxLength: int.MaxValue);
+        var role = body.Long("role");
+        var group = body.String("group", maxLength: int.MaxValue);
+        var email = body.String("email", maxLength: int.MaxValue);
+        var quota = body.Long("quota");
+        return new UserChanges
+        {
+            InputError = body.Error,
+            Username = username,
+            Password = password,
+            DisplayName = displayName,
+            Role = role is { } r ? (UserRole)(int)Math.Clamp(r, int.MinValue, int.MaxValue) : null,
+            Group = group,
+            Email = email,
+            Quota = quota,
+        };
+    }
+
+    private static async Task<ApiResult> DeleteAsync(long id, HttpContext context, IUserStore users, UserService service, CancellationToken ct)
     {
         var user = await users.FindAsync(id, ct).ConfigureAwait(false);
         if (user is null)
@@ -466,86 +325,24 @@ internal static class UserEndpoints
             return ApiResult.Forbidden("You cannot delete a user whose role is equal to or above yours.");
         }
 
-        await DeleteUserAndTokensAsync(id, users, tokens, tokenCache, ct).ConfigureAwait(false);
+        await service.DeleteWithTokensAsync(id, ct).ConfigureAwait(false);
         return ApiResult.Ok();
     }
 
-    private static async Task<ApiResult> ManageAsync(HttpContext context, IUserStore users, ITokenStore tokens, TokenCache tokenCache, CancellationToken ct)
+    private static async Task<ApiResult> ManageAsync(HttpContext context, UserService service, CancellationToken ct)
     {
-        var actor = context.CurrentUser();
         using var body = await JsonBody.ReadAsync(context.Request).ConfigureAwait(false);
         var id = body.Long("id", required: true, min: 1);
-        var action = body.String("action", required: true, maxLength: 16);
-        if (body.Error is not null)
+        var action = body.String("action", maxLength: int.MaxValue);
+        if (id is null)
         {
-            return ApiResult.Fail(body.Error);
+            return ApiResult.Fail(body.Error!);
         }
 
-        if (action is not ("disable" or "enable" or "delete" or "promote" or "demote"))
-        {
-            return ApiResult.Fail("Field 'action' must be one of disable, enable, delete, promote, demote.");
-        }
-
-        var user = await users.FindAsync(id!.Value, ct).ConfigureAwait(false);
-        if (user is null)
-        {
-            return ApiResult.NotFound("User");
-        }
-
-        if (user.Role == UserRole.Root)
-        {
-            return ApiResult.Forbidden("The root user cannot be disabled, deleted, promoted or demoted.");
-        }
-
-        if (!UserRules.Manages(actor, user))
-        {
-            return ApiResult.Forbidden("You cannot manage a user whose role is equal to or above yours.");
-        }
-
-        switch (action)
-        {
-            case "delete":
-                await DeleteUserAndTokensAsync(user.Id, users, tokens, tokenCache, ct).ConfigureAwait(false);
-                return ApiResult.Ok();
-            case "disable":
-                user.Status = UserStatus.Disabled;
-                break;
-            case "enable":
-                user.Status = UserStatus.Enabled;
-                break;
-            case "promote":
-                if (actor.Role != UserRole.Root)
-                {
-                    return ApiResult.Forbidden("Only the root user can promote users.");
-                }
-
-                if (user.Role == UserRole.Admin)
-                {
-                    return ApiResult.Fail("Field 'id': the user is already an admin.");
-                }
-
-                user.Role = UserRole.Admin;
-                break;
-            default:
-                if (actor.Role != UserRole.Root)
-                {
-                    return ApiResult.Forbidden("Only the root user can demote users.");
-                }
-
-                if (user.Role == UserRole.Common)
-                {
-                    return ApiResult.Fail("Field 'id': the user is already a common user.");
-                }
-
-                user.Role = UserRole.Common;
-                break;
-        }
-
-        // Disabling, enabling, promoting or demoting ends the user's sessions: they sign in again under the new state.
-        UserSessions.EndAll(user);
-        await users.UpdateAsync(user, ct).ConfigureAwait(false);
-        tokenCache.Clear();
-        return ApiResult.Ok(UserView.From(user), ManagementJsonContext.Default.UserView);
+        var result = await service.ManageAsync(context.CurrentUser(), id.Value, action, body.Error, ct).ConfigureAwait(false);
+        return result.Error is { } error ? ApiResult.From(error)
+            : result.Value is { } user ? ApiResult.Ok(UserView.From(user), ManagementJsonContext.Default.UserView)
+            : ApiResult.Ok();
     }
 
     private static async Task<ApiResult> ListTopUpsAsync(HttpRequest request, IUsageLogStore logs, CancellationToken ct)
@@ -554,22 +351,5 @@ internal static class UserEndpoints
         var result = await logs.QueryAsync(new UsageLogQuery { Type = UsageLogType.TopUp, Page = page, PageSize = size }, ct).ConfigureAwait(false);
         var items = result.Items.Select(static l => new TopUpView(l.Id, l.UserId, l.Quota, l.CreatedAt.ToUnixTimeSeconds(), l.Content)).ToList();
         return ApiResult.Ok(new PageView<TopUpView>(items, result.Total, page, size), ManagementJsonContext.Default.PageViewTopUpView);
-    }
-
-    private static async Task DeleteUserAndTokensAsync(long userId, IUserStore users, ITokenStore tokens, TokenCache tokenCache, CancellationToken ct)
-    {
-        while (true)
-        {
-            var page = await tokens.QueryAsync(new PageQuery { UserId = userId, PageSize = 1000 }, ct).ConfigureAwait(false);
-            if (page.Items.Count == 0)
-            {
-                break;
-            }
-
-            await tokens.DeleteAsync([.. page.Items.Select(static t => t.Id)], userId, ct).ConfigureAwait(false);
-        }
-
-        await users.DeleteAsync(userId, ct).ConfigureAwait(false);
-        tokenCache.Clear();
     }
 }

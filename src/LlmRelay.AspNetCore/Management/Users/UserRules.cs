@@ -63,23 +63,23 @@ internal static class UserRules
     /// which leaves a top-up log). Values equal to the stored ones pass, as edit forms send every field. Roles of other users
     /// change only through <c>POST /api/user/manage</c> (promote, demote).
     /// </remarks>
-    public static ApiResult? RefuseUpdate(RelayUser actor, RelayUser target, string? group, long? quota, long? role)
+    public static ManagementError? RefuseUpdate(RelayUser actor, RelayUser target, string? group, long? quota, long? role)
     {
         if (target.Id == actor.Id)
         {
-            return quota is { } q && q != target.Quota ? ApiResult.Forbidden("Field 'quota': you cannot change your own quota.")
-                : !string.IsNullOrEmpty(group) && group != target.Group ? ApiResult.Forbidden("Field 'group': you cannot change your own group.")
-                : role is { } r && r != (long)target.Role ? ApiResult.Forbidden("Field 'role': you cannot change your own role.")
+            return quota is { } q && q != target.Quota ? ManagementError.Forbidden("Field 'quota': you cannot change your own quota.")
+                : !string.IsNullOrEmpty(group) && group != target.Group ? ManagementError.Forbidden("Field 'group': you cannot change your own group.")
+                : role is { } r && r != (long)target.Role ? ManagementError.Forbidden("Field 'role': you cannot change your own role.")
                 : null;
         }
 
         if (!Manages(actor, target))
         {
-            return ApiResult.Forbidden("You cannot edit a user whose role is equal to or above yours.");
+            return ManagementError.Forbidden("You cannot edit a user whose role is equal to or above yours.");
         }
 
         return role is { } newRole && newRole != (long)target.Role
-            ? ApiResult.Fail("Field 'role': change a user's role with POST /api/user/manage (promote or demote).")
+            ? ManagementError.Invalid("Field 'role': change a user's role with POST /api/user/manage (promote or demote).")
             : null;
     }
 
@@ -89,7 +89,7 @@ internal static class UserRules
     /// manages the tokens of users below their role (403 otherwise); tokens without an owner (declared in configuration, or
     /// left by a deleted user) only root.
     /// </remarks>
-    public static async Task<ApiResult?> RefuseTokenOwnerAsync(RelayUser actor, long ownerId, IUserStore users, CancellationToken cancellationToken)
+    public static async Task<ManagementError?> RefuseTokenOwnerAsync(RelayUser actor, long ownerId, IUserStore users, CancellationToken cancellationToken)
     {
         if (ownerId == actor.Id)
         {
@@ -98,13 +98,13 @@ internal static class UserRules
 
         if (actor.Role < UserRole.Admin)
         {
-            return ApiResult.NotFound("Token");
+            return ManagementError.NotFound("Token");
         }
 
         var owner = ownerId > 0 ? await users.FindAsync(ownerId, cancellationToken).ConfigureAwait(false) : null;
         return (owner is null ? actor.Role == UserRole.Root : Manages(actor, owner))
             ? null
-            : ApiResult.Forbidden("You cannot manage the tokens of a user whose role is equal to or above yours.");
+            : ManagementError.Forbidden("You cannot manage the tokens of a user whose role is equal to or above yours.");
     }
 
     public static string NewAffCode() => RandomNumberGenerator.GetString("ABCDEFGHJKLMNPQRSTUVWXYZ23456789", 6);

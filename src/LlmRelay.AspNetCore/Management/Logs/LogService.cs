@@ -1,0 +1,48 @@
+using LlmRelay.AspNetCore.Management.Infrastructure;
+using LlmRelay.Storage;
+using LlmRelay.Usage;
+using LlmRelay.Users;
+
+namespace LlmRelay.AspNetCore.Management.Logs;
+
+/// <summary>Usage logs as users and administrators read them; the <c>/api/log/</c> and <c>/api/data/</c> routes and the dashboard both call it.</summary>
+/// <remarks>
+/// Reading everyone's rows (<c>self: false</c>) needs <see cref="UserRole.Admin"/>; a user's own rows (<c>self: true</c>)
+/// are always filtered to the acting user, whatever the filter says, with no user name or channel filter.
+/// Scoped, like <see cref="IUsageLogQueries"/>.
+/// </remarks>
+internal sealed class LogService(IUsageLogQueries queries)
+{
+    /// <summary>Lists one page of rows; for everyone's rows, with their users' names.</summary>
+    public async Task<ManagementResult<LogPage>> ListAsync(RelayUser actor, bool self, UsageLogFilter filter, int page, int pageSize, CancellationToken cancellationToken)
+    {
+        if (Scope(actor, self, filter) is not { } scoped)
+        {
+            return ManagementError.Forbidden();
+        }
+
+        var result = await queries.QueryAsync(scoped, page, pageSize, cancellationToken).ConfigureAwait(false);
+        var names = self
+            ? new Dictionary<long, string>()
+            : await queries.GetUsernamesAsync([.. result.Items.Select(static l => l.UserId).Where(static id => id != 0).Distinct()], cancellationToken).ConfigureAwait(false);
+        return new LogPage(result.Items, result.Total, names);
+    }
+
+    /// <summary>Returns hourly totals per model; consumption unless the filter names a type, as new-api does.</summary>
+    public async Task<ManagementResult<IReadOnlyList<UsageLogHourlyAggregate>>> HourlyAsync(RelayUser actor, bool self, UsageLogFilter filter, CancellationToken cancellationToken)
+    {
+        if (Scope(actor, self, filter) is not { } scoped)
+        {
+            return ManagementError.Forbidden();
+        }
+
+        var rows = await queries.GetHourlyAsync(scoped with { Type = scoped.Type ?? UsageLogType.Consume }, cancellationToken).ConfigureAwait(false);
+        return ManagementResult<IReadOnlyList<UsageLogHourlyAggregate>>.Success(rows);
+    }
+
+    // Everyone's rows for an administrator; a user's own rows for anyone; null when refused.
+    private static UsageLogFilter? Scope(RelayUser actor, bool self, UsageLogFilter filter) =>
+        self ? filter with { UserId = actor.Id, Username = null, ChannelId = null }
+        : actor.Role >= UserRole.Admin ? filter
+        : null;
+}
