@@ -36,12 +36,12 @@ internal sealed class GatewayKeyAuthenticationHandler(
     // The handler raises no events; sharing one events object saves an allocation per request.
     private static readonly Task<object> NoEvents = Task.FromResult(new object());
 
-    private GatewayKeyFailure _failure = GatewayKeyFailure.Missing;
+    private TokenRefusal _failure = TokenRefusal.Missing;
     private string? _key;
     private TokenEntry? _token;
 
     /// <summary>Gets the token this handler authenticated, or <see langword="null"/> when it did not (yet) authenticate one.</summary>
-    public TokenEntry? AuthenticatedToken => _failure == GatewayKeyFailure.None ? _token : null;
+    public TokenEntry? AuthenticatedToken => _failure == TokenRefusal.None ? _token : null;
 
     protected override Task<object> CreateEventsAsync() => NoEvents;
 
@@ -56,10 +56,10 @@ internal sealed class GatewayKeyAuthenticationHandler(
         var token = await tokens.FindAsync(key, Context.RequestAborted).ConfigureAwait(false);
         _key = key;
         _token = token;
-        _failure = GatewayKeyCheck.Check(token, Context.Connection.RemoteIpAddress, time.GetUtcNow());
-        if (_failure != GatewayKeyFailure.None)
+        _failure = TokenChecks.Check(token, Context.Connection.RemoteIpAddress, time.GetUtcNow());
+        if (_failure != TokenRefusal.None)
         {
-            return AuthenticateResult.Fail(GatewayKeyCheck.MessageOf(_failure, key, token));
+            return AuthenticateResult.Fail(TokenChecks.MessageOf(_failure, key, token));
         }
 
         var principal = new ClaimsPrincipal(new GatewayKeyIdentity(token!, Scheme.Name));

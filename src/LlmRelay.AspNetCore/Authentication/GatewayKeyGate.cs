@@ -42,8 +42,8 @@ internal sealed class GatewayKeyGate(TokenCache tokens, TimeProvider time)
         // result, ticket and properties per call: about 1.2 KB a relayed call does not need (RelayPipelineBenchmarks).
         var key = GatewayKeyReader.Read(context.Request);
         var token = key is null ? null : await tokens.FindAsync(key, context.RequestAborted).ConfigureAwait(false);
-        var failure = key is null ? GatewayKeyFailure.Missing : GatewayKeyCheck.Check(token, context.Connection.RemoteIpAddress, time.GetUtcNow());
-        if (failure != GatewayKeyFailure.None)
+        var failure = key is null ? TokenRefusal.Missing : TokenChecks.Check(token, context.Connection.RemoteIpAddress, time.GetUtcNow());
+        if (failure != TokenRefusal.None)
         {
             await GatewayKeyCheck.WriteRefusalAsync(context, GatewayKeyAuthenticationHandler.ErrorsFor(context), failure, key, token).ConfigureAwait(false);
             return null;

@@ -234,34 +234,16 @@ public sealed partial class RelayChatClient : IChatClient
 
     private async ValueTask<TokenEntry> AuthenticateAsync(string key, CancellationToken cancellationToken)
     {
-        var token = await _tokens.FindAsync(key, cancellationToken).ConfigureAwait(false)
-            ?? throw new RelayChatClientException(401, "invalid_api_key", $"Incorrect API key provided: {ApiKeys.Mask(key)}.");
-        if (token.Status == TokenStatus.Disabled)
+        // The gateway-key checks of the HTTP relay (TokenChecks), without the caller-address one: there is no caller address in process.
+        var token = await _tokens.FindAsync(key, cancellationToken).ConfigureAwait(false);
+        var refusal = TokenChecks.Check(token, _time.GetUtcNow());
+        if (refusal != TokenRefusal.None)
         {
-            throw new RelayChatClientException(401, "api_key_disabled", "This API key is disabled.");
+            var error = TokenChecks.ErrorOf(refusal, key, token);
+            throw new RelayChatClientException(error.Status, error.Code!, error.Message);
         }
 
-        if (!token.UserEnabled)
-        {
-            throw new RelayChatClientException(403, "user_disabled", "The user who owns this API key is disabled.");
-        }
-
-        if (!token.GroupUsable)
-        {
-            throw new RelayChatClientException(403, "group_not_allowed", token.GroupRefusal());
-        }
-
-        if (token.Status == TokenStatus.Expired || (token.ExpiresAt is { } expires && expires <= _time.GetUtcNow()))
-        {
-            throw new RelayChatClientException(401, "api_key_expired", "This API key has expired.");
-        }
-
-        if (!token.UnlimitedQuota && (token.Status == TokenStatus.Exhausted || token.RemainQuota <= 0))
-        {
-            throw new RelayChatClientException(429, "insufficient_quota", "This API key has used all of its quota.");
-        }
-
-        return token;
+        return token!;
     }
 
 

@@ -1,7 +1,7 @@
-namespace LlmRelay.AspNetCore.Authentication;
+namespace LlmRelay.Tokens;
 
-/// <summary>Why a gateway key was refused, in the order <see cref="GatewayKeyCheck.Check"/> tests for it.</summary>
-internal enum GatewayKeyFailure
+/// <summary>Why a gateway key was refused, in the order <see cref="TokenChecks.Check(TokenEntry?, System.Net.IPAddress?, DateTimeOffset)"/> tests for it.</summary>
+public enum TokenRefusal
 {
     /// <summary>The key is accepted.</summary>
     None,
