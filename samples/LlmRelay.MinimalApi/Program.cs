@@ -1,6 +1,8 @@
 // An existing minimal API (its own endpoints, its own API-key authentication) that adds LlmRelay under /llm.
 // Callers of /llm/... present two keys: the app's own key (X-App-Key, checked by the app's auth policy) and an
 // LlmRelay gateway key (Authorization: Bearer sk-..., checked by LlmRelay and used for quota and usage logs).
+using System.Security.Claims;
+using LlmRelay.AspNetCore.Authentication;
 using LlmRelay.Samples.MinimalApi;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -18,7 +20,8 @@ builder.Services.AddAuthorizationBuilder()
 // <add-llmrelay>
 builder.Services
     .AddLlmRelay(builder.Configuration.GetSection("LlmRelay"))
-    .AddEntityFrameworkStores(builder.Configuration);
+    .AddEntityFrameworkStores(builder.Configuration)
+    .AddGatewayKeyAuthentication();   // the LlmRelay.GatewayKey policy, for the app's own endpoints below
 // </add-llmrelay>
 
 var app = builder.Build();
@@ -31,6 +34,16 @@ app.MapGet("/", () => "LlmRelay minimal API sample. Try GET /api/time, or POST /
 app.MapGet("/api/time", (TimeProvider time) => new { utc = time.GetUtcNow() });
 app.MapGet("/api/me", (System.Security.Claims.ClaimsPrincipal user) => new { name = user.Identity?.Name })
     .RequireAuthorization();
+
+// <gateway-key-endpoint>
+// An app endpoint that a gateway key (Authorization: Bearer sk-..., x-api-key or x-goog-api-key) opens, as the relay does.
+app.MapGet("/api/whoami", (ClaimsPrincipal user) => new
+    {
+        token_id = user.FindFirstValue(GatewayKeyDefaults.TokenIdClaimType),
+        group = user.FindFirstValue(GatewayKeyDefaults.GroupClaimType),
+    })
+    .RequireAuthorization(GatewayKeyDefaults.PolicyName);
+// </gateway-key-endpoint>
 
 // <map-llmrelay>
 // /llm/v1/chat/completions, /llm/v1/models, /llm/healthz, /llm/readyz, all behind the app's policy.

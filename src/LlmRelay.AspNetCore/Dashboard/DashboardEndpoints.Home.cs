@@ -43,7 +43,7 @@ internal static partial class DashboardEndpoints
         r.State.Active = "home";
         var ct = r.Context.RequestAborted;
         var tokens = (await r.Service<TokenService>().ListAsync(r.Actor, null, null, 1, 1, ct).ConfigureAwait(false)).Value;
-        var since = DateTimeOffset.UtcNow.AddDays(-6).ToUnixTimeSeconds() / 86400 * 86400;
+        var since = r.Service<TimeProvider>().GetUtcNow().AddDays(-6).ToUnixTimeSeconds() / 86400 * 86400;
         var hourly = await r.Service<LogService>().HourlyAsync(r.Actor, self: true, new UsageLogFilter { Start = DateTimeOffset.FromUnixTimeSeconds(since) }, ct).ConfigureAwait(false);
         var chart = hourly.Value
             .GroupBy(static row => (Day: row.HourStart.ToLocalTime().ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Model: row.ModelName))

@@ -26,6 +26,27 @@ public sealed class MinimalApiSampleTests
     }
 
     [Fact]
+    public async Task WhoAmI_UnderTheGatewayKeyPolicy_SeesTheKeysTokenAndRefusesOthersInOpenAIShape()
+    {
+        await using var upstream = await MockUpstream.StartAsync(MockUpstream.Json(Answer));
+        await using var factory = CreateFactory(upstream);
+        using var client = factory.CreateClient();
+
+        using var allowed = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/whoami", UriKind.Relative));
+        allowed.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Settings.Key);
+        using var seen = await client.SendAsync(allowed, TestContext.Current.CancellationToken);
+        using var refused = await client.GetAsync(new Uri("/api/whoami", UriKind.Relative), TestContext.Current.CancellationToken);
+
+        var body = await seen.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(seen.StatusCode == HttpStatusCode.OK, body);
+        Assert.Contains("\"group\":\"default\"", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"token_id\":null", body, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Contains("\"error\"", await refused.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.Empty(upstream.Requests);
+    }
+
+    [Fact]
     public async Task ChatCompletions_WithAppKeyAndGatewayKey_RelaysToUpstream()
     {
         await using var upstream = await MockUpstream.StartAsync(MockUpstream.Json(Answer));

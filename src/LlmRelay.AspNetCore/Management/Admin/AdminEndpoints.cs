@@ -41,7 +41,7 @@ internal static partial class AdminEndpoints
     private static ILogger Logger(HttpContext context) =>
         context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("LlmRelay.Management.Admin");
 
-    private static async Task<IResult> LoginAsync(HttpContext context, AdminCredentials credentials, IOptionStore options, LoginRateLimiter limiter, CancellationToken ct)
+    private static async Task<IResult> LoginAsync(HttpContext context, AdminCredentials credentials, IOptionStore options, LoginRateLimiter limiter, TimeProvider time, CancellationToken ct)
     {
         if (!credentials.Enabled)
         {
@@ -75,7 +75,7 @@ internal static partial class AdminEndpoints
         {
             ["success"] = true,
             ["token"] = token,
-            ["expires_in"] = (long)(expires - DateTimeOffset.UtcNow).TotalSeconds + 1,
+            ["expires_in"] = (long)(expires - time.GetUtcNow()).TotalSeconds + 1,
         });
     }
 

@@ -6,6 +6,7 @@ using LlmRelay.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LlmRelay.AspNetCore.Management.Models;
 
@@ -120,7 +121,7 @@ internal static class MetadataEndpoints
             if (creating)
             {
                 input["id"] = objects.Count == 0 ? 1 : objects.Max(IdOf) + 1;
-                input["created_time"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+                input["created_time"] = request.HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow().ToUnixTimeSeconds();
                 items.Add(input);
                 saved = input;
             }

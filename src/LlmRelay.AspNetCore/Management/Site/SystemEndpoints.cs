@@ -14,20 +14,22 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LlmRelay.AspNetCore.Management.Site;
 
 /// <summary>System routes: set-up, status, public pages, options, secure verification and statistics.</summary>
 internal static class SystemEndpoints
 {
-    private static readonly long StartTime = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
     private static readonly string Version = typeof(SystemEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
 
     public static void Map(IEndpointRouteBuilder api)
     {
         api.MapGet("/setup", GetSetupAsync).At(AccessLevel.Public);
         api.MapPost("/setup", PostSetupAsync).At(AccessLevel.Public);
-        api.MapGet("/status", GetStatusAsync).At(AccessLevel.Public);
+        // The process start as the injected clock reads it when the routes are mapped.
+        var startTime = api.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow().ToUnixTimeSeconds();
+        api.MapGet("/status", (SystemSettings settings, IUserStore users, CancellationToken ct) => GetStatusAsync(settings, users, startTime, ct)).At(AccessLevel.Public);
         api.MapGet("/status/test", TestStatusAsync).At(AccessLevel.Admin);
         api.MapGet("/uptime/status", static () => ApiResult.Ok(new List<string>(), ManagementJsonContext.Default.ListString)).At(AccessLevel.Public);
         MapText(api, "/about", SystemSettings.About);
@@ -66,12 +68,12 @@ internal static class SystemEndpoints
         return result.Error is { } error ? ApiResult.From(error) : ApiResult.Ok(UserView.From(result.Value), ManagementJsonContext.Default.UserView, "The system is set up.");
     }
 
-    private static async Task<ApiResult> GetStatusAsync(SystemSettings settings, IUserStore users, CancellationToken ct)
+    private static async Task<ApiResult> GetStatusAsync(SystemSettings settings, IUserStore users, long startTime, CancellationToken ct)
     {
         var view = new StatusView(
             await settings.GetAsync(SystemSettings.SystemName, ct).ConfigureAwait(false),
             Version,
-            StartTime,
+            startTime,
             await users.RootExistsAsync(ct).ConfigureAwait(false),
             await settings.GetBoolAsync(SystemSettings.RegisterEnabled, ct).ConfigureAwait(false),
             await settings.GetBoolAsync(SystemSettings.PasswordLoginEnabled, ct).ConfigureAwait(false),
