@@ -1,6 +1,9 @@
 using System.Text.Json;
 using LlmRelay.AspNetCore.Dashboard.Infrastructure;
 using LlmRelay.AspNetCore.Dashboard.Pages;
+using LlmRelay.AspNetCore.Management.Channels;
+using LlmRelay.AspNetCore.Management.Infrastructure;
+using LlmRelay.Channels;
 using LlmRelay.Users;
 using Microsoft.AspNetCore.Http;
 
@@ -26,16 +29,16 @@ internal static partial class DashboardEndpoints
             }
 
             var id = LongOrNull(r.Context.Request.Query["id"]);
-            JsonElement channel = default;
+            ChannelEntry? channel = null;
             if (id is not null)
             {
-                var found = await r.Api.GetAsync("/api/channel/" + id).ConfigureAwait(false);
-                if (!found.Success)
+                var found = await r.Service<ChannelService>().GetAsync(r.Actor, id.Value, r.Context.RequestAborted).ConfigureAwait(false);
+                if (found.Error is not null)
                 {
                     return r.Redirect("/channels");
                 }
 
-                channel = found.Data;
+                channel = found.Value;
             }
 
             return await RenderChannelEditAsync(r, channel, StatusCodes.Status200OK).ConfigureAwait(false);
@@ -47,78 +50,99 @@ internal static partial class DashboardEndpoints
                 return redirect;
             }
 
-            var id = LongOrNull(form["id"]) ?? 0;
-            var (mapping, mappingError) = ParseMapping(form["model_mapping"].ToString());
-            var fields = new Dictionary<string, object?>
-            {
-                ["name"] = form["name"].ToString(),
-                ["type"] = form["type"].ToString(),
-                ["base_url"] = form["base_url"].ToString().Trim(),
-                ["models"] = form["models"].ToString(),
-                ["group"] = form["group"].ToString(),
-                ["priority"] = NumberOrText(form, "priority"),
-                ["weight"] = NumberOrText(form, "weight"),
-                ["tag"] = form["tag"].ToString(),
-                ["model_mapping"] = mapping,
-            };
-            var key = form["key"].ToString().Replace("\r", "", StringComparison.Ordinal).Trim();
-            if (key.Length > 0 || id == 0)
-            {
-                fields["key"] = key;
-            }
+            var reader = new FormReader(form);
+            var id = reader.Long("id") ?? 0;
+            var priority = reader.Long("priority");
+            var weight = reader.Long("weight");
+            var (mapping, mappingError) = ParseMapping(reader.Text("model_mapping"));
 
-            ApiResponse result;
+            // The key field is left empty on an edit to keep the stored keys.
+            var key = reader.Text("key").Replace("\r", "", StringComparison.Ordinal).Trim();
+            var changes = new ChannelChanges
+            {
+                InputError = reader.Error,
+                Name = reader.Text("name"),
+                Type = reader.Text("type"),
+                BaseUrl = reader.Text("base_url"),
+                Models = FieldRules.SplitList(reader.Text("models")),
+                Group = reader.Text("group"),
+                Priority = priority,
+                Weight = weight,
+                Tag = reader.Text("tag"),
+                ModelMapping = mapping,
+                Key = key.Length > 0 || id == 0 ? key : null,
+            };
+            var service = r.Service<ChannelService>();
+            ManagementError? error;
             if (mappingError is not null)
             {
-                result = new ApiResponse(StatusCodes.Status400BadRequest, false, mappingError, default);
+                error = ManagementError.Invalid(mappingError);
             }
             else if (id == 0)
             {
                 var keys = key.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-                result = await r.Api.PostAsync("/api/channel/", new Dictionary<string, object?> { ["mode"] = keys.Length > 1 ? "multi_to_single" : "single", ["channel"] = fields }).ConfigureAwait(false);
+                error = (await service.CreateAsync(r.Actor, changes, keys.Length > 1 ? "multi_to_single" : "single", null, r.Context.RequestAborted).ConfigureAwait(false)).Error;
             }
             else
             {
-                fields["id"] = id;
-                result = await r.Api.PutAsync("/api/channel/", fields).ConfigureAwait(false);
+                error = (await service.UpdateAsync(r.Actor, id, changes, r.Context.RequestAborted).ConfigureAwait(false)).Error;
             }
 
-            if (!result.Success)
-            {
-                r.State.Fail("channel", result, ChannelFields);
-                JsonElement channel = default;
-                if (id != 0)
-                {
-                    channel = (await r.Api.GetAsync("/api/channel/" + id).ConfigureAwait(false)).Data;
-                }
-
-                return await RenderChannelEditAsync(r, channel, result.Status).ConfigureAwait(false);
-            }
-
-            return r.Redirect("/channels", "saved");
-        });
-        pages.Post("/channels/test", async (r, form) =>
-        {
-            var result = await r.Api.GetAsync("/api/channel/test/" + LongOrNull(form["id"])).ConfigureAwait(false);
-            if (result.Success)
-            {
-                var time = result.Data.ValueKind == JsonValueKind.Object ? J.Long(result.Data, "time_ms") + J.Long(result.Data, "response_time") : 0;
-                return r.Redirect("/channels", "test_ok", time);
-            }
-
-            r.State.Fail("channel", result);
-            return await RenderChannelsAsync(r, result.Status).ConfigureAwait(false);
-        });
-        pages.Post("/channels/status", async (r, form) =>
-        {
-            var result = await r.Api.PutAsync("/api/channel/", new { id = NumberOrText(form, "id"), status = NumberOrText(form, "status") }).ConfigureAwait(false);
-            if (result.Success)
+            if (error is null)
             {
                 return r.Redirect("/channels", "saved");
             }
 
-            r.State.Fail("channel", result);
-            return await RenderChannelsAsync(r, result.Status).ConfigureAwait(false);
+            r.State.Fail("channel", error, ChannelFields);
+            ChannelEntry? channel = null;
+            if (id != 0 && await service.GetAsync(r.Actor, id, r.Context.RequestAborted).ConfigureAwait(false) is { Error: null } found)
+            {
+                channel = found.Value;
+            }
+
+            return await RenderChannelEditAsync(r, channel, error.StatusCode).ConfigureAwait(false);
+        });
+        pages.Post("/channels/test", async (r, form) =>
+        {
+            if (await r.RequireUserAsync(AdminRole).ConfigureAwait(false) is { } redirect)
+            {
+                return redirect;
+            }
+
+            var reader = new FormReader(form);
+            var id = reader.Long("id", required: true);
+            var result = id is null
+                ? ManagementError.Invalid(reader.Error!)
+                : await r.Service<ChannelService>().TestAsync(r.Actor, id.Value, null, r.Context.RequestAborted).ConfigureAwait(false);
+            if (result.Error is null)
+            {
+                return r.Redirect("/channels", "test_ok", result.Value.ResponseTime);
+            }
+
+            r.State.Fail("channel", result.Error);
+            return await RenderChannelsAsync(r, result.Error.StatusCode).ConfigureAwait(false);
+        });
+        pages.Post("/channels/status", async (r, form) =>
+        {
+            if (await r.RequireUserAsync(AdminRole).ConfigureAwait(false) is { } redirect)
+            {
+                return redirect;
+            }
+
+            var reader = new FormReader(form);
+            var id = reader.Long("id", required: true, min: 1);
+            var status = reader.Long("status");
+            var changes = new ChannelChanges { InputError = reader.Error, Status = status is { } s ? (ChannelStatus)(int)Math.Clamp(s, int.MinValue, int.MaxValue) : null };
+            var result = id is null
+                ? ManagementError.Invalid(reader.Error!)
+                : await r.Service<ChannelService>().UpdateAsync(r.Actor, id.Value, changes, r.Context.RequestAborted).ConfigureAwait(false);
+            if (result.Error is null)
+            {
+                return r.Redirect("/channels", "saved");
+            }
+
+            r.State.Fail("channel", result.Error);
+            return await RenderChannelsAsync(r, result.Error.StatusCode).ConfigureAwait(false);
         });
     }
 
@@ -162,14 +186,15 @@ internal static partial class DashboardEndpoints
 
         r.State.Active = "channels";
         var page = PageOf(r.Context);
-        var channels = await r.Api.GetAsync($"/api/channel/?p={page}&page_size={ChannelPageSize}").ConfigureAwait(false);
+        var channels = await r.Service<ChannelService>().ListAsync(r.Actor, null, null, idOrder: false, page, ChannelPageSize, r.Context.RequestAborted).ConfigureAwait(false);
+        IReadOnlyList<ChannelEntry> items = channels.Error is null ? channels.Value.Items : [];
         return await DashboardRenderer.RenderAsync<ChannelsPage>(r.Context, r.Parameters(
-            ("Channels", channels.Items), ("Page", page), ("PageSize", ChannelPageSize), ("Total", channels.Total)), status).ConfigureAwait(false);
+            ("Channels", items.Select(static e => (e.Channel, e.State)).ToList()), ("Page", page), ("PageSize", ChannelPageSize), ("Total", channels.Error is null ? channels.Value.Total : 0L)), status).ConfigureAwait(false);
     }
 
-    private static Task<IResult> RenderChannelEditAsync(DashboardRequest r, JsonElement channel, int status)
+    private static Task<IResult> RenderChannelEditAsync(DashboardRequest r, ChannelEntry? channel, int status)
     {
         r.State.Active = "channels";
-        return DashboardRenderer.RenderAsync<ChannelEditPage>(r.Context, r.Parameters(("Channel", channel)), status);
+        return DashboardRenderer.RenderAsync<ChannelEditPage>(r.Context, r.Parameters(("Channel", channel?.Channel), ("ChannelState", channel?.State)), status);
     }
 }

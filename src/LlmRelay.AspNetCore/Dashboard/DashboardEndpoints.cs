@@ -12,7 +12,7 @@ using Microsoft.Extensions.Options;
 
 namespace LlmRelay.AspNetCore.Dashboard;
 
-/// <summary>Maps the dashboard pages (GET renders, POST changes through the management API, then redirects or re-renders with the API's errors).</summary>
+/// <summary>Maps the dashboard pages (GET renders, POST changes through the application services the management API calls, then redirects or re-renders with their refusals).</summary>
 internal static partial class DashboardEndpoints
 {
     /// <summary>Maps the dashboard and the status page into <paramref name="group"/> when <c>AddDashboard()</c> was called and the dashboard is enabled.</summary>
@@ -30,10 +30,9 @@ internal static partial class DashboardEndpoints
             return;
         }
 
-        var catalog = new DashboardEndpointCatalog(group);
         var mount = DashboardRequest.Normalize(options.PathBase);
         var dash = group.MapGroup(mount);
-        var pages = new Routes(dash, catalog, options);
+        var pages = new Routes(dash, options);
 
         MapAccount(pages);
         MapHome(pages);
@@ -47,21 +46,12 @@ internal static partial class DashboardEndpoints
 
         if (!string.IsNullOrEmpty(options.StatusPath))
         {
-            Status.StatusEndpoints.Map(group, DashboardRequest.Normalize(options.StatusPath), catalog, options);
+            Status.StatusEndpoints.Map(group, DashboardRequest.Normalize(options.StatusPath), options);
         }
     }
 
-    private static int Int(IFormCollection form, string name, int fallback = 0) =>
-        int.TryParse(form[name], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) ? v : fallback;
-
     private static long? LongOrNull(string? text) =>
         long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) ? v : null;
-
-    /// <summary>Sends a form number as a JSON number when it parses, else as the raw text, so the API's own validation names the field; an empty field is left out.</summary>
-    private static object? NumberOrText(IFormCollection form, string name) =>
-        long.TryParse(form[name], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) ? v
-        : form[name].ToString().Trim() is { Length: > 0 } text ? text
-        : null;
 
     private static int PageOf(HttpContext context) =>
         int.TryParse(context.Request.Query["p"], NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p > 0 ? p : 1;
@@ -74,15 +64,15 @@ internal static partial class DashboardEndpoints
     }
 
     /// <summary>Maps a dashboard page's GET and POST routes with a <see cref="DashboardRequest"/> for each call.</summary>
-    private sealed class Routes(IEndpointRouteBuilder dash, DashboardEndpointCatalog catalog, DashboardOptions options)
+    private sealed class Routes(IEndpointRouteBuilder dash, DashboardOptions options)
     {
         public void Get(string path, Func<DashboardRequest, Task<IResult>> handler) =>
-            dash.MapGet(path, (Func<HttpContext, Task<IResult>>)(context => handler(DashboardRequest.Create(context, path, catalog, options)))).ExcludeFromDescription();
+            dash.MapGet(path, (Func<HttpContext, Task<IResult>>)(context => handler(DashboardRequest.Create(context, path, options)))).ExcludeFromDescription();
 
         public void Post(string path, Func<DashboardRequest, IFormCollection, Task<IResult>> handler) =>
             dash.MapPost(path, (Func<HttpContext, Task<IResult>>)(async context =>
             {
-                var request = DashboardRequest.Create(context, path, catalog, options);
+                var request = DashboardRequest.Create(context, path, options);
                 IFormCollection? form;
                 try
                 {

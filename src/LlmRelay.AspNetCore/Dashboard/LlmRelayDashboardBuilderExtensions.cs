@@ -9,7 +9,7 @@ public static class LlmRelayDashboardBuilderExtensions
 {
     /// <summary>Registers the dashboard (server-rendered Razor components) and the status page; <c>MapLlmRelay()</c> maps them.</summary>
     /// <remarks>
-    /// Also calls <c>AddManagementApi()</c>, because every dashboard page works through the management API.
+    /// Also calls <c>AddManagementApi()</c>, because every dashboard page works through the application services the management API registers.
     /// The host needs no other call: pages are rendered on the server without a SignalR circuit or JavaScript
     /// framework, and forms carry their own antiforgery token, so <c>AddRazorComponents()</c> and
     /// <c>UseAntiforgery()</c> are not required. Set <see cref="DashboardOptions.Enabled"/> to

@@ -57,6 +57,8 @@ public static class LlmRelayManagementBuilderExtensions
         services.TryAddScoped<LlmRelay.AspNetCore.Management.Redemption.RedemptionService>();
         services.TryAddScoped<LlmRelay.AspNetCore.Management.Site.OptionService>();
         services.TryAddScoped<LlmRelay.AspNetCore.Management.Users.UserService>();
+        services.TryAddScoped<ChannelService>();
+        services.TryAddScoped<LlmRelay.AspNetCore.Management.Groups.GroupService>();
         services.TryAddSingleton<LlmRelay.AspNetCore.Management.Admin.IAdminPasswordHasher, LlmRelay.AspNetCore.Management.Admin.Pbkdf2AdminPasswordHasher>();
         services.TryAddSingleton<LlmRelay.AspNetCore.Management.Admin.AdminCredentials>();
         services.TryAddSingleton<LlmRelay.AspNetCore.Management.Admin.AdminRuntimeSettings>();

@@ -17,13 +17,13 @@ internal static class StatusEndpoints
     private const int UsageWindowDays = 30;
     private const int MaxUsageRows = 50_000;
 
-    public static void Map(IEndpointRouteBuilder group, string path, DashboardEndpointCatalog catalog, DashboardOptions options)
+    public static void Map(IEndpointRouteBuilder group, string path, DashboardOptions options)
     {
         var counters = group.ServiceProvider.GetRequiredService<StatusCounters>();
         group.MapGet(path, (Func<HttpContext, Task<IResult>>)(async context =>
         {
             // The dashboard's own routes (language switch) live under its mount; the status page links there.
-            var request = DashboardRequest.Create(context, path, catalog, options);
+            var request = DashboardRequest.Create(context, path, options);
             var dashboardRoot = request.State.GatewayUrl[(context.Request.Scheme.Length + 3 + context.Request.Host.Value!.Length)..] + DashboardRequest.Normalize(options.PathBase);
             var state = new PageState
             {

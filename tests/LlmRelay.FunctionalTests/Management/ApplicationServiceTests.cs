@@ -1,7 +1,10 @@
 using System.Net;
+using LlmRelay.AspNetCore.Management.Channels;
+using LlmRelay.AspNetCore.Management.Groups;
 using LlmRelay.AspNetCore.Management.Redemption;
 using LlmRelay.AspNetCore.Management.Tokens;
 using LlmRelay.AspNetCore.Management.Users;
+using LlmRelay.Channels;
 using LlmRelay.Storage;
 using LlmRelay.Users;
 using Microsoft.Extensions.DependencyInjection;
@@ -95,6 +98,86 @@ public sealed class ApplicationServiceTests
         Assert.Equal(HttpStatusCode.BadRequest, page.StatusCode);
         Assert.StartsWith("Query 'type' must be 0 (all) or a log type", api.Message, StringComparison.Ordinal);
         Assert.Contains(api.Message["Query 'type' ".Length..], html, StringComparison.Ordinal); // After the quotes, which the page encodes.
+    }
+
+    [Fact]
+    public async Task ChannelService_CommonUserDisablesAChannel_RefusedWithTheApisStatusAndMessage()
+    {
+        await using var h = await ManagementHarness.StartAsync();
+        var id = await CreateChannelAsync(h);
+        var api = await h.User.SendAsync(HttpMethod.Put, "/api/channel/", new { id, status = 2 });
+
+        using var scope = h.Gateway.Services.CreateScope();
+        var alice = await FindUserAsync(scope, h.UserId);
+        var result = await scope.ServiceProvider.GetRequiredService<ChannelService>().UpdateAsync(alice, id, new ChannelChanges { Status = ChannelStatus.ManuallyDisabled }, Ct);
+
+        Assert.Equal(HttpStatusCode.Forbidden, api.Status);
+        Assert.NotNull(result.Error);
+        Assert.Equal((int)api.Status, result.Error.StatusCode);
+        Assert.Equal(api.Message, result.Error.Message);
+        Assert.Equal(1, (await h.Admin.SendAsync(HttpMethod.Get, $"/api/channel/{id}")).Data!["status"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task GroupService_CommonUserListsGroups_RefusedWithTheApisStatusAndMessage()
+    {
+        await using var h = await ManagementHarness.StartAsync();
+        var api = await h.User.SendAsync(HttpMethod.Get, "/api/group/");
+
+        using var scope = h.Gateway.Services.CreateScope();
+        var alice = await FindUserAsync(scope, h.UserId);
+        var result = await scope.ServiceProvider.GetRequiredService<GroupService>().ListAsync(alice, Ct);
+
+        Assert.Equal(HttpStatusCode.Forbidden, api.Status);
+        Assert.NotNull(result.Error);
+        Assert.Equal((int)api.Status, result.Error.StatusCode);
+        Assert.Equal(api.Message, result.Error.Message);
+    }
+
+    [Fact]
+    public async Task DashboardChannelForm_WeightNotANumber_RefusedWithTheApisFieldMessage()
+    {
+        await using var h = await ManagementHarness.StartAsync();
+        var fields = new Dictionary<string, string>
+        {
+            ["id"] = "0", ["name"] = "up", ["type"] = "openai", ["base_url"] = "https://upstream.example", ["models"] = "m", ["key"] = "sk-up", ["weight"] = "heavy",
+        };
+        var api = await h.Admin.SendAsync(HttpMethod.Post, "/api/channel/", new { name = "up", type = "openai", base_url = "https://upstream.example", models = "m", key = "sk-up", weight = "heavy" });
+
+        using var page = await DashboardForm.SendAsync(h.Admin, "/channels/edit", "/channels/save", fields);
+        var html = await page.Content.ReadAsStringAsync(Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, api.Status);
+        Assert.Equal("Field 'weight' must be an integer.", api.Message);
+        Assert.Equal(HttpStatusCode.BadRequest, page.StatusCode);
+        Assert.Contains("must be an integer.", html, StringComparison.Ordinal);
+        Assert.Equal(0, (await h.Admin.SendAsync(HttpMethod.Get, "/api/channel/")).Data!["total"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task DashboardChannelStatus_AdminDisablesAndEnables_TheApiSeesEachChange()
+    {
+        await using var h = await ManagementHarness.StartAsync();
+        var id = await CreateChannelAsync(h);
+
+        var disabled = await DashboardForm.PostAsync(h.Admin, "/channels", "/channels/status", new() { ["id"] = $"{id}", ["status"] = "2" });
+        var afterDisable = (await h.Admin.SendAsync(HttpMethod.Get, $"/api/channel/{id}")).Data!["status"]!.GetValue<int>();
+        var enabled = await DashboardForm.PostAsync(h.Admin, "/channels", "/channels/status", new() { ["id"] = $"{id}", ["status"] = "1" });
+        var afterEnable = (await h.Admin.SendAsync(HttpMethod.Get, $"/api/channel/{id}")).Data!["status"]!.GetValue<int>();
+        var bad = await DashboardForm.PostAsync(h.Admin, "/channels", "/channels/status", new() { ["id"] = $"{id}", ["status"] = "9" });
+
+        Assert.Equal(HttpStatusCode.OK, disabled);
+        Assert.Equal(2, afterDisable);
+        Assert.Equal(HttpStatusCode.OK, enabled);
+        Assert.Equal(1, afterEnable);
+        Assert.Equal(HttpStatusCode.BadRequest, bad);
+    }
+
+    private static async Task<long> CreateChannelAsync(ManagementHarness h)
+    {
+        var created = await h.Admin.SendAsync(HttpMethod.Post, "/api/channel/", new { name = "up", type = "openai", base_url = "https://upstream.example", models = "m", key = "sk-up" });
+        Assert.True(created.Success, created.Message);
+        return created.Data![0]!["id"]!.GetValue<long>();
     }
 
     private static async Task<RelayUser> FindUserAsync(IServiceScope scope, long id) =>

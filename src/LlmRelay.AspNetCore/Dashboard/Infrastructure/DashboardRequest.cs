@@ -11,25 +11,22 @@ using Microsoft.Extensions.Options;
 
 namespace LlmRelay.AspNetCore.Dashboard.Infrastructure;
 
-/// <summary>One dashboard request: its <see cref="PageState"/>, the in-process management API client, and the redirects pages share.</summary>
+/// <summary>One dashboard request: its <see cref="PageState"/>, the signed-in user and the request's services, and the redirects pages share.</summary>
 internal sealed class DashboardRequest
 {
     public const string LanguageCookie = "llmrelay_lang";
 
-    private DashboardRequest(HttpContext context, ManagementApiClient api, PageState state)
+    private DashboardRequest(HttpContext context, PageState state)
     {
         Context = context;
-        Api = api;
         State = state;
     }
 
     public HttpContext Context { get; }
 
-    public ManagementApiClient Api { get; }
-
     public PageState State { get; }
 
-    public static DashboardRequest Create(HttpContext context, string relative, DashboardEndpointCatalog catalog, DashboardOptions options)
+    public static DashboardRequest Create(HttpContext context, string relative, DashboardOptions options)
     {
         // The page's own path ends with its relative route; what comes before is where the dashboard is mounted.
         var path = (context.Request.PathBase + context.Request.Path).Value ?? "";
@@ -57,7 +54,7 @@ internal sealed class DashboardRequest
             state.Flash = state.T(ok, context.Request.Query["arg"].ToString());
         }
 
-        return new DashboardRequest(context, new ManagementApiClient(context, catalog), state);
+        return new DashboardRequest(context, state);
     }
 
     public static string Normalize(string? path)

@@ -70,8 +70,4 @@ public sealed class PageState
             Error = error.Message.Length > 0 ? error.Message : $"HTTP {error.StatusCode}";
         }
     }
-
-    /// <summary>Records a failed API answer: under its field when the message names one the form shows, otherwise as the form's error.</summary>
-    internal void Fail(string form, ApiResponse response, params string[] fields) =>
-        Fail(form, new ManagementError(response.Status, response.Message), fields);
 }

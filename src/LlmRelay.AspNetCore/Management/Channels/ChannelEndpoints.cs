@@ -48,61 +48,33 @@ internal static class ChannelEndpoints
         api.MapPost("/channel/{id:long}/key", RevealKeyAsync).At(AccessLevel.Root);
     }
 
-    private static async Task<Dictionary<long, ChannelState>> StatesAsync(IChannelStateStore states, CancellationToken ct) =>
-        (await states.ListAsync(ct).ConfigureAwait(false)).ToDictionary(static s => s.ChannelId);
-
     private static OutboundAddressPolicy Policy(HttpContext context) => context.RequestServices.GetRequiredService<OutboundAddressPolicy>();
 
     private static ILogger Logger(HttpContext context) =>
         context.RequestServices.GetService(typeof(ILoggerFactory)) is ILoggerFactory f ? f.CreateLogger("LlmRelay.Management") : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
-    private static async Task<ApiResult> ListAsync(HttpRequest request, IChannelStore store, IChannelStateStore stateStore, ChannelKeyStatusRegistry keyStatus, CancellationToken ct)
+    private static async Task<ApiResult> ListAsync(HttpRequest request, ChannelService service, ChannelKeyStatusRegistry keyStatus, CancellationToken ct)
     {
         var (page, size) = request.Paging();
-        var channels = (await store.ListAsync(ct).ConfigureAwait(false)).AsEnumerable();
         var status = request.Query["status"].ToString();
-        if (status is "enabled" or "1")
-        {
-            channels = channels.Where(static c => c.Status == ChannelStatus.Enabled);
-        }
-        else if (status is "disabled" or "2" or "3")
-        {
-            channels = channels.Where(static c => c.Status != ChannelStatus.Enabled);
-        }
-
-        var type = request.Query["type"].ToString();
-        if (type.Length > 0)
-        {
-            channels = channels.Where(c => string.Equals(c.Type, type, StringComparison.OrdinalIgnoreCase));
-        }
-
-        if (request.Query["id_sort"] != "true")
-        {
-            channels = channels.OrderByDescending(static c => c.Priority).ThenBy(static c => c.Id);
-        }
-
-        return await PageAsync(channels.ToList(), stateStore, keyStatus, page, size, ct).ConfigureAwait(false);
+        bool? enabled = status is "enabled" or "1" ? true : status is "disabled" or "2" or "3" ? false : null;
+        var result = await service.ListAsync(request.HttpContext.CurrentUser(), enabled, request.Query["type"].ToString(), request.Query["id_sort"] == "true", page, size, ct).ConfigureAwait(false);
+        return Page(result, keyStatus, page, size);
     }
 
-    private static async Task<ApiResult> PageAsync(List<RelayChannel> channels, IChannelStateStore stateStore, ChannelKeyStatusRegistry keyStatus, int page, int size, CancellationToken ct)
-    {
-        var states = await StatesAsync(stateStore, ct).ConfigureAwait(false);
-        var items = channels.Skip((page - 1) * size).Take(size).Select(c => ChannelView.From(c, states.GetValueOrDefault(c.Id), keyStatus)).ToList();
-        return ApiResult.Ok(new PageView<ChannelView>(items, channels.Count, page, size), ManagementJsonContext.Default.PageViewChannelView);
-    }
-
-    private static async Task<ApiResult> SearchAsync(HttpRequest request, IChannelStore store, IChannelStateStore stateStore, ChannelKeyStatusRegistry keyStatus, CancellationToken ct)
+    private static async Task<ApiResult> SearchAsync(HttpRequest request, ChannelService service, ChannelKeyStatusRegistry keyStatus, CancellationToken ct)
     {
         var (page, size) = request.Paging();
         var keyword = request.Query["keyword"].ToString().Trim();
         var group = request.Query["group"].ToString().Trim();
         var model = request.Query["model"].ToString().Trim();
-        var channels = (await store.ListAsync(ct).ConfigureAwait(false)).Where(c =>
-            (keyword.Length == 0 || c.Name.Contains(keyword, StringComparison.OrdinalIgnoreCase) || c.BaseUrl.Contains(keyword, StringComparison.OrdinalIgnoreCase) || c.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) == keyword)
-            && (group.Length == 0 || c.Group.Split(',', StringSplitOptions.TrimEntries).Contains(group, StringComparer.Ordinal))
-            && (model.Length == 0 || c.Models.Any(m => m.Contains(model, StringComparison.OrdinalIgnoreCase)) || c.ModelMapping.ContainsKey(model))).ToList();
-        return await PageAsync(channels, stateStore, keyStatus, page, size, ct).ConfigureAwait(false);
+        return Page(await service.SearchAsync(request.HttpContext.CurrentUser(), keyword, group, model, page, size, ct).ConfigureAwait(false), keyStatus, page, size);
     }
+
+    private static ApiResult Page(ManagementResult<PagedResult<ChannelEntry>> result, ChannelKeyStatusRegistry keyStatus, int page, int size) =>
+        result.Error is { } error
+            ? ApiResult.From(error)
+            : ApiResult.Ok(new PageView<ChannelView>([.. result.Value.Items.Select(e => ChannelView.From(e.Channel, e.State, keyStatus))], result.Value.Total, page, size), ManagementJsonContext.Default.PageViewChannelView);
 
     private static async Task<ApiResult> ModelsAsync(IChannelStore store, bool enabledOnly, CancellationToken ct)
     {
@@ -113,77 +85,27 @@ internal static class ChannelEndpoints
         return ApiResult.Ok(models, ManagementJsonContext.Default.ListString);
     }
 
-    private static async Task<ApiResult> GetAsync(long id, IChannelStore store, IChannelStateStore stateStore, ChannelKeyStatusRegistry keyStatus, CancellationToken ct)
-    {
-        var channel = await store.FindAsync(id, ct).ConfigureAwait(false);
-        return channel is null
-            ? ApiResult.NotFound("Channel")
-            : ApiResult.Ok(ChannelView.From(channel, await stateStore.FindAsync(id, ct).ConfigureAwait(false), keyStatus), ManagementJsonContext.Default.ChannelView);
-    }
+    private static async Task<ApiResult> GetAsync(long id, HttpContext context, ChannelService service, ChannelKeyStatusRegistry keyStatus, CancellationToken ct) =>
+        View(await service.GetAsync(context.CurrentUser(), id, ct).ConfigureAwait(false), keyStatus);
 
-    private static async Task<ApiResult> CreateAsync(HttpContext context, IChannelStore store, IChannelStateStore stateStore, ChannelCatalogProvider catalog, TimeProvider time, CancellationToken ct)
+    private static ApiResult View(ManagementResult<ChannelEntry> result, ChannelKeyStatusRegistry keyStatus) =>
+        result.Error is { } error ? ApiResult.From(error) : ApiResult.Ok(ChannelView.From(result.Value.Channel, result.Value.State, keyStatus), ManagementJsonContext.Default.ChannelView);
+
+    private static async Task<ApiResult> CreateAsync(HttpContext context, ChannelService service, CancellationToken ct)
     {
         using var body = await JsonBody.ReadAsync(context.Request).ConfigureAwait(false);
         var mode = body.String("mode", maxLength: 32) ?? "single";
         var fields = body.ChildOrSelf("channel");
-        var template = new RelayChannel { CreatedAt = time.GetUtcNow() };
-        var (keys, tag, error) = ChannelInput.Apply(fields, template, creating: true, Policy(context));
-        error ??= body.Error;
-        if (error is null && mode is not ("single" or "batch" or "multi_to_single"))
-        {
-            error = "Field 'mode' must be single, batch or multi_to_single.";
-        }
+        var changes = ChannelInput.Read(fields, creating: true);
 
-        if (error is null && mode == "single" && keys!.Count > 1)
-        {
-            error = "Field 'key': single mode takes one key; use batch or multi_to_single for several.";
-        }
-
-        if (error is not null)
-        {
-            return ApiResult.Fail(error);
-        }
-
-        var created = new List<RelayChannel>();
-        if (mode == "batch" && keys!.Count > 1)
-        {
-            for (var i = 0; i < keys.Count; i++)
-            {
-                var copy = ChannelInput.Clone(template);
-                copy.Name = $"{template.Name}-{i + 1}";
-                copy.Keys = [keys[i]];
-                created.Add(copy);
-            }
-        }
-        else
-        {
-            template.Keys = keys!;
-            created.Add(template);
-        }
-
-        var names = (await store.ListAsync(ct).ConfigureAwait(false)).Select(static c => c.Name).ToHashSet(StringComparer.Ordinal);
-        if (created.FirstOrDefault(c => names.Contains(c.Name)) is { } clash)
-        {
-            return ApiResult.Fail($"Field 'name': a channel named '{clash.Name}' exists.", StatusCodes.Status409Conflict);
-        }
-
-        foreach (var channel in created)
-        {
-            await store.AddAsync(channel, ct).ConfigureAwait(false);
-            if (!string.IsNullOrEmpty(tag))
-            {
-                await stateStore.SaveAsync(new ChannelState { ChannelId = channel.Id, Tag = tag }, ct).ConfigureAwait(false);
-            }
-
-            ManagementLog.ChannelChanged(Logger(context), context.CurrentUser().Id, "created", channel.Id);
-        }
-
-        await catalog.ReloadAsync(ct).ConfigureAwait(false);
-        var views = created.Select(c => ChannelView.From(c, string.IsNullOrEmpty(tag) ? null : new ChannelState { ChannelId = c.Id, Tag = tag })).ToList();
-        return ApiResult.Ok(views, ManagementJsonContext.Default.ListChannelView);
+        // Problems with the mode or the channel object come after the channel fields' own (both are in one body without "channel").
+        var result = await service.CreateAsync(context.CurrentUser(), changes, mode, body.Error, ct).ConfigureAwait(false);
+        return result.Error is { } error
+            ? ApiResult.From(error)
+            : ApiResult.Ok(result.Value.Select(static e => ChannelView.From(e.Channel, e.State)).ToList(), ManagementJsonContext.Default.ListChannelView);
     }
 
-    private static async Task<ApiResult> UpdateAsync(HttpContext context, IChannelStore store, IChannelStateStore stateStore, ChannelCatalogProvider catalog, ChannelKeyStatusRegistry keyStatus, CancellationToken ct)
+    private static async Task<ApiResult> UpdateAsync(HttpContext context, ChannelService service, ChannelKeyStatusRegistry keyStatus, CancellationToken ct)
     {
         using var body = await JsonBody.ReadAsync(context.Request).ConfigureAwait(false);
         var id = body.Long("id", required: true, min: 1);
@@ -192,61 +114,12 @@ internal static class ChannelEndpoints
             return ApiResult.Fail(body.Error);
         }
 
-        var channel = await store.FindAsync(id!.Value, ct).ConfigureAwait(false);
-        if (channel is null)
-        {
-            return ApiResult.NotFound("Channel");
-        }
-
-        var oldName = channel.Name;
-        var (keys, tag, error) = ChannelInput.Apply(body, channel, creating: false, Policy(context));
-        if (error is not null)
-        {
-            return ApiResult.Fail(error);
-        }
-
-        if (channel.Name != oldName && (await store.ListAsync(ct).ConfigureAwait(false)).Any(c => c.Name == channel.Name && c.Id != channel.Id))
-        {
-            return ApiResult.Fail($"Field 'name': a channel named '{channel.Name}' exists.", StatusCodes.Status409Conflict);
-        }
-
-        if (keys is { Count: > 0 })
-        {
-            channel.Keys = keys;
-        }
-
-        await store.UpdateAsync(channel, ct).ConfigureAwait(false);
-        var state = await stateStore.FindAsync(channel.Id, ct).ConfigureAwait(false);
-        if (tag is not null)
-        {
-            state ??= new ChannelState { ChannelId = channel.Id };
-            state.Tag = tag;
-            await stateStore.SaveAsync(state, ct).ConfigureAwait(false);
-        }
-
-        if (body.Long("status") == (long)ChannelStatus.Enabled)
-        {
-            // Enabling a channel also enables the keys the relay disabled; the reload below re-admits them.
-            keyStatus.Clear(channel.Id);
-        }
-
-        ManagementLog.ChannelChanged(Logger(context), context.CurrentUser().Id, "updated", channel.Id);
-        await catalog.ReloadAsync(ct).ConfigureAwait(false);
-        return ApiResult.Ok(ChannelView.From(channel, state, keyStatus), ManagementJsonContext.Default.ChannelView);
+        var changes = ChannelInput.Read(body, creating: false);
+        return View(await service.UpdateAsync(context.CurrentUser(), id!.Value, changes, ct).ConfigureAwait(false), keyStatus);
     }
 
-    private static async Task<ApiResult> DeleteAsync(long id, HttpContext context, IChannelStore store, IChannelStateStore stateStore, ChannelCatalogProvider catalog, CancellationToken ct)
-    {
-        if (!await store.DeleteAsync(id, ct).ConfigureAwait(false))
-        {
-            return ApiResult.NotFound("Channel");
-        }
-
-        await stateStore.DeleteAsync(id, ct).ConfigureAwait(false);
-        ManagementLog.ChannelChanged(Logger(context), context.CurrentUser().Id, "deleted", id);
-        await catalog.ReloadAsync(ct).ConfigureAwait(false);
-        return ApiResult.Ok();
-    }
+    private static async Task<ApiResult> DeleteAsync(long id, HttpContext context, ChannelService service, CancellationToken ct) =>
+        await service.DeleteAsync(context.CurrentUser(), id, ct).ConfigureAwait(false) is { } error ? ApiResult.From(error) : ApiResult.Ok();
 
     private static async Task<ApiResult> DeleteManyAsync(IEnumerable<long> ids, IChannelStore store, IChannelStateStore stateStore, ChannelCatalogProvider catalog, CancellationToken ct)
     {
@@ -432,44 +305,13 @@ internal static class ChannelEndpoints
         return ApiResult.Ok(tagged, ManagementJsonContext.Default.Int64);
     }
 
-    private static async Task<ChannelTestView> TestAndRecordAsync(RelayChannel channel, string? model, ChannelTester tester, IChannelStateStore stateStore, TimeProvider time, ILogger logger, CancellationToken ct)
+    private static async Task<ApiResult> TestOneAsync(long id, HttpContext context, ChannelService service, CancellationToken ct) =>
+        ApiResult.From(await service.TestAsync(context.CurrentUser(), id, context.Request.Query["model"], ct).ConfigureAwait(false), ManagementJsonContext.Default.ChannelTestView);
+
+    private static async Task<ApiResult> TestAllAsync(HttpContext context, ChannelService service, CancellationToken ct)
     {
-        var result = await tester.TestAsync(channel, model, ct).ConfigureAwait(false);
-        var state = await stateStore.FindAsync(channel.Id, ct).ConfigureAwait(false) ?? new ChannelState { ChannelId = channel.Id };
-        state.TestedAt = time.GetUtcNow();
-        state.ResponseTimeMs = result.ResponseTime;
-        await stateStore.SaveAsync(state, ct).ConfigureAwait(false);
-        if (!result.Success)
-        {
-            ManagementLog.ChannelTestFailed(logger, channel.Id, LogText.Escape(result.Message)!);
-        }
-
-        return result;
-    }
-
-    private static async Task<ApiResult> TestOneAsync(long id, HttpContext context, IChannelStore store, IChannelStateStore stateStore, ChannelTester tester, TimeProvider time, CancellationToken ct)
-    {
-        var channel = await store.FindAsync(id, ct).ConfigureAwait(false);
-        if (channel is null)
-        {
-            return ApiResult.NotFound("Channel");
-        }
-
-        var result = await TestAndRecordAsync(channel, context.Request.Query["model"], tester, stateStore, time, Logger(context), ct).ConfigureAwait(false);
-        return result.Success
-            ? ApiResult.Ok(result, ManagementJsonContext.Default.ChannelTestView)
-            : ApiResult.Fail(result.Message, StatusCodes.Status502BadGateway);
-    }
-
-    private static async Task<ApiResult> TestAllAsync(HttpContext context, IChannelStore store, IChannelStateStore stateStore, ChannelTester tester, TimeProvider time, CancellationToken ct)
-    {
-        var results = new List<ChannelTestView>();
-        foreach (var channel in (await store.ListAsync(ct).ConfigureAwait(false)).Where(static c => c.Status == ChannelStatus.Enabled))
-        {
-            results.Add(await TestAndRecordAsync(channel, null, tester, stateStore, time, Logger(context), ct).ConfigureAwait(false));
-        }
-
-        return ApiResult.Ok(results, ManagementJsonContext.Default.ListChannelTestView);
+        var result = await service.TestAllAsync(context.CurrentUser(), ct).ConfigureAwait(false);
+        return result.Error is { } error ? ApiResult.From(error) : ApiResult.Ok(result.Value.ToList(), ManagementJsonContext.Default.ListChannelTestView);
     }
 
     private static async Task<ApiResult> FetchModelsByIdAsync(long id, IChannelStore store, ChannelTester tester, CancellationToken ct)

@@ -5,13 +5,20 @@ using LlmRelay.Providers;
 
 namespace LlmRelay.AspNetCore.Management.Channels;
 
-/// <summary>Reads channel fields from a request body onto a <see cref="RelayChannel"/>.</summary>
+/// <summary>Reads channel fields from a request body into <see cref="ChannelChanges"/>, and the channel checks the routes and <see cref="ChannelService"/> share.</summary>
 internal static class ChannelInput
 {
     /// <summary>The largest per-channel timeout accepted: one day, as for the global options.</summary>
-    private const long MaxTimeoutMilliseconds = 24 * 60 * 60 * 1000;
+    public const long MaxTimeoutMilliseconds = 24 * 60 * 60 * 1000;
 
-    public static (List<string>? Keys, string? Tag, string? Error) Apply(JsonBody body, RelayChannel channel, bool creating, OutboundAddressPolicy policy)
+    /// <summary>The channel types a channel may be created or edited with.</summary>
+    public static readonly string[] Types = [ChannelTypes.OpenAI, ChannelTypes.Azure, ChannelTypes.Anthropic, ChannelTypes.Gemini, ChannelTypes.DeepSeek, "openai-compatible"];
+
+    /// <summary>The message for a <c>type</c> that is none of <see cref="Types"/>.</summary>
+    public const string UnknownTypeMessage = "Field 'type' must be one of openai, azure, anthropic, gemini, deepseek, openai-compatible (or new-api's 1, 3, 14, 24, 43).";
+
+    /// <summary>Reads the channel fields of a JSON body, checking each as the API always has; the first problem becomes <see cref="ChannelChanges.InputError"/>.</summary>
+    public static ChannelChanges Read(JsonBody body, bool creating)
     {
         var name = body.String("name", required: creating, maxLength: 128);
         var type = ReadType(body);
@@ -29,36 +36,24 @@ internal static class ChannelInput
         var connectTimeout = ReadTimeout(body, "connect_timeout_ms");
         var firstByteTimeout = ReadTimeout(body, "first_byte_timeout_ms");
         var idleTimeout = ReadTimeout(body, "idle_timeout_ms");
-        var error = body.Error ?? (baseUrl is not null ? ValidateBaseUrl(baseUrl, policy) : null);
-        if (error is null && creating && models!.Count == 0 && (mapping is null || mapping.Count == 0))
+        return new ChannelChanges
         {
-            error = "Field 'models' must list at least one model.";
-        }
-
-        var keys = key?.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).ToList();
-        if (error is null && creating && keys!.Count == 0)
-        {
-            error = "Field 'key' must hold at least one upstream key.";
-        }
-
-        if (error is not null)
-        {
-            return (null, null, error);
-        }
-
-        channel.Name = name ?? channel.Name;
-        channel.Type = type ?? channel.Type;
-        channel.BaseUrl = baseUrl ?? channel.BaseUrl;
-        channel.Models = models ?? channel.Models;
-        channel.Group = string.IsNullOrEmpty(group) ? (string.IsNullOrEmpty(channel.Group) ? RelayGroups.Default : channel.Group) : group;
-        channel.Priority = priority ?? channel.Priority;
-        channel.Weight = weight is null ? channel.Weight : (int)weight.Value;
-        channel.Status = status is null ? channel.Status : (ChannelStatus)status.Value;
-        channel.ModelMapping = mapping ?? channel.ModelMapping;
-        channel.ConnectTimeout = connectTimeout.Present ? connectTimeout.Value : channel.ConnectTimeout;
-        channel.FirstByteTimeout = firstByteTimeout.Present ? firstByteTimeout.Value : channel.FirstByteTimeout;
-        channel.IdleTimeout = idleTimeout.Present ? idleTimeout.Value : channel.IdleTimeout;
-        return (keys ?? [], tag, null);
+            InputError = body.Error,
+            Name = name,
+            Type = type,
+            BaseUrl = baseUrl,
+            Key = key,
+            Models = models,
+            Group = group,
+            Priority = priority,
+            Weight = weight,
+            Status = status is { } s ? (ChannelStatus)(int)s : null,
+            ModelMapping = mapping,
+            Tag = tag,
+            ConnectTimeout = connectTimeout,
+            FirstByteTimeout = firstByteTimeout,
+            IdleTimeout = idleTimeout,
+        };
     }
 
     /// <summary>Returns why <paramref name="baseUrl"/> cannot be a channel's base URL: not absolute http(s), or a literal address <paramref name="policy"/> refuses.</summary>
@@ -92,21 +87,21 @@ internal static class ChannelInput
         CreatedAt = channel.CreatedAt,
     };
 
-    // A timeout in milliseconds: absent keeps the stored value; null or 0 clears it, so the global option applies.
-    private static (bool Present, TimeSpan? Value) ReadTimeout(JsonBody body, string name)
+    // A timeout in milliseconds: absent (null) keeps the stored value; null or 0 in the body clears it (TimeSpan.Zero), so the global option applies.
+    private static TimeSpan? ReadTimeout(JsonBody body, string name)
     {
         if (body.Root.ValueKind != JsonValueKind.Object || !body.Root.TryGetProperty(name, out var value))
         {
-            return (false, null);
+            return null;
         }
 
         if (value.ValueKind == JsonValueKind.Null)
         {
-            return (true, null);
+            return TimeSpan.Zero;
         }
 
         var milliseconds = body.Long(name, min: 0, max: MaxTimeoutMilliseconds);
-        return milliseconds is null or 0 ? (milliseconds is not null, null) : (true, TimeSpan.FromMilliseconds(milliseconds.Value));
+        return milliseconds is null ? null : TimeSpan.FromMilliseconds(milliseconds.Value);
     }
 
     /// <summary>Reads the optional <c>type</c> field: an LlmRelay type name or new-api's number; an unknown one is reported on <paramref name="body"/>.</summary>
@@ -132,14 +127,12 @@ internal static class ChannelInput
         }
 
         var type = body.String("type", maxLength: 32);
-        return type is null || type is ChannelTypes.OpenAI or ChannelTypes.Azure or ChannelTypes.Anthropic or ChannelTypes.Gemini or ChannelTypes.DeepSeek or "openai-compatible"
-            ? type
-            : Unknown(body);
+        return type is null || Types.Contains(type, StringComparer.Ordinal) ? type : Unknown(body);
     }
 
     private static string? Unknown(JsonBody body)
     {
-        body.Report("Field 'type' must be one of openai, azure, anthropic, gemini, deepseek, openai-compatible (or new-api's 1, 3, 14, 24, 43).");
+        body.Report(UnknownTypeMessage);
         return null;
     }
 }

@@ -23,17 +23,10 @@ internal static class GroupEndpoints
         api.MapDelete("/prefill_group/{id:long}", DeletePrefillAsync).At(AccessLevel.Admin);
     }
 
-    private static async Task<ApiResult> ListGroupsAsync(IChannelStore channels, SystemSettings settings, CancellationToken ct)
+    private static async Task<ApiResult> ListGroupsAsync(HttpContext context, GroupService service, CancellationToken ct)
     {
-        var groups = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var channel in await channels.ListAsync(ct).ConfigureAwait(false))
-        {
-            groups.UnionWith(channel.Group.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        }
-
-        groups.UnionWith((await settings.GetRatiosAsync(SystemSettings.GroupRatio, ct).ConfigureAwait(false)).Keys);
-        groups.UnionWith((await settings.GetTextMapAsync(SystemSettings.UserUsableGroups, ct).ConfigureAwait(false)).Keys);
-        return ApiResult.Ok(groups.ToList(), ManagementJsonContext.Default.ListString);
+        var result = await service.ListAsync(context.CurrentUser(), ct).ConfigureAwait(false);
+        return result.Error is { } error ? ApiResult.From(error) : ApiResult.Ok(result.Value.ToList(), ManagementJsonContext.Default.ListString);
     }
 
     private static async Task<List<PrefillGroup>> LoadAsync(SystemSettings settings, CancellationToken ct) =>

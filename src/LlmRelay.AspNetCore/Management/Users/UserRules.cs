@@ -10,7 +10,7 @@ namespace LlmRelay.AspNetCore.Management.Users;
 /// <remarks>
 /// Who may administer whom: an administrator manages users below their own role only (root manages admins and common
 /// users, an admin common users), and nobody changes their own quota, group or role through the admin routes. Root's
-/// account and root's tokens are root's alone. The dashboard calls the management API in-process, so it runs these rules too.
+/// account and root's tokens are root's alone. The dashboard calls the same application services as the API, so it runs these rules too.
 /// </remarks>
 internal static class UserRules
 {
