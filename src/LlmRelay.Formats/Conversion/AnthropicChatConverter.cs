@@ -15,6 +15,9 @@ public static class AnthropicChatConverter
     /// <summary>The max_tokens sent to Anthropic (where it is required) when the caller gave none.</summary>
     internal const int DefaultMaxTokens = 4096;
 
+    /// <summary>How Claude Code's per-request billing line starts when it sends it as the first system block.</summary>
+    private const string BillingHeaderPrefix = "x-anthropic-billing-header:";
+
     internal static FormatResult<MessagesRequest> ToAnthropicRequest(ChatCompletionRequest chat)
     {
         var system = new List<AnthropicContentBlock>();
@@ -130,10 +133,36 @@ public static class AnthropicChatConverter
         return request;
     }
 
+    /// <summary>
+    /// The system blocks as one text, a line between blocks so their boundaries survive. Claude Code's
+    /// <c>x-anthropic-billing-header:</c> block is Anthropic's own request metadata, not prompt: it changes on every
+    /// request, so passed on as text it would only cost tokens and break the target's prompt cache.
+    /// </summary>
+    private static string SystemText(List<AnthropicContentBlock> blocks)
+    {
+        var text = new StringBuilder();
+        foreach (AnthropicContentBlock block in blocks)
+        {
+            if (string.IsNullOrEmpty(block.Text) || block.Text.StartsWith(BillingHeaderPrefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (text.Length > 0)
+            {
+                text.Append('\n');
+            }
+
+            text.Append(block.Text);
+        }
+
+        return text.ToString();
+    }
+
     internal static FormatResult<ChatCompletionRequest> FromAnthropicRequest(MessagesRequest request)
     {
         var messages = new List<ChatMessage>();
-        string? system = request.System?.Text ?? (request.System?.Parts is { } sp ? string.Concat(sp.Select(b => b.Text)) : null);
+        string? system = request.System?.Text ?? (request.System?.Parts is { } sp ? SystemText(sp) : null);
         if (!string.IsNullOrEmpty(system))
         {
             messages.Add(new ChatMessage { Role = "system", Content = new TextOrParts<ChatContentPart>(system) });
