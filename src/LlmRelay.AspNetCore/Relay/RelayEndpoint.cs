@@ -106,6 +106,7 @@ internal sealed partial class RelayEndpoint(
             MaxOutputTokens = request.MaxTokens,
             Ip = context.Connection.RemoteIpAddress?.ToString() ?? "",
             RequestId = context.TraceIdentifier,
+            ProviderHeaders = ProviderHeaderReader.Read(context.Request.Headers, route.Format),
         };
         using var call = await pipeline.BeginAsync(relayRequest, started, context.RequestAborted).ConfigureAwait(false);
         if (call.Refused)

@@ -250,7 +250,8 @@ public sealed partial class RelayPipeline
         var sentAt = time.GetTimestamp();
         try
         {
-            response = await sender.SendAsync(channel, keyIndex, plan.Operation, attempt.UpstreamModel, attempt.Body, call.Request.Stream, token).ConfigureAwait(false);
+            var headers = call.Request.CallerFormat == channel.Adapter.Format ? call.Request.ProviderHeaders : null;
+            response = await sender.SendAsync(channel, keyIndex, plan.Operation, attempt.UpstreamModel, attempt.Body, call.Request.Stream, token, headers).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

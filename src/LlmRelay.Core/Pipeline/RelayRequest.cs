@@ -58,5 +58,12 @@ public sealed class RelayRequest
     public string RequestId { get; init; } = "";
 
     /// <summary>Gets the token name logged when <see cref="Token"/> is <see langword="null"/>.</summary>
+    /// <summary>
+    /// Request headers of the caller's own provider family (for Anthropic callers, every <c>anthropic-*</c> header such as
+    /// <c>anthropic-beta</c>), sent on when the call reaches a channel that speaks the caller's format: there the body
+    /// goes through as written, beta-only fields included, and needs its headers. Never sent to another family.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> ProviderHeaders { get; init; } = [];
+
     internal string AnonymousName { get; init; } = "";
 }

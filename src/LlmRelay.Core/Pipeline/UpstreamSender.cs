@@ -27,10 +27,11 @@ internal sealed class UpstreamSender(UpstreamInvoker upstream, ChatClientChannel
     /// <param name="body">The JSON body, or empty for a request without one (a GET).</param>
     /// <param name="stream">Whether an event stream is asked for.</param>
     /// <param name="cancellationToken">Cancels the request (the caller's, and the attempt's timeouts).</param>
+    /// <param name="headers">The caller's provider headers to send on (see <see cref="RelayRequest.ProviderHeaders"/>), or null.</param>
     /// <returns>The answer, headers read: the caller disposes it.</returns>
     /// <exception cref="HttpRequestException">The upstream could not be reached.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public Task<HttpResponseMessage> SendAsync(ChannelEntry channel, int keyIndex, RelayOperation operation, string upstreamModel, ReadOnlyMemory<byte> body, bool stream, CancellationToken cancellationToken)
+    public Task<HttpResponseMessage> SendAsync(ChannelEntry channel, int keyIndex, RelayOperation operation, string upstreamModel, ReadOnlyMemory<byte> body, bool stream, CancellationToken cancellationToken, IReadOnlyList<KeyValuePair<string, string>>? headers = null)
     {
         var adapter = channel.Adapter;
         var message = new HttpRequestMessage(operation == RelayOperation.ListModels ? HttpMethod.Get : HttpMethod.Post, adapter.BuildUri(channel, operation, upstreamModel, stream));
@@ -43,6 +44,14 @@ internal sealed class UpstreamSender(UpstreamInvoker upstream, ChatClientChannel
         if (stream)
         {
             message.Headers.TryAddWithoutValidation("Accept", "text/event-stream");
+        }
+
+        if (headers is not null)
+        {
+            for (var i = 0; i < headers.Count; i++)
+            {
+                message.Headers.TryAddWithoutValidation(headers[i].Key, headers[i].Value); // before Authenticate, which keeps what is set
+            }
         }
 
         return Send(channel, keyIndex, message, cancellationToken);

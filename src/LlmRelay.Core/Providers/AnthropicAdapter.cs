@@ -22,6 +22,9 @@ internal sealed class AnthropicAdapter : ProviderAdapter
             request.Headers.TryAddWithoutValidation("x-api-key", key);
         }
 
-        request.Headers.TryAddWithoutValidation("anthropic-version", ApiVersion);
+        if (!request.Headers.Contains("anthropic-version"))
+        {
+            request.Headers.TryAddWithoutValidation("anthropic-version", ApiVersion); // unless the caller's own came through
+        }
     }
 }

@@ -96,6 +96,37 @@ public sealed class CrossFamilyTests : IAsyncLifetime
         Assert.Equal(16, log.Quota);
     }
 
+    [Theory]
+    [InlineData("anthropic", true)]
+    [InlineData("openai", false)]
+    [InlineData("gemini", false)]
+    public async Task Relay_AnthropicCallerBetaHeaders_ReachAnAnthropicChannelOnly(string channel, bool forwarded)
+    {
+        // Claude Code sends beta-only body fields (context_management, tools[].defer_loading) with their anthropic-beta
+        // header: on pass-through the header must go with them, or Anthropic refuses the body (issue #16).
+        using var client = _gateway.CreateGatewayClient(null);
+        using var request = BuildRequest("anthropic", channel + "-model", stream: false);
+        request.Headers.Add("anthropic-beta", "context-management-2025-06-27,fine-grained-tool-streaming-2025-05-14");
+        request.Headers.Add("anthropic-dangerous-direct-browser-access", "true");
+
+        using var response = await client.SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var sent = _upstream.Requests.Last();
+        if (forwarded)
+        {
+            Assert.Equal("context-management-2025-06-27,fine-grained-tool-streaming-2025-05-14", sent.Headers["anthropic-beta"]);
+            Assert.Equal("true", sent.Headers["anthropic-dangerous-direct-browser-access"]);
+            Assert.Equal("2023-06-01", sent.Headers["anthropic-version"]); // once, not the caller's and the gateway's
+        }
+        else
+        {
+            Assert.DoesNotContain(sent.Headers.Keys, k => k.StartsWith("anthropic-", StringComparison.OrdinalIgnoreCase));
+        }
+
+        Assert.DoesNotContain(Settings.Key, string.Join("\n", sent.Headers.Values), StringComparison.Ordinal);
+    }
+
     private static HttpRequestMessage BuildRequest(string caller, string model, bool stream)
     {
         var s = stream ? "true" : "false";
