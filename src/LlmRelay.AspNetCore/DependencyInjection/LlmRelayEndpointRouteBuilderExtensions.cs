@@ -76,7 +76,7 @@ public static class LlmRelayEndpointRouteBuilderExtensions
         group.MapGet("/v1/models", models.ListAsync).WithName("LlmRelay.Models");
         group.MapGet("/v1/models/{id}", context => models.GetAsync(context, RouteValue(context, "id"))).WithName("LlmRelay.Model").WithMetadata(openAI);
         group.MapGet("/v1beta/models", context => models.ListAsync(context, ModelsEndpoint.Shape.Gemini)).WithName("LlmRelay.Models.Gemini").WithMetadata(geminiErrors);
-        group.MapGet("/anthropic/v1/models", context => models.ListAsync(context, ModelsEndpoint.Shape.Anthropic)).WithName("LlmRelay.Models.Anthropic").WithMetadata(anthropic);
+        group.MapGet("/anthropic/v1/models", context => models.ListAsync(context, ModelsEndpoint.Shape.Anthropic, keyOptional: true)).WithName("LlmRelay.Models.Anthropic").WithMetadata(anthropic);
 
         LlmRelay.AspNetCore.Management.ManagementEndpoints.Map(group);
         LlmRelay.AspNetCore.Dashboard.DashboardEndpoints.Map(group); // Dashboard and status page (issue #7): mapped only after AddDashboard(), see DashboardOptions.
