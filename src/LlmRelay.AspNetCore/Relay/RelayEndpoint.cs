@@ -88,7 +88,7 @@ internal sealed partial class RelayEndpoint(
             request.Stream = stream;
         }
 
-        using var content = new CallerBody(route, body, request);
+        using var content = new CallerBody(route, body, request, _options.AnthropicDefaultMaxTokens);
         var relayRequest = new RelayRequest
         {
             Token = token,

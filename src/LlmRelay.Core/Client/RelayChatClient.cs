@@ -190,7 +190,7 @@ public sealed partial class RelayChatClient : IChatClient
             RequestedModel = requested,
             RoutingModel = _models.Resolve(group, requested),
             Stream = stream,
-            Content = new InProcessChatContent(messages, options, stream),
+            Content = new InProcessChatContent(messages, options, stream, _relayOptions.AnthropicDefaultMaxTokens),
             EstimatedPromptTokens = EstimatePromptTokens(messages, options),
             MaxOutputTokens = options?.MaxOutputTokens ?? 0,
             RequestId = Activity.Current is { } activity ? activity.TraceId.ToString() : Guid.NewGuid().ToString("N"),

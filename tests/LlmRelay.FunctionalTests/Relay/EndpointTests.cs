@@ -216,9 +216,9 @@ public sealed class EndpointTests : IAsyncLifetime
 
         client.DefaultRequestHeaders.Remove("x-api-key");
         client.DefaultRequestHeaders.Add("x-api-key", Settings.Key);
-        var noMaxTokens = await client.PostAsync("/v1/messages", Json("""{"model":"claude-sonnet-4","messages":[{"role":"user","content":"hi"}]}"""), Ct);
-        Assert.Equal(HttpStatusCode.BadRequest, noMaxTokens.StatusCode);
-        Assert.Equal("invalid_request_error", JsonNode.Parse(await noMaxTokens.Content.ReadAsStringAsync(Ct))!["error"]!["type"]!.GetValue<string>());
+        var noMessages = await client.PostAsync("/v1/messages", Json("""{"model":"claude-sonnet-4","max_tokens":5}"""), Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, noMessages.StatusCode);
+        Assert.Equal("invalid_request_error", JsonNode.Parse(await noMessages.Content.ReadAsStringAsync(Ct))!["error"]!["type"]!.GetValue<string>());
     }
 
     [Fact]
