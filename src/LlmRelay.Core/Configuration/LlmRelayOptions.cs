@@ -61,6 +61,10 @@ public sealed class LlmRelayOptions
     /// <value>The default value is <see langword="false"/>.</value>
     public bool PropagateTraceContext { get; set; }
 
+    /// <summary>Gets or sets the cross-origin (CORS) options of the relay endpoints (section <c>LlmRelay:Cors</c>).</summary>
+    /// <value>The default value is a <see cref="RelayCorsOptions"/> allowing any origin with the built-in headers.</value>
+    public RelayCorsOptions Cors { get; set; } = new();
+
     /// <summary>Gets or sets the address policy for calls to channels' upstreams (section <c>LlmRelay:Outbound</c>).</summary>
     /// <value>The default value is an <see cref="OutboundOptions"/> that refuses internal addresses.</value>
     public OutboundOptions Outbound { get; set; } = new();

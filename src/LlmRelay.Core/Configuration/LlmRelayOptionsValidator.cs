@@ -120,6 +120,7 @@ internal sealed class LlmRelayOptionsValidator : IValidateOptions<LlmRelayOption
             failures.Add("LlmRelay:AnthropicDefaultMaxTokens must be at least 1.");
         }
 
+        options.Cors.Validate("LlmRelay:Cors", failures);
         options.Health.Validate("LlmRelay:Health", failures);
         options.Concurrency.Validate("LlmRelay:Concurrency", failures);
         options.Quota.Validate("LlmRelay:Quota", failures);
