@@ -88,6 +88,30 @@ public static class LlmRelayEndpointRouteBuilderExtensions
         LlmRelay.AspNetCore.Dashboard.DashboardEndpoints.Map(group); // Dashboard and status page (issue #7): mapped only after AddDashboard(), see DashboardOptions.
         group.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = static _ => false });
         group.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = static check => check.Tags.Contains(RelayHealthChecks.ReadyTag) });
+        LlmRelay.AspNetCore.Hosting.StartupAnnouncement.Register(services, LlmRelay.AspNetCore.Hosting.GatewayPaths.Of(services));
+        return group;
+    }
+
+    /// <summary>Maps <c>GET /</c> for a gateway: a redirect to the dashboard when <c>AddDashboard()</c> enabled it, else a small page naming the API base URLs, the status page and the health probe.</summary>
+    /// <remarks>
+    /// Opt-in, because an app that adds <c>MapLlmRelay()</c> to its own service usually has its own <c>/</c>; the gateway
+    /// sample and the <c>dotnet new llmrelay</c> template call it. Map it into the same group as <c>MapLlmRelay()</c>
+    /// (<c>app.MapGroup("/llm").MapLlmRelayHome()</c> answers <c>/llm</c>). When the dashboard is served at the root
+    /// (<c>DashboardOptions.PathBase</c> is <c>/</c>), the dashboard already answers <c>/</c> and nothing is mapped.
+    /// </remarks>
+    /// <param name="endpoints">The endpoint route builder.</param>
+    /// <returns>A builder for conventions that apply to the home endpoint.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="endpoints"/> is <see langword="null"/>.</exception>
+    public static IEndpointConventionBuilder MapLlmRelayHome(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var paths = LlmRelay.AspNetCore.Hosting.GatewayPaths.Of(endpoints.ServiceProvider);
+        var group = endpoints.MapGroup("");
+        if (paths.Dashboard is not "")
+        {
+            group.MapGet("/", new LlmRelay.AspNetCore.Hosting.HomeEndpoint(paths).HandleAsync).WithName("LlmRelay.Home").ExcludeFromDescription();
+        }
+
         return group;
     }
 
