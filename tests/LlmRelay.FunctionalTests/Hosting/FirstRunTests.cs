@@ -64,6 +64,22 @@ public sealed class FirstRunTests
     }
 
     [Fact]
+    public async Task Root_DashboardServedAtTheRoot_IsTheDashboardAndTheLogSaysSo()
+    {
+        var logs = new CapturingLoggerProvider();
+        await using var gateway = new GatewayFactory(Settings.Merge(Settings.Token(), new() { ["LlmRelay:Dashboard:PathBase"] = "/" }), Capture(logs));
+        gateway.Start();
+        using var client = NoRedirects(gateway.BaseAddress);
+
+        using var root = await client.GetAsync("/", Ct);
+
+        // MapLlmRelayHome maps nothing here: the dashboard's own home answers (a fresh database sends it to setup).
+        Assert.True(root.StatusCode is HttpStatusCode.OK or HttpStatusCode.Redirect, $"/ answered {root.StatusCode}");
+        Assert.NotEqual("/dashboard", root.Headers.Location?.OriginalString);
+        Assert.Contains($"dashboard: {gateway.BaseAddress.GetLeftPart(UriPartial.Authority)}/;", ReadyLine(logs), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task StartupLog_NamesTheApiDashboardAndStatusUrls_FromTheBoundAddress()
     {
         var logs = new CapturingLoggerProvider();
