@@ -11,6 +11,7 @@ builder.Services
 var app = builder.Build();
 
 app.MapLlmRelay();
+app.MapLlmRelayHome();   // GET / redirects to the dashboard (or, without it, names the API base URL)
 
 app.Run();
 

@@ -95,6 +95,22 @@ public sealed class TemplateTests(TemplatePackageFixture fixture) : IClassFixtur
             using var statusPage = await client.GetAsync(new Uri(app.BaseAddress, "/status"), TestContext.Current.CancellationToken);
             var withDashboard = testCase.IsGateway && !testCase.Options.Contains("--no-dashboard");
             Assert.Equal(withDashboard ? HttpStatusCode.OK : HttpStatusCode.NotFound, statusPage.StatusCode);
+
+            // GET / leads to the dashboard, or names the API base URL without it (MapLlmRelayHome, issue #15); the
+            // relay-only host leaves / to the app.
+            using var root = await client.GetAsync(app.BaseAddress, TestContext.Current.CancellationToken);
+            if (!testCase.IsGateway)
+            {
+                Assert.Equal(HttpStatusCode.NotFound, root.StatusCode);
+            }
+            else if (withDashboard)
+            {
+                Assert.StartsWith("/dashboard", root.RequestMessage!.RequestUri!.AbsolutePath, StringComparison.Ordinal);
+            }
+            else
+            {
+                Assert.Contains("/v1<", await root.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+            }
         }
         finally
         {

@@ -7,6 +7,8 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using LlmRelay.Configuration;
 
 namespace Microsoft.AspNetCore.Builder;
 
@@ -53,35 +55,63 @@ public static class LlmRelayEndpointRouteBuilderExtensions
         var anthropic = RelayErrorWriter.Anthropic;
         var geminiErrors = RelayErrorWriter.Gemini;
 
+        // The relay routes sit in their own group so that LlmRelay:Cors applies to them and to nothing else (issue #15).
+        var routes = group.MapGroup("");
         // OpenAI
-        group.MapPost("/v1/chat/completions", context => relay.HandleAsync(context, InboundRoute.OpenAIChat)).WithName("LlmRelay.ChatCompletions").WithMetadata(InboundRoute.OpenAIChat.Errors);
-        group.MapPost("/v1/completions", context => relay.HandleAsync(context, InboundRoute.OpenAICompletions)).WithName("LlmRelay.Completions").WithMetadata(InboundRoute.OpenAICompletions.Errors);
-        group.MapPost("/v1/responses", context => relay.HandleAsync(context, InboundRoute.OpenAIResponses)).WithName("LlmRelay.Responses").WithMetadata(InboundRoute.OpenAIResponses.Errors);
-        group.MapGet("/v1/responses/{id}", context => stored.GetAsync(context, RouteValue(context, "id"))).WithName("LlmRelay.Responses.Get").WithMetadata(openAI);
-        group.MapPost("/v1/embeddings", context => relay.HandleAsync(context, InboundRoute.OpenAIEmbeddings)).WithName("LlmRelay.Embeddings").WithMetadata(InboundRoute.OpenAIEmbeddings.Errors);
-        group.MapPost("/v1/engines/{model}/embeddings", context => relay.HandleAsync(context, InboundRoute.OpenAIEmbeddings, RouteValue(context, "model"), null)).WithName("LlmRelay.EngineEmbeddings").WithMetadata(InboundRoute.OpenAIEmbeddings.Errors);
+        routes.MapPost("/v1/chat/completions", context => relay.HandleAsync(context, InboundRoute.OpenAIChat)).WithName("LlmRelay.ChatCompletions").WithMetadata(InboundRoute.OpenAIChat.Errors);
+        routes.MapPost("/v1/completions", context => relay.HandleAsync(context, InboundRoute.OpenAICompletions)).WithName("LlmRelay.Completions").WithMetadata(InboundRoute.OpenAICompletions.Errors);
+        routes.MapPost("/v1/responses", context => relay.HandleAsync(context, InboundRoute.OpenAIResponses)).WithName("LlmRelay.Responses").WithMetadata(InboundRoute.OpenAIResponses.Errors);
+        routes.MapGet("/v1/responses/{id}", context => stored.GetAsync(context, RouteValue(context, "id"))).WithName("LlmRelay.Responses.Get").WithMetadata(openAI);
+        routes.MapPost("/v1/embeddings", context => relay.HandleAsync(context, InboundRoute.OpenAIEmbeddings)).WithName("LlmRelay.Embeddings").WithMetadata(InboundRoute.OpenAIEmbeddings.Errors);
+        routes.MapPost("/v1/engines/{model}/embeddings", context => relay.HandleAsync(context, InboundRoute.OpenAIEmbeddings, RouteValue(context, "model"), null)).WithName("LlmRelay.EngineEmbeddings").WithMetadata(InboundRoute.OpenAIEmbeddings.Errors);
 
         // Anthropic
         foreach (var prefix in (ReadOnlySpan<string>)["/v1", "/anthropic/v1", ""])
         {
-            group.MapPost(prefix + "/messages", context => relay.HandleAsync(context, InboundRoute.AnthropicMessages)).WithName("LlmRelay.Messages" + prefix.Replace('/', '.')).WithMetadata(InboundRoute.AnthropicMessages.Errors);
-            group.MapPost(prefix + "/messages/count_tokens", countTokens.HandleAsync).WithName("LlmRelay.CountTokens" + prefix.Replace('/', '.')).WithMetadata(anthropic);
+            routes.MapPost(prefix + "/messages", context => relay.HandleAsync(context, InboundRoute.AnthropicMessages)).WithName("LlmRelay.Messages" + prefix.Replace('/', '.')).WithMetadata(InboundRoute.AnthropicMessages.Errors);
+            routes.MapPost(prefix + "/messages/count_tokens", countTokens.HandleAsync).WithName("LlmRelay.CountTokens" + prefix.Replace('/', '.')).WithMetadata(anthropic);
         }
 
         // Gemini: the model and the action share one path segment ("gemini-2.5-flash:generateContent").
-        group.MapPost("/v1beta/models/{modelAction}", context => gemini.HandleAsync(context, RouteValue(context, "modelAction"))).WithName("LlmRelay.Gemini").WithMetadata(InboundRoute.Gemini.Errors);
-        group.MapPost("/v1/models/{modelAction}", context => gemini.HandleAsync(context, RouteValue(context, "modelAction"))).WithName("LlmRelay.Gemini.V1").WithMetadata(InboundRoute.Gemini.Errors);
+        routes.MapPost("/v1beta/models/{modelAction}", context => gemini.HandleAsync(context, RouteValue(context, "modelAction"))).WithName("LlmRelay.Gemini").WithMetadata(InboundRoute.Gemini.Errors);
+        routes.MapPost("/v1/models/{modelAction}", context => gemini.HandleAsync(context, RouteValue(context, "modelAction"))).WithName("LlmRelay.Gemini.V1").WithMetadata(InboundRoute.Gemini.Errors);
 
         // Models
-        group.MapGet("/v1/models", models.ListAsync).WithName("LlmRelay.Models");
-        group.MapGet("/v1/models/{id}", context => models.GetAsync(context, RouteValue(context, "id"))).WithName("LlmRelay.Model").WithMetadata(openAI);
-        group.MapGet("/v1beta/models", context => models.ListAsync(context, ModelsEndpoint.Shape.Gemini)).WithName("LlmRelay.Models.Gemini").WithMetadata(geminiErrors);
-        group.MapGet("/anthropic/v1/models", context => models.ListAsync(context, ModelsEndpoint.Shape.Anthropic)).WithName("LlmRelay.Models.Anthropic").WithMetadata(anthropic);
+        routes.MapGet("/v1/models", models.ListAsync).WithName("LlmRelay.Models");
+        routes.MapGet("/v1/models/{id}", context => models.GetAsync(context, RouteValue(context, "id"))).WithName("LlmRelay.Model").WithMetadata(openAI);
+        routes.MapGet("/v1beta/models", context => models.ListAsync(context, ModelsEndpoint.Shape.Gemini)).WithName("LlmRelay.Models.Gemini").WithMetadata(geminiErrors);
+        routes.MapGet("/anthropic/v1/models", context => models.ListAsync(context, ModelsEndpoint.Shape.Anthropic, keyOptional: true)).WithName("LlmRelay.Models.Anthropic").WithMetadata(anthropic);
+
+        LlmRelay.AspNetCore.Relay.RelayCors.Create(services, services.GetRequiredService<IOptions<LlmRelayOptions>>().Value.Cors)?.ApplyTo(routes);
 
         LlmRelay.AspNetCore.Management.ManagementEndpoints.Map(group);
         LlmRelay.AspNetCore.Dashboard.DashboardEndpoints.Map(group); // Dashboard and status page (issue #7): mapped only after AddDashboard(), see DashboardOptions.
         group.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = static _ => false });
         group.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = static check => check.Tags.Contains(RelayHealthChecks.ReadyTag) });
+        LlmRelay.AspNetCore.Hosting.StartupAnnouncement.Register(services, LlmRelay.AspNetCore.Hosting.GatewayPaths.Of(services));
+        return group;
+    }
+
+    /// <summary>Maps <c>GET /</c> for a gateway: a redirect to the dashboard when <c>AddDashboard()</c> enabled it, else a small page naming the API base URLs, the status page and the health probe.</summary>
+    /// <remarks>
+    /// Opt-in, because an app that adds <c>MapLlmRelay()</c> to its own service usually has its own <c>/</c>; the gateway
+    /// sample and the <c>dotnet new llmrelay</c> template call it. Map it into the same group as <c>MapLlmRelay()</c>
+    /// (<c>app.MapGroup("/llm").MapLlmRelayHome()</c> answers <c>/llm</c>). When the dashboard is served at the root
+    /// (<c>DashboardOptions.PathBase</c> is <c>/</c>), the dashboard already answers <c>/</c> and nothing is mapped.
+    /// </remarks>
+    /// <param name="endpoints">The endpoint route builder.</param>
+    /// <returns>A builder for conventions that apply to the home endpoint.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="endpoints"/> is <see langword="null"/>.</exception>
+    public static IEndpointConventionBuilder MapLlmRelayHome(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var paths = LlmRelay.AspNetCore.Hosting.GatewayPaths.Of(endpoints.ServiceProvider);
+        var group = endpoints.MapGroup("");
+        if (paths.Dashboard is not "")
+        {
+            group.MapGet("/", new LlmRelay.AspNetCore.Hosting.HomeEndpoint(paths).HandleAsync).WithName("LlmRelay.Home").ExcludeFromDescription();
+        }
+
         return group;
     }
 

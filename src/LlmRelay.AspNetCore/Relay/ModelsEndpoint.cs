@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LlmRelay.AspNetCore.Authentication;
 using LlmRelay.AspNetCore.Relay.Errors;
+using LlmRelay.Channels;
 using LlmRelay.Pipeline;
 using LlmRelay.Selection;
 using LlmRelay.Tokens;
@@ -12,8 +13,11 @@ namespace LlmRelay.AspNetCore.Relay;
 /// <remarks>
 /// <c>GET /v1/models</c> picks the shape from the request: <c>x-api-key</c> with <c>anthropic-version</c> means an
 /// Anthropic client; <c>x-goog-api-key</c> or <c>?key=</c> means a Gemini client; anything else gets OpenAI's list.
+/// <c>GET /v1/models/{id}</c> and <c>GET /anthropic/v1/models</c> are public (endpoints.tsv, seed-ds2api.md): without a
+/// key they answer for the <c>default</c> group, the group a new key gets; with a key, for what that key may use (a
+/// refused key is still refused, so a caller learns its key is wrong).
 /// </remarks>
-internal sealed class ModelsEndpoint(GatewayKeyGate gateway, ChannelCatalogProvider catalog)
+internal sealed class ModelsEndpoint(GatewayKeyGate gateway, ChannelCatalogProvider catalog, ModelResolver resolver)
 {
     internal enum Shape
     {
@@ -24,17 +28,18 @@ internal sealed class ModelsEndpoint(GatewayKeyGate gateway, ChannelCatalogProvi
 
     public Task ListAsync(HttpContext context) => ListAsync(context, ShapeOf(context.Request));
 
-    public async Task ListAsync(HttpContext context, Shape shape)
+    public async Task ListAsync(HttpContext context, Shape shape, bool keyOptional = false)
     {
         // Refusals take the shape of the endpoint's RelayErrorWriter metadata, or for GET /v1/models that of ShapeOf.
-        var token = await gateway.AuthenticateAsync(context).ConfigureAwait(false);
-        if (token is null)
+        var (refused, token) = await CallerAsync(context, keyOptional).ConfigureAwait(false);
+        if (refused)
         {
             return;
         }
 
         var current = catalog.Current;
-        var models = current.ModelsOf(token.Group).Where(token.AllowsModel).ToList();
+        var group = token?.Group ?? RelayGroups.Default;
+        var models = current.ModelsOf(group).Where(model => token is null || token.AllowsModel(model)).ToList();
         context.Response.ContentType = "application/json";
         using (var writer = new Utf8JsonWriter(context.Response.BodyWriter))
         {
@@ -83,7 +88,7 @@ internal sealed class ModelsEndpoint(GatewayKeyGate gateway, ChannelCatalogProvi
                     writer.WriteStartArray("data"u8);
                     foreach (var model in models)
                     {
-                        WriteOpenAIModel(writer, current, token.Group, model);
+                        WriteOpenAIModel(writer, current, group, model);
                     }
 
                     writer.WriteEndArray();
@@ -95,17 +100,21 @@ internal sealed class ModelsEndpoint(GatewayKeyGate gateway, ChannelCatalogProvi
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
 
-    /// <summary>Answers <c>GET /v1/models/{id}</c>: the model object when the key may use a model of that name (aliases included), else 404.</summary>
+    /// <summary>Answers <c>GET /v1/models/{id}</c>: the object of the model <paramref name="id"/> resolves to (aliases and families included) when the caller may use it, else 404.</summary>
+    /// <remarks>Public: without a key it answers for the default group. As in seed-ds2api.md, an alias answers with the model it resolves to.</remarks>
     public async Task GetAsync(HttpContext context, string id)
     {
-        var token = await gateway.AuthenticateAsync(context).ConfigureAwait(false);
-        if (token is null)
+        var (refused, token) = await CallerAsync(context, keyOptional: true).ConfigureAwait(false);
+        if (refused)
         {
             return;
         }
 
         var current = catalog.Current;
-        if (!token.AllowsModel(id) || !current.Contains(token.Group, id))
+        var group = token?.Group ?? RelayGroups.Default;
+        var resolved = resolver.Resolve(group, id);
+        // The same allow-list rule as a relayed call (RelayPipeline.BeginAsync): the name asked for or the one it resolves to.
+        if ((token is not null && !token.AllowsModel(id) && !token.AllowsModel(resolved)) || !current.Contains(group, resolved))
         {
             await RelayErrorWriter.OpenAI.WriteAsync(context, 404, RelayErrorKind.NotFound, $"The model '{id}' does not exist or you do not have access to it.", "model_not_found", "model").ConfigureAwait(false);
             return;
@@ -114,10 +123,22 @@ internal sealed class ModelsEndpoint(GatewayKeyGate gateway, ChannelCatalogProvi
         context.Response.ContentType = "application/json";
         using (var writer = new Utf8JsonWriter(context.Response.BodyWriter))
         {
-            WriteOpenAIModel(writer, current, token.Group, id);
+            WriteOpenAIModel(writer, current, group, resolved);
         }
 
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+
+    // A public route authenticates a key only when one is presented; a route that needs a key always does.
+    private async ValueTask<(bool Refused, TokenEntry? Token)> CallerAsync(HttpContext context, bool keyOptional)
+    {
+        if (keyOptional && GatewayKeyReader.Read(context.Request) is null)
+        {
+            return (false, null); // No key: no allow-list, the default group.
+        }
+
+        var token = await gateway.AuthenticateAsync(context).ConfigureAwait(false);
+        return (token is null, token);
     }
 
     internal static Shape ShapeOf(HttpRequest request)

@@ -40,6 +40,7 @@ internal sealed partial class RelayEndpoint(
     GatewayKeyGate gateway,
     RelayPipeline pipeline,
     ResponseStore responses,
+    ModelResolver models,
     IOptions<LlmRelayOptions> options,
     TimeProvider time)
 {
@@ -80,18 +81,14 @@ internal sealed partial class RelayEndpoint(
 
         // request.Model stays what the body says (the patcher compares against it); routing uses the URL's model and aliases.
         var requestedModel = urlModel ?? request.Model;
-        var routingModel = requestedModel;
-        if (_options.ModelAliases.Count > 0 && _options.ModelAliases.TryGetValue(requestedModel, out var aliased) && aliased.Length > 0)
-        {
-            routingModel = aliased;
-        }
+        var routingModel = models.Resolve(token.Group, requestedModel);
 
         if (urlStream is { } stream)
         {
             request.Stream = stream;
         }
 
-        using var content = new CallerBody(route, body, request);
+        using var content = new CallerBody(route, body, request, _options.AnthropicDefaultMaxTokens);
         var relayRequest = new RelayRequest
         {
             Token = token,

@@ -8,7 +8,7 @@ namespace LlmRelay.Client;
 
 /// <summary>The body of a <see cref="RelayChatClient"/> call: its messages and options, sent as an OpenAI Chat body (converted for other families), or handed as they are to a chat-client channel.</summary>
 /// <remarks>Not thread-safe: one instance per call.</remarks>
-internal sealed class InProcessChatContent(IReadOnlyList<ChatMessage> messages, ChatOptions? options, bool stream) : RelayContent
+internal sealed class InProcessChatContent(IReadOnlyList<ChatMessage> messages, ChatOptions? options, bool stream, int anthropicMaxTokens) : RelayContent
 {
     private string? _model;
     private byte[]? _openAI;
@@ -45,7 +45,7 @@ internal sealed class InProcessChatContent(IReadOnlyList<ChatMessage> messages, 
             return null;
         }
 
-        var converted = BodyConverter.ConvertRequest(WireFormat.OpenAIChat, plan.UpstreamFormat, body.Span, upstreamModel, stream);
+        var converted = BodyConverter.ConvertRequest(WireFormat.OpenAIChat, plan.UpstreamFormat, body.Span, upstreamModel, stream, anthropicMaxTokens);
         body = converted.IsSuccess ? converted.Value!.Body : default;
         return converted.Error;
     }

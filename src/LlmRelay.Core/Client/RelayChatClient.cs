@@ -52,6 +52,7 @@ public sealed partial class RelayChatClient : IChatClient
     private readonly TokenCache _tokens;
     private readonly RelayPipeline _pipeline;
     private readonly LlmRelayOptions _relayOptions;
+    private readonly ModelResolver _models;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ChatClientMetadata _metadata;
@@ -78,6 +79,7 @@ public sealed partial class RelayChatClient : IChatClient
         _tokens = services.GetRequiredService<TokenCache>();
         _pipeline = services.GetRequiredService<RelayPipeline>();
         _relayOptions = services.GetRequiredService<IOptions<LlmRelayOptions>>().Value;
+        _models = services.GetRequiredService<ModelResolver>();
         _time = services.GetRequiredService<TimeProvider>();
         _logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<RelayChatClient>();
         _metadata = new ChatClientMetadata("llmrelay", null, _options.DefaultModel);
@@ -178,22 +180,17 @@ public sealed partial class RelayChatClient : IChatClient
             throw new ArgumentException("No model was given: set ChatOptions.ModelId or RelayChatClientOptions.DefaultModel.", nameof(options));
         }
 
-        var routing = requested;
-        if (_relayOptions.ModelAliases.Count > 0 && _relayOptions.ModelAliases.TryGetValue(requested, out var aliased) && aliased.Length > 0)
-        {
-            routing = aliased;
-        }
-
+        var group = token?.Group ?? _options.Group;
         var request = new RelayRequest
         {
             Token = token,
-            Group = token?.Group ?? _options.Group,
+            Group = group,
             Operation = RelayOperation.Chat,
             CallerFormat = Formats.WireFormat.OpenAIChat,
             RequestedModel = requested,
-            RoutingModel = routing,
+            RoutingModel = _models.Resolve(group, requested),
             Stream = stream,
-            Content = new InProcessChatContent(messages, options, stream),
+            Content = new InProcessChatContent(messages, options, stream, _relayOptions.AnthropicDefaultMaxTokens),
             EstimatedPromptTokens = EstimatePromptTokens(messages, options),
             MaxOutputTokens = options?.MaxOutputTokens ?? 0,
             RequestId = Activity.Current is { } activity ? activity.TraceId.ToString() : Guid.NewGuid().ToString("N"),

@@ -17,6 +17,24 @@ public sealed class LlmRelayOptions
     /// <remarks>Applied before channel selection; a channel's own <see cref="ChannelOptions.ModelMapping"/> then maps the result to its upstream name.</remarks>
     public IDictionary<string, string> ModelAliases { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>Gets the model-family fallbacks: a name pattern (<c>gpt-*</c>, <c>claude-*</c>, <c>o*</c>) mapped to the model that serves names of that family no channel serves and no alias names (<c>LlmRelay:ModelFamilies:{pattern}</c>).</summary>
+    /// <remarks>
+    /// A pattern is a prefix followed by one trailing <c>*</c>, matched without regard to case; when several match, the
+    /// longest wins. Resolution order (see <see cref="Selection.ModelResolver"/>): a model some channel of the caller's
+    /// group serves, then <see cref="ModelAliases"/>, then these families, else the request fails with 404
+    /// <c>model_not_found</c>. Empty by default: nothing is redirected unless configured.
+    /// </remarks>
+    public IDictionary<string, string> ModelFamilies { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Gets or sets the <c>max_tokens</c> an Anthropic upstream receives when the caller set none.</summary>
+    /// <remarks>
+    /// Anthropic's Messages API requires <c>max_tokens</c>; callers of <c>/v1/messages</c> may omit it (as seed-ds2api.md
+    /// documents) and OpenAI, Gemini or Responses callers routed to an Anthropic channel often do. The value is written
+    /// into the body sent to Anthropic channels only; other upstreams get the caller's body without a limit added.
+    /// </remarks>
+    /// <value>The default value is 8192.</value>
+    public int AnthropicDefaultMaxTokens { get; set; } = 8192;
+
     /// <summary>Gets or sets the largest request body the relay accepts, in bytes.</summary>
     /// <value>The default value is 32 MiB.</value>
     public long MaxRequestBodySize { get; set; } = 32 * 1024 * 1024;
@@ -42,6 +60,10 @@ public sealed class LlmRelayOptions
     /// </remarks>
     /// <value>The default value is <see langword="false"/>.</value>
     public bool PropagateTraceContext { get; set; }
+
+    /// <summary>Gets or sets the cross-origin (CORS) options of the relay endpoints (section <c>LlmRelay:Cors</c>).</summary>
+    /// <value>The default value is a <see cref="RelayCorsOptions"/> allowing any origin with the built-in headers.</value>
+    public RelayCorsOptions Cors { get; set; } = new();
 
     /// <summary>Gets or sets the address policy for calls to channels' upstreams (section <c>LlmRelay:Outbound</c>).</summary>
     /// <value>The default value is an <see cref="OutboundOptions"/> that refuses internal addresses.</value>

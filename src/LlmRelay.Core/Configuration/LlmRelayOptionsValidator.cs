@@ -103,6 +103,24 @@ internal sealed class LlmRelayOptionsValidator : IValidateOptions<LlmRelayOption
             failures.Add("LlmRelay:MaxRequestBodySize and LlmRelay:MaxManagementRequestBodySize must be at least 1 byte.");
         }
 
+        foreach (var (pattern, model) in options.ModelFamilies)
+        {
+            if (!Selection.ModelFamilyPattern.IsValid(pattern))
+            {
+                failures.Add($"LlmRelay:ModelFamilies:{pattern} is not a family pattern: write a model-name prefix followed by one '*', such as 'claude-*'.");
+            }
+            else if (string.IsNullOrWhiteSpace(model))
+            {
+                failures.Add($"LlmRelay:ModelFamilies:{pattern} must name the model that serves the family.");
+            }
+        }
+
+        if (options.AnthropicDefaultMaxTokens < 1)
+        {
+            failures.Add("LlmRelay:AnthropicDefaultMaxTokens must be at least 1.");
+        }
+
+        options.Cors.Validate("LlmRelay:Cors", failures);
         options.Health.Validate("LlmRelay:Health", failures);
         options.Concurrency.Validate("LlmRelay:Concurrency", failures);
         options.Quota.Validate("LlmRelay:Quota", failures);

@@ -40,6 +40,7 @@ internal static class LlmRelayCoreServices
             sp.GetRequiredService<ChannelKeyStatusRegistry>(),
             sp.GetServices<IChannelSelectionPolicy>(),
             sp.GetRequiredService<ChannelLoadTracker>()));
+        services.TryAddSingleton(static sp => new ModelResolver(sp.GetRequiredService<ChannelCatalogProvider>(), sp.GetRequiredService<IOptions<LlmRelayOptions>>()));
         services.TryAddSingleton<ChannelLoadTracker>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IChannelSelectionPolicy, WeightedRandomSelectionPolicy>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IChannelSelectionPolicy, RoundRobinSelectionPolicy>());

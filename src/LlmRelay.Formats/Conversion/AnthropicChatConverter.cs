@@ -12,13 +12,13 @@ namespace LlmRelay.Formats.Conversion;
 /// <summary>Converts between OpenAI Chat Completions and Anthropic Messages (requests, responses).</summary>
 public static class AnthropicChatConverter
 {
-    /// <summary>The max_tokens sent to Anthropic (where it is required) when the caller gave none.</summary>
-    internal const int DefaultMaxTokens = 4096;
+    /// <summary>The max_tokens sent to Anthropic (where it is required) when the caller gave none, as seed-ds2api.md documents (issue #15).</summary>
+    internal const int DefaultMaxTokens = 8192;
 
     /// <summary>How Claude Code's per-request billing line starts when it sends it as the first system block.</summary>
     private const string BillingHeaderPrefix = "x-anthropic-billing-header:";
 
-    internal static FormatResult<MessagesRequest> ToAnthropicRequest(ChatCompletionRequest chat)
+    internal static FormatResult<MessagesRequest> ToAnthropicRequest(ChatCompletionRequest chat, int defaultMaxTokens = DefaultMaxTokens)
     {
         var system = new List<AnthropicContentBlock>();
         var messages = new List<AnthropicMessage>();
@@ -93,7 +93,7 @@ public static class AnthropicChatConverter
                 1 => new TextOrParts<AnthropicContentBlock>(system[0].Text!),
                 _ => new TextOrParts<AnthropicContentBlock>(system),
             },
-            MaxTokens = chat.MaxCompletionTokens ?? chat.MaxTokens ?? DefaultMaxTokens,
+            MaxTokens = chat.MaxCompletionTokens ?? chat.MaxTokens ?? defaultMaxTokens,
             Temperature = chat.Temperature,
             TopP = chat.TopP,
             TopK = chat.TopK,

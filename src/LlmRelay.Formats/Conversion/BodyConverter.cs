@@ -23,8 +23,11 @@ public static class BodyConverter
     /// <param name="body">The caller's JSON body.</param>
     /// <param name="model">The model from the URL (Gemini callers); overrides the body's.</param>
     /// <param name="stream">The stream flag from the URL (Gemini callers).</param>
-    public static FormatResult<ConvertedRequest> ConvertRequest(WireFormat from, WireFormat to, ReadOnlySpan<byte> body, string? model = null, bool? stream = null)
+    /// <param name="defaultMaxTokens">The <c>max_tokens</c> an Anthropic body gets when the caller set no output limit (Anthropic requires one); must be positive.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="defaultMaxTokens"/> is less than 1.</exception>
+    public static FormatResult<ConvertedRequest> ConvertRequest(WireFormat from, WireFormat to, ReadOnlySpan<byte> body, string? model = null, bool? stream = null, int defaultMaxTokens = AnthropicChatConverter.DefaultMaxTokens)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(defaultMaxTokens, 1);
         FormatResult<ChatCompletionRequest> pivot = ToChatRequest(from, body, model);
         if (!pivot.IsSuccess)
         {
@@ -61,7 +64,7 @@ public static class BodyConverter
 
                 return new ConvertedRequest(WireJson.Serialize(chat, ctx.ChatCompletionRequest), chat.Model, isStream);
             case WireFormat.Anthropic:
-                FormatResult<MessagesRequest> a = AnthropicChatConverter.ToAnthropicRequest(chat);
+                FormatResult<MessagesRequest> a = AnthropicChatConverter.ToAnthropicRequest(chat, defaultMaxTokens);
                 return a.IsSuccess ? new ConvertedRequest(WireJson.Serialize(a.Value, ctx.MessagesRequest), chat.Model, isStream) : a.Error;
             case WireFormat.Gemini:
                 FormatResult<GenerateContentRequest> g = GeminiChatConverter.ToGeminiRequest(chat);

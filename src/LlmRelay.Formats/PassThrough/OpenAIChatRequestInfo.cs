@@ -26,4 +26,7 @@ public struct OpenAIChatRequestInfo
 
     /// <summary>Gets or sets the value of <c>max_tokens</c> or <c>max_completion_tokens</c>, or 0.</summary>
     public int MaxTokens;
+
+    /// <summary>Gets or sets a value indicating whether the body sets <c>max_tokens</c>, <c>max_completion_tokens</c> or <c>max_output_tokens</c> (to a number or, outside Anthropic bodies, to <see langword="null"/>).</summary>
+    public bool HasMaxTokens;
 }

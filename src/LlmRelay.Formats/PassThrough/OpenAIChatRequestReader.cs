@@ -28,7 +28,6 @@ public static class OpenAIChatRequestReader
         info.Model = "";
         var sawModel = false;
         var sawMessages = false;
-        var sawMaxTokens = false;
         var sawModelKey = false;
         var sawStreamKey = false;
         var sawStreamOptionsKey = false;
@@ -158,13 +157,25 @@ public static class OpenAIChatRequestReader
                 }
                 else if (reader.ValueTextEquals("max_tokens"u8) || reader.ValueTextEquals("max_completion_tokens"u8) || reader.ValueTextEquals("max_output_tokens"u8))
                 {
+                    // Anthropic knows only max_tokens: another name there does not spare the body the default.
+                    var counts = shape != RequestShape.AnthropicMessages || reader.ValueTextEquals("max_tokens"u8);
                     reader.Read();
                     if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var max) && max >= 0)
                     {
                         info.MaxTokens = max;
-                        sawMaxTokens = true;
+                        info.HasMaxTokens |= counts;
                     }
-                    else if (reader.TokenType != JsonTokenType.Null)
+                    else if (reader.TokenType == JsonTokenType.Null && shape == RequestShape.AnthropicMessages && counts)
+                    {
+                        // An Anthropic body without max_tokens gets the gateway's default (issue #15); an explicit null would
+                        // stay beside the inserted default, so it is refused as Anthropic refuses it.
+                        return Invalid("'max_tokens' must be an integer; omit it to get the gateway's default.", "max_tokens");
+                    }
+                    else if (reader.TokenType == JsonTokenType.Null)
+                    {
+                        info.HasMaxTokens |= counts;
+                    }
+                    else
                     {
                         return Invalid("'max_tokens' must be a non-negative integer.", "max_tokens");
                     }
@@ -194,11 +205,6 @@ public static class OpenAIChatRequestReader
         if (!sawModel && shape is not (RequestShape.Gemini or RequestShape.OpenAIEmbeddings))
         {
             return Invalid("you must provide a model parameter", "model");
-        }
-
-        if (shape == RequestShape.AnthropicMessages && !sawMaxTokens)
-        {
-            return Invalid("max_tokens: Field required", "max_tokens");
         }
 
         return sawMessages ? null : Invalid($"Missing required parameter: '{listName}'.", listName);

@@ -15,7 +15,7 @@ public enum RequestShape
     /// <summary>OpenAI Embeddings: <c>model</c> (or from the URL) and <c>input</c>.</summary>
     OpenAIEmbeddings,
 
-    /// <summary>Anthropic Messages: <c>model</c>, <c>max_tokens</c> and a non-empty <c>messages</c> array.</summary>
+    /// <summary>Anthropic Messages: <c>model</c> and a non-empty <c>messages</c> array; <c>max_tokens</c> may be omitted (the relay writes its default), not set to <see langword="null"/>.</summary>
     AnthropicMessages,
 
     /// <summary>Anthropic count_tokens: <c>model</c> and a non-empty <c>messages</c> array.</summary>

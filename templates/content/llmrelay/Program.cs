@@ -25,5 +25,11 @@ var app = builder.Build();
 // The relay (/v1/..., /v1beta/...), the management API (/api/...), GET /healthz, GET /readyz and the dashboard.
 #endif
 app.MapLlmRelay();
+#if (NoDashboard)
+// GET /: a small page naming the API base URL, /healthz and /readyz.
+#else
+// GET /: a redirect to the dashboard.
+#endif
+app.MapLlmRelayHome();
 
 app.Run();

@@ -19,6 +19,26 @@ public sealed class RelayChatClientTests
 
     private static ChatOptions Model(string model = "flat") => new() { ModelId = model };
 
+    [Fact]
+    public async Task GetResponseAsync_UnservedNameOfAFamily_RoutesToTheFamilysModel_WithTheAnthropicDefaultMaxTokens()
+    {
+        await using var relay = await RelayHarness.CreateAsync(
+            [RelayHarness.Channel(1, ChannelTypes.Anthropic, "flat", "claude-upstream")],
+            options: static o =>
+            {
+                o.ModelFamilies["claude-*"] = "flat";
+                o.AnthropicDefaultMaxTokens = 777;
+            });
+
+        var response = await relay.Client.GetResponseAsync([new ChatMessage(ChatRole.User, "Hi")], Model("claude-3-5-haiku-latest"), Ct);
+
+        Assert.Equal(FakeUpstreamHandler.Text, response.Text);
+        var sent = JsonNode.Parse(Assert.Single(relay.Upstream.Requests).Body)!;
+        Assert.Equal("claude-upstream", sent["model"]!.GetValue<string>());
+        Assert.Equal(777, sent["max_tokens"]!.GetValue<int>());
+        Assert.Equal("claude-3-5-haiku-latest", Assert.Single(relay.DrainLogs()).ModelName);
+    }
+
     [Theory]
     [InlineData(ChannelTypes.OpenAI, "/v1/chat/completions")]
     [InlineData(ChannelTypes.Anthropic, "/v1/messages")]

@@ -34,6 +34,7 @@ public sealed class CoreRegistrationTests
     [InlineData(typeof(RelayPipeline))]
     [InlineData(typeof(TokenCache))]
     [InlineData(typeof(ChannelCatalogProvider))]
+    [InlineData(typeof(ModelResolver))]
     [InlineData(typeof(ChannelKeyStatusRegistry))]
     [InlineData(typeof(ChannelProbe))]
     [InlineData(typeof(ModelPricing))]

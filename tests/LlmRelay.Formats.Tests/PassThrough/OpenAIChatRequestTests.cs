@@ -131,6 +131,49 @@ public sealed class OpenAIChatRequestTests
         Assert.True(OpenAIChatRequestPatcher.NeedsPatch(info, "n"));
     }
 
+    [Fact]
+    public void AnthropicBodyWithoutMaxTokens_IsValid_AndThePatchInsertsTheDefault()
+    {
+        var bytes = Utf8("""{"model":"claude","messages":[{"role":"user","content":"x"}]}""");
+        Assert.Null(OpenAIChatRequestReader.TryRead(bytes, RequestShape.AnthropicMessages, out var info));
+        Assert.False(info.HasMaxTokens);
+
+        Assert.True(OpenAIChatRequestPatcher.NeedsPatch(info, "claude", askForUsage: false, defaultMaxTokens: 8192));
+        Assert.False(OpenAIChatRequestPatcher.NeedsPatch(info, "claude", askForUsage: false));
+        var output = new ArrayBufferWriter<byte>();
+        OpenAIChatRequestPatcher.Patch(bytes, info, "claude-real", output, askForUsage: false, defaultMaxTokens: 8192);
+
+        Assert.Equal("""{"max_tokens":8192,"model":"claude-real","messages":[{"role":"user","content":"x"}]}""", Encoding.UTF8.GetString(output.WrittenSpan));
+    }
+
+    [Theory]
+    [InlineData("""{"model":"claude","max_tokens":100,"messages":[{"role":"user","content":"x"}]}""")]
+    [InlineData("""{"model":"claude","max_tokens":0,"messages":[{"role":"user","content":"x"}]}""")]
+    public void AnthropicBodyWithMaxTokens_IsNotGivenTheDefault(string body)
+    {
+        Assert.Null(OpenAIChatRequestReader.TryRead(Utf8(body), RequestShape.AnthropicMessages, out var info));
+
+        Assert.True(info.HasMaxTokens);
+        Assert.False(OpenAIChatRequestPatcher.NeedsPatch(info, "claude", askForUsage: false, defaultMaxTokens: 8192));
+    }
+
+    [Theory]
+    [InlineData("""{"model":"claude","max_tokens":null,"messages":[{"role":"user","content":"x"}]}""")]
+    public void AnthropicBodyWithNullMaxTokens_IsRefused(string body)
+    {
+        var error = OpenAIChatRequestReader.TryRead(Utf8(body), RequestShape.AnthropicMessages, out _);
+
+        Assert.Equal("max_tokens", error?.Code);
+    }
+
+    [Fact]
+    public void AnthropicBodyWithOnlyMaxCompletionTokens_StillGetsTheDefault()
+    {
+        Assert.Null(OpenAIChatRequestReader.TryRead(Utf8("""{"model":"claude","max_completion_tokens":5,"messages":[{"role":"user","content":"x"}]}"""), RequestShape.AnthropicMessages, out var info));
+
+        Assert.False(info.HasMaxTokens);
+    }
+
     [Theory]
     [InlineData("chat-nonstream-text.request.json")]
     [InlineData("chat-nonstream-parallel-tool-calls.request.json")]

@@ -22,7 +22,13 @@ public sealed class EndpointTests : IAsyncLifetime
             Settings.Channel(0, _upstream.BaseUrl, ["gpt-4o", "gpt-3.5-turbo-instruct", "text-embedding-3-small"], name: "oa"),
             Settings.Channel(1, _upstream.BaseUrl + "/?api-version=2025-01-01", ["azure-gpt"], name: "az", type: "azure", mapping: new() { ["azure-gpt"] = "my-deployment" }),
             Settings.Channel(2, _upstream.BaseUrl, ["claude-sonnet-4"], name: "an", type: "anthropic"),
-            new() { ["LlmRelay:ModelAliases:best"] = "gpt-4o" }));
+            new()
+            {
+                ["LlmRelay:ModelAliases:best"] = "gpt-4o",
+                ["LlmRelay:ModelAliases:gpt-4o"] = "claude-sonnet-4", // never applies: a channel serves gpt-4o
+                ["LlmRelay:ModelFamilies:claude-*"] = "claude-sonnet-4",
+                ["LlmRelay:ModelFamilies:gpt-*"] = "gpt-4o",
+            }));
         _gateway.Start();
     }
 
@@ -105,6 +111,65 @@ public sealed class EndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FamilyFallback_UnservedNameOfAConfiguredFamily_RoutesToTheFamilysModel()
+    {
+        using var client = _gateway.CreateGatewayClient(Settings.Key);
+
+        var served = await client.PostAsync("/v1/chat/completions", Json("""{"model":"gpt-4o","messages":[{"role":"user","content":"native"}]}"""), Ct);
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        Assert.Equal("/v1/chat/completions", _upstream.Requests.Last().PathAndQuery); // not redirected to the Anthropic channel by the alias
+
+        var family = await client.PostAsync("/v1/chat/completions", Json("""{"model":"gpt-4.1-mini","messages":[{"role":"user","content":"family"}]}"""), Ct);
+        Assert.Equal(HttpStatusCode.OK, family.StatusCode);
+        Assert.Equal("gpt-4o", JsonNode.Parse(_upstream.Requests.Last().Body)!["model"]!.GetValue<string>());
+
+        var unknown = await client.PostAsync("/v1/chat/completions", Json("""{"model":"deepseek-chat","messages":[{"role":"user","content":"none"}]}"""), Ct);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        var error = JsonNode.Parse(await unknown.Content.ReadAsStringAsync(Ct))!["error"]!;
+        Assert.Equal("invalid_request_error", error["type"]!.GetValue<string>());
+        Assert.Equal("model_not_found", error["code"]!.GetValue<string>());
+        Assert.Contains(await _gateway.WaitForLogsAsync(2), l => l.ModelName == "gpt-4.1-mini");
+    }
+
+    [Fact]
+    public async Task PublicModelRoutes_AnswerWithoutAKey_AndRefuseAWrongOne()
+    {
+        using var anonymous = _gateway.CreateGatewayClient(null);
+
+        var byId = JsonNode.Parse(await anonymous.GetStringAsync("/v1/models/gpt-4o", Ct))!;
+        Assert.Equal("model", byId["object"]!.GetValue<string>());
+        Assert.Equal("gpt-4o", JsonNode.Parse(await anonymous.GetStringAsync("/v1/models/best", Ct))!["id"]!.GetValue<string>()); // an alias answers with its model
+        Assert.Equal("claude-sonnet-4", JsonNode.Parse(await anonymous.GetStringAsync("/v1/models/claude-3-5-haiku-latest", Ct))!["id"]!.GetValue<string>());
+        var anthropicList = JsonNode.Parse(await anonymous.GetStringAsync("/anthropic/v1/models", Ct))!;
+        Assert.Contains(anthropicList["data"]!.AsArray(), m => m!["id"]!.GetValue<string>() == "claude-sonnet-4");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/v1/models", Ct)).StatusCode); // the list stays "token" (endpoints.tsv)
+
+        using var wrong = _gateway.CreateGatewayClient("sk-wrong-00000000000000000000");
+        var refused = await wrong.GetAsync("/v1/models/gpt-4o", Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.NotNull(JsonNode.Parse(await refused.Content.ReadAsStringAsync(Ct))!["error"]!["message"]);
+    }
+
+    [Fact]
+    public async Task ModelById_KeyLimitedToOtherModels_Returns404InOpenAIShape()
+    {
+        await using var gateway = new GatewayFactory(Settings.Merge(
+            Settings.Token(models: ["gpt-4o-mini"]),
+            Settings.Channel(0, _upstream.BaseUrl, ["gpt-4o", "gpt-4o-mini"])));
+        gateway.Start();
+        using var client = gateway.CreateGatewayClient(Settings.Key);
+
+        var allowed = await client.GetAsync("/v1/models/gpt-4o-mini", Ct);
+        var denied = await client.GetAsync("/v1/models/gpt-4o", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, denied.StatusCode);
+        var error = JsonNode.Parse(await denied.Content.ReadAsStringAsync(Ct))!["error"]!;
+        Assert.Equal("model_not_found", error["code"]!.GetValue<string>());
+        Assert.Equal("invalid_request_error", error["type"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Models_AnswerInTheShapeTheHeadersAskFor()
     {
         using var openai = _gateway.CreateGatewayClient(Settings.Key);
@@ -151,9 +216,9 @@ public sealed class EndpointTests : IAsyncLifetime
 
         client.DefaultRequestHeaders.Remove("x-api-key");
         client.DefaultRequestHeaders.Add("x-api-key", Settings.Key);
-        var noMaxTokens = await client.PostAsync("/v1/messages", Json("""{"model":"claude-sonnet-4","messages":[{"role":"user","content":"hi"}]}"""), Ct);
-        Assert.Equal(HttpStatusCode.BadRequest, noMaxTokens.StatusCode);
-        Assert.Equal("invalid_request_error", JsonNode.Parse(await noMaxTokens.Content.ReadAsStringAsync(Ct))!["error"]!["type"]!.GetValue<string>());
+        var noMessages = await client.PostAsync("/v1/messages", Json("""{"model":"claude-sonnet-4","max_tokens":5}"""), Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, noMessages.StatusCode);
+        Assert.Equal("invalid_request_error", JsonNode.Parse(await noMessages.Content.ReadAsStringAsync(Ct))!["error"]!["type"]!.GetValue<string>());
     }
 
     [Fact]

@@ -13,6 +13,24 @@ public sealed class MinimalApiSampleTests
     private const string Answer = """{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"gpt-4o","choices":[{"index":0,"message":{"role":"assistant","content":"hi from upstream"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":3,"total_tokens":4}}""";
 
     [Fact]
+    public async Task Preflight_UnderTheAppsOwnAuthorization_IsDecidedByTheHost()
+    {
+        // The host's authorization runs before the relay endpoint (docs/security.md, CORS): without UseCors() the
+        // credential-less preflight is refused there, and no upstream is called either way.
+        await using var upstream = await MockUpstream.StartAsync(MockUpstream.Json(Answer));
+        await using var factory = CreateFactory(upstream);
+        using var client = factory.CreateClient();
+        using var preflight = new HttpRequestMessage(HttpMethod.Options, new Uri("/llm/v1/chat/completions", UriKind.Relative));
+        preflight.Headers.Add("Origin", "https://app.example.com");
+        preflight.Headers.Add("Access-Control-Request-Method", "POST");
+
+        using var response = await client.SendAsync(preflight, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Empty(upstream.Requests);
+    }
+
+    [Fact]
     public async Task OwnEndpoint_Anonymous_Answers()
     {
         await using var upstream = await MockUpstream.StartAsync(MockUpstream.Json(Answer));
