@@ -12,7 +12,7 @@ using Microsoft.Extensions.Logging;
 
 namespace LlmRelay.AspNetCore.Management.Admin;
 
-/// <summary>The ds2api-style admin API (<c>/admin/...</c>, issue #6): JWT login, runtime settings, config import/export, key and account pools, queue status.</summary>
+/// <summary>The ds2api-style admin API (<c>/admin/...</c>, issues #6 and #15): JWT login, runtime settings, config import/export, key and account pools, batch import, availability test, queue status, upstream captures.</summary>
 /// <remarks>
 /// Answers are plain JSON objects in the seed's shapes and errors are <c>{"detail": "..."}</c>. Every route but
 /// <c>POST /admin/login</c> needs <c>Authorization: Bearer &lt;jwt&gt;</c> or the raw admin key (<c>/admin/verify</c>: the
@@ -36,6 +36,8 @@ internal static partial class AdminEndpoints
         secured.MapGet("/queue/status", QueueStatusAsync);
         MapConfig(secured);
         MapPools(secured);
+        MapBatch(secured);
+        MapCaptures(secured);
     }
 
     private static ILogger Logger(HttpContext context) =>
