@@ -127,6 +127,39 @@ public sealed partial class AdminApiTests
     }
 
     [Fact]
+    public async Task Captures_TurnedOnAndOffAtRunTime_ThroughAdminSettings()
+    {
+        var (h, upstream) = await StartAsync();
+        await using var _ = h;
+        await using var __ = upstream;
+        var settings = await SendAsync(h, HttpMethod.Get, "/admin/settings", AdminKey);
+        Assert.False(settings.Json!["dev_captures"]!["enabled"]!.GetValue<bool>());
+        Assert.Contains("dev_captures.enabled", settings.Json["hot_reloadable"]!.AsArray().Select(static k => k!.GetValue<string>()));
+
+        foreach (var bad in (string[])["""{"dev_captures":{"limit":0}}""", """{"dev_captures":{"max_body_bytes":-1}}""", """{"dev_captures":{"enabled":"yes"}}""", """{"dev_captures":true}"""])
+        {
+            var refused = await SendAsync(h, HttpMethod.Put, "/admin/settings", AdminKey, bad);
+            Assert.True(refused.Status == HttpStatusCode.BadRequest, $"{bad}: {refused.Text}");
+        }
+
+        var on = await SendAsync(h, HttpMethod.Put, "/admin/settings", AdminKey, """{"dev_captures":{"enabled":true,"limit":1,"max_body_bytes":10}}""");
+        Assert.True(on.Status == HttpStatusCode.OK, on.Text);
+        Assert.Equal(3, on.Json!["applied"]!.AsArray().Count);
+        Assert.Equal(HttpStatusCode.OK, await RelayAsync(h, Settings.Key));
+        Assert.Equal(HttpStatusCode.OK, await RelayAsync(h, Settings.Key));
+        var captures = await SendAsync(h, HttpMethod.Get, "/admin/dev/captures", AdminKey);
+        Assert.True(captures.Json!["enabled"]!.GetValue<bool>());
+        Assert.Equal(1, captures.Json["limit"]!.GetValue<int>());
+        var item = Assert.Single(captures.Json["items"]!.AsArray())!;
+        Assert.Equal(10, item["response"]!["body"]!.GetValue<string>().Length);
+
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(h, HttpMethod.Put, "/admin/settings", AdminKey, """{"dev_captures":{"enabled":false}}""")).Status);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(h, HttpMethod.Delete, "/admin/dev/captures", AdminKey)).Status);
+        Assert.Equal(HttpStatusCode.OK, await RelayAsync(h, Settings.Key));
+        Assert.Empty((await SendAsync(h, HttpMethod.Get, "/admin/dev/captures", AdminKey)).Json!["items"]!.AsArray());
+    }
+
+    [Fact]
     public async Task Captures_BadOptions_FailStartUp()
     {
         var error = await Assert.ThrowsAnyAsync<Exception>(() => StartAsync(extra: Captures(limit: 0, maxBodyBytes: -1)));
