@@ -58,6 +58,8 @@ public sealed partial class AdminApiTests
             """{"keys": "sk-not-an-array-0123"}""",
             $$"""{"keys": ["{{Fresh}}", "short"]}""",
             $$"""{"keys": ["{{Fresh}}", 42]}""",
+            $$"""{"keys": [{"key": "{{Fresh}}", "name": "{{new string('n', 65)}}"}]}""",
+            $$"""{"keys": [{"key": "{{Fresh}}", "remain_quota": -1}]}""",
             $$"""{"keys": ["{{Fresh}}"], "accounts": [{"key": "sk-no-channel-named"}]}""",
             $$"""{"keys": ["{{Fresh}}"], "accounts": [{"channel_id": 999999, "key": "sk-unknown-channel"}]}""",
             $$"""{"keys": ["{{Fresh}}"], "accounts": [{"channel": "upstream-a", "key": "sk-abcd...wxyz"}]}""",

@@ -162,6 +162,11 @@ internal static partial class AdminEndpoints
                 {
                     errors.Add($"Field '{at}.remain_quota' must not be negative.");
                 }
+
+                if (name is { Length: > 64 } || group is { Length: > 64 })
+                {
+                    errors.Add($"Field '{at}': 'name' and 'group' must be at most 64 characters.");
+                }
             }
             else
             {
@@ -180,7 +185,7 @@ internal static partial class AdminEndpoints
             }
             else if (seen.Add(key))
             {
-                list.Add((key, name is { Length: > 64 } ? name[..64] : name, group, unlimited, remain));
+                list.Add((key, name, group, unlimited, remain));
             }
         }
 
