@@ -54,7 +54,15 @@ public sealed partial class AdminApiTests
             settings["LlmRelay:Admin:JwtSecret"] = jwtSecret;
         }
 
-        return (await ManagementHarness.StartAsync(settings), upstream);
+        try
+        {
+            return (await ManagementHarness.StartAsync(settings), upstream);
+        }
+        catch
+        {
+            await upstream.DisposeAsync(); // a gateway that refuses to start (invalid options) leaves no upstream running
+            throw;
+        }
     }
 
     private static async Task<(HttpStatusCode Status, JsonNode? Json, string Text)> SendAsync(ManagementHarness h, HttpMethod method, string path, string? bearer = null, string? body = null)
