@@ -129,6 +129,21 @@ public sealed partial class DocsTests
     }
 
     [Fact]
+    public void PackScriptWalk_NamesTheTemplatePackageTheScriptWrites()
+    {
+        // eng/pack.sh packs VersionPrefix by default; the walks in the README and getting started install that file.
+        var package = $"artifacts/packages/LlmRelay.Templates.{TemplatePackageFixture.VersionPrefix}.nupkg";
+        foreach (var page in (string[])[RepoPaths.Combine("README.md"), Path.Combine(Docs, "getting-started.md")])
+        {
+            var text = File.ReadAllText(page);
+            Assert.Contains("eng/pack.sh", text, StringComparison.Ordinal);
+            Assert.Contains($"dotnet new install {package}", text, StringComparison.Ordinal);
+        }
+
+        Assert.True(File.Exists(RepoPaths.Combine("eng", "pack.sh")));
+    }
+
+    [Fact]
     public void ConfigurationReference_NamesEveryOption()
     {
         var text = File.ReadAllText(Path.Combine(Docs, "configuration.md"));

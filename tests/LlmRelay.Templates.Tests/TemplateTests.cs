@@ -122,6 +122,19 @@ public sealed class TemplateTests(TemplatePackageFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task PackScript_Feed_HoldsEveryPackage_AndItsTemplatesInstallAndBuild()
+    {
+        // The fixture's feed is eng/pack.sh's output and its templates were installed from it (dotnet new install).
+        Assert.All(fixture.PackedFiles(), static file => Assert.True(File.Exists(file), $"eng/pack.sh left no {file}."));
+        var list = await fixture.DotnetNewAsync(["new", "list", "llmrelay"]);
+        Assert.Contains("llmrelay-api", list, StringComparison.Ordinal);
+
+        var instance = await fixture.InstantiateAsync("llmrelay", "Gateway", "pack-script", []);
+        var dll = await fixture.BuildAsync(instance, "Gateway");
+        Assert.True(File.Exists(dll), dll);
+    }
+
+    [Fact]
     public void TemplateProjects_LlmRelayVersion_MatchesRepositoryVersionPrefix()
     {
         foreach (var project in (string[])["templates/content/llmrelay/LlmRelayApp.csproj", "templates/content/llmrelay-api/LlmRelayApi.csproj"])

@@ -1,4 +1,5 @@
 using LlmRelay.Concurrency;
+using LlmRelay.Diagnostics;
 using LlmRelay.Health;
 using LlmRelay.Pricing;
 
@@ -116,4 +117,8 @@ public sealed class LlmRelayOptions
     /// <summary>Gets or sets how a channel is chosen inside a priority tier, for all groups or per group (section <c>LlmRelay:Selection</c>).</summary>
     /// <value>The default value is a <see cref="ChannelSelectionOptions"/> choosing by weighted random pick everywhere.</value>
     public ChannelSelectionOptions Selection { get; set; } = new();
+
+    /// <summary>Gets or sets the record of recent upstream exchanges for debugging a channel (section <c>LlmRelay:Captures</c>).</summary>
+    /// <value>The default value is an <see cref="UpstreamCaptureOptions"/> that records nothing (off), keeping 20 exchanges and 64 KiB per body when turned on.</value>
+    public UpstreamCaptureOptions Captures { get; set; } = new();
 }

@@ -129,6 +129,16 @@ internal sealed class LlmRelayOptionsValidator : IValidateOptions<LlmRelayOption
             failures.Add("LlmRelay:ResponseStoreTtl must be greater than zero and at most 30 days.");
         }
 
+        if (options.Captures.Limit is < 1 or > 1000)
+        {
+            failures.Add("LlmRelay:Captures:Limit must be between 1 and 1000.");
+        }
+
+        if (options.Captures.MaxBodyBytes is < 0 or > 16 * 1024 * 1024)
+        {
+            failures.Add("LlmRelay:Captures:MaxBodyBytes must be between 0 and 16777216 (16 MiB).");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -64,6 +64,7 @@ internal static class LlmRelayCoreServices
         services.TryAddSingleton(static sp => new RelayConcurrency(sp.GetRequiredService<IOptions<LlmRelayOptions>>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(static sp => new ResponseStore(sp.GetRequiredService<IOptions<LlmRelayOptions>>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<Client.ChatClientChannelInvoker>();
+        services.TryAddSingleton(static sp => new Diagnostics.UpstreamCaptureLog(sp.GetRequiredService<IOptions<LlmRelayOptions>>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<Pipeline.UpstreamSender>();
         services.TryAddSingleton(static sp => new Pipeline.RelayPipeline(
             sp.GetRequiredService<ChannelCatalogProvider>(),

@@ -1,4 +1,5 @@
 using LlmRelay.Client;
+using LlmRelay.Diagnostics;
 using LlmRelay.Providers;
 using LlmRelay.Selection;
 using Microsoft.Extensions.AI;
@@ -15,9 +16,10 @@ namespace LlmRelay.Pipeline;
 /// chat-client channel called in process (RelayChatClient): GetChatResponseAsync / GetChatStream on the keyed IChatClient
 /// </code>
 /// Returns the upstream's answer as it came (headers read, body unread); classifying it is the caller's business
-/// (<see cref="RelayPipeline"/> for relayed calls). Thread-safe.
+/// (<see cref="RelayPipeline"/> for relayed calls). When <see cref="UpstreamCaptureLog.IsEnabled"/> (off by default), the
+/// exchange is recorded here, the one send site; when it is off the send pays one field read. Thread-safe.
 /// </remarks>
-internal sealed class UpstreamSender(UpstreamInvoker upstream, ChatClientChannelInvoker chatClients, IServiceProvider services)
+internal sealed class UpstreamSender(UpstreamInvoker upstream, ChatClientChannelInvoker chatClients, UpstreamCaptureLog captures, IServiceProvider services)
 {
     /// <summary>Sends one request to <paramref name="channel"/> with its key at <paramref name="keyIndex"/>.</summary>
     /// <param name="channel">The channel.</param>
@@ -54,7 +56,7 @@ internal sealed class UpstreamSender(UpstreamInvoker upstream, ChatClientChannel
             }
         }
 
-        return Send(channel, keyIndex, message, cancellationToken);
+        return Send(channel, keyIndex, message, body, cancellationToken);
     }
 
     /// <summary>Sends a GET outside the relay operations (a provider's own API, such as DeepSeek's balance) to an HTTP channel, with its credentials.</summary>
@@ -66,18 +68,23 @@ internal sealed class UpstreamSender(UpstreamInvoker upstream, ChatClientChannel
     /// <exception cref="HttpRequestException">The upstream could not be reached.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public Task<HttpResponseMessage> GetAsync(ChannelEntry channel, int keyIndex, Uri uri, CancellationToken cancellationToken) =>
-        Send(channel, keyIndex, new HttpRequestMessage(HttpMethod.Get, uri), cancellationToken);
+        Send(channel, keyIndex, new HttpRequestMessage(HttpMethod.Get, uri), default, cancellationToken);
 
-    private Task<HttpResponseMessage> Send(ChannelEntry channel, int keyIndex, HttpRequestMessage message, CancellationToken cancellationToken)
+    private Task<HttpResponseMessage> Send(ChannelEntry channel, int keyIndex, HttpRequestMessage message, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         var adapter = channel.Adapter;
-        adapter.Authenticate(message, channel.KeyAt(channel.KeyCount == 0 ? 0 : keyIndex));
+        var key = channel.KeyAt(channel.KeyCount == 0 ? 0 : keyIndex);
+        adapter.Authenticate(message, key);
         UpstreamInvoker.SetConnectTimeout(message, channel);
 
+        // The capture seam (issue #15): off, it costs this one read; on, the exchange is recorded as the caller reads it.
+        var recording = captures.IsEnabled ? captures.Begin(channel.Id, channel.Name, key, message, body) : null;
+
         // The message is not disposed here: the answer's content may still be reading from its connection.
-        return adapter is ChatClientAdapter
+        var send = adapter is ChatClientAdapter
             ? chatClients.SendAsync(message, cancellationToken)
             : upstream.Invoker.SendAsync(message, cancellationToken);
+        return recording is null ? send : recording.TrackAsync(send);
     }
 
     /// <summary>Asks a chat-client channel's keyed <see cref="IChatClient"/> for a whole answer, in process.</summary>

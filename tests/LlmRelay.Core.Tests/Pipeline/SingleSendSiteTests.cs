@@ -31,10 +31,11 @@ public sealed partial class SingleSendSiteTests
     public void KeyedChatClients_AreCalledOnlyBehindUpstreamSender()
     {
         // A keyed IChatClient is a chat-client channel's model: asked by UpstreamSender (RelayChatClient in process) or by
-        // ChatClientChannelInvoker (HTTP callers, through UpstreamSender), nowhere else.
+        // ChatClientChannelInvoker (HTTP callers, through UpstreamSender), nowhere else. POST /admin/test (issue #15) calls a
+        // RelayChatClient, the relay pipeline itself, which sends through UpstreamSender: the only other match allowed.
         var sites = Matches(ChatClientCall());
 
-        Assert.Equal(["src/LlmRelay.Core/Client/ChatClientChannelInvoker.cs", SendSite], sites);
+        Assert.Equal(["src/LlmRelay.AspNetCore/Management/Admin/AdminEndpoints.Batch.cs", "src/LlmRelay.Core/Client/ChatClientChannelInvoker.cs", SendSite], sites);
     }
 
     [Fact]

@@ -8,7 +8,7 @@ using LlmRelay.FunctionalTests.Relay;
 namespace LlmRelay.FunctionalTests.Management;
 
 /// <summary>The ds2api-style admin API (<c>/admin/...</c>) over real HTTP: JWT login, settings, config import/export, key and account pools, queue status.</summary>
-public sealed class AdminApiTests
+public sealed partial class AdminApiTests
 {
     private const string AdminKey = "admin-key-for-tests-123";
 
@@ -33,12 +33,17 @@ public sealed class AdminApiTests
         ["DELETE", "/admin/accounts/999:000000000000"],
         ["POST", "/admin/accounts/test"],
         ["POST", "/admin/accounts/test-all"],
+        ["POST", "/admin/import"],
+        ["POST", "/admin/test"],
+        ["GET", "/admin/export"],
+        ["GET", "/admin/dev/captures"],
+        ["DELETE", "/admin/dev/captures"],
     ];
 
-    private static async Task<(ManagementHarness Harness, MockUpstream Upstream)> StartAsync(bool withKey = true, string? jwtSecret = null)
+    private static async Task<(ManagementHarness Harness, MockUpstream Upstream)> StartAsync(bool withKey = true, string? jwtSecret = null, Dictionary<string, string?>? extra = null, Func<Microsoft.AspNetCore.Http.HttpContext, RecordedRequest, Task>? handler = null)
     {
-        var upstream = await MockUpstream.StartAsync(MockUpstream.Json(WireSamples.ChatResponse));
-        var settings = Settings.Merge(Settings.Channel(0, upstream.BaseUrl, ["gpt-4o-mini"], name: "upstream-a"), Settings.Token());
+        var upstream = await MockUpstream.StartAsync(handler ?? MockUpstream.Json(WireSamples.ChatResponse));
+        var settings = Settings.Merge(Settings.Channel(0, upstream.BaseUrl, ["gpt-4o-mini"], name: "upstream-a"), Settings.Token(), extra ?? []);
         if (withKey)
         {
             settings["LlmRelay:Admin:Key"] = AdminKey;
@@ -49,7 +54,15 @@ public sealed class AdminApiTests
             settings["LlmRelay:Admin:JwtSecret"] = jwtSecret;
         }
 
-        return (await ManagementHarness.StartAsync(settings), upstream);
+        try
+        {
+            return (await ManagementHarness.StartAsync(settings), upstream);
+        }
+        catch
+        {
+            await upstream.DisposeAsync(); // a gateway that refuses to start (invalid options) leaves no upstream running
+            throw;
+        }
     }
 
     private static async Task<(HttpStatusCode Status, JsonNode? Json, string Text)> SendAsync(ManagementHarness h, HttpMethod method, string path, string? bearer = null, string? body = null)

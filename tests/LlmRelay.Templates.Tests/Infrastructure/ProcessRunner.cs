@@ -8,15 +8,16 @@ public static class ProcessRunner
 {
     public static string DotnetPath { get; } = FindDotnet();
 
-    /// <summary>Runs a command to completion and fails the test with its output when it exits non-zero.</summary>
+    /// <summary>Runs a command (<c>dotnet</c>, or <paramref name="program"/>) to completion and fails the test with its output when it exits non-zero.</summary>
     public static async Task<string> RunAsync(
         string workingDirectory,
         IReadOnlyList<string> arguments,
         IReadOnlyDictionary<string, string?>? environment = null,
         TimeSpan? timeout = null,
-        bool check = true)
+        bool check = true,
+        string? program = null)
     {
-        using var process = Create(workingDirectory, arguments, environment);
+        using var process = Create(workingDirectory, arguments, environment, program);
         var output = new StringBuilder();
         process.OutputDataReceived += (_, e) => Append(output, e.Data);
         process.ErrorDataReceived += (_, e) => Append(output, e.Data);
@@ -44,10 +45,10 @@ public static class ProcessRunner
         return text;
     }
 
-    /// <summary>Creates (but does not start) a dotnet process whose environment carries no MSBuild or test-host state of ours.</summary>
-    public static Process Create(string workingDirectory, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?>? environment)
+    /// <summary>Creates (but does not start) a dotnet process (or <paramref name="program"/>) whose environment carries no MSBuild or test-host state of ours.</summary>
+    public static Process Create(string workingDirectory, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?>? environment, string? program = null)
     {
-        var info = new ProcessStartInfo(DotnetPath)
+        var info = new ProcessStartInfo(program ?? DotnetPath)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,

@@ -11,7 +11,7 @@ namespace LlmRelay.Templates.Tests.Infrastructure;
 /// </summary>
 /// <remarks>
 /// <code>
-/// src/* + templates/  --dotnet pack (-p:Version=0.1.0-templatetest.N)-->  work/feed
+/// src/* + templates/  --eng/pack.sh --version 0.1.0-templatetest.N-->  work/feed
 /// work/feed/LlmRelay.Templates.*.nupkg  --dotnet new install (DOTNET_CLI_HOME=work/home)-->  templates
 /// dotnet new llmrelay -o work/instances/case  --dotnet build -p:LlmRelayVersion=...-->  bin/Debug/net10.0/Gateway.dll
 /// </code>
@@ -58,12 +58,7 @@ public sealed class TemplatePackageFixture : IAsyncLifetime
         Directory.CreateDirectory(Instances);
         Version = $"{VersionPrefix}-templatetest.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
 
-        foreach (var project in PackedProjects)
-        {
-            await PackAsync(RepoPaths.Combine("src", project, project + ".csproj"), noBuild: true);
-        }
-
-        await PackAsync(RepoPaths.Combine("templates", "LlmRelay.Templates.csproj"), noBuild: false);
+        await PackAsync();
 
         await File.WriteAllTextAsync(Path.Combine(WorkDirectory, "nuget.config"), $"""
             <?xml version="1.0" encoding="utf-8"?>
@@ -157,23 +152,23 @@ public sealed class TemplatePackageFixture : IAsyncLifetime
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(builder.ToString())));
     }
 
-    private async Task PackAsync(string project, bool noBuild)
+    /// <summary>Builds the feed with eng/pack.sh, as a user does (issue #15): every template test then runs on the script's output.</summary>
+    private async Task PackAsync()
     {
-        string[] arguments = ["pack", project, "-c", Configuration, $"-p:Version={Version}", "-o", Feed, "-nodeReuse:false"];
-        if (noBuild)
+        string[] arguments = [RepoPaths.Combine("eng", "pack.sh"), "-o", Feed, "-c", Configuration, "--version", Version];
+
+        // The test project references the src projects, so they are built in this configuration already; if packing
+        // them as built fails, the script packs again with a build.
+        await ProcessRunner.RunAsync(RepoPaths.Root, [.. arguments, "--no-build"], check: false, program: "bash", timeout: TimeSpan.FromMinutes(5));
+        if (!PackedFiles().All(File.Exists))
         {
-            // The test project references the src projects, so they are built in this configuration already.
-            var output = await ProcessRunner.RunAsync(RepoPaths.Root, [.. arguments, "--no-build"], check: false);
-            if (File.Exists(Path.Combine(Feed, $"{Path.GetFileNameWithoutExtension(project)}.{Version}.nupkg")))
-            {
-                return;
-            }
-
-            _ = output;
+            await ProcessRunner.RunAsync(RepoPaths.Root, [.. arguments, "--", "-p:UseSharedCompilation=false"], program: "bash", timeout: TimeSpan.FromMinutes(10));
         }
-
-        await ProcessRunner.RunAsync(RepoPaths.Root, [.. arguments, "-p:UseSharedCompilation=false"], timeout: TimeSpan.FromMinutes(5));
     }
+
+    /// <summary>The packages eng/pack.sh must leave in the feed.</summary>
+    public IEnumerable<string> PackedFiles() =>
+        PackedProjects.Append("LlmRelay.Templates").Select(id => Path.Combine(Feed, $"{id}.{Version}.nupkg"));
 
     private static void TryDelete(string path)
     {

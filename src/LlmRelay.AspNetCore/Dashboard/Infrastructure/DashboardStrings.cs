@@ -209,6 +209,13 @@ internal static class DashboardStrings
         ["bad_request"] = ("The form has expired; reload the page and try again.", "表单已过期，请刷新页面后重试。"),
         ["menu"] = ("Menu", "菜单"),
         ["id"] = ("ID", "ID"),
+        ["captures"] = ("Recent upstream exchanges", "最近的上游请求记录"),
+        ["captures_hint"] = ("Recorded because LlmRelay:Captures:Enabled is on; credentials are redacted. Newest first.", "已开启 LlmRelay:Captures:Enabled，凭据已脱敏。最新的在前。"),
+        ["captures_none"] = ("No exchange with this channel recorded yet.", "尚未记录此渠道的请求。"),
+        ["captures_request"] = ("Request", "请求"),
+        ["captures_response"] = ("Response", "响应"),
+        ["captures_truncated"] = ("(cut at the body limit)", "（已按正文上限截断）"),
+        ["captures_pending"] = ("in progress", "进行中"),
     };
 
     public static IEnumerable<string> Keys => Table.Keys;

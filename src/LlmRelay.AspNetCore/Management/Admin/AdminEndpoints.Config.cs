@@ -31,7 +31,7 @@ internal static partial class AdminEndpoints
     {
         secured.MapGet("/config", static (IChannelStore c, ITokenStore t, AdminRuntimeSettings r, CancellationToken ct) => GetConfigAsync(c, t, r, ct));
         secured.MapPost("/config", static (HttpContext h, IChannelStore c, IChannelStateStore s, ITokenStore t, ChannelCatalogProvider p, TokenCache k, TimeProvider time, CancellationToken ct) => ImportAsync(h, c, s, t, p, k, time, ct));
-        secured.MapGet("/config/export", ExportAsync);
+        secured.MapGet("/config/export", static (HttpContext h, IChannelStore c, ITokenStore t, CancellationToken ct) => ExportAsync(h, c, t, withConfig: true, ct));
         secured.MapPost("/config/import", ImportAsync);
     }
 
@@ -111,7 +111,8 @@ internal static partial class AdminEndpoints
         return AdminResults.Json(config);
     }
 
-    private static async Task<IResult> ExportAsync(HttpContext context, IChannelStore channels, ITokenStore tokens, CancellationToken ct)
+    /// <summary><c>GET /admin/config/export</c> (<paramref name="withConfig"/>: the config object too) and <c>GET /admin/export</c> (JSON text and Base64 only).</summary>
+    private static async Task<IResult> ExportAsync(HttpContext context, IChannelStore channels, ITokenStore tokens, bool withConfig, CancellationToken ct)
     {
         var secrets = string.Equals(context.Request.Query["include_secrets"], "true", StringComparison.OrdinalIgnoreCase);
         var config = await ConfigAsync(channels, tokens, secrets, forImport: true, ct).ConfigureAwait(false);
@@ -121,13 +122,19 @@ internal static partial class AdminEndpoints
         }
 
         var json = config.ToJsonString(new JsonSerializerOptions { TypeInfoResolver = AdminJsonContext.Default });
-        return AdminResults.Json(new JsonObject
+        var answer = new JsonObject
         {
             ["config"] = config,
             ["json"] = json,
             ["base64"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(json)),
             ["secrets_included"] = secrets,
-        });
+        };
+        if (!withConfig)
+        {
+            answer.Remove("config");
+        }
+
+        return AdminResults.Json(answer);
     }
 
     private static bool IsMasked(string key) => key.Contains("...", StringComparison.Ordinal) || key == "***";
@@ -270,22 +277,9 @@ internal static partial class AdminEndpoints
     private static List<(RelayChannel Channel, List<string> Keys)> ParseChannels(JsonElement root, List<string> errors, OutboundAddressPolicy policy)
     {
         var list = new List<(RelayChannel, List<string>)>();
-        if (!root.TryGetProperty("channels", out var array) || array.ValueKind == JsonValueKind.Null)
-        {
-            return list;
-        }
-
-        if (array.ValueKind != JsonValueKind.Array)
-        {
-            errors.Add("Field 'channels' must be an array.");
-            return list;
-        }
-
         var names = new HashSet<string>(StringComparer.Ordinal);
-        var index = 0;
-        foreach (var item in array.EnumerateArray())
+        foreach (var (at, item) in ArrayItems(root, "channels", errors))
         {
-            var at = $"channels[{index++}]";
             if (item.ValueKind != JsonValueKind.Object)
             {
                 errors.Add($"Field '{at}' must be an object.");
@@ -354,22 +348,9 @@ internal static partial class AdminEndpoints
     private static List<ApiToken> ParseTokens(JsonElement root, List<string> errors)
     {
         var list = new List<ApiToken>();
-        if (!root.TryGetProperty("tokens", out var array) || array.ValueKind == JsonValueKind.Null)
-        {
-            return list;
-        }
-
-        if (array.ValueKind != JsonValueKind.Array)
-        {
-            errors.Add("Field 'tokens' must be an array.");
-            return list;
-        }
-
         var hashes = new HashSet<string>(StringComparer.Ordinal);
-        var index = 0;
-        foreach (var item in array.EnumerateArray())
+        foreach (var (at, item) in ArrayItems(root, "tokens", errors))
         {
-            var at = $"tokens[{index++}]";
             if (item.ValueKind != JsonValueKind.Object)
             {
                 errors.Add($"Field '{at}' must be an object.");
@@ -409,6 +390,23 @@ internal static partial class AdminEndpoints
         }
 
         return list;
+    }
+
+    /// <summary>The items of array field <paramref name="name"/> with their paths (<c>name[i]</c>): none when the field is absent or null, an error when it is not an array.</summary>
+    private static IEnumerable<(string At, JsonElement Item)> ArrayItems(JsonElement root, string name, List<string> errors)
+    {
+        if (!root.TryGetProperty(name, out var array) || array.ValueKind == JsonValueKind.Null)
+        {
+            return [];
+        }
+
+        if (array.ValueKind != JsonValueKind.Array)
+        {
+            errors.Add($"Field '{name}' must be an array.");
+            return [];
+        }
+
+        return array.EnumerateArray().Select((item, i) => (string.Create(CultureInfo.InvariantCulture, $"{name}[{i}]"), item));
     }
 
     private static string? Text(JsonElement item, string name, string at, List<string> errors, bool required = false)

@@ -49,6 +49,19 @@ internal static partial class AdminEndpoints
         ["expires_at"] = token.ExpiresAt?.ToUnixTimeSeconds() ?? 0,
     };
 
+    /// <summary>A gateway key added through the admin API: unlimited unless a quota is given, in the default group unless another is named.</summary>
+    private static ApiToken NewKey(string key, string? name, bool? unlimited, long? remain, string? group, TimeProvider time) => new()
+    {
+        Name = string.IsNullOrEmpty(name) ? "admin-" + ApiKeys.Mask(key) : name,
+        KeyHash = ApiKeys.Hash(key),
+        KeyHint = ApiKeys.Mask(key),
+        UnlimitedQuota = unlimited ?? remain is null,
+        RemainQuota = remain ?? 0,
+        Group = string.IsNullOrEmpty(group) ? RelayGroups.Default : group,
+        Source = "admin",
+        CreatedAt = time.GetUtcNow(),
+    };
+
     private static async Task<IResult> ListKeysAsync(HttpRequest request, ITokenStore tokens, CancellationToken ct)
     {
         var (page, size, error) = Paging(request);
@@ -87,17 +100,7 @@ internal static partial class AdminEndpoints
             return AdminResults.Detail("This key exists already.", StatusCodes.Status409Conflict);
         }
 
-        var token = new ApiToken
-        {
-            Name = string.IsNullOrEmpty(name) ? "admin-" + ApiKeys.Mask(key) : name,
-            KeyHash = hash,
-            KeyHint = ApiKeys.Mask(key),
-            UnlimitedQuota = unlimited ?? remain is null,
-            RemainQuota = remain ?? 0,
-            Group = string.IsNullOrEmpty(group) ? RelayGroups.Default : group,
-            Source = "admin",
-            CreatedAt = time.GetUtcNow(),
-        };
+        var token = NewKey(key, name, unlimited, remain, group, time);
         await tokens.AddAsync(token, ct).ConfigureAwait(false);
         cache.Clear();
         AdminLog.Changed(Logger(context), "added", "key", token.Id.ToString(CultureInfo.InvariantCulture));

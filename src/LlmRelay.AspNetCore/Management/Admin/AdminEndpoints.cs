@@ -12,7 +12,7 @@ using Microsoft.Extensions.Logging;
 
 namespace LlmRelay.AspNetCore.Management.Admin;
 
-/// <summary>The ds2api-style admin API (<c>/admin/...</c>, issue #6): JWT login, runtime settings, config import/export, key and account pools, queue status.</summary>
+/// <summary>The ds2api-style admin API (<c>/admin/...</c>, issues #6 and #15): JWT login, runtime settings, config import/export, key and account pools, batch import, availability test, queue status, upstream captures.</summary>
 /// <remarks>
 /// Answers are plain JSON objects in the seed's shapes and errors are <c>{"detail": "..."}</c>. Every route but
 /// <c>POST /admin/login</c> needs <c>Authorization: Bearer &lt;jwt&gt;</c> or the raw admin key (<c>/admin/verify</c>: the
@@ -36,6 +36,8 @@ internal static partial class AdminEndpoints
         secured.MapGet("/queue/status", QueueStatusAsync);
         MapConfig(secured);
         MapPools(secured);
+        MapBatch(secured);
+        MapCaptures(secured);
     }
 
     private static ILogger Logger(HttpContext context) =>
@@ -126,6 +128,12 @@ internal static partial class AdminEndpoints
                 },
             },
             ["model_aliases"] = aliases,
+            ["dev_captures"] = new JsonObject
+            {
+                ["enabled"] = o.Captures.Enabled,
+                ["limit"] = o.Captures.Limit,
+                ["max_body_bytes"] = o.Captures.MaxBodyBytes,
+            },
             ["hot_reloadable"] = new JsonArray([.. AdminRuntimeSettings.HotKeys.Select(static k => JsonValue.Create(k))]),
             ["restart_required"] = new JsonArray([.. AdminRuntimeSettings.RestartKeys.Select(static k => JsonValue.Create(k))]),
         };
@@ -176,6 +184,20 @@ internal static partial class AdminEndpoints
             }
         }
 
+        var capturesPart = body.ChildOrSelf("dev_captures");
+        bool? capturing = null;
+        long? captureLimit = null, captureBytes = null;
+        if (capturesPart != body)
+        {
+            capturing = capturesPart.Bool("enabled");
+            captureLimit = capturesPart.Long("limit", min: 1, max: 1000);
+            captureBytes = capturesPart.Long("max_body_bytes", min: 0, max: 16 * 1024 * 1024);
+            if (capturesPart.Error is not null)
+            {
+                return AdminResults.Detail("dev_captures: " + capturesPart.Error);
+            }
+        }
+
         if (adminPart.Error is not null || body.Error is not null)
         {
             return AdminResults.Detail(adminPart.Error ?? body.Error!);
@@ -194,9 +216,11 @@ internal static partial class AdminEndpoints
             idle is { } i ? TimeSpan.FromSeconds(i) : null,
             maxRequest,
             maxResponse);
+        runtime.ApplyCaptures(capturing, (int?)captureLimit, (int?)captureBytes);
         foreach (var (value, key) in (ReadOnlySpan<(long?, string)>)[
             (attempts, "runtime.max_attempts"), (firstByte, "runtime.first_byte_timeout_seconds"), (idle, "runtime.idle_timeout_seconds"),
-            (maxRequest, "runtime.max_request_body_size"), (maxResponse, "runtime.max_response_body_size")])
+            (maxRequest, "runtime.max_request_body_size"), (maxResponse, "runtime.max_response_body_size"),
+            (capturing is null ? null : 1, "dev_captures.enabled"), (captureLimit, "dev_captures.limit"), (captureBytes, "dev_captures.max_body_bytes")])
         {
             if (value is not null)
             {

@@ -22,4 +22,10 @@ internal static partial class AdminLog
 
     [LoggerMessage(EventId = 3106, Level = LogLevel.Information, Message = "Admin {Action} {What} {Id}.")]
     public static partial void Changed(ILogger logger, string action, string what, string id);
+
+    [LoggerMessage(EventId = 3107, Level = LogLevel.Information, Message = "Admin batch import: keys +{KeysImported} (skipped {KeysSkipped}), accounts +{AccountsImported} (skipped {AccountsSkipped}).")]
+    public static partial void BatchImported(ILogger logger, int keysImported, int keysSkipped, int accountsImported, int accountsSkipped);
+
+    [LoggerMessage(EventId = 3108, Level = LogLevel.Information, Message = "Admin cleared {Count} upstream captures.")]
+    public static partial void CapturesCleared(ILogger logger, int count);
 }

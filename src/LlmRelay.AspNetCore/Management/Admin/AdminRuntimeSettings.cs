@@ -20,6 +20,7 @@ namespace LlmRelay.AspNetCore.Management.Admin;
 /// runtime.max_request_body_size            model_aliases                     (shared dictionary, read without locks)
 /// runtime.max_response_body_size
 /// admin.jwt_expire_hours
+/// dev_captures.enabled, .limit, .max_body_bytes   (UpstreamCaptureLog reads them on every send, issue #15)
 /// </code>
 /// <para>Thread-safe: writers are serialized; each value is a single word that readers see whole.</para>
 /// </remarks>
@@ -33,6 +34,9 @@ internal sealed class AdminRuntimeSettings(IOptions<LlmRelayOptions> options)
         "runtime.idle_timeout_seconds",
         "runtime.max_request_body_size",
         "runtime.max_response_body_size",
+        "dev_captures.enabled",
+        "dev_captures.limit",
+        "dev_captures.max_body_bytes",
     ];
 
     public static readonly string[] RestartKeys =
@@ -75,6 +79,28 @@ internal sealed class AdminRuntimeSettings(IOptions<LlmRelayOptions> options)
             if (maxResponseBodySize is { } response)
             {
                 target.MaxResponseBodySize = response;
+            }
+        }    }
+
+    /// <summary>Turns upstream captures on or off and sets their limits (<see cref="LlmRelayOptions.Captures"/>); <see langword="null"/> leaves a value as it is.</summary>
+    public void ApplyCaptures(bool? enabled, int? limit, int? maxBodyBytes)
+    {
+        lock (_lock)
+        {
+            var target = options.Value.Captures;
+            if (limit is { } count)
+            {
+                target.Limit = count;
+            }
+
+            if (maxBodyBytes is { } bytes)
+            {
+                target.MaxBodyBytes = bytes;
+            }
+
+            if (enabled is { } on)
+            {
+                target.Enabled = on;
             }
         }
     }
