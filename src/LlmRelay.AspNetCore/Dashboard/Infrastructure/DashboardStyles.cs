@@ -67,11 +67,12 @@ internal static class DashboardStyles
         .channel-toolbar{display:flex;flex-wrap:wrap;gap:10px;align-items:center;margin:0 0 12px}
         .channel-toolbar #channel-batch{margin-left:auto}
         table.channels button{padding:4px 9px;font-size:13px}
-        table.channels td.name{white-space:normal;overflow-wrap:anywhere;min-width:110px;max-width:240px}
-        table.channels td.name .hint{display:block;font-size:12px}
-        table.channels td.models{white-space:normal;overflow-wrap:anywhere;min-width:130px;max-width:220px;font-size:13px}
+        table.channels td.name{white-space:normal;overflow-wrap:anywhere;min-width:170px;max-width:260px}
+        table.channels td.group{white-space:normal;overflow-wrap:anywhere;min-width:90px;max-width:160px}
+        table.channels td.name .hint,table.channels span.ms{display:block;font-size:12px}
+        table.channels td.models{white-space:normal;overflow-wrap:anywhere;min-width:170px;max-width:280px;font-size:13px}
         table.channels td.message{white-space:normal;overflow-wrap:anywhere;min-width:160px}
-        table.channels td.row-actions{white-space:normal;min-width:140px;max-width:190px}
+        table.channels td.row-actions{white-space:normal;min-width:150px;max-width:190px}
         table.channels td.row-actions>*{display:inline-block;margin:0 4px 4px 0}
         table.channels .badge{margin:0 2px 2px 0}
         form.inline-edit{display:flex;gap:4px;align-items:center}
