@@ -114,7 +114,6 @@ internal static class DashboardStrings
         ["confirm_delete_channel"] = ("Delete channel \"{0}\"?", "确定删除渠道「{0}」？"),
         ["batch_changed"] = ("{0} channels changed.", "已更新 {0} 个渠道。"),
         ["batch_deleted"] = ("{0} channels deleted.", "已删除 {0} 个渠道。"),
-        ["no_selection"] = ("Select at least one channel first.", "请先选择至少一个渠道。"),
         ["test_all"] = ("Test all enabled", "测试全部已启用渠道"),
         ["test_results"] = ("Test results", "测试结果"),
         ["tested_summary"] = ("{0} of {1} channels passed.", "{1} 个渠道中 {0} 个通过。"),
