@@ -4,12 +4,13 @@ using LlmRelay.AspNetCore.Dashboard.Pages;
 using LlmRelay.AspNetCore.Management.Channels;
 using LlmRelay.AspNetCore.Management.Infrastructure;
 using LlmRelay.Channels;
+using LlmRelay.Health;
 using LlmRelay.Users;
 using Microsoft.AspNetCore.Http;
 
 namespace LlmRelay.AspNetCore.Dashboard;
 
-/// <summary>Channels (admin): list, create/edit (multi-key, mapping, priority, weight, tag), test, enable/disable.</summary>
+/// <summary>Channels (admin): list, create/edit (multi-key, mapping, priority, weight, tag), test, enable/disable; the batch and key actions are in <c>DashboardEndpoints.ChannelActions.cs</c>.</summary>
 internal static partial class DashboardEndpoints
 {
     private const int ChannelPageSize = 20;
@@ -21,6 +22,7 @@ internal static partial class DashboardEndpoints
     private static void MapChannels(Routes pages)
     {
         pages.Get("/channels", r => RenderChannelsAsync(r, StatusCodes.Status200OK));
+        MapChannelActions(pages);
         pages.Get("/channels/edit", async r =>
         {
             if (await r.RequireUserAsync(AdminRole).ConfigureAwait(false) is { } redirect)
@@ -177,7 +179,7 @@ internal static partial class DashboardEndpoints
         return (map, null);
     }
 
-    private static async Task<IResult> RenderChannelsAsync(DashboardRequest r, int status)
+    private static async Task<IResult> RenderChannelsAsync(DashboardRequest r, int status, IReadOnlyList<ChannelTestRow>? testResults = null)
     {
         if (r.State.User is null && await r.RequireUserAsync(AdminRole).ConfigureAwait(false) is { } redirect)
         {
@@ -188,13 +190,22 @@ internal static partial class DashboardEndpoints
         var page = PageOf(r.Context);
         var channels = await r.Service<ChannelService>().ListAsync(r.Actor, null, null, idOrder: false, page, ChannelPageSize, r.Context.RequestAborted).ConfigureAwait(false);
         IReadOnlyList<ChannelEntry> items = channels.Error is null ? channels.Value.Items : [];
+        var keyStatus = r.Service<ChannelKeyStatusRegistry>();
+        var keysOff = items.ToDictionary(static e => e.Channel.Id, e => AutoDisabledKeyView.ListOf(e.Channel, keyStatus).Count);
         return await DashboardRenderer.RenderAsync<ChannelsPage>(r.Context, r.Parameters(
-            ("Channels", items.Select(static e => (e.Channel, e.State)).ToList()), ("Page", page), ("PageSize", ChannelPageSize), ("Total", channels.Error is null ? channels.Value.Total : 0L)), status).ConfigureAwait(false);
+            ("Channels", items.Select(static e => (e.Channel, e.State)).ToList()), ("KeysOff", keysOff), ("TestResults", testResults),
+            ("Page", page), ("PageSize", ChannelPageSize), ("Total", channels.Error is null ? channels.Value.Total : 0L)), status).ConfigureAwait(false);
     }
 
-    private static Task<IResult> RenderChannelEditAsync(DashboardRequest r, ChannelEntry? channel, int status)
+    private static async Task<IResult> RenderChannelEditAsync(DashboardRequest r, ChannelEntry? channel, int status, params (string Name, object? Value)[] extra)
     {
         r.State.Active = "channels";
-        return DashboardRenderer.RenderAsync<ChannelEditPage>(r.Context, r.Parameters(("Channel", channel?.Channel), ("ChannelState", channel?.State)), status);
+        IReadOnlyList<ChannelKeyRow> keys = [];
+        if (channel is not null && await r.Service<ChannelService>().KeyStatusAsync(r.Actor, channel.Channel.Id, r.Context.RequestAborted).ConfigureAwait(false) is { Error: null } listed)
+        {
+            keys = [.. listed.Value.Select(static k => new ChannelKeyRow(k.Index, k.Status, k.Key, k.Reason, k.DisabledTime ?? 0))];
+        }
+
+        return await DashboardRenderer.RenderAsync<ChannelEditPage>(r.Context, r.Parameters([("Channel", channel?.Channel), ("ChannelState", channel?.State), ("Keys", keys), .. extra]), status).ConfigureAwait(false);
     }
 }

@@ -125,6 +125,11 @@ internal sealed class DashboardRequest
     public IResult Redirect(string relative, string? okKey = null, object? arg = null)
     {
         var url = State.Url(relative);
+
+        // A fragment ("#keys") goes after the query the message adds.
+        var hash = url.IndexOf('#', StringComparison.Ordinal);
+        var fragment = hash < 0 ? "" : url[hash..];
+        url = hash < 0 ? url : url[..hash];
         if (okKey is not null)
         {
             url += (url.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "ok=" + Uri.EscapeDataString(okKey);
@@ -134,7 +139,7 @@ internal sealed class DashboardRequest
             }
         }
 
-        return Results.Redirect(url);
+        return Results.Redirect(url + fragment);
     }
 
     /// <summary>The answer to a form over <see cref="LlmRelayOptions.MaxManagementRequestBodySize"/>.</summary>

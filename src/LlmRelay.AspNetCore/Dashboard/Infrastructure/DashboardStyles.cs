@@ -1,6 +1,6 @@
 namespace LlmRelay.AspNetCore.Dashboard.Infrastructure;
 
-/// <summary>The dashboard's stylesheet and its one small script (copy buttons, confirmations), inlined into every page.</summary>
+/// <summary>The dashboard's stylesheet and its one small script (copy buttons, confirmations, select-all boxes, in-place refreshes), inlined into every page.</summary>
 internal static class DashboardStyles
 {
     public const string Css = """
@@ -63,6 +63,20 @@ internal static class DashboardStyles
           main{padding:14px 12px}
           .top{padding:8px 12px;gap:10px}
         }
+        /* Channels (issue #15): toolbar with batch actions, wrapping name and model cells, inline priority and weight. */
+        .channel-toolbar{display:flex;flex-wrap:wrap;gap:10px;align-items:center;margin:0 0 12px}
+        .channel-toolbar #channel-batch{margin-left:auto}
+        table.channels button{padding:4px 9px;font-size:13px}
+        table.channels td.name{white-space:normal;overflow-wrap:anywhere;min-width:170px;max-width:260px}
+        table.channels td.group{white-space:normal;overflow-wrap:anywhere;min-width:90px;max-width:160px}
+        table.channels td.name .hint,table.channels span.ms{display:block;font-size:12px}
+        table.channels td.models{white-space:normal;overflow-wrap:anywhere;min-width:170px;max-width:280px;font-size:13px}
+        table.channels td.message{white-space:normal;overflow-wrap:anywhere;min-width:160px}
+        table.channels td.row-actions{white-space:normal;min-width:150px;max-width:190px}
+        table.channels td.row-actions>*{display:inline-block;margin:0 4px 4px 0}
+        table.channels .badge{margin:0 2px 2px 0}
+        form.inline-edit{display:flex;gap:4px;align-items:center}
+        form.inline-edit input.num{width:62px;padding:4px 6px}
         """;
 
     public const string Script = """
@@ -72,5 +86,11 @@ internal static class DashboardStyles
             if(navigator.clipboard){navigator.clipboard.writeText(t).then(done,done);}else{done();}}
         });
         document.addEventListener('submit',function(e){var m=e.target.getAttribute('data-confirm');if(m&&!window.confirm(m)){e.preventDefault();}});
+        // Channels (issue #15): a button's own confirmation, select-all boxes, and buttons that refresh parts of the page in place.
+        document.addEventListener('submit',function(e){var b=e.submitter,m=b&&b.getAttribute('data-confirm');if(!e.defaultPrevented&&m&&!window.confirm(m)){e.preventDefault();}});
+        document.addEventListener('change',function(e){var f=e.target.getAttribute('data-select-all');if(f){document.querySelectorAll('input[type=checkbox][form="'+f+'"]').forEach(function(c){c.checked=e.target.checked;});}});
+        document.addEventListener('submit',function(e){var b=e.submitter,ids=b&&b.getAttribute('data-refresh');if(!ids||e.defaultPrevented){return;}e.preventDefault();
+          fetch(b.formAction,{method:'POST',body:new FormData(e.target),credentials:'same-origin'}).then(function(r){return r.text();}).then(function(h){
+            var d=new DOMParser().parseFromString(h,'text/html');ids.split(' ').forEach(function(id){var n=d.getElementById(id),o=document.getElementById(id);if(n&&o){o.replaceWith(document.importNode(n,true));}});});});
         """;
 }

@@ -41,4 +41,23 @@ internal sealed class FormReader(IFormCollection form)
 
         return value;
     }
+
+    /// <summary>Reads every value of a repeated integer field (checked boxes, say); absent gives an empty list.</summary>
+    public List<long> LongList(string name)
+    {
+        var values = new List<long>();
+        foreach (var text in form[name])
+        {
+            if (long.TryParse(text?.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+            {
+                values.Add(value);
+            }
+            else
+            {
+                Error ??= $"Field '{name}' must contain only integers.";
+            }
+        }
+
+        return values;
+    }
 }

@@ -121,39 +121,22 @@ internal static class ChannelEndpoints
     private static async Task<ApiResult> DeleteAsync(long id, HttpContext context, ChannelService service, CancellationToken ct) =>
         await service.DeleteAsync(context.CurrentUser(), id, ct).ConfigureAwait(false) is { } error ? ApiResult.From(error) : ApiResult.Ok();
 
-    private static async Task<ApiResult> DeleteManyAsync(IEnumerable<long> ids, IChannelStore store, IChannelStateStore stateStore, ChannelCatalogProvider catalog, CancellationToken ct)
-    {
-        long deleted = 0;
-        foreach (var id in ids)
-        {
-            if (await store.DeleteAsync(id, ct).ConfigureAwait(false))
-            {
-                await stateStore.DeleteAsync(id, ct).ConfigureAwait(false);
-                deleted++;
-            }
-        }
+    private static async Task<ApiResult> DeleteDisabledAsync(HttpContext context, ChannelService service, CancellationToken ct) =>
+        Count(await service.DeleteDisabledAsync(context.CurrentUser(), ct).ConfigureAwait(false));
 
-        await catalog.ReloadAsync(ct).ConfigureAwait(false);
-        return ApiResult.Ok(deleted, ManagementJsonContext.Default.Int64);
-    }
-
-    private static async Task<ApiResult> DeleteDisabledAsync(IChannelStore store, IChannelStateStore stateStore, ChannelCatalogProvider catalog, CancellationToken ct)
+    private static async Task<ApiResult> DeleteBatchAsync(HttpContext context, ChannelService service, CancellationToken ct)
     {
-        var ids = (await store.ListAsync(ct).ConfigureAwait(false)).Where(static c => c.Status != ChannelStatus.Enabled).Select(static c => c.Id).ToList();
-        return await DeleteManyAsync(ids, store, stateStore, catalog, ct).ConfigureAwait(false);
-    }
-
-    private static async Task<ApiResult> DeleteBatchAsync(HttpRequest request, IChannelStore store, IChannelStateStore stateStore, ChannelCatalogProvider catalog, CancellationToken ct)
-    {
-        using var body = await JsonBody.ReadAsync(request).ConfigureAwait(false);
+        using var body = await JsonBody.ReadAsync(context.Request).ConfigureAwait(false);
         var ids = body.LongList("ids", required: true);
-        if (body.Error is not null || ids!.Count == 0)
+        if (body.Error is not null)
         {
-            return ApiResult.Fail(body.Error ?? "Field 'ids' must not be empty.");
+            return ApiResult.Fail(body.Error);
         }
 
-        return await DeleteManyAsync(ids, store, stateStore, catalog, ct).ConfigureAwait(false);
+        return Count(await service.DeleteManyAsync(context.CurrentUser(), ids!, ct).ConfigureAwait(false));
     }
+
+    private static ApiResult Count(ManagementResult<long> result) => ApiResult.From(result, ManagementJsonContext.Default.Int64);
 
     private static async Task<ApiResult> CopyAsync(long id, HttpRequest request, IChannelStore store, IChannelStateStore stateStore, ChannelCatalogProvider catalog, TimeProvider time, CancellationToken ct)
     {
@@ -314,50 +297,26 @@ internal static class ChannelEndpoints
         return result.Error is { } error ? ApiResult.From(error) : ApiResult.Ok(result.Value.ToList(), ManagementJsonContext.Default.ListChannelTestView);
     }
 
-    private static async Task<ApiResult> FetchModelsByIdAsync(long id, IChannelStore store, ChannelTester tester, CancellationToken ct)
+    private static async Task<ApiResult> FetchModelsByIdAsync(long id, HttpContext context, ChannelService service, CancellationToken ct) =>
+        Models(await service.FetchModelsAsync(context.CurrentUser(), id, null, null, null, ct).ConfigureAwait(false));
+
+    private static async Task<ApiResult> FetchModelsAsync(HttpContext context, ChannelService service, CancellationToken ct)
     {
-        var channel = await store.FindAsync(id, ct).ConfigureAwait(false);
-        if (channel is null)
-        {
-            return ApiResult.NotFound("Channel");
-        }
-
-        if (ChannelInput.KeyError(channel) is { } keyError)
-        {
-            return ApiResult.Fail(keyError, StatusCodes.Status409Conflict);
-        }
-
-        if (ChannelTester.NoModelList(channel) is { } noList)
-        {
-            return ApiResult.Fail(noList);
-        }
-
-        if (!channel.Keys.Any(static k => !string.IsNullOrWhiteSpace(k)))
-        {
-            return ApiResult.Fail("The channel has no enabled key.");
-        }
-
-        var (models, error) = await tester.FetchModelsAsync(channel, ct).ConfigureAwait(false);
-        return models is null ? ApiResult.Fail(error!, StatusCodes.Status502BadGateway) : ApiResult.Ok(models, ManagementJsonContext.Default.ListString);
-    }
-
-    private static async Task<ApiResult> FetchModelsAsync(HttpRequest request, ChannelTester tester, CancellationToken ct)
-    {
-        using var body = await JsonBody.ReadAsync(request).ConfigureAwait(false);
+        using var body = await JsonBody.ReadAsync(context.Request).ConfigureAwait(false);
         var baseUrl = body.String("base_url", required: true, maxLength: 2048);
         var key = body.String("key", required: true, maxLength: 8192);
         var type = ChannelInput.ReadType(body) ?? ChannelTypes.OpenAI;
-        var error = body.Error ?? ChannelInput.ValidateBaseUrl(baseUrl!, Policy(request.HttpContext));
-        if (error is not null)
+        if (body.Error is not null)
         {
-            return ApiResult.Fail(error);
+            return ApiResult.Fail(body.Error);
         }
 
         // The channel being written in the form: asked in its own type's dialect, with the first key it lists.
-        var channel = new RelayChannel { Type = type, BaseUrl = baseUrl!, Keys = [key!.Split('\n')[0].Trim()] };
-        var (models, fetchError) = await tester.FetchModelsAsync(channel, ct).ConfigureAwait(false);
-        return models is null ? ApiResult.Fail(fetchError!, StatusCodes.Status502BadGateway) : ApiResult.Ok(models, ManagementJsonContext.Default.ListString);
+        return Models(await service.FetchModelsAsync(context.CurrentUser(), null, type, baseUrl, key, ct).ConfigureAwait(false));
     }
+
+    private static ApiResult Models(ManagementResult<IReadOnlyList<string>> result) =>
+        result.Error is { } error ? ApiResult.From(error) : ApiResult.Ok(result.Value.ToList(), ManagementJsonContext.Default.ListString);
 
     private static async Task<ApiResult> UpdateBalanceAsync(long id, IChannelStore store, IChannelStateStore stateStore, ChannelTester tester, TimeProvider time, CancellationToken ct)
     {
@@ -403,9 +362,9 @@ internal static class ChannelEndpoints
         return ApiResult.Ok(updated, ManagementJsonContext.Default.Int64, $"{updated} balances updated; {unsupported} channels have no balance API or did not answer.");
     }
 
-    private static async Task<ApiResult> ManageKeysAsync(HttpRequest request, IChannelStore store, IChannelStateStore stateStore, ChannelCatalogProvider catalog, ChannelKeyStatusRegistry keyStatus, CancellationToken ct)
+    private static async Task<ApiResult> ManageKeysAsync(HttpContext context, ChannelService service, ChannelKeyStatusRegistry keyStatus, CancellationToken ct)
     {
-        using var body = await JsonBody.ReadAsync(request).ConfigureAwait(false);
+        using var body = await JsonBody.ReadAsync(context.Request).ConfigureAwait(false);
         var id = body.Long("channel_id", required: true, min: 1);
         var action = body.String("action", required: true, maxLength: 32);
         var index = body.Long("key_index", min: 0, max: int.MaxValue);
@@ -414,68 +373,14 @@ internal static class ChannelEndpoints
             return ApiResult.Fail(body.Error);
         }
 
-        var channel = await store.FindAsync(id!.Value, ct).ConfigureAwait(false);
-        if (channel is null)
-        {
-            return ApiResult.NotFound("Channel");
-        }
-
-        var state = await stateStore.FindAsync(channel.Id, ct).ConfigureAwait(false) ?? new ChannelState { ChannelId = channel.Id };
-        var all = channel.Keys.Select(static k => (Key: k, Enabled: true)).Concat(state.DisabledKeys.Select(static k => (Key: k, Enabled: false))).ToList();
+        var actor = context.CurrentUser();
         if (action == "get_key_status")
         {
-            var list = all.Select((k, i) => !k.Enabled
-                ? new KeyStatusView(i, 2, ApiKeys.Mask(k.Key))
-                : keyStatus.Find(channel.Id, k.Key) is { } auto
-                    ? new KeyStatusView(i, 3, ApiKeys.Mask(k.Key), auto.Reason, auto.DisabledAt.ToUnixTimeSeconds())
-                    : new KeyStatusView(i, 1, ApiKeys.Mask(k.Key))).ToList();
-            return ApiResult.Ok(list, ManagementJsonContext.Default.ListKeyStatusView);
+            var list = await service.KeyStatusAsync(actor, id!.Value, ct).ConfigureAwait(false);
+            return list.Error is { } error ? ApiResult.From(error) : ApiResult.Ok(list.Value.ToList(), ManagementJsonContext.Default.ListKeyStatusView);
         }
 
-        if (action is "disable_key" or "enable_key" or "delete_key")
-        {
-            if (index is null || index >= all.Count)
-            {
-                return ApiResult.Fail($"Field 'key_index' must be between 0 and {all.Count - 1}.");
-            }
-
-            var i = (int)index.Value;
-            if (action == "enable_key")
-            {
-                keyStatus.Clear(channel.Id, all[i].Key);
-            }
-
-            all[i] = action switch
-            {
-                "disable_key" => (all[i].Key, false),
-                "enable_key" => (all[i].Key, true),
-                _ => (null!, false),
-            };
-        }
-        else if (action == "delete_disabled_keys")
-        {
-            all = [.. all.Where(static k => k.Enabled)];
-        }
-        else if (action is "enable_all_keys" or "disable_all_keys")
-        {
-            var enabled = action == "enable_all_keys";
-            all = [.. all.Select(k => (k.Key, enabled))];
-            if (enabled)
-            {
-                keyStatus.Clear(channel.Id);
-            }
-        }
-        else
-        {
-            return ApiResult.Fail("Field 'action' must be one of get_key_status, disable_key, enable_key, delete_key, delete_disabled_keys, enable_all_keys, disable_all_keys.");
-        }
-
-        channel.Keys = [.. all.Where(static k => k.Key is not null && k.Enabled).Select(static k => k.Key)];
-        state.DisabledKeys = [.. all.Where(static k => k.Key is not null && !k.Enabled).Select(static k => k.Key)];
-        await store.UpdateAsync(channel, ct).ConfigureAwait(false);
-        await stateStore.SaveAsync(state, ct).ConfigureAwait(false);
-        await catalog.ReloadAsync(ct).ConfigureAwait(false);
-        return ApiResult.Ok(ChannelView.From(channel, state, keyStatus), ManagementJsonContext.Default.ChannelView);
+        return View(await service.ManageKeysAsync(actor, id!.Value, action!, index, ct).ConfigureAwait(false), keyStatus);
     }
 
     private static async Task<ApiResult> RevealKeyAsync(long id, HttpContext context, IChannelStore store, SecureVerification verification, CancellationToken ct)

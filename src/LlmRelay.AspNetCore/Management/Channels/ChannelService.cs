@@ -18,7 +18,7 @@ namespace LlmRelay.AspNetCore.Management.Channels;
 /// Every method needs <see cref="UserRole.Admin"/>. Every change reloads <see cref="ChannelCatalogProvider"/>, so the relay
 /// routes by it on the next request without a restart. Scoped, like the stores.
 /// </remarks>
-internal sealed class ChannelService(
+internal sealed partial class ChannelService(
     IChannelStore store,
     IChannelStateStore stateStore,
     ChannelCatalogProvider catalog,
@@ -288,13 +288,8 @@ internal sealed class ChannelService(
             return refusal;
         }
 
-        var results = new List<ChannelTestView>();
-        foreach (var channel in (await store.ListAsync(cancellationToken).ConfigureAwait(false)).Where(static c => c.Status == ChannelStatus.Enabled))
-        {
-            results.Add(await TestAndRecordAsync(channel, null, cancellationToken).ConfigureAwait(false));
-        }
-
-        return results;
+        var enabled = (await store.ListAsync(cancellationToken).ConfigureAwait(false)).Where(static c => c.Status == ChannelStatus.Enabled);
+        return await TestEachAsync(enabled, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<ChannelTestView> TestAndRecordAsync(RelayChannel channel, string? model, CancellationToken cancellationToken)
