@@ -72,5 +72,13 @@ internal static class DashboardStyles
             if(navigator.clipboard){navigator.clipboard.writeText(t).then(done,done);}else{done();}}
         });
         document.addEventListener('submit',function(e){var m=e.target.getAttribute('data-confirm');if(m&&!window.confirm(m)){e.preventDefault();}});
+        /* Issue #15, viewer's time zone: tell the server (cookie llmrelay_tz, read for date filters and the next render) and show every <time data-local> in it now. */
+        (function(){
+          var z='';try{z=Intl.DateTimeFormat().resolvedOptions().timeZone||'';}catch(e){}
+          if(z&&document.cookie.indexOf('llmrelay_tz='+z)<0){document.cookie='llmrelay_tz='+z+';path=/;max-age=31536000;samesite=lax';}
+          var p=function(n){return(n<10?'0':'')+n;};
+          document.querySelectorAll('time[data-local]').forEach(function(t){var d=new Date(t.getAttribute('datetime'));if(!isNaN(d)){
+            t.textContent=d.getFullYear()+'-'+p(d.getMonth()+1)+'-'+p(d.getDate())+' '+p(d.getHours())+':'+p(d.getMinutes())+':'+p(d.getSeconds());}});
+        })();
         """;
 }
