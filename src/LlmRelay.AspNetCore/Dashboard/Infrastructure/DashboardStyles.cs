@@ -63,6 +63,17 @@ internal static class DashboardStyles
           main{padding:14px 12px}
           .top{padding:8px 12px;gap:10px}
         }
+        /* Issue #15: logs, tokens and settings pages. */
+        .badge.log-type{background:#e5e7eb;color:#374151}.badge.log-type.error{background:#fee2e2;color:#991b1b}
+        .badge.log-type.topup,.badge.log-type.refund{background:#dcfce7;color:#166534}.badge.log-type.manage{background:#e0e7ff;color:#3730a3}
+        tr.log-error td.log-content{color:#991b1b}
+        td.log-content{min-width:200px;max-width:420px}
+        .settings-areas{display:flex;flex-wrap:wrap;gap:12px;margin:0 0 8px}
+        form.settings-form{display:flex;flex-direction:column;gap:14px;max-width:720px}
+        .setting{display:flex;flex-direction:column;gap:4px}
+        .setting>label{flex-direction:row;flex-wrap:wrap;align-items:baseline;gap:8px}
+        .setting.invalid input,.setting.invalid textarea,.setting.invalid select{border-color:#dc2626}
+        textarea.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px}
         """;
 
     public const string Script = """
