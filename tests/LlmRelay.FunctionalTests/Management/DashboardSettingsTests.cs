@@ -90,6 +90,10 @@ public sealed class DashboardSettingsTests
         Assert.Equal("""{"gpt-4o": 2.5}""", await OptionAsync(h, "ModelRatio"));
         Assert.Equal("https://pay.example/", await OptionAsync(h, "TopUpLink"));
 
+        // Browsers post text areas with CRLF line ends; they are stored as LF, as the page shows them.
+        Assert.Equal(HttpStatusCode.OK, await DashboardForm.PostAsync(h.Root, "/settings", "/settings", QuotaForm(perUnit: "1000", modelRatio: "{\r\n  \"gpt-4o\": 3\r\n}", topUp: "https://pay.example/")));
+        Assert.Equal("{\n  \"gpt-4o\": 3\n}", await OptionAsync(h, "ModelRatio"));
+
         Assert.Equal(HttpStatusCode.OK, await DashboardForm.PostAsync(h.Root, "/settings", "/settings", new()
         {
             ["section"] = "registration",

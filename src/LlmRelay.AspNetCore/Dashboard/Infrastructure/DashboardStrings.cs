@@ -163,7 +163,7 @@ internal static class DashboardStrings
         ["log_content"] = ("Details", "详情"),
         ["first_byte"] = ("First byte after", "首字节耗时"),
         ["export_csv"] = ("Export CSV", "导出 CSV"),
-        ["times_in_zone"] = ("Times are shown in {0}.", "时间以 {0} 时区显示。"),
+        ["times_in_zone"] = ("Times are shown in the time zone", "时间显示所用时区："),
         ["stream"] = ("Stream", "流式"),
         ["api_doc_title"] = ("API documentation", "API 文档"),
         ["api_endpoint"] = ("API endpoint", "API 端点"),

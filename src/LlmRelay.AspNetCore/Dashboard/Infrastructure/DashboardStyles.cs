@@ -87,6 +87,7 @@ internal static class DashboardStyles
         (function(){
           var z='';try{z=Intl.DateTimeFormat().resolvedOptions().timeZone||'';}catch(e){}
           if(z&&document.cookie.indexOf('llmrelay_tz='+z)<0){document.cookie='llmrelay_tz='+z+';path=/;max-age=31536000;samesite=lax';}
+          if(z){document.querySelectorAll('[data-tz-name]').forEach(function(e){e.textContent=z;});}
           var p=function(n){return(n<10?'0':'')+n;};
           document.querySelectorAll('time[data-local]').forEach(function(t){var d=new Date(t.getAttribute('datetime'));if(!isNaN(d)){
             t.textContent=d.getFullYear()+'-'+p(d.getMonth()+1)+'-'+p(d.getDate())+' '+p(d.getHours())+':'+p(d.getMinutes())+':'+p(d.getSeconds());}});

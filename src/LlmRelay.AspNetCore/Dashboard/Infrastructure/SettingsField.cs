@@ -16,8 +16,9 @@ internal sealed record SettingsField(string Key, SettingsInput Input, long Min =
     /// <summary>Gets the string key of the field's help text.</summary>
     public string HelpKey => "opt_" + Key + "_help";
 
-    /// <summary>Normalizes a posted value (numbers and URLs trimmed, JSON as posted).</summary>
-    public string Normalize(string value) => Input is SettingsInput.Integer or SettingsInput.Url or SettingsInput.Boolean ? value.Trim() : value;
+    /// <summary>Normalizes a posted value: numbers, switches and URLs trimmed; text areas with the CRLF line ends browsers post turned back to LF, so an unchanged value stays unchanged.</summary>
+    public string Normalize(string value) =>
+        Input is SettingsInput.Integer or SettingsInput.Url or SettingsInput.Boolean ? value.Trim() : value.Replace("\r\n", "\n", StringComparison.Ordinal);
 
     /// <summary>Checks a normalized value; returns the message to show next to the field, or <see langword="null"/>.</summary>
     public string? Validate(string value)
