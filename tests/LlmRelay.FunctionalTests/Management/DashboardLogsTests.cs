@@ -41,6 +41,24 @@ public sealed class DashboardLogsTests
     }
 
     [Fact]
+    public async Task LogsPage_AdminChangesToAUser_ShowInTheirLogsAsManagementRows()
+    {
+        await using var h = await ManagementHarness.StartAsync();
+        Assert.True((await h.Root.SendAsync(HttpMethod.Put, "/api/user/", new { id = h.UserId, quota = 5000 })).Success);
+        Assert.True((await h.Root.SendAsync(HttpMethod.Post, "/api/user/manage", new { id = h.UserId, action = "disable" })).Success);
+        Assert.True((await h.Root.SendAsync(HttpMethod.Post, "/api/user/manage", new { id = h.UserId, action = "enable" })).Success);
+        var alice = await h.LoginAsync("alice", ManagementHarness.UserPassword);
+
+        var html = Flat(await alice.Http.GetStringAsync("/dashboard/logs?type=3", Ct));
+
+        Assert.Matches("""data-type="manage"[^>]*>.*?Manage</span>.*?Quota changed from 0 to 5000 by root\.""", html);
+        Assert.Contains("Account disabled by root.", html, StringComparison.Ordinal);
+        Assert.Contains("Account enabled by root.", html, StringComparison.Ordinal);
+        // A management row moves no balance.
+        Assert.Equal(5000, (await alice.SendAsync(HttpMethod.Get, "/api/user/self")).Data!["quota"]!.GetValue<long>());
+    }
+
+    [Fact]
     public async Task LogsPage_Quota_IsCurrencyWhenDisplayInCurrencyEnabled_AndRawWhenOff()
     {
         await using var h = await ManagementHarness.StartAsync();
