@@ -45,6 +45,15 @@ public sealed class DashboardPagesTests(BrowserFixture browser) : IClassFixture<
         await Expect(error.Locator("td.log-content")).ToHaveTextAsync("[502] upstream answered 502");
         await ShotAsync(page, "30-logs-columns");
 
+        // A page the server rendered in another zone (a stale cookie: UTC) is redrawn in the browser's, which the cookie then names.
+        await context.AddCookiesAsync([new Cookie { Name = "llmrelay_tz", Value = "UTC", Url = gateway.BaseAddress.ToString() }]);
+        var served = await (await context.APIRequest.GetAsync("/dashboard/logs")).TextAsync();
+        Assert.Contains(">2026-03-01 09:30:00</time>", served, StringComparison.Ordinal);
+        await page.ReloadAsync();
+        await Expect(other.Locator("time")).ToHaveTextAsync("2026-03-01 18:30:00");
+        await Expect(page.Locator("#logs-zone")).ToContainTextAsync("Asia/Tokyo");
+        Assert.Contains(await context.CookiesAsync(), c => c.Name == "llmrelay_tz" && c.Value == "Asia/Tokyo");
+
         // Filters go into the URL: a filtered view can be bookmarked, and the next page keeps them.
         await page.FillAsync("#filter-model", "paged-model");
         await page.SelectOptionAsync("#filter-type", "2");
