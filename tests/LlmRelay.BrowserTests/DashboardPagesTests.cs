@@ -44,6 +44,8 @@ public sealed class DashboardPagesTests(BrowserFixture browser) : IClassFixture<
         await Expect(error.Locator(".badge")).ToHaveTextAsync("Error");
         await Expect(error.Locator("td.log-content")).ToHaveTextAsync("[502] upstream answered 502");
         await ShotAsync(page, "30-logs-columns");
+        // At 1280 px an admin's log table fits its frame: no sideways scrolling to reach the details.
+        Assert.True(await page.EvaluateAsync<bool>("() => { const w = document.querySelector('#logs').closest('.table-wrap'); return w.scrollWidth <= w.clientWidth + 1; }"), "The log table scrolls sideways at 1280 px: " + await page.EvaluateAsync<string>("() => { const w = document.querySelector('#logs').closest('.table-wrap'); return w.scrollWidth + ' > ' + w.clientWidth + ': ' + [...document.querySelectorAll('#logs thead th')].map(t => t.textContent + '=' + Math.round(t.getBoundingClientRect().width)).join(', '); }"));
 
         // A page the server rendered in another zone (a stale cookie: UTC) is redrawn in the browser's, which the cookie then names.
         await context.AddCookiesAsync([new Cookie { Name = "llmrelay_tz", Value = "UTC", Url = gateway.BaseAddress.ToString() }]);

@@ -161,6 +161,7 @@ internal static class DashboardStrings
         ["log_error"] = ("Error", "错误"),
         ["log_refund"] = ("Refund", "退款"),
         ["log_content"] = ("Details", "详情"),
+        ["tokens_in_out"] = ("Tokens", "Token"),
         ["first_byte"] = ("First byte after", "首字节耗时"),
         ["export_csv"] = ("Export CSV", "导出 CSV"),
         ["times_in_zone"] = ("Times are shown in the time zone", "时间显示所用时区："),

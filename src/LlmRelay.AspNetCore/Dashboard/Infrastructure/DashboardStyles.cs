@@ -67,7 +67,8 @@ internal static class DashboardStyles
         .badge.log-type{background:#e5e7eb;color:#374151}.badge.log-type.error{background:#fee2e2;color:#991b1b}
         .badge.log-type.topup,.badge.log-type.refund{background:#dcfce7;color:#166534}.badge.log-type.manage{background:#e0e7ff;color:#3730a3}
         tr.log-error td.log-content{color:#991b1b}
-        td.log-content{min-width:200px;max-width:420px}
+        #logs th,#logs td{padding:8px 6px}
+        td.log-content{white-space:normal;word-break:break-word;min-width:160px;max-width:360px}
         .settings-areas{display:flex;flex-wrap:wrap;gap:12px;margin:0 0 8px}
         form.settings-form{display:flex;flex-direction:column;gap:14px;max-width:720px}
         .setting{display:flex;flex-direction:column;gap:4px}
