@@ -1,16 +1,29 @@
 using System.Globalization;
+using System.Text;
 using LlmRelay.AspNetCore.Dashboard.Infrastructure;
 using LlmRelay.AspNetCore.Dashboard.Pages;
 using LlmRelay.AspNetCore.Management.Infrastructure;
 using LlmRelay.AspNetCore.Management.Logs;
+using LlmRelay.AspNetCore.Management.Site;
+using LlmRelay.Storage;
+using LlmRelay.Usage;
 using Microsoft.AspNetCore.Http;
 
 namespace LlmRelay.AspNetCore.Dashboard;
 
-/// <summary>Usage logs through <see cref="LogService"/>: admins read everyone's rows, users their own, with the log API's filter parameters.</summary>
+/// <summary>Usage logs through <see cref="LogService"/>: admins read everyone's rows, users their own, with the log API's filter parameters; the filtered rows also as CSV.</summary>
+/// <remarks>
+/// The filters live in the query string (a filtered view can be bookmarked, and the pager's links keep them); the date
+/// fields are read in the viewer's time zone (<see cref="PageState.TimeZone"/>).
+/// </remarks>
 internal static partial class DashboardEndpoints
 {
     private const int LogPageSize = 20;
+
+    /// <summary>How many rows one CSV export holds at most (newest first); a larger export is cut there (issue #15).</summary>
+    internal const int MaxExportRows = 100_000;
+
+    private const int ExportPageSize = 500;
 
     private static readonly LogPage EmptyLogs = new([], 0, new Dictionary<long, string>());
 
@@ -28,26 +41,7 @@ internal static partial class DashboardEndpoints
             r.State.Active = "logs";
             var me = r.State.User!;
             var page = PageOf(r.Context);
-            var query = LogFilters.ToDictionary(static f => f, f => r.Context.Request.Query[f].ToString().Trim(), StringComparer.Ordinal);
-            // The page's filter fields, renamed to the log API's query parameters and read by the same LogFilterReader.
-            var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var (name, value) in query)
-            {
-                if (value.Length == 0 || (!me.IsAdmin && name is "username" or "channel"))
-                {
-                    continue;
-                }
-
-                var (apiName, apiValue) = name switch
-                {
-                    "start" => ("start_timestamp", Unix(value)),
-                    "end" => ("end_timestamp", Unix(value)),
-                    _ => (name, value),
-                };
-                parameters[apiName] = apiValue;
-            }
-
-            var (filter, error) = LogFilterReader.Read(name => parameters.GetValueOrDefault(name) ?? "", self: !me.IsAdmin);
+            var (query, filter, error) = ReadLogFilter(r);
             var result = filter is null
                 ? ManagementError.Invalid(error!)
                 : await r.Service<LogService>().ListAsync(me.Actor, !me.IsAdmin, filter, page, LogPageSize, r.Context.RequestAborted).ConfigureAwait(false);
@@ -57,14 +51,131 @@ internal static partial class DashboardEndpoints
             }
 
             var logs = result.Error is null ? result.Value : EmptyLogs;
+            var quota = await QuotaDisplay.ReadAsync(r.Service<SystemSettings>(), r.Context.RequestAborted).ConfigureAwait(false);
             return await DashboardRenderer.RenderAsync<LogsPage>(r.Context, r.Parameters(
-                ("Logs", logs.Items), ("Usernames", logs.Usernames), ("Query", query), ("Page", page), ("PageSize", LogPageSize), ("Total", logs.Total)),
+                ("Logs", logs.Items), ("Usernames", logs.Usernames), ("Query", query), ("Page", page), ("PageSize", LogPageSize), ("Total", logs.Total), ("FormatQuota", (Func<long, string>)quota.Format)),
                 result.Error?.StatusCode ?? StatusCodes.Status200OK).ConfigureAwait(false);
+        });
+
+        // The rows the same filters select, as CSV: an admin's are everyone's, a user's their own (LogService's scope).
+        pages.Get("/logs/export", async r =>
+        {
+            if (await r.RequireUserAsync().ConfigureAwait(false) is { } redirect)
+            {
+                return redirect;
+            }
+
+            var me = r.State.User!;
+            var (_, filter, error) = ReadLogFilter(r);
+            if (filter is null)
+            {
+                return Results.Content(error, "text/plain; charset=utf-8", null, StatusCodes.Status400BadRequest);
+            }
+
+            var service = r.Service<LogService>();
+            var first = await service.ListAsync(me.Actor, !me.IsAdmin, filter, 1, ExportPageSize, r.Context.RequestAborted).ConfigureAwait(false);
+            if (first.Error is { } refusal)
+            {
+                return Results.Content(refusal.Message, "text/plain; charset=utf-8", null, refusal.StatusCode);
+            }
+
+            var quota = await QuotaDisplay.ReadAsync(r.Service<SystemSettings>(), r.Context.RequestAborted).ConfigureAwait(false);
+            var zone = r.State.TimeZone;
+            var ct = r.Context.RequestAborted;
+            return Results.Stream(async body =>
+            {
+                var text = new StringBuilder();
+                CsvWriter.AppendRow(text, "id", "time", "time_utc", "type", "user", "token_name", "model", "group", "channel", "quota", "cost_usd",
+                    "prompt_tokens", "completion_tokens", "elapsed_ms", "first_byte_ms", "stream", "status_code", "request_id", "content");
+                var current = first.Value;
+                var written = 0;
+                for (var page = 1; ; page++)
+                {
+                    foreach (var log in current.Items.Take(MaxExportRows - written))
+                    {
+                        CsvWriter.AppendRow(text,
+                            log.Id,
+                            DisplayFormat.Time(log.CreatedAt, zone),
+                            log.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+                            LogTypeName(log.Type),
+                            me.IsAdmin ? current.UsernameOf(log.UserId) ?? log.UserId.ToString(CultureInfo.InvariantCulture) : me.Username,
+                            log.TokenName,
+                            log.ModelName,
+                            log.Group,
+                            me.IsAdmin ? log.ChannelName : null,
+                            log.Quota,
+                            quota.Dollars(log.Quota),
+                            log.PromptTokens,
+                            log.CompletionTokens,
+                            log.UseTimeMs,
+                            log.FirstByteMs,
+                            log.IsStream ? "true" : "false",
+                            log.StatusCode,
+                            log.RequestId,
+                            log.Content);
+                        written++;
+                    }
+
+                    await body.WriteAsync(Encoding.UTF8.GetBytes(text.ToString()), ct).ConfigureAwait(false);
+                    text.Clear();
+                    if (current.Items.Count < ExportPageSize || written >= MaxExportRows)
+                    {
+                        return;
+                    }
+
+                    var next = await service.ListAsync(me.Actor, !me.IsAdmin, filter, page + 1, ExportPageSize, ct).ConfigureAwait(false);
+                    if (next.Error is not null)
+                    {
+                        return;
+                    }
+
+                    current = next.Value;
+                }
+            }, "text/csv; charset=utf-8", "llmrelay-logs.csv");
         });
     }
 
-    private static string Unix(string local) =>
-        DateTime.TryParse(local, CultureInfo.InvariantCulture, DateTimeStyles.AssumeLocal, out var time)
-            ? new DateTimeOffset(time).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)
-            : local;
+    /// <summary>The stable English name of a log type, as the CSV export writes it.</summary>
+    internal static string LogTypeName(UsageLogType type) => type switch
+    {
+        UsageLogType.TopUp => "topup",
+        UsageLogType.Consume => "consume",
+        UsageLogType.Manage => "manage",
+        UsageLogType.Error => "error",
+        UsageLogType.System => "system",
+        UsageLogType.Refund => "refund",
+        _ => ((int)type).ToString(CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>Reads the page's filter fields from the query string, renamed to the log API's parameters and read by the same <see cref="LogFilterReader"/>.</summary>
+    private static (Dictionary<string, string> Query, UsageLogFilter? Filter, string? Error) ReadLogFilter(DashboardRequest r)
+    {
+        var me = r.State.User!;
+        var query = LogFilters.ToDictionary(static f => f, f => r.Context.Request.Query[f].ToString().Trim(), StringComparer.Ordinal);
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in query)
+        {
+            if (value.Length == 0 || (!me.IsAdmin && name is "username" or "channel"))
+            {
+                continue;
+            }
+
+            if (name is "start" or "end")
+            {
+                // datetime-local values, in the viewer's time zone.
+                if (DisplayFormat.FromLocalInput(value, r.State.TimeZone) is not { } instant)
+                {
+                    return (query, null, $"Query '{name}' must be a date and time (yyyy-MM-ddTHH:mm).");
+                }
+
+                parameters[name + "_timestamp"] = Math.Max(1, instant.ToUnixTimeSeconds()).ToString(CultureInfo.InvariantCulture);
+                continue;
+            }
+
+            parameters[name] = value;
+        }
+
+        var (filter, error) = LogFilterReader.Read(name => parameters.GetValueOrDefault(name) ?? "", self: !me.IsAdmin);
+        return (query, filter, error);
+    }
 }

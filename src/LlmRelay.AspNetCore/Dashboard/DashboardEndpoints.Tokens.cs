@@ -14,6 +14,8 @@ internal static partial class DashboardEndpoints
 {
     private const int TokenPageSize = 20;
 
+    private static readonly string[] TokenFields = ["name", "remain_quota", "expired_time", "models", "allow_ips", "group"];
+
     private static void MapTokens(Routes pages)
     {
         pages.Get("/tokens", r => RenderTokensAsync(r, null, StatusCodes.Status200OK));
@@ -24,42 +26,45 @@ internal static partial class DashboardEndpoints
                 return redirect;
             }
 
-            long expires = -1;
-            var expiresText = form["expires"].ToString();
-            if (expiresText.Length > 0)
-            {
-                if (!DateTime.TryParse(expiresText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeLocal, out var local))
-                {
-                    r.State.FormName = "token";
-                    r.State.FieldErrors["expired_time"] = "Field 'expired_time' must be a date and time.";
-                    return await RenderTokensAsync(r, null, StatusCodes.Status400BadRequest).ConfigureAwait(false);
-                }
-
-                expires = new DateTimeOffset(local).ToUnixTimeSeconds();
-            }
-
-            var reader = new FormReader(form);
-            var remain = reader.Long("remain_quota");
-            var changes = new TokenChanges
-            {
-                InputError = reader.Error,
-                Name = reader.Text("name"),
-                RemainQuota = remain,
-                UnlimitedQuota = form["unlimited_quota"] == "true",
-                ExpiredTime = expires,
-                Models = FieldRules.SplitList(reader.Text("models")),
-                AllowIps = TokenChanges.SplitAllowIps(reader.Text("allow_ips")),
-                Group = reader.Text("group") is { Length: > 0 } group ? group : null,
-            };
-            var result = await r.Service<TokenService>().CreateAsync(r.Actor, changes, r.Context.RequestAborted).ConfigureAwait(false);
+            var result = await r.Service<TokenService>().CreateAsync(r.Actor, ReadTokenChanges(r, form), r.Context.RequestAborted).ConfigureAwait(false);
             if (result.Error is { } error)
             {
-                r.State.Fail("token", error, "name", "remain_quota", "expired_time", "models", "allow_ips", "group");
+                r.State.Fail("token", error, TokenFields);
                 return await RenderTokensAsync(r, null, error.StatusCode).ConfigureAwait(false);
             }
 
             r.State.Form = null;
             return await RenderTokensAsync(r, result.Value.Key, StatusCodes.Status200OK).ConfigureAwait(false);
+        });
+
+        // Every field of the edit form is set (an empty one clears: no expiry, any model, any address); the group must be one
+        // the token's owner may use, which TokenService checks whatever the form offered.
+        pages.Post("/tokens/update", async (r, form) =>
+        {
+            if (await r.RequireUserAsync().ConfigureAwait(false) is { } redirect)
+            {
+                return redirect;
+            }
+
+            var reader = new FormReader(form);
+            if (reader.Long("id", required: true, min: 1) is not { } id)
+            {
+                return await FailTokensAsync(r, ManagementError.Invalid(reader.Error!)).ConfigureAwait(false);
+            }
+
+            var result = await r.Service<TokenService>().UpdateAsync(r.Actor, id, ReadTokenChanges(r, form), r.Context.RequestAborted).ConfigureAwait(false);
+            if (result.Error is not { } error)
+            {
+                return r.Redirect("/tokens", "saved");
+            }
+
+            if (error.StatusCode == StatusCodes.Status404NotFound)
+            {
+                return await FailTokensAsync(r, error).ConfigureAwait(false);
+            }
+
+            r.State.Fail("token-edit-" + id.ToString(CultureInfo.InvariantCulture), error, TokenFields);
+            return await RenderTokensAsync(r, null, error.StatusCode, id).ConfigureAwait(false);
         });
         pages.Post("/tokens/status", async (r, form) =>
         {
@@ -93,13 +98,48 @@ internal static partial class DashboardEndpoints
         });
     }
 
+    /// <summary>Reads a token form (create or edit) as the API's <see cref="TokenChanges"/>; the expiry is a time in the viewer's zone, empty for never.</summary>
+    private static TokenChanges ReadTokenChanges(DashboardRequest r, IFormCollection form)
+    {
+        var reader = new FormReader(form);
+        var expiresText = reader.Text("expires").Trim();
+        long expires = -1;
+        string? expiresError = null;
+        if (expiresText.Length > 0)
+        {
+            if (DisplayFormat.FromLocalInput(expiresText, r.State.TimeZone) is { } at)
+            {
+                expires = at.ToUnixTimeSeconds();
+            }
+            else
+            {
+                expiresError = "Field 'expired_time' must be a date and time.";
+            }
+        }
+
+        var remain = reader.Long("remain_quota");
+        var models = FieldRules.SplitList(reader.Text("models"));
+        return new TokenChanges
+        {
+            InputError = expiresError ?? reader.Error,
+            Name = reader.Text("name"),
+            RemainQuota = remain,
+            UnlimitedQuota = form["unlimited_quota"] == "true",
+            ExpiredTime = expires,
+            Models = models,
+            ModelLimitsEnabled = models.Count > 0,
+            AllowIps = TokenChanges.SplitAllowIps(reader.Text("allow_ips")),
+            Group = reader.Text("group") is { Length: > 0 } group ? group : null,
+        };
+    }
+
     private static async Task<IResult> FailTokensAsync(DashboardRequest r, ManagementError error)
     {
         r.State.Fail("token", error);
         return await RenderTokensAsync(r, null, error.StatusCode).ConfigureAwait(false);
     }
 
-    private static async Task<IResult> RenderTokensAsync(DashboardRequest r, string? newKey, int status)
+    private static async Task<IResult> RenderTokensAsync(DashboardRequest r, string? newKey, int status, long? editId = null)
     {
         if (r.State.User is null && await r.RequireUserAsync().ConfigureAwait(false) is { } redirect)
         {
@@ -112,7 +152,23 @@ internal static partial class DashboardEndpoints
         var tokens = await r.Service<TokenService>().ListAsync(r.Actor, null, null, page, TokenPageSize, ct).ConfigureAwait(false);
         var groups = await r.Service<UsableGroups>().DescribeForAsync(r.Actor.Group, ct).ConfigureAwait(false);
         IReadOnlyList<ApiToken> items = tokens.Error is null ? tokens.Value.Items : [];
+        ApiToken? editing = null;
+        if ((editId ?? LongOrNull(r.Context.Request.Query["edit"])) is { } id)
+        {
+            // Through the service: a token the user may not manage is refused as the API refuses it.
+            var found = await r.Service<TokenService>().GetAsync(r.Actor, id, ct).ConfigureAwait(false);
+            if (found.Error is { } refusal)
+            {
+                r.State.Fail("token", refusal);
+                status = status == StatusCodes.Status200OK ? refusal.StatusCode : status;
+            }
+            else
+            {
+                editing = found.Value;
+            }
+        }
+
         return await DashboardRenderer.RenderAsync<TokensPage>(r.Context, r.Parameters(
-            ("Tokens", items), ("Groups", groups.Keys.ToList()), ("NewKey", newKey), ("Page", page), ("PageSize", TokenPageSize), ("Total", tokens.Error is null ? tokens.Value.Total : 0L)), status).ConfigureAwait(false);
+            ("Tokens", items), ("Groups", groups.Keys.Order(StringComparer.Ordinal).ToList()), ("NewKey", newKey), ("Editing", editing), ("Page", page), ("PageSize", TokenPageSize), ("Total", tokens.Error is null ? tokens.Value.Total : 0L)), status).ConfigureAwait(false);
     }
 }

@@ -82,7 +82,11 @@ public sealed class TokenAccessTests
 
         Assert.Single(upstream.Requests);
         Assert.Equal(remain, await RemainAsync(h, created.Data["id"]!.GetValue<long>()));
-        Assert.Single(await h.Gateway.WaitForLogsAsync(1));
+        // The refused calls log nothing; the disable itself is a management row in the user's logs (issue #15).
+        var rows = await h.Gateway.WaitForLogsAsync(2);
+        Assert.Single(rows, static l => l.Type == LlmRelay.Usage.UsageLogType.Consume);
+        Assert.Single(rows, static l => l.Type == LlmRelay.Usage.UsageLogType.Manage);
+        Assert.Equal(2, rows.Count);
 
         Assert.True((await h.Admin.SendAsync(HttpMethod.Post, "/api/user/manage", new { id = h.UserId, action = "enable" })).Success);
         Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(CallerRequest.Build("gemini", "gpt-4o", stream: false, key), Ct)).StatusCode);

@@ -16,6 +16,9 @@ internal sealed class DashboardRequest
 {
     public const string LanguageCookie = "llmrelay_lang";
 
+    /// <summary>The cookie the dashboard's script sets to the browser's IANA time zone (<c>Intl.DateTimeFormat().resolvedOptions().timeZone</c>).</summary>
+    public const string TimeZoneCookie = "llmrelay_tz";
+
     private DashboardRequest(HttpContext context, PageState state)
     {
         Context = context;
@@ -45,6 +48,7 @@ internal sealed class DashboardRequest
             GatewayUrl = gateway,
             StatusUrl = string.IsNullOrEmpty(options.StatusPath) ? null : groupPrefix + Normalize(options.StatusPath),
             CurrentPath = path + context.Request.QueryString,
+            TimeZone = ViewerTimeZone(context.Request.Cookies[TimeZoneCookie]),
             AntiforgeryField = tokens.FormFieldName,
             AntiforgeryToken = tokens.RequestToken ?? "",
         };
@@ -56,6 +60,10 @@ internal sealed class DashboardRequest
 
         return new DashboardRequest(context, state);
     }
+
+    /// <summary>The time zone a <see cref="TimeZoneCookie"/> names, or UTC when it names none this machine knows.</summary>
+    public static TimeZoneInfo ViewerTimeZone(string? id) =>
+        id is { Length: > 0 and <= 64 } && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : TimeZoneInfo.Utc;
 
     public static string Normalize(string? path)
     {

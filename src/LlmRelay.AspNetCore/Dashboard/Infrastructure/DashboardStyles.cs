@@ -77,6 +77,18 @@ internal static class DashboardStyles
         table.channels .badge{margin:0 2px 2px 0}
         form.inline-edit{display:flex;gap:4px;align-items:center}
         form.inline-edit input.num{width:62px;padding:4px 6px}
+        /* Issue #15: logs, tokens and settings pages. */
+        .badge.log-type{background:#e5e7eb;color:#374151}.badge.log-type.error{background:#fee2e2;color:#991b1b}
+        .badge.log-type.topup,.badge.log-type.refund{background:#dcfce7;color:#166534}.badge.log-type.manage{background:#e0e7ff;color:#3730a3}
+        tr.log-error td.log-content{color:#991b1b}
+        #logs th,#logs td{padding:8px 6px}
+        td.log-content{white-space:normal;word-break:break-word;min-width:160px;max-width:360px}
+        .settings-areas{display:flex;flex-wrap:wrap;gap:12px;margin:0 0 8px}
+        form.settings-form{display:flex;flex-direction:column;gap:14px;max-width:720px}
+        .setting{display:flex;flex-direction:column;gap:4px}
+        .setting>label{flex-direction:row;flex-wrap:wrap;align-items:baseline;gap:8px}
+        .setting.invalid input,.setting.invalid textarea,.setting.invalid select{border-color:#dc2626}
+        textarea.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px}
         """;
 
     public const string Script = """
@@ -92,5 +104,14 @@ internal static class DashboardStyles
         document.addEventListener('submit',function(e){var b=e.submitter,ids=b&&b.getAttribute('data-refresh');if(!ids||e.defaultPrevented){return;}e.preventDefault();
           fetch(b.formAction,{method:'POST',body:new FormData(e.target),credentials:'same-origin'}).then(function(r){return r.text();}).then(function(h){
             var d=new DOMParser().parseFromString(h,'text/html');ids.split(' ').forEach(function(id){var n=d.getElementById(id),o=document.getElementById(id);if(n&&o){o.replaceWith(document.importNode(n,true));}});});});
+        /* Issue #15, viewer's time zone: tell the server (cookie llmrelay_tz, read for date filters and the next render) and show every <time data-local> in it now. */
+        (function(){
+          var z='';try{z=Intl.DateTimeFormat().resolvedOptions().timeZone||'';}catch(e){}
+          if(z&&document.cookie.indexOf('llmrelay_tz='+z)<0){document.cookie='llmrelay_tz='+z+';path=/;max-age=31536000;samesite=lax';}
+          if(z){document.querySelectorAll('[data-tz-name]').forEach(function(e){e.textContent=z;});}
+          var p=function(n){return(n<10?'0':'')+n;};
+          document.querySelectorAll('time[data-local]').forEach(function(t){var d=new Date(t.getAttribute('datetime'));if(!isNaN(d)){
+            t.textContent=d.getFullYear()+'-'+p(d.getMonth()+1)+'-'+p(d.getDate())+' '+p(d.getHours())+':'+p(d.getMinutes())+':'+p(d.getSeconds());}});
+        })();
         """;
 }

@@ -24,6 +24,9 @@ public sealed class PageState
 
     internal Me? User { get; set; }
 
+    /// <summary>Gets the viewer's time zone (the browser reports it in the <c>llmrelay_tz</c> cookie; UTC until it has): times are shown and date filters read in it.</summary>
+    internal TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;
+
     internal string AntiforgeryField { get; init; } = "";
 
     internal string AntiforgeryToken { get; init; } = "";
@@ -46,6 +49,9 @@ public sealed class PageState
     internal string T(string key, params object[] args) => L[key, args].Value;
 
     internal string Url(string relative) => Root + relative;
+
+    /// <summary>Formats an instant in the viewer's time zone.</summary>
+    internal string Time(DateTimeOffset instant) => DisplayFormat.Time(instant, TimeZone);
 
     internal string Value(string field, string fallback = "") =>
         Form is not null && Form.TryGetValue(field, out var v) ? v.ToString() : fallback;

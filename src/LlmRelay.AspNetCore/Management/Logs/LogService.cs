@@ -40,6 +40,13 @@ internal sealed class LogService(IUsageLogQueries queries)
         return ManagementResult<IReadOnlyList<UsageLogHourlyAggregate>>.Success(rows);
     }
 
+    /// <summary>Deletes every row created before <paramref name="before"/> (an administrator's clean-up, as <c>DELETE /api/log/</c>).</summary>
+    /// <returns>How many rows were deleted.</returns>
+    public async Task<ManagementResult<long>> DeleteBeforeAsync(RelayUser actor, DateTimeOffset before, CancellationToken cancellationToken) =>
+        actor.Role < UserRole.Admin
+            ? ManagementError.Forbidden()
+            : await queries.DeleteBeforeAsync(before, cancellationToken).ConfigureAwait(false);
+
     // Everyone's rows for an administrator; a user's own rows for anyone; null when refused.
     private static UsageLogFilter? Scope(RelayUser actor, bool self, UsageLogFilter filter) =>
         self ? filter with { UserId = actor.Id, Username = null, ChannelId = null }

@@ -40,5 +40,34 @@ internal sealed class OptionService(SystemSettings settings)
         return null;
     }
 
+    /// <summary>Validates several options and stores them all, or none when any is invalid (the dashboard's settings forms).</summary>
+    /// <param name="actor">The acting user.</param>
+    /// <param name="values">The options' keys and values.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The problems by option key; empty when every value was stored.</returns>
+    public async Task<ManagementResult<IReadOnlyDictionary<string, string>>> SetManyAsync(RelayUser actor, IReadOnlyList<KeyValuePair<string, string>> values, CancellationToken cancellationToken)
+    {
+        if (RefuseNonRoot(actor) is { } refusal)
+        {
+            return refusal;
+        }
+
+        var errors = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in values)
+        {
+            if ((SystemSettings.Validate(key, value) ?? settings.ValidateRegistered(key, value)) is { } error)
+            {
+                errors[key] = error;
+            }
+        }
+
+        if (errors.Count == 0 && values.Count > 0)
+        {
+            await settings.SetAsync([.. values.Select(static v => new SystemOption { Key = v.Key, Value = v.Value })], cancellationToken).ConfigureAwait(false);
+        }
+
+        return ManagementResult<IReadOnlyDictionary<string, string>>.Success(errors);
+    }
+
     private static ManagementError? RefuseNonRoot(RelayUser actor) => actor.Role >= UserRole.Root ? null : ManagementError.Forbidden();
 }

@@ -1,7 +1,9 @@
+using System.Globalization;
 using LlmRelay.AspNetCore.Management.Infrastructure;
 using LlmRelay.Channels;
 using LlmRelay.Storage;
 using LlmRelay.Tokens;
+using LlmRelay.Usage;
 using LlmRelay.Users;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Identity;
@@ -13,7 +15,7 @@ namespace LlmRelay.AspNetCore.Management.Users;
 /// Every method needs <see cref="UserRole.Admin"/>; an administrator sees and changes only users below their role
 /// (<see cref="UserRules"/>). Changes that affect what a user's tokens may do clear <see cref="TokenCache"/>. Scoped, like the stores.
 /// </remarks>
-internal sealed class UserService(IUserStore users, ITokenStore tokens, TokenCache tokenCache, IPasswordHasher<RelayUser> hasher, TimeProvider time)
+internal sealed class UserService(IUserStore users, ITokenStore tokens, TokenCache tokenCache, IPasswordHasher<RelayUser> hasher, IUsageLogStore logs, TimeProvider time)
 {
     // The longest text the API's JSON reader has always accepted for a field without a limit of its own.
     private const int DefaultMaxLength = 4096;
@@ -141,6 +143,7 @@ internal sealed class UserService(IUserStore users, ITokenStore tokens, TokenCac
         user.DisplayName = displayName ?? user.DisplayName;
         user.Group = string.IsNullOrEmpty(group) ? user.Group : group;
         user.Email = email ?? user.Email;
+        var quotaBefore = user.Quota;
         user.Quota = changes.Quota ?? user.Quota;
         if (!string.IsNullOrEmpty(password))
         {
@@ -150,6 +153,11 @@ internal sealed class UserService(IUserStore users, ITokenStore tokens, TokenCac
 
         await users.UpdateAsync(user, cancellationToken).ConfigureAwait(false);
         tokenCache.Clear(); // The relay checks each token's group against its owner's.
+        if (user.Quota != quotaBefore)
+        {
+            await LogManageAsync(user.Id, string.Create(CultureInfo.InvariantCulture, $"Quota changed from {quotaBefore} to {user.Quota} by {actor.Username}."), cancellationToken).ConfigureAwait(false);
+        }
+
         return user;
     }
 
@@ -233,8 +241,14 @@ internal sealed class UserService(IUserStore users, ITokenStore tokens, TokenCac
         UserSessions.EndAll(user);
         await users.UpdateAsync(user, cancellationToken).ConfigureAwait(false);
         tokenCache.Clear();
+        var done = action switch { "disable" => "disabled", "enable" => "enabled", "promote" => "promoted to admin", _ => "demoted to common user" };
+        await LogManageAsync(user.Id, $"Account {done} by {actor.Username}.", cancellationToken).ConfigureAwait(false);
         return user;
     }
+
+    // Issue #15: an administrator's change to a user shows in that user's logs as a management row (new-api's LogTypeManage); it moves no balance.
+    private Task LogManageAsync(long userId, string content, CancellationToken cancellationToken) =>
+        logs.AppendAsync([new UsageLog { Type = UsageLogType.Manage, UserId = userId, CreatedAt = time.GetUtcNow(), Content = content }], cancellationToken);
 
     /// <summary>Deletes a user and every token of theirs (in pages, so a user with many keys does not load them all at once).</summary>
     public async Task DeleteWithTokensAsync(long userId, CancellationToken cancellationToken)

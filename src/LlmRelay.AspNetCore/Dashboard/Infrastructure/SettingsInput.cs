@@ -1,0 +1,23 @@
+namespace LlmRelay.AspNetCore.Dashboard.Infrastructure;
+
+/// <summary>How the settings page edits and checks one option.</summary>
+internal enum SettingsInput
+{
+    /// <summary>One line of text.</summary>
+    Text,
+
+    /// <summary>Several lines of text (Markdown or HTML the site shows).</summary>
+    LongText,
+
+    /// <summary>On or off (<c>true</c> / <c>false</c>).</summary>
+    Boolean,
+
+    /// <summary>A whole number within <see cref="SettingsField.Min"/> and <see cref="SettingsField.Max"/>.</summary>
+    Integer,
+
+    /// <summary>A JSON object, checked by the option's definition (ratios, group names).</summary>
+    Json,
+
+    /// <summary>An absolute <c>http</c> or <c>https</c> URL, or empty.</summary>
+    Url,
+}
