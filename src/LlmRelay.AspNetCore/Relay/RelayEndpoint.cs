@@ -45,6 +45,9 @@ internal sealed partial class RelayEndpoint(
 {
     private const int StreamBufferSize = 64 * 1024;
 
+    /// <summary>The response header naming the call's <see cref="UsageLog.RequestId"/>.</summary>
+    public const string RequestIdHeader = "X-Request-Id";
+
     private readonly LlmRelayOptions _options = options.Value;
 
     public Task HandleAsync(HttpContext context, InboundRoute route) => HandleAsync(context, route, null, null);
@@ -107,6 +110,8 @@ internal sealed partial class RelayEndpoint(
             Ip = context.Connection.RemoteIpAddress?.ToString() ?? "",
             RequestId = context.TraceIdentifier,
         };
+        // The id of the call's usage-log row, so a caller (the dashboard's playground, issue #15) can find what it was charged.
+        context.Response.Headers[RequestIdHeader] = context.TraceIdentifier;
         using var call = await pipeline.BeginAsync(relayRequest, started, context.RequestAborted).ConfigureAwait(false);
         if (call.Refused)
         {
