@@ -54,7 +54,7 @@ internal static class DashboardStrings
         ["quota_used"] = ("Quota", "消耗额度"),
         ["elapsed"] = ("Elapsed", "耗时"),
         ["no_logs"] = ("No logs yet.", "暂无日志。"),
-        ["usage_chart"] = ("Quota and requests per model per day", "每日各模型额度与请求数"),
+        ["usage_chart"] = ("Quota, requests and tokens per model per day", "每日各模型额度、请求数与 Token"),
         ["quota_7d"] = ("Quota, last 7 days", "近 7 天额度"),
         ["requests"] = ("Requests", "请求数"),
         ["quota"] = ("Quota", "额度"),
