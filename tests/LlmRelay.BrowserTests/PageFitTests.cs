@@ -70,6 +70,16 @@ public sealed class PageFitTests(BrowserFixture browser) : IClassFixture<Browser
             await CheckAsync(page, "/dashboard/register", "register", width, failures, known);
         }
 
+        // The setup page shows only on a fresh gateway.
+        await using (var fresh = new GatewayFactory([]))
+        {
+            fresh.Start();
+            await using var anonymous = await chromium.NewContextAsync(new BrowserNewContextOptions { BaseURL = fresh.BaseAddress.ToString().TrimEnd('/'), ViewportSize = new ViewportSize { Width = width, Height = 844 } });
+            var page = await anonymous.NewPageAsync();
+            page.SetDefaultTimeout(15_000);
+            await CheckAsync(page, "/dashboard/setup", "setup", width, failures, known);
+        }
+
         Assert.True(failures.Count == 0, $"Pages wider than the viewport at {width} px:\n" + string.Join('\n', failures));
         if (known.Count > 0)
         {
