@@ -132,6 +132,14 @@ public sealed class DashboardPagesTests(BrowserFixture browser) : IClassFixture<
 
         // The key never reached a dashboard page or route; it went only to the relay.
         Assert.DoesNotContain(key, await page.ContentAsync(), StringComparison.Ordinal);
+
+        // An upstream failure comes back as the relay's OpenAI-shaped error, shown in the page with its status.
+        upstream.Handler = MockUpstream.Json("""{"error":{"message":"upstream is down","type":"server_error"}}""", 500);
+        await page.ClickAsync("#pg-send");
+        await Expect(page.Locator("#pg-error")).ToBeVisibleAsync();
+        await Expect(page.Locator("#pg-error")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^5\d\d: \S"));
+        await Expect(page.Locator("#pg-answer")).ToBeEmptyAsync();
+        await ShotAsync(page, "playground-error");
     }
 
     [Fact]
