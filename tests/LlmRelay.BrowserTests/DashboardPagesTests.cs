@@ -165,7 +165,7 @@ public sealed class DashboardPagesTests(BrowserFixture browser) : IClassFixture<
         await Expect(page.Locator("#chart-tokens rect title").First).ToContainTextAsync("42");
         await Expect(page.Locator("#chart-top-tokens g[data-token]")).ToHaveCountAsync(2);
         Assert.Equal("busy-key", await page.Locator("#chart-top-tokens g[data-token]").First.GetAttributeAsync("data-token"));
-        await Expect(page.Locator("#chart-top-tokens g[data-token='busy-key']")).ToContainTextAsync("84 · 84 Tokens");
+        await Expect(page.Locator("#chart-top-tokens g[data-token='busy-key']")).ToContainTextAsync("84 Quota · 84 Tokens");
 
         // The snippets name models this gateway serves, not a fixed list.
         await Expect(page.Locator("#snippet-curl")).ToContainTextAsync("\"model\": \"claude-house\"");

@@ -233,7 +233,6 @@ internal static class DashboardStrings
         ["playground_usage_missing"] = ("The call's usage row did not appear; see the usage logs.", "未找到本次调用的日志，请查看使用日志。"),
         ["playground_bad_lookup"] = ("request_id and token_id are required.", "需要 request_id 和 token_id。"),
         ["playground_signed_out"] = ("Sign in again to see the call's usage.", "请重新登录以查看本次调用的用量。"),
-        ["usage_over_time"] = ("Tokens per model, last 7 days", "近 7 天各模型 Token"),
         ["top_tokens"] = ("Top keys, last 7 days", "近 7 天用量最多的令牌"),
         ["tokens_used"] = ("Tokens", "Token 数"),
     };
