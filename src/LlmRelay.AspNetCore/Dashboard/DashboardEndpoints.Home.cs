@@ -4,6 +4,7 @@ using LlmRelay.AspNetCore.Dashboard.Pages;
 using LlmRelay.AspNetCore.Management.Logs;
 using LlmRelay.AspNetCore.Management.Redemption;
 using LlmRelay.AspNetCore.Management.Tokens;
+using LlmRelay.Selection;
 using LlmRelay.Storage;
 using Microsoft.AspNetCore.Http;
 
@@ -12,6 +13,9 @@ namespace LlmRelay.AspNetCore.Dashboard;
 /// <summary>The user home page (numbers, chart, usage guide, recent logs) and redeeming a code.</summary>
 internal static partial class DashboardEndpoints
 {
+    private const int TopTokenCandidates = 20;
+    private const int TopTokenCount = 5;
+
     private static void MapHome(Routes pages)
     {
         pages.Get("/", r => RenderHomeAsync(r, StatusCodes.Status200OK));
@@ -42,15 +46,31 @@ internal static partial class DashboardEndpoints
 
         r.State.Active = "home";
         var ct = r.Context.RequestAborted;
-        var tokens = (await r.Service<TokenService>().ListAsync(r.Actor, null, null, 1, 1, ct).ConfigureAwait(false)).Value;
-        var since = r.Service<TimeProvider>().GetUtcNow().AddDays(-6).ToUnixTimeSeconds() / 86400 * 86400;
-        var hourly = await r.Service<LogService>().HourlyAsync(r.Actor, self: true, new UsageLogFilter { Start = DateTimeOffset.FromUnixTimeSeconds(since) }, ct).ConfigureAwait(false);
+        var tokens = (await r.Service<TokenService>().ListAsync(r.Actor, null, null, 1, TopTokenCandidates, ct).ConfigureAwait(false)).Value;
+        var since = DateTimeOffset.FromUnixTimeSeconds(r.Service<TimeProvider>().GetUtcNow().AddDays(-6).ToUnixTimeSeconds() / 86400 * 86400);
+        var logs = r.Service<LogService>();
+        var hourly = await logs.HourlyAsync(r.Actor, self: true, new UsageLogFilter { Start = since }, ct).ConfigureAwait(false);
         var chart = hourly.Value
             .GroupBy(static row => (Day: row.HourStart.ToLocalTime().ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Model: row.ModelName))
-            .Select(static g => new ChartRow(g.Key.Day, g.Key.Model, g.Sum(static x => x.Quota), g.Sum(static x => x.Count)))
+            .Select(static g => new ChartRow(g.Key.Day, g.Key.Model, g.Sum(static x => x.Quota), g.Sum(static x => x.Count), g.Sum(static x => x.PromptTokens + x.CompletionTokens)))
             .ToList();
-        var logs = await RecentLogsAsync(r.Context, r.Actor.Id, 10).ConfigureAwait(false);
+
+        // Top keys: each key's total is the hourly aggregate filtered by that key (one query each), for the first keys the list returns.
+        var top = new List<TokenTotal>();
+        foreach (var token in tokens.Items)
+        {
+            var rows = (await logs.HourlyAsync(r.Actor, self: true, new UsageLogFilter { Start = since, TokenId = token.Id }, ct).ConfigureAwait(false)).Value;
+            if (rows.Count > 0)
+            {
+                top.Add(new TokenTotal(token.Name, rows.Sum(static x => x.Quota), rows.Sum(static x => x.Count), rows.Sum(static x => x.PromptTokens + x.CompletionTokens)));
+            }
+        }
+
+        top = [.. top.OrderByDescending(static t => t.Quota).ThenByDescending(static t => t.Requests).Take(TopTokenCount)];
+        var recent = await RecentLogsAsync(r.Context, r.Actor.Id, 10).ConfigureAwait(false);
         var key = tokens.Items.Count > 0 ? tokens.Items[0].KeyHint : null;
-        return await DashboardRenderer.RenderAsync<HomePage>(r.Context, r.Parameters(("TokenCount", tokens.Total), ("Key", key), ("Logs", logs), ("Chart", chart)), status).ConfigureAwait(false);
+        var models = r.Service<ChannelCatalogProvider>().Current.ModelsOf(r.Actor.Group).Where(static m => m.Length > 0).ToList();
+        return await DashboardRenderer.RenderAsync<HomePage>(r.Context, r.Parameters(
+            ("TokenCount", tokens.Total), ("Key", key), ("Logs", recent), ("Chart", chart), ("TopTokens", top), ("Models", models)), status).ConfigureAwait(false);
     }
 }

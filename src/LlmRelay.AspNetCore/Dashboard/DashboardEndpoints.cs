@@ -36,6 +36,8 @@ internal static partial class DashboardEndpoints
 
         MapAccount(pages);
         MapHome(pages);
+        MapModels(pages);
+        MapPlayground(pages);
         MapTokens(pages);
         MapChannels(pages);
         MapGroups(pages);

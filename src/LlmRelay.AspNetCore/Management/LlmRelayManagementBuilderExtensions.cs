@@ -56,6 +56,7 @@ public static class LlmRelayManagementBuilderExtensions
         services.TryAddScoped<LlmRelay.AspNetCore.Management.Logs.LogService>();
         services.TryAddScoped<LlmRelay.AspNetCore.Management.Redemption.RedemptionService>();
         services.TryAddScoped<LlmRelay.AspNetCore.Management.Site.OptionService>();
+        services.TryAddScoped<LlmRelay.AspNetCore.Management.Site.PricingService>();
         services.TryAddScoped<LlmRelay.AspNetCore.Management.Users.UserService>();
         services.TryAddScoped<ChannelService>();
         services.TryAddScoped<LlmRelay.AspNetCore.Management.Groups.GroupService>();

@@ -46,6 +46,9 @@ internal sealed partial class RelayEndpoint(
 {
     private const int StreamBufferSize = 64 * 1024;
 
+    /// <summary>The response header naming the call's <see cref="UsageLog.RequestId"/>.</summary>
+    public const string RequestIdHeader = "X-Request-Id";
+
     private readonly LlmRelayOptions _options = options.Value;
 
     public Task HandleAsync(HttpContext context, InboundRoute route) => HandleAsync(context, route, null, null);
@@ -105,6 +108,8 @@ internal sealed partial class RelayEndpoint(
             RequestId = context.TraceIdentifier,
             ProviderHeaders = ProviderHeaderReader.Read(context.Request.Headers, route.Format),
         };
+        // The id of the call's usage-log row, so a caller (the dashboard's playground, issue #15) can find what it was charged.
+        context.Response.Headers[RequestIdHeader] = context.TraceIdentifier;
         using var call = await pipeline.BeginAsync(relayRequest, started, context.RequestAborted).ConfigureAwait(false);
         if (call.Refused)
         {

@@ -1,5 +1,7 @@
 using System.Collections.Frozen;
 using LlmRelay.Configuration;
+using LlmRelay.Formats;
+using LlmRelay.Usage;
 using Microsoft.Extensions.Options;
 
 namespace LlmRelay.Pricing;
@@ -79,6 +81,18 @@ public sealed class ModelPricing : IDisposable
         price = snapshot.Unknown;
         return false;
     }
+
+    /// <summary>Returns the quota a call with <paramref name="usage"/> is charged at <paramref name="price"/> for a caller in <paramref name="group"/>, exactly as the relay bills it.</summary>
+    /// <remarks>
+    /// The relay's own computation (each token bucket at its ratio, times the group's ratio, rounded up; a fixed price per call),
+    /// so a price list shown from it (the dashboard's models page, issue #15) is what calls are charged.
+    /// </remarks>
+    /// <param name="price">The model's price, from <see cref="Resolve"/> or <see cref="TryResolve"/>.</param>
+    /// <param name="group">The caller's group; a group without a ratio pays 1.</param>
+    /// <param name="usage">The tokens of the call.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="price"/> is <see langword="null"/>.</exception>
+    public long ComputeQuota(ModelPrice price, string? group, in TokenUsage usage) =>
+        QuotaCalculator.Compute(usage, price, GroupRatio(group));
 
     /// <summary>Returns the price multiplier of a user group: 1 for a group without a configured ratio.</summary>
     internal double GroupRatio(string? group) =>

@@ -1,4 +1,5 @@
 using LlmRelay.Configuration;
+using LlmRelay.Formats;
 using LlmRelay.Pricing;
 
 namespace LlmRelay.Core.Tests.Pricing;
@@ -153,6 +154,27 @@ public sealed class ModelPricingTests
         sut.Dispose();
 
         Assert.Equal(0, monitor.ListenerCount);
+    }
+
+    [Fact]
+    public void ComputeQuota_PricesUsageAsTheRelayBills_WithTheGroupRatio()
+    {
+        var pricing = new PricingOptions();
+        pricing.Models["house"] = new ModelPrice { ModelRatio = 2.5, CompletionRatio = 4 };
+        pricing.Models["per-call"] = new ModelPrice { FixedPrice = 0.04 };
+        pricing.GroupRatios["vip"] = 1.5;
+        var sut = CreateSut(pricing);
+        var house = sut.Resolve("house");
+
+        // 1M prompt tokens at 2.5 = 2,500,000 quota ($5); 1M completion tokens at 2.5 x 4 = 10,000,000; vip pays 1.5 times.
+        Assert.Equal(2_500_000, sut.ComputeQuota(house, "default", new TokenUsage { InputTokens = 1_000_000 }));
+        Assert.Equal(10_000_000, sut.ComputeQuota(house, null, new TokenUsage { OutputTokens = 1_000_000 }));
+        Assert.Equal(3_750_000, sut.ComputeQuota(house, "vip", new TokenUsage { InputTokens = 1_000_000 }));
+
+        // The relay's rounding: (12 + 30 x 4) x 2.5 = 330; a fixed price bills the call whatever its usage: 0.04 x 500,000 x 1.5.
+        Assert.Equal(330, sut.ComputeQuota(house, "default", new TokenUsage { InputTokens = 12, OutputTokens = 30 }));
+        Assert.Equal(30_000, sut.ComputeQuota(sut.Resolve("per-call"), "vip", default));
+        Assert.Throws<ArgumentNullException>(() => sut.ComputeQuota(null!, "default", default));
     }
 
     [Fact]

@@ -57,6 +57,25 @@ public sealed class ChatCompletionsTests
     }
 
     [Fact]
+    public async Task RelayedCall_AnswersWithTheRequestIdOfItsUsageRow()
+    {
+        var (upstream, gateway) = await StartAsync(MockUpstream.Sse(WireSamples.StreamWithUsage));
+        await using var _ = upstream;
+        await using var __ = gateway;
+        using var client = gateway.CreateGatewayClient(Settings.Key);
+
+        const string Request = """{"model":"gpt-4o","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]}""";
+        using var response = await client.PostAsync("/v1/chat/completions", JsonBody(Request), Ct);
+        await response.Content.ReadAsStringAsync(Ct);
+
+        // The dashboard's playground finds what its call was charged by this header (issue #15).
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var id = Assert.Single(response.Headers.GetValues("X-Request-Id"));
+        Assert.NotEmpty(id);
+        Assert.Equal(id, Assert.Single(await gateway.WaitForLogsAsync(1)).RequestId);
+    }
+
+    [Fact]
     public async Task DefaultPricing_ChargesTheModelsRatios()
     {
         var (upstream, gateway) = await StartAsync(

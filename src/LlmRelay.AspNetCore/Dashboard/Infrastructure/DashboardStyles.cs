@@ -89,6 +89,14 @@ internal static class DashboardStyles
         .setting>label{flex-direction:row;flex-wrap:wrap;align-items:baseline;gap:8px}
         .setting.invalid input,.setting.invalid textarea,.setting.invalid select{border-color:#dc2626}
         textarea.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px}
+        /* Models and pricing, playground, home charts (issue #15) */
+        form.grid .wide{grid-column:1/-1;margin:0}
+        .panel h2.first{margin-top:0}
+        .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,440px),1fr));gap:8px 20px}.charts figure{margin:8px 0}
+        .chart.bars{margin:8px 0}.chart.bars svg{max-width:720px}
+        .answer{white-space:pre-wrap;overflow-wrap:anywhere;min-height:3em;background:#f9fafb;border:1px solid #e5e7eb;border-radius:6px;padding:10px;margin:8px 0}
+        dl.usage-row{display:flex;flex-wrap:wrap;gap:8px 24px;margin:8px 0}dl.usage-row dt{color:#6b7280;font-size:12px}dl.usage-row dd{margin:0;font-weight:600}
+        .flash[hidden]{display:none}
         """;
 
     public const string Script = """

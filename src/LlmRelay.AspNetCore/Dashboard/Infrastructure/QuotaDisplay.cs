@@ -28,4 +28,10 @@ internal sealed record QuotaDisplay(bool InCurrency, long QuotaPerUnit)
         Dollars(quota) is { } dollars
             ? (dollars < 0 ? "-$" : "$") + Math.Abs(dollars).ToString("#,0.######", CultureInfo.InvariantCulture)
             : DisplayFormat.Num(quota);
+
+    /// <summary>Formats a price: like <see cref="Format"/>, with at least two decimals in currency ("$5.00", "$0.000084").</summary>
+    public string Price(long quota) =>
+        Dollars(quota) is { } dollars
+            ? (dollars < 0 ? "-$" : "$") + Math.Abs(dollars).ToString("#,0.00####", CultureInfo.InvariantCulture)
+            : DisplayFormat.Num(quota);
 }

@@ -99,44 +99,12 @@ internal static class SystemEndpoints
         return ApiResult.Ok(models, ManagementJsonContext.Default.DictionaryStringListString);
     }
 
-    // Shows what the relay charges: ModelPricing (built-in table, configuration, and the ratio options) resolved per model
-    // as RelayMetering does, by the caller's model name when priced, else by the model a channel maps it to.
-    private static async Task<ApiResult> GetPricingAsync(ModelPricing pricing, IChannelStore channels, CancellationToken ct)
+    // Shows what the relay charges (PricingService: the prices billing resolves, per model of an enabled channel).
+    private static async Task<ApiResult> GetPricingAsync(PricingService pricing, CancellationToken ct)
     {
-        var groupsByModel = new SortedDictionary<string, SortedSet<string>>(StringComparer.Ordinal);
-        var mappedTo = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var channel in await channels.ListAsync(ct).ConfigureAwait(false))
-        {
-            if (channel.Status != LlmRelay.Channels.ChannelStatus.Enabled)
-            {
-                continue;
-            }
-
-            foreach (var (alias, target) in channel.ModelMapping)
-            {
-                mappedTo.TryAdd(alias, target);
-            }
-
-            foreach (var model in channel.Models.Concat(channel.ModelMapping.Keys))
-            {
-                if (!groupsByModel.TryGetValue(model, out var groups))
-                {
-                    groupsByModel[model] = groups = new SortedSet<string>(StringComparer.Ordinal);
-                }
-
-                groups.UnionWith(channel.Group.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-            }
-        }
-
-        var list = groupsByModel.Select(p =>
-        {
-            if (!pricing.TryResolve(p.Key, out var price) && mappedTo.TryGetValue(p.Key, out var target))
-            {
-                price = pricing.Resolve(target);
-            }
-
-            return new PricingView(p.Key, price.FixedPrice is null ? 0 : 1, price.ModelRatio, price.CompletionRatio, price.FixedPrice, [.. p.Value]);
-        }).ToList();
+        var list = (await pricing.ListAsync(ct).ConfigureAwait(false))
+            .Select(static o => new PricingView(o.ModelName, o.Price.FixedPrice is null ? 0 : 1, o.Price.ModelRatio, o.Price.CompletionRatio, o.Price.FixedPrice, o.Groups))
+            .ToList();
         return ApiResult.Ok(list, ManagementJsonContext.Default.ListPricingView);
     }
 
