@@ -175,6 +175,53 @@ public sealed class DashboardNewPagesTests(BrowserFixture browser) : IClassFixtu
         await ShotAsync(page, "home-charts");
     }
 
+    [Fact]
+    public async Task DocsAndNewKeySnippets_NameModelsThisGatewayServes()
+    {
+        var chromium = browser.RequireBrowser();
+        await using var upstream = await MockUpstream.StartAsync(MockUpstream.Json(Completion));
+        await using var gateway = await SignedInGateway.StartAsync(Settings.Channel(0, upstream.BaseUrl, ["house-model", "claude-house", "zz-model"]));
+        await using var context = await gateway.NewSignedInContextAsync(chromium, 1280);
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(15_000);
+
+        // The docs page: the OpenAI-style snippets name the first served model, the Anthropic one a served Claude model.
+        await page.GotoAsync("/dashboard/docs");
+        foreach (var id in new[] { "#docs-openai", "#docs-openai-stream" })
+        {
+            await Expect(page.Locator(id)).ToContainTextAsync("model=\"claude-house\"");
+        }
+
+        foreach (var id in new[] { "#docs-curl", "#docs-curl-stream" })
+        {
+            await Expect(page.Locator(id)).ToContainTextAsync("\"model\": \"claude-house\"");
+        }
+
+        await Expect(page.Locator("#docs-anthropic")).ToContainTextAsync("model=\"claude-house\"");
+        var docs = await page.Locator("main").InnerTextAsync();
+        Assert.DoesNotContain("gpt-4o", docs, StringComparison.Ordinal);
+        Assert.DoesNotContain("claude-sonnet", docs, StringComparison.Ordinal);
+        await ShotAsync(page, "docs-snippets");
+
+        // A new key's snippet names a model that key may call: one its model list allows.
+        await page.GotoAsync("/dashboard/tokens");
+        await page.FillAsync("#token-name", "limited-key");
+        await page.FillAsync("#token-models", "zz-model");
+        await page.ClickAsync("#token-submit");
+        await Expect(page.Locator("#new-token-curl")).ToContainTextAsync("\"model\": \"zz-model\"");
+        await ShotAsync(page, "token-snippet");
+
+        // Without a model list, the first model its group serves; when the key may call none of them, a placeholder.
+        await page.FillAsync("#token-name", "any-model-key");
+        await page.ClickAsync("#token-submit");
+        await Expect(page.Locator("#new-token-curl")).ToContainTextAsync("\"model\": \"claude-house\"");
+        await page.FillAsync("#token-name", "unserved-key");
+        await page.FillAsync("#token-models", "not-served-here");
+        await page.ClickAsync("#token-submit");
+        await Expect(page.Locator("#new-token-curl")).ToContainTextAsync("\"model\": \"YOUR_MODEL\"");
+        Assert.DoesNotContain("gpt-4o-mini", await page.Locator("#new-token").InnerTextAsync(), StringComparison.Ordinal);
+    }
+
     private static string Usd(long quota) => "$" + (quota / 500_000m).ToString("#,0.00####", CultureInfo.InvariantCulture);
 
     private static async Task ShotAsync(IPage page, string name) =>

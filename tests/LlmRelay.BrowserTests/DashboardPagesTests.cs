@@ -139,6 +139,47 @@ public sealed class DashboardPagesTests(BrowserFixture browser) : IClassFixture<
     }
 
     [Fact]
+    public async Task Tokens_ReloadAfterCreating_CreatesNoSecondKey_AndTheKeyIsShownOnce()
+    {
+        var chromium = browser.RequireBrowser();
+        await using var gateway = new GatewayFactory([]);
+        gateway.Start();
+        await SetUpAsync(gateway);
+        await using var context = await NewContextAsync(chromium, gateway);
+        var page = await SignInAsync(context);
+
+        await page.GotoAsync("/dashboard/tokens");
+        await page.FillAsync("#token-name", "only-once");
+        await page.ClickAsync("#token-submit");
+        var key = (await page.Locator("#new-token-key").InnerTextAsync()).Trim();
+        Assert.StartsWith("sk-", key, StringComparison.Ordinal);
+        await Expect(page.Locator("#new-token-curl")).ToContainTextAsync(key);
+        Assert.DoesNotContain(key, page.Url, StringComparison.Ordinal);
+
+        // The browser's reload (F5) after creating: no second key, and the full key is not shown again.
+        await page.ReloadAsync();
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Token management");
+        await Expect(page.Locator("#tokens tr[data-token='only-once']")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#tokens tbody tr")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#new-token")).ToHaveCountAsync(0);
+        Assert.DoesNotContain(key, await page.ContentAsync(), StringComparison.Ordinal);
+
+        // Back and forward through the history do not bring it back either.
+        await page.GotoAsync("/dashboard/logs");
+        await page.GoBackAsync();
+        await Expect(page.Locator("#tokens tbody tr")).ToHaveCountAsync(1);
+        Assert.DoesNotContain(key, await page.ContentAsync(), StringComparison.Ordinal);
+
+        // The key shown is the one stored: the relay takes it, and refuses anything else.
+        using var client = gateway.CreateGatewayClient(key);
+        using var models = await client.GetAsync("/v1/models", Ct);
+        Assert.Equal(200, (int)models.StatusCode);
+        using var wrong = gateway.CreateGatewayClient(key + "x");
+        using var refused = await wrong.GetAsync("/v1/models", Ct);
+        Assert.Equal(401, (int)refused.StatusCode);
+    }
+
+    [Fact]
     public async Task Settings_InvalidFieldsShowNextToThemAndSaveNothing_ValidSaves()
     {
         var chromium = browser.RequireBrowser();

@@ -1,6 +1,5 @@
 using LlmRelay.AspNetCore.Dashboard.Infrastructure;
 using LlmRelay.AspNetCore.Dashboard.Pages;
-using LlmRelay.Selection;
 using Microsoft.AspNetCore.Http;
 
 namespace LlmRelay.AspNetCore.Dashboard;
@@ -19,7 +18,7 @@ internal static partial class DashboardEndpoints
 
             r.State.Active = "docs";
             // As GET /api/user/models: the models the signed-in user's group reaches.
-            var names = r.Service<ChannelCatalogProvider>().Current.ModelsOf(r.Actor.Group).Where(static m => m.Length > 0).ToList();
+            var names = ServedModels(r, r.Actor.Group);
             return await DashboardRenderer.RenderAsync<DocsPage>(r.Context, r.Parameters(("Models", names))).ConfigureAwait(false);
         });
 

@@ -4,7 +4,6 @@ using LlmRelay.AspNetCore.Dashboard.Pages;
 using LlmRelay.AspNetCore.Management.Logs;
 using LlmRelay.AspNetCore.Management.Redemption;
 using LlmRelay.AspNetCore.Management.Tokens;
-using LlmRelay.Selection;
 using LlmRelay.Storage;
 using Microsoft.AspNetCore.Http;
 
@@ -69,7 +68,7 @@ internal static partial class DashboardEndpoints
         top = [.. top.OrderByDescending(static t => t.Quota).ThenByDescending(static t => t.Requests).Take(TopTokenCount)];
         var recent = await RecentLogsAsync(r.Context, r.Actor.Id, 10).ConfigureAwait(false);
         var key = tokens.Items.Count > 0 ? tokens.Items[0].KeyHint : null;
-        var models = r.Service<ChannelCatalogProvider>().Current.ModelsOf(r.Actor.Group).Where(static m => m.Length > 0).ToList();
+        var models = ServedModels(r, r.Actor.Group);
         return await DashboardRenderer.RenderAsync<HomePage>(r.Context, r.Parameters(
             ("TokenCount", tokens.Total), ("Key", key), ("Logs", recent), ("Chart", chart), ("TopTokens", top), ("Models", models)), status).ConfigureAwait(false);
     }

@@ -18,7 +18,15 @@ internal static partial class DashboardEndpoints
 
     private static void MapTokens(Routes pages)
     {
-        pages.Get("/tokens", r => RenderTokensAsync(r, null, StatusCodes.Status200OK));
+        pages.Get("/tokens", async r =>
+        {
+            if (await r.RequireUserAsync().ConfigureAwait(false) is { } redirect)
+            {
+                return redirect;
+            }
+
+            return await RenderTokensAsync(r, NewKeyHandoff.Take(r.Context, r.State.Url("/tokens"), r.Actor.Id), StatusCodes.Status200OK).ConfigureAwait(false);
+        });
         pages.Post("/tokens/create", async (r, form) =>
         {
             if (await r.RequireUserAsync().ConfigureAwait(false) is { } redirect)
@@ -33,8 +41,10 @@ internal static partial class DashboardEndpoints
                 return await RenderTokensAsync(r, null, error.StatusCode).ConfigureAwait(false);
             }
 
-            r.State.Form = null;
-            return await RenderTokensAsync(r, result.Value.Key, StatusCodes.Status200OK).ConfigureAwait(false);
+            // POST-redirect-GET: the key goes to the next GET in a protected one-time cookie, so reloading that page
+            // neither posts the form again (a second key) nor shows the key a second time (issue #15).
+            NewKeyHandoff.Give(r.Context, r.State.Url("/tokens"), r.Actor.Id, result.Value.Token.Id, result.Value.Key);
+            return r.Redirect("/tokens");
         });
 
         // Every field of the edit form is set (an empty one clears: no expiry, any model, any address); the group must be one
@@ -139,7 +149,7 @@ internal static partial class DashboardEndpoints
         return await RenderTokensAsync(r, null, error.StatusCode).ConfigureAwait(false);
     }
 
-    private static async Task<IResult> RenderTokensAsync(DashboardRequest r, string? newKey, int status, long? editId = null)
+    private static async Task<IResult> RenderTokensAsync(DashboardRequest r, (long TokenId, string Key)? created, int status, long? editId = null)
     {
         if (r.State.User is null && await r.RequireUserAsync().ConfigureAwait(false) is { } redirect)
         {
@@ -168,7 +178,19 @@ internal static partial class DashboardEndpoints
             }
         }
 
+        // The new key's snippet names a model that key can call: served in its group and allowed by its model list.
+        IReadOnlyList<string> keyModels = [];
+        if (created is { } handed)
+        {
+            var found = await r.Service<TokenService>().GetAsync(r.Actor, handed.TokenId, ct).ConfigureAwait(false);
+            if (found.Error is null)
+            {
+                var token = found.Value;
+                keyModels = [.. ServedModels(r, token.Group).Where(m => token.Models.Count == 0 || token.Models.Contains(m, StringComparer.Ordinal))];
+            }
+        }
+
         return await DashboardRenderer.RenderAsync<TokensPage>(r.Context, r.Parameters(
-            ("Tokens", items), ("Groups", groups.Keys.Order(StringComparer.Ordinal).ToList()), ("NewKey", newKey), ("Editing", editing), ("Page", page), ("PageSize", TokenPageSize), ("Total", tokens.Error is null ? tokens.Value.Total : 0L)), status).ConfigureAwait(false);
+            ("Tokens", items), ("Groups", groups.Keys.Order(StringComparer.Ordinal).ToList()), ("NewKey", created?.Key), ("KeyModels", keyModels), ("Editing", editing), ("Page", page), ("PageSize", TokenPageSize), ("Total", tokens.Error is null ? tokens.Value.Total : 0L)), status).ConfigureAwait(false);
     }
 }

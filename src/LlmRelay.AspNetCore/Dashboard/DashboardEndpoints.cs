@@ -2,6 +2,7 @@ using System.Globalization;
 using LlmRelay.AspNetCore.Dashboard.Infrastructure;
 using LlmRelay.AspNetCore.Internal;
 using LlmRelay.AspNetCore.Dashboard.Pages;
+using LlmRelay.Selection;
 using LlmRelay.Storage;
 using LlmRelay.Usage;
 using Microsoft.AspNetCore.Builder;
@@ -54,6 +55,10 @@ internal static partial class DashboardEndpoints
 
     private static long? LongOrNull(string? text) =>
         long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) ? v : null;
+
+    /// <summary>The models channels serve in <paramref name="group"/> (as <c>GET /api/user/models</c> lists them), for pages and snippets that name models.</summary>
+    private static List<string> ServedModels(DashboardRequest r, string group) =>
+        [.. r.Service<ChannelCatalogProvider>().Current.ModelsOf(group).Where(static m => m.Length > 0)];
 
     private static int PageOf(HttpContext context) =>
         int.TryParse(context.Request.Query["p"], NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p > 0 ? p : 1;

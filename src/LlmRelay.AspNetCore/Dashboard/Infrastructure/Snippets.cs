@@ -3,7 +3,17 @@ namespace LlmRelay.AspNetCore.Dashboard.Infrastructure;
 /// <summary>Code samples for this gateway (curl, OpenAI SDK, Anthropic SDK), filled in with its base URL and a key.</summary>
 internal static class Snippets
 {
-    public static string Curl(string gateway, string key, string model = "gpt-4o-mini") =>
+    /// <summary>What a snippet names when the gateway serves no model to the viewer yet.</summary>
+    public const string ModelPlaceholder = "YOUR_MODEL";
+
+    /// <summary>The model the OpenAI-style snippets name: the first of <paramref name="models"/> (served models, not a fixed list; issue #15), or <see cref="ModelPlaceholder"/>.</summary>
+    public static string ModelFor(IReadOnlyList<string> models) => models.Count > 0 ? models[0] : ModelPlaceholder;
+
+    /// <summary>The model the Anthropic snippet names: the first Claude model of <paramref name="models"/>, else as <see cref="ModelFor"/>.</summary>
+    public static string ClaudeFor(IReadOnlyList<string> models) =>
+        models.FirstOrDefault(static m => m.StartsWith("claude", StringComparison.OrdinalIgnoreCase)) ?? ModelFor(models);
+
+    public static string Curl(string gateway, string key, string model) =>
         $$"""
         curl -X POST {{gateway}}/v1/chat/completions \
           -H "Authorization: Bearer {{key}}" \
@@ -11,7 +21,7 @@ internal static class Snippets
           -d '{"model": "{{model}}", "messages": [{"role": "user", "content": "Hello"}]}'
         """;
 
-    public static string CurlStream(string gateway, string key, string model = "gpt-4o-mini") =>
+    public static string CurlStream(string gateway, string key, string model) =>
         $$"""
         curl -X POST {{gateway}}/v1/chat/completions \
           -H "Authorization: Bearer {{key}}" \
@@ -25,7 +35,7 @@ internal static class Snippets
           -H "Authorization: Bearer {{key}}"
         """;
 
-    public static string OpenAI(string gateway, string key, string model = "gpt-4o-mini") =>
+    public static string OpenAI(string gateway, string key, string model) =>
         $$"""
         from openai import OpenAI
 
@@ -41,7 +51,7 @@ internal static class Snippets
         print(response.choices[0].message.content)
         """;
 
-    public static string OpenAIStream(string gateway, string key, string model = "gpt-4o-mini") =>
+    public static string OpenAIStream(string gateway, string key, string model) =>
         $$"""
         from openai import OpenAI
 
@@ -56,7 +66,7 @@ internal static class Snippets
                 print(chunk.choices[0].delta.content, end="")
         """;
 
-    public static string Anthropic(string gateway, string key, string model = "claude-sonnet-4-5") =>
+    public static string Anthropic(string gateway, string key, string model) =>
         $$"""
         from anthropic import Anthropic
 
