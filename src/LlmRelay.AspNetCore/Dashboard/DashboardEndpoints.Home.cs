@@ -3,6 +3,7 @@ using LlmRelay.AspNetCore.Dashboard.Infrastructure;
 using LlmRelay.AspNetCore.Dashboard.Pages;
 using LlmRelay.AspNetCore.Management.Logs;
 using LlmRelay.AspNetCore.Management.Redemption;
+using LlmRelay.AspNetCore.Management.Site;
 using LlmRelay.AspNetCore.Management.Tokens;
 using LlmRelay.Storage;
 using Microsoft.AspNetCore.Http;
@@ -69,7 +70,8 @@ internal static partial class DashboardEndpoints
         var recent = await RecentLogsAsync(r.Context, r.Actor.Id, 10).ConfigureAwait(false);
         var key = tokens.Items.Count > 0 ? tokens.Items[0].KeyHint : null;
         var models = ServedModels(r, r.Actor.Group);
+        var display = await QuotaDisplay.ReadAsync(r.Service<SystemSettings>(), ct).ConfigureAwait(false);
         return await DashboardRenderer.RenderAsync<HomePage>(r.Context, r.Parameters(
-            ("TokenCount", tokens.Total), ("Key", key), ("Logs", recent), ("Chart", chart), ("TopTokens", top), ("Models", models)), status).ConfigureAwait(false);
+            ("TokenCount", tokens.Total), ("Key", key), ("Logs", recent), ("Chart", chart), ("TopTokens", top), ("Models", models), ("FormatQuota", (Func<long, string>)display.Format)), status).ConfigureAwait(false);
     }
 }
