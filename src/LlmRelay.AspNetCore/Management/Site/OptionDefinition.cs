@@ -41,7 +41,7 @@ internal sealed record OptionDefinition(string Key, OptionKind Kind, string Defa
             case OptionKind.TextMap:
                 return CheckJson(value, ManagementJsonContext.Default.DictionaryStringString, static _ => true, "a JSON object of strings");
             case OptionKind.Internal:
-                return value.Length > MaxTextLength ? $"Option '{Key}' is too long." : null;
+                return value.Length > MaxTextLength ? $"Option '{Key}' is too long." : CheckJson(value, ManagementJsonContext.Default.JsonArray, static _ => true, "a JSON array");
             default:
                 return value.Length < Min
                     ? Min == 1 ? $"Option '{Key}' must not be empty." : string.Create(CultureInfo.InvariantCulture, $"Option '{Key}' must be at least {Min:N0} characters.")

@@ -21,6 +21,6 @@ internal enum OptionKind
     /// <summary>A JSON object whose values are strings.</summary>
     TextMap,
 
-    /// <summary>Kept by LlmRelay itself; not listed or writable through <c>/api/option/</c>.</summary>
+    /// <summary>A JSON array kept by LlmRelay's own routes (prefill groups, model metadata, vendors); not listed or writable through <c>/api/option/</c>.</summary>
     Internal,
 }

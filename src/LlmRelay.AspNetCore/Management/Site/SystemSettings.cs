@@ -124,6 +124,16 @@ internal sealed class SystemSettings(
         return definition.Check(value);
     }
 
+    /// <summary>Reads an option's value from JSON: dashboards send booleans and numbers as JSON values, and options are stored as text; <see langword="null"/> for null.</summary>
+    public static string? TextOf(JsonElement raw) => raw.ValueKind switch
+    {
+        JsonValueKind.String => raw.GetString(),
+        JsonValueKind.True => "true",
+        JsonValueKind.False => "false",
+        JsonValueKind.Number or JsonValueKind.Object or JsonValueKind.Array => raw.GetRawText(),
+        _ => null,
+    };
+
     /// <summary>Validates what <see cref="Validate"/> cannot check alone: the selection policy names against the registered policies.</summary>
     public string? ValidateRegistered(string key, string value) =>
         key == GroupSelectionPolicies ? StoredSelectionOptions.Validate(value, selectionPolicies) : null;
