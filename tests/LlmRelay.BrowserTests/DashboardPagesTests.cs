@@ -202,8 +202,8 @@ public sealed class DashboardPagesTests(BrowserFixture browser) : IClassFixture<
         await page.FillAsync("#opt-ModelRatio", "{\"gpt-4o\": ");
         await page.FillAsync("#opt-TopUpLink", "https://pay.example/");
         await page.ClickAsync("#save-quota");
-        await Expect(page.Locator("#settings-quota .field-error[data-field=QuotaPerUnit]")).ToHaveTextAsync("Enter a whole number.");
-        await Expect(page.Locator("#settings-quota .field-error[data-field=ModelRatio]")).ToContainTextAsync("Not valid JSON");
+        await Expect(page.Locator("#settings-quota .field-error[data-field=QuotaPerUnit]")).ToHaveTextAsync("Option 'QuotaPerUnit' must be a whole number from 1 to 1,000,000,000,000.");
+        await Expect(page.Locator("#settings-quota .field-error[data-field=ModelRatio]")).ToContainTextAsync("not valid JSON");
         await Expect(page.Locator("#settings-quota .flash.err")).ToContainTextAsync("Nothing was saved");
         await Expect(page.Locator("#opt-TopUpLink")).ToHaveValueAsync("https://pay.example/");
         await ShotAsync(page, "36-settings-errors");

@@ -75,6 +75,52 @@ public sealed class UsageLogQueryTests(DatabaseFixture fixture) : IClassFixture<
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => QueryAsync(database, new() { PageSize = 0 }));
     }
 
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task ReadPagesAsync_EveryMatchingRowOnce_NewestFirst_TiesSplitAcrossPages(string provider)
+    {
+        var database = await fixture.GetAsync(provider);
+        var token = TestData.Token();
+        token.Id = 9_000_007;
+
+        // 25 rows; rows 10..24 share one timestamp, so pages of 4 split the tie and only the id orders it.
+        var rows = Enumerable.Range(0, 25).Select(i => TestData.Consume(token, i, "pages-model", TestData.Time.AddDays(30).AddSeconds(Math.Min(i, 10)))).ToList();
+        rows.Add(TestData.Consume(TestData.Token(), 99, "pages-model", TestData.Time.AddDays(30).AddSeconds(5)));
+        await AppendAsync(database, rows);
+
+        await using var scope = database.CreateScope();
+        var queries = scope.ServiceProvider.GetRequiredService<IUsageLogQueries>();
+        var read = new List<UsageLog>();
+        var pages = 0;
+        await foreach (var page in queries.ReadPagesAsync(new() { TokenName = token.Name }, 4, Ct))
+        {
+            Assert.InRange(page.Count, 1, 4);
+            if (pages++ == 0)
+            {
+                // A row written during the read, newer than its first page, is not part of it.
+                await AppendAsync(database, [TestData.Consume(token, 1000, "pages-model", TestData.Time.AddDays(31))]);
+            }
+
+            read.AddRange(page);
+        }
+
+        Assert.Equal(7, pages);
+        Assert.Equal(rows.Take(25).OrderByDescending(static r => r.CreatedAt).ThenByDescending(static r => r.Id).Select(static r => r.Id), read.Select(static r => r.Id));
+        Assert.Equal(Enumerable.Range(0, 25).Select(static i => (long)i).Reverse(), read.Select(static r => r.Quota));
+        Assert.Empty(await ToListAsync(queries.ReadPagesAsync(new() { Username = "nobody-by-this-name" }, 4, Ct)));
+    }
+
+    private static async Task<List<IReadOnlyList<UsageLog>>> ToListAsync(IAsyncEnumerable<IReadOnlyList<UsageLog>> pages)
+    {
+        var list = new List<IReadOnlyList<UsageLog>>();
+        await foreach (var page in pages)
+        {
+            list.Add(page);
+        }
+
+        return list;
+    }
+
     private static long[] Quotas(params long[] values) => values;
 
     private static async Task AppendAsync(TestDatabase database, IReadOnlyList<UsageLog> rows)

@@ -20,9 +20,6 @@ internal static partial class DashboardEndpoints
 {
     private const int LogPageSize = 20;
 
-    /// <summary>How many rows one CSV export holds at most (newest first); a larger export is cut there (issue #15).</summary>
-    internal const int MaxExportRows = 100_000;
-
     private const int ExportPageSize = 500;
 
     private static readonly LogPage EmptyLogs = new([], 0, new Dictionary<long, string>());
@@ -72,9 +69,10 @@ internal static partial class DashboardEndpoints
                 return Results.Content(error, "text/plain; charset=utf-8", null, StatusCodes.Status400BadRequest);
             }
 
-            var service = r.Service<LogService>();
-            var first = await service.ListAsync(me.Actor, !me.IsAdmin, filter, 1, ExportPageSize, r.Context.RequestAborted).ConfigureAwait(false);
-            if (first.Error is { } refusal)
+            // Every matching row (issue #15: the export was cut at 100,000 rows without saying so), read a page at a time by
+            // keyset and written as it is read, so the export holds one page in memory whatever its size.
+            var pages = r.Service<LogService>().ReadAll(me.Actor, !me.IsAdmin, filter, ExportPageSize, r.Context.RequestAborted);
+            if (pages.Error is { } refusal)
             {
                 return Results.Content(refusal.Message, "text/plain; charset=utf-8", null, refusal.StatusCode);
             }
@@ -87,18 +85,16 @@ internal static partial class DashboardEndpoints
                 var text = new StringBuilder();
                 CsvWriter.AppendRow(text, "id", "time", "time_utc", "type", "user", "token_name", "model", "group", "channel", "quota", "cost_usd",
                     "prompt_tokens", "completion_tokens", "elapsed_ms", "first_byte_ms", "stream", "status_code", "request_id", "content");
-                var current = first.Value;
-                var written = 0;
-                for (var page = 1; ; page++)
+                await foreach (var page in pages.Value.ConfigureAwait(false))
                 {
-                    foreach (var log in current.Items.Take(MaxExportRows - written))
+                    foreach (var log in page.Items)
                     {
                         CsvWriter.AppendRow(text,
                             log.Id,
                             DisplayFormat.Time(log.CreatedAt, zone),
                             log.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
                             LogTypeName(log.Type),
-                            me.IsAdmin ? current.UsernameOf(log.UserId) ?? log.UserId.ToString(CultureInfo.InvariantCulture) : me.Username,
+                            me.IsAdmin ? page.UsernameOf(log.UserId) ?? log.UserId.ToString(CultureInfo.InvariantCulture) : me.Username,
                             log.TokenName,
                             log.ModelName,
                             log.Group,
@@ -113,26 +109,40 @@ internal static partial class DashboardEndpoints
                             log.StatusCode,
                             log.RequestId,
                             log.Content);
-                        written++;
                     }
 
-                    await body.WriteAsync(Encoding.UTF8.GetBytes(text.ToString()), ct).ConfigureAwait(false);
-                    text.Clear();
-                    if (current.Items.Count < ExportPageSize || written >= MaxExportRows)
-                    {
-                        return;
-                    }
-
-                    var next = await service.ListAsync(me.Actor, !me.IsAdmin, filter, page + 1, ExportPageSize, ct).ConfigureAwait(false);
-                    if (next.Error is not null)
-                    {
-                        return;
-                    }
-
-                    current = next.Value;
+                    await WriteAsync(body, text, ct).ConfigureAwait(false);
                 }
+
+                await WriteAsync(body, text, ct).ConfigureAwait(false);
             }, "text/csv; charset=utf-8", "llmrelay-logs.csv");
         });
+    }
+
+    /// <summary>Writes the CSV text gathered so far (one page) to the response and clears it, reusing one pooled UTF-8 buffer.</summary>
+    private static async Task WriteAsync(Stream body, StringBuilder text, CancellationToken ct)
+    {
+        if (text.Length == 0)
+        {
+            return;
+        }
+
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
+        try
+        {
+            var written = 0;
+            foreach (var chunk in text.GetChunks())
+            {
+                written += Encoding.UTF8.GetBytes(chunk.Span, buffer.AsSpan(written));
+            }
+
+            await body.WriteAsync(buffer.AsMemory(0, written), ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            text.Clear();
+        }
     }
 
     /// <summary>The stable English name of a log type, as the CSV export writes it.</summary>

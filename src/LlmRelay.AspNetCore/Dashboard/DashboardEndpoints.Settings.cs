@@ -9,7 +9,7 @@ namespace LlmRelay.AspNetCore.Dashboard;
 
 /// <summary>The system settings (root), one form per area (a hidden <c>section</c> field names it) (<see cref="SettingsSection"/>), saved through <see cref="OptionService"/>; and deleting old usage logs through <see cref="LogService"/>.</summary>
 /// <remarks>
-/// A form is checked whole, field by field (the page's checks, then the option's own definition), and saved only when every
+/// A form is checked whole, field by field (by each option's <see cref="OptionDefinition"/>, the one set of rules), and saved only when every
 /// field passes: one bad field shows its message next to it and stores nothing (issue #15).
 /// </remarks>
 internal static partial class DashboardEndpoints
@@ -78,11 +78,7 @@ internal static partial class DashboardEndpoints
                 }
 
                 var value = field.Normalize(posted.ToString());
-                if (field.Validate(value) is { } problem)
-                {
-                    r.State.FieldErrors[field.Key] = problem;
-                }
-                else if (!current.TryGetValue(field.Key, out var stored) || stored != value)
+                if (!current.TryGetValue(field.Key, out var stored) || stored != value)
                 {
                     changed.Add(new(field.Key, value));
                 }
@@ -90,7 +86,7 @@ internal static partial class DashboardEndpoints
 
             if (r.State.FieldErrors.Count == 0)
             {
-                // The options' own checks (ratios non-negative, known selection policies, ...); all stored or none.
+                // Each changed value is judged by its option's definition, as PUT /api/option/ judges it; all stored or none.
                 var saved = await options.SetManyAsync(r.Actor, changed, ct).ConfigureAwait(false);
                 if (saved.Error is { } error)
                 {

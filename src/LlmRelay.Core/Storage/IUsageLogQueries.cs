@@ -20,6 +20,21 @@ public interface IUsageLogQueries
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="page"/> or <paramref name="pageSize"/> is less than 1.</exception>
     Task<UsageLogPage> QueryAsync(UsageLogFilter filter, int page, int pageSize, CancellationToken cancellationToken = default);
 
+    /// <summary>Reads every row that matches <paramref name="filter"/>, newest first, one page at a time.</summary>
+    /// <param name="filter">The filters; <see cref="UsageLogFilter.Username"/> is resolved to a user id first.</param>
+    /// <param name="pageSize">The rows per page.</param>
+    /// <param name="cancellationToken">A token to cancel the read.</param>
+    /// <returns>The pages, none empty; nothing when the user name is unknown.</returns>
+    /// <remarks>
+    /// Each page is one query that starts after the last row of the page before (by creation time, then id), so a page
+    /// costs the same at any depth, no row is read twice or skipped, and rows written during the read (newer than its
+    /// first page) are not part of it. Only one page is held at a time: an export of millions of rows needs no more memory
+    /// than one of a few.
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="filter"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="pageSize"/> is less than 1.</exception>
+    IAsyncEnumerable<IReadOnlyList<UsageLog>> ReadPagesAsync(UsageLogFilter filter, int pageSize, CancellationToken cancellationToken = default);
+
     /// <summary>Returns the user names of the given user ids; ids without a user are left out.</summary>
     /// <param name="userIds">The user ids.</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using LlmRelay.Usage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -109,6 +110,51 @@ internal sealed class EfUsageLogQueries(LlmRelayDbContext db) : IUsageLogQueries
             .Take((int)(end - start))
             .Select(static l => l.Id);
         return new UsageLogPage(await RowsAsync(oldestIds, cancellationToken).ConfigureAwait(false), total);
+    }
+
+    public async IAsyncEnumerable<IReadOnlyList<UsageLog>> ReadPagesAsync(UsageLogFilter filter, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
+
+        if (await ResolveAsync(filter, cancellationToken).ConfigureAwait(false) is not { } resolved)
+        {
+            yield break;
+        }
+
+        // Keyset paging on (created_at, id) descending, the order of the (created_at, id) and (x, created_at) indexes: each
+        // page starts below the last row of the one before, instead of skipping an offset that grows with every page.
+        var logs = Filter(db.UsageLogs.AsNoTracking(), resolved, withRange: true);
+        UsageLog? last = null;
+        while (true)
+        {
+            var page = logs;
+            if (last is not null)
+            {
+                var createdAt = last.CreatedAt;
+                var id = last.Id;
+                page = page.Where(l => l.CreatedAt < createdAt || (l.CreatedAt == createdAt && l.Id < id));
+            }
+
+            var rows = await page
+                .OrderByDescending(static l => l.CreatedAt)
+                .ThenByDescending(static l => l.Id)
+                .Take(pageSize)
+                .ToListAsync(cancellationToken)
+                .ConfigureAwait(false);
+            if (rows.Count == 0)
+            {
+                yield break;
+            }
+
+            yield return rows;
+            if (rows.Count < pageSize)
+            {
+                yield break;
+            }
+
+            last = rows[^1];
+        }
     }
 
     /// <summary>Reads the rows of <paramref name="ids"/>, newest first.</summary>

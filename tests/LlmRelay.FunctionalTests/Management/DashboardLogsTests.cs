@@ -149,6 +149,29 @@ public sealed class DashboardLogsTests
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
     }
 
+    [Fact]
+    public async Task LogsExport_PastTheOld100kCap_HoldsEveryRowOnce_NewestFirst()
+    {
+        await using var h = await ManagementHarness.StartAsync();
+        // 101,234 rows in blocks of 700 sharing one time (more than one page of the export), so pages split ties.
+        const int Rows = 101_234;
+        var start = new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+        await AppendAsync(h, [.. Enumerable.Range(0, Rows).Select(i => Row(i % 3 == 0 ? h.UserId : h.RootId, "bulk-model", at: start.AddSeconds(i / 700)))]);
+
+        using var response = await h.Admin.Http.GetAsync("/dashboard/logs/export", HttpCompletionOption.ResponseHeadersRead, Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var lines = (await response.Content.ReadAsStringAsync(Ct)).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(Rows + 1, lines.Length);
+        var rows = lines.Skip(1).Select(static l => (Id: long.Parse(l[..l.IndexOf(',', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture), Utc: l.Split(',')[2])).ToList();
+        Assert.Equal(Rows, rows.Select(static r => r.Id).Distinct().Count());
+        // Newest first: by time, then by id within one time.
+        Assert.Equal(rows.OrderByDescending(static r => r.Utc, StringComparer.Ordinal).ThenByDescending(static r => r.Id).Select(static r => r.Id), rows.Select(static r => r.Id));
+
+        // A user's export is their own rows, all of them.
+        var own = (await h.User.Http.GetStringAsync("/dashboard/logs/export", Ct)).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(((Rows + 2) / 3) + 1, own.Length);
+    }
+
     private static string Flat(string html) => WebUtility.HtmlDecode(html).Replace("\n", " ", StringComparison.Ordinal);
 
     internal static UsageLog Row(long userId, string model, int useTimeMs = 100, UsageLogType type = UsageLogType.Consume, long quota = 0, string content = "", DateTimeOffset? at = null, string tokenName = "key-1", int status = 200) => new()

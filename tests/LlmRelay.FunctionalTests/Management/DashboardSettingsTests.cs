@@ -53,8 +53,9 @@ public sealed class DashboardSettingsTests
         using var response = await DashboardForm.SendAsync(h.Root, "/settings", "/settings", QuotaForm(perUnit: "0", modelRatio: "{\"gpt-4o\": ", topUp: "https://pay.example/top-up"));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var html = WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync(Ct));
-        Assert.Contains("data-field=\"QuotaPerUnit\">Enter a number from 1 to 1,000,000,000,000.", html, StringComparison.Ordinal);
-        Assert.Contains("data-field=\"ModelRatio\">Not valid JSON", html, StringComparison.Ordinal);
+        // The option's own rules, the same PUT /api/option/ applies (OptionValidationTests).
+        Assert.Contains("data-field=\"QuotaPerUnit\">Option 'QuotaPerUnit' must be a whole number from 1 to 1,000,000,000,000.", html, StringComparison.Ordinal);
+        Assert.Contains("data-field=\"ModelRatio\">Option 'ModelRatio' must be a JSON object of non-negative numbers; not valid JSON", html, StringComparison.Ordinal);
         Assert.Contains("Nothing was saved", html, StringComparison.Ordinal);
         // The posted values stay in the form to be corrected.
         Assert.Contains("id=\"opt-TopUpLink\" inputmode=\"url\" value=\"https://pay.example/top-up\"", html, StringComparison.Ordinal);
@@ -69,7 +70,7 @@ public sealed class DashboardSettingsTests
         Assert.Contains("data-field=\"ModelRatio\">Option &#x27;ModelRatio&#x27; must be a JSON object of non-negative numbers.", await negative.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
         Assert.Equal("", await OptionAsync(h, "TopUpLink"));
 
-        foreach (var (field, value, message) in new[] { ("TopUpLink", "javascript:alert(1)", "Enter an absolute http"), ("QuotaPerUnit", "12abc", "Enter a whole number.") })
+        foreach (var (field, value, message) in new[] { ("TopUpLink", "javascript:alert(1)", "Option &#x27;TopUpLink&#x27; must be an absolute http"), ("QuotaPerUnit", "12abc", "Option &#x27;QuotaPerUnit&#x27; must be a whole number from 1") })
         {
             var form = QuotaForm();
             form[field] = value;

@@ -68,63 +68,38 @@ public sealed class OperatorWalkTests
     public async Task Walk_AsWrittenInTheDocs_RunsWithBashCurlAndJq()
     {
         // The block itself, read from docs/management-api.md: only where it points (GW, UPSTREAM, UPSTREAM_KEY) is replaced.
-        var script = DocWalk();
+        var script = DocPage.BlockAfter(DocPage.Read("docs/management-api.md"), "## From nothing to a relayed chat call");
         await using var upstream = await MockUpstream.StartAsync(MockUpstream.Json(LlmRelay.FunctionalTests.Relay.WireSamples.ChatResponse));
         await using var gateway = new GatewayFactory([]);
         gateway.Start();
-        script = Replace(script, "GW", gateway.BaseAddress.ToString().TrimEnd('/'));
-        script = Replace(script, "UPSTREAM", upstream.BaseUrl);
-        script = Replace(script, "UPSTREAM_KEY", Settings.UpstreamKey);
+        var gw = gateway.BaseAddress.ToString().TrimEnd('/');
+        script = DocPage.SetVariable(script, "GW", gw);
+        script = DocPage.SetVariable(script, "UPSTREAM", upstream.BaseUrl);
+        script = DocPage.SetVariable(script, "UPSTREAM_KEY", Settings.UpstreamKey);
 
         var directory = Directory.CreateTempSubdirectory("llmrelay-walk-");
         try
         {
-            var start = new System.Diagnostics.ProcessStartInfo("bash", ["-euo", "pipefail", "-c", script])
-            {
-                WorkingDirectory = directory.FullName,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            using var bash = System.Diagnostics.Process.Start(start)!;
-            var output = bash.StandardOutput.ReadToEndAsync(Ct);
-            var error = bash.StandardError.ReadToEndAsync(Ct);
-            await bash.WaitForExitAsync(Ct);
-
-            Assert.True(bash.ExitCode == 0, $"exit {bash.ExitCode}: {await error}\n{await output}");
-            var lastAnswer = (await output).TrimEnd();
-            lastAnswer = lastAnswer[(lastAnswer.LastIndexOf("}{", StringComparison.Ordinal) + 1)..];
+            var output = (await DocPage.RunAsync(script, directory.FullName, Ct)).TrimEnd();
+            var lastAnswer = output[(output.LastIndexOf("}{", StringComparison.Ordinal) + 1)..];
             var chat = JsonNode.Parse(lastAnswer)!;
             Assert.Equal("chat.completion", chat["object"]?.GetValue<string>());
             Assert.True(upstream.Requests.TryDequeue(out var forwarded));
             Assert.Equal("Bearer " + Settings.UpstreamKey, forwarded.Headers["Authorization"]);
+
+            // docs/channels.md's run-time policy change, as root with the walk's cookies.txt, on the same gateway.
+            var policy = DocPage.Replace(DocPage.BlockWith(DocPage.Read("docs/channels.md"), "GroupSelectionPolicies"), "http://localhost:5080", gw);
+            var answer = JsonNode.Parse(await DocPage.RunAsync(policy, directory.FullName, Ct))!;
+            Assert.True(answer["success"]!.GetValue<bool>(), answer.ToJsonString());
+            using var root = new HttpClient { BaseAddress = gateway.BaseAddress };
+            root.DefaultRequestHeaders.Add("Cookie", File.ReadAllLines(Path.Combine(directory.FullName, "cookies.txt")).Where(static l => l.Length > 0 && !l.StartsWith("# ", StringComparison.Ordinal)).Select(static l => l.Split('\t')).Select(static f => $"{f[5]}={f[6]}").Single());
+            var options = await GetAsync(root, "/api/option/");
+            Assert.Equal("""{"*":"round-robin","vip":"lowest-latency"}""", options["data"]!.AsArray().Single(o => o!["key"]!.GetValue<string>() == "GroupSelectionPolicies")!["value"]!.GetValue<string>());
         }
         finally
         {
             directory.Delete(recursive: true);
         }
-    }
-
-    private static string DocWalk()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "LlmRelay.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        var page = File.ReadAllText(Path.Combine(directory!.FullName, "docs", "management-api.md"));
-        var section = page[page.IndexOf("## From nothing to a relayed chat call", StringComparison.Ordinal)..];
-        var start = section.IndexOf("```bash\n", StringComparison.Ordinal) + "```bash\n".Length;
-        return section[start..section.IndexOf("```", start, StringComparison.Ordinal)];
-    }
-
-    private static string Replace(string script, string variable, string value)
-    {
-        var lines = script.Split('\n');
-        var index = Array.FindIndex(lines, l => l.StartsWith(variable + "=", StringComparison.Ordinal));
-        Assert.True(index >= 0, $"The walk no longer sets {variable}.");
-        lines[index] = $"{variable}='{value}'";
-        return string.Join('\n', lines);
     }
 
     private static async Task<JsonNode> PostAsync(HttpClient http, string path, string json)

@@ -12,7 +12,7 @@ internal enum SettingsInput
     /// <summary>On or off (<c>true</c> / <c>false</c>).</summary>
     Boolean,
 
-    /// <summary>A whole number within <see cref="SettingsField.Min"/> and <see cref="SettingsField.Max"/>.</summary>
+    /// <summary>A whole number (its bounds are the option's own).</summary>
     Integer,
 
     /// <summary>A JSON object, checked by the option's definition (ratios, group names).</summary>

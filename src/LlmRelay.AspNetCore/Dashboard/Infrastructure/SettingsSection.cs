@@ -15,7 +15,7 @@ internal sealed record SettingsSection(string Name, IReadOnlyList<SettingsField>
     [
         new("general",
         [
-            new(SystemSettings.SystemName, SettingsInput.Text, Min: 1, Max: 64),
+            new(SystemSettings.SystemName, SettingsInput.Text),
             new(SystemSettings.Notice, SettingsInput.LongText),
             new(SystemSettings.About, SettingsInput.LongText),
             new(SystemSettings.HomePageContent, SettingsInput.LongText),
@@ -25,8 +25,7 @@ internal sealed record SettingsSection(string Name, IReadOnlyList<SettingsField>
         ]),
         new("quota",
         [
-            // 0 would make every price divide by zero when shown as currency.
-            new(SystemSettings.QuotaPerUnit, SettingsInput.Integer, Min: 1, Max: 1_000_000_000_000),
+            new(SystemSettings.QuotaPerUnit, SettingsInput.Integer),
             new(SystemSettings.DisplayInCurrencyEnabled, SettingsInput.Boolean),
             new(SystemSettings.TopUpLink, SettingsInput.Url),
             new(SystemSettings.ModelRatio, SettingsInput.Json),
@@ -37,8 +36,8 @@ internal sealed record SettingsSection(string Name, IReadOnlyList<SettingsField>
         [
             new(SystemSettings.RegisterEnabled, SettingsInput.Boolean),
             new(SystemSettings.PasswordLoginEnabled, SettingsInput.Boolean),
-            new(SystemSettings.QuotaForNewUser, SettingsInput.Integer, Max: 1_000_000_000_000_000),
-            new(SystemSettings.QuotaForInviter, SettingsInput.Integer, Max: 1_000_000_000_000_000),
+            new(SystemSettings.QuotaForNewUser, SettingsInput.Integer),
+            new(SystemSettings.QuotaForInviter, SettingsInput.Integer),
         ]),
         new("relay",
         [

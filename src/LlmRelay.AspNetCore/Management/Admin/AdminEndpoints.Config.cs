@@ -4,6 +4,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using LlmRelay.AspNetCore.Management.Channels;
 using LlmRelay.AspNetCore.Management.Infrastructure;
+using LlmRelay.AspNetCore.Management.Site;
+using LlmRelay.Management;
 using LlmRelay.Channels;
 using LlmRelay.Providers;
 using LlmRelay.Selection;
@@ -16,14 +18,26 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace LlmRelay.AspNetCore.Management.Admin;
 
-/// <summary>Config routes: read (masked), export and import (merge or replace) of channels and tokens.</summary>
+/// <summary>Config routes: read (masked), export and import (merge or replace) of what an operator edits at run time.</summary>
 /// <remarks>
 /// <code>
-/// {"channels": [{"name","type","base_url","keys":[...],"models":[...],"model_mapping":{},"group","priority","weight","enabled"}],
-///  "tokens":   [{"name","key" | "key_hash","key_preview","unlimited_quota","remain_quota","models":[...],"group","enabled","expires_at"}]}
+/// {"channels": [{"name","type","base_url","keys":[...],"models":[...],"model_mapping":{},"group","priority","weight","enabled",
+///                "connect_timeout_ms","first_byte_timeout_ms","idle_timeout_ms"}],
+///  "tokens":   [{"name","key" | "key_hash","key_preview","unlimited_quota","remain_quota","models":[...],"allow_ips":[...],"group","enabled","expires_at"}],
+///  "options":  {"QuotaPerUnit": "500000", "ModelRatio": "{...}", "GroupSelectionPolicies": "{...}", ...},   (export and import only)
+///  "settings": {"admin": {...}, "runtime": {...}, "dev_captures": {...}}}                              (export and import only)
 /// </code>
 /// Gateway keys are stored only as SHA-256, so exports carry <c>key_hash</c>, which an import restores as is. Upstream keys
 /// are masked unless <c>?include_secrets=true</c>; a masked key in an import keeps the channel's stored keys.
+/// <para>
+/// Issue #15: an export carries everything edited at run time, so importing it into a fresh gateway gives the same behaviour:
+/// the stored channels and tokens, every system option (<c>/api/option/</c>'s, pricing and group selection policies included,
+/// and the prefill groups, model metadata and vendors), and the hot-reloadable settings of <c>PUT /admin/settings</c>, which an
+/// import applies as that route does (until the process restarts). Options are checked by their definitions, as
+/// <c>PUT /api/option/</c> checks them, before anything is written. Start-up configuration (<c>LlmRelay:*</c>: CORS, model aliases
+/// and families, <c>AnthropicDefaultMaxTokens</c>, configured pricing, the admin key, ...) is not in it: it travels with the
+/// configuration files. Users, their sessions and usage logs are not in it either.
+/// </para>
 /// </remarks>
 internal static partial class AdminEndpoints
 {
@@ -73,6 +87,9 @@ internal static partial class AdminEndpoints
                 ["priority"] = c.Priority,
                 ["weight"] = c.Weight,
                 ["enabled"] = c.Status == ChannelStatus.Enabled,
+                ["connect_timeout_ms"] = Milliseconds(c.ConnectTimeout),
+                ["first_byte_timeout_ms"] = Milliseconds(c.FirstByteTimeout),
+                ["idle_timeout_ms"] = Milliseconds(c.IdleTimeout),
             });
         }
 
@@ -89,6 +106,7 @@ internal static partial class AdminEndpoints
                 ["unlimited_quota"] = t.UnlimitedQuota,
                 ["remain_quota"] = t.RemainQuota,
                 ["models"] = Strings(t.Models),
+                ["allow_ips"] = Strings(t.AllowIps),
                 ["group"] = t.Group,
                 ["enabled"] = t.Status != TokenStatus.Disabled,
                 ["expires_at"] = t.ExpiresAt?.ToUnixTimeSeconds() ?? 0,
@@ -116,6 +134,15 @@ internal static partial class AdminEndpoints
     {
         var secrets = string.Equals(context.Request.Query["include_secrets"], "true", StringComparison.OrdinalIgnoreCase);
         var config = await ConfigAsync(channels, tokens, secrets, forImport: true, ct).ConfigureAwait(false);
+        var options = new JsonObject();
+        var settings = context.RequestServices.GetRequiredService<SystemSettings>();
+        foreach (var key in SystemSettings.Definitions.Keys.Order(StringComparer.Ordinal))
+        {
+            options[key] = await settings.GetAsync(key, ct).ConfigureAwait(false);
+        }
+
+        config["options"] = options;
+        config["settings"] = ExportedSettings(context.RequestServices.GetRequiredService<AdminCredentials>(), context.RequestServices.GetRequiredService<AdminRuntimeSettings>());
         if (secrets)
         {
             AdminLog.SecretsExported(Logger(context));
@@ -156,11 +183,13 @@ internal static partial class AdminEndpoints
         }
 
         var root = body.Root;
+        var container = body;
         var mode = context.Request.Query["mode"].ToString();
         if (Element(body, "config") is { ValueKind: JsonValueKind.Object } wrapped)
         {
             mode = body.String("mode", maxLength: 16) ?? (mode.Length > 0 ? mode : "merge");
             root = wrapped;
+            container = body.ChildOrSelf("config");
         }
 
         mode = mode.Length == 0 ? "merge" : mode.ToLowerInvariant();
@@ -172,9 +201,28 @@ internal static partial class AdminEndpoints
         var errors = new List<string>();
         var importedChannels = ParseChannels(root, errors, context.RequestServices.GetRequiredService<OutboundAddressPolicy>());
         var importedTokens = ParseTokens(root, errors);
+        var settings = context.RequestServices.GetRequiredService<SystemSettings>();
+        var importedOptions = ParseOptions(root, errors, settings);
         if (errors.Count > 0)
         {
             return AdminResults.Detail(errors[0]);
+        }
+
+        AdminSettingsChange? settingsChange = null;
+        if (container.Has("settings"))
+        {
+            var settingsPart = container.ChildOrSelf("settings");
+            if (container.Error is not null)
+            {
+                return AdminResults.Detail(container.Error);
+            }
+
+            if (ReadSettings(settingsPart, out var change) is { } refusal)
+            {
+                return refusal;
+            }
+
+            settingsChange = change;
         }
 
         var existingChannels = (await channels.ListAsync(ct).ConfigureAwait(false)).ToDictionary(static c => c.Name, StringComparer.Ordinal);
@@ -200,6 +248,9 @@ internal static partial class AdminEndpoints
                 existing.Priority = channel.Priority;
                 existing.Weight = channel.Weight;
                 existing.Status = channel.Status == ChannelStatus.Enabled ? ChannelStatus.Enabled : ChannelStatus.ManuallyDisabled;
+                existing.ConnectTimeout = channel.ConnectTimeout;
+                existing.FirstByteTimeout = channel.FirstByteTimeout;
+                existing.IdleTimeout = channel.IdleTimeout;
                 if (keys.Count > 0)
                 {
                     existing.Keys = keys;
@@ -239,6 +290,7 @@ internal static partial class AdminEndpoints
                 existing.UnlimitedQuota = token.UnlimitedQuota;
                 existing.RemainQuota = token.RemainQuota;
                 existing.Models = token.Models;
+                existing.AllowIps = token.AllowIps;
                 existing.Group = token.Group;
                 existing.Status = token.Status;
                 existing.ExpiresAt = token.ExpiresAt;
@@ -262,6 +314,15 @@ internal static partial class AdminEndpoints
             tokensRemoved = stale.Count == 0 ? 0 : await tokens.DeleteAsync(stale, null, ct).ConfigureAwait(false);
         }
 
+        if (importedOptions.Count > 0)
+        {
+            // Checked above by each option's definition; stored and published at once (pricing, selection policies, usable groups).
+            await settings.SetAsync(importedOptions, ct).ConfigureAwait(false);
+        }
+
+        var appliedSettings = settingsChange is null
+            ? []
+            : ApplySettings(context, settingsChange, context.RequestServices.GetRequiredService<AdminCredentials>(), context.RequestServices.GetRequiredService<AdminRuntimeSettings>());
         await catalog.ReloadAsync(ct).ConfigureAwait(false);
         cache.Clear();
         AdminLog.Imported(Logger(context), mode, added, updated, removed, tokensAdded, tokensUpdated, tokensRemoved);
@@ -271,6 +332,8 @@ internal static partial class AdminEndpoints
             ["mode"] = mode,
             ["channels"] = new JsonObject { ["added"] = added, ["updated"] = updated, ["removed"] = removed },
             ["tokens"] = new JsonObject { ["added"] = tokensAdded, ["updated"] = tokensUpdated, ["removed"] = tokensRemoved },
+            ["options"] = new JsonObject { ["set"] = importedOptions.Count },
+            ["settings_applied"] = appliedSettings,
         });
     }
 
@@ -339,6 +402,9 @@ internal static partial class AdminEndpoints
                 Priority = Number(item, "priority", at, errors) ?? 0,
                 Weight = (int)Math.Clamp(Number(item, "weight", at, errors) ?? 1, 0, 10_000),
                 Status = Flag(item, "enabled", at, errors) == false ? ChannelStatus.ManuallyDisabled : ChannelStatus.Enabled,
+                ConnectTimeout = Timeout(item, "connect_timeout_ms", at, errors),
+                FirstByteTimeout = Timeout(item, "first_byte_timeout_ms", at, errors),
+                IdleTimeout = Timeout(item, "idle_timeout_ms", at, errors),
             }, keys));
         }
 
@@ -375,6 +441,12 @@ internal static partial class AdminEndpoints
             }
 
             var expires = Number(item, "expires_at", at, errors);
+            var allowIps = TextList(item, "allow_ips", at, errors);
+            foreach (var network in allowIps.Where(static n => !TokenEntry.IsValidNetwork(n)))
+            {
+                errors.Add($"Field '{at}.allow_ips': '{network}' is not an IP address or CIDR range.");
+            }
+
             list.Add(new ApiToken
             {
                 KeyHash = hash,
@@ -383,6 +455,7 @@ internal static partial class AdminEndpoints
                 UnlimitedQuota = Flag(item, "unlimited_quota", at, errors) ?? false,
                 RemainQuota = Math.Max(0, Number(item, "remain_quota", at, errors) ?? 0),
                 Models = TextList(item, "models", at, errors),
+                AllowIps = allowIps,
                 Group = Text(item, "group", at, errors) ?? RelayGroups.Default,
                 Status = Flag(item, "enabled", at, errors) == false ? TokenStatus.Disabled : TokenStatus.Enabled,
                 ExpiresAt = expires is > 0 and < 253_402_300_799 ? DateTimeOffset.FromUnixTimeSeconds(expires.Value) : null,
@@ -391,6 +464,54 @@ internal static partial class AdminEndpoints
 
         return list;
     }
+
+    /// <summary>Reads the <c>options</c> object: each value checked by its option's definition (as <c>PUT /api/option/</c> checks it), nothing stored yet.</summary>
+    private static List<SystemOption> ParseOptions(JsonElement root, List<string> errors, SystemSettings settings)
+    {
+        if (!root.TryGetProperty("options", out var options) || options.ValueKind == JsonValueKind.Null)
+        {
+            return [];
+        }
+
+        if (options.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("Field 'options' must be an object of option names and values.");
+            return [];
+        }
+
+        var list = new List<SystemOption>();
+        foreach (var option in options.EnumerateObject())
+        {
+            var value = SystemSettings.TextOf(option.Value);
+            var error = value is null
+                ? $"Option '{option.Name}' must be a string, number, boolean, object or array."
+                : SystemSettings.Validate(option.Name, value, allowInternal: true) ?? settings.ValidateRegistered(option.Name, value);
+            if (error is not null)
+            {
+                errors.Add($"Field 'options.{option.Name}': {error}");
+                continue;
+            }
+
+            list.Add(new SystemOption { Key = option.Name, Value = value! });
+        }
+
+        return list;
+    }
+
+    /// <summary>A channel's own timeout in milliseconds, as exported; absent, null or 0 leaves the global option in force.</summary>
+    private static TimeSpan? Timeout(JsonElement item, string name, string at, List<string> errors)
+    {
+        var milliseconds = Number(item, name, at, errors);
+        if (milliseconds is < 0 or > ChannelInput.MaxTimeoutMilliseconds)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Field '{at}.{name}' must be between 0 and {ChannelInput.MaxTimeoutMilliseconds}."));
+            return null;
+        }
+
+        return milliseconds is null or 0 ? null : TimeSpan.FromMilliseconds(milliseconds.Value);
+    }
+
+    private static long? Milliseconds(TimeSpan? value) => value is { } t && t > TimeSpan.Zero ? (long)t.TotalMilliseconds : null;
 
     /// <summary>The items of array field <paramref name="name"/> with their paths (<c>name[i]</c>): none when the field is absent or null, an error when it is not an array.</summary>
     private static IEnumerable<(string At, JsonElement Item)> ArrayItems(JsonElement root, string name, List<string> errors)

@@ -150,6 +150,24 @@ internal static partial class AdminEndpoints
             return AdminResults.Detail(body.Error);
         }
 
+        if (ReadSettings(body, out var change) is { } refusal)
+        {
+            return refusal;
+        }
+
+        return AdminResults.Json(new JsonObject
+        {
+            ["success"] = true,
+            ["applied"] = ApplySettings(context, change, credentials, runtime),
+            ["note"] = "Applied to the next request; overrides last until the process restarts.",
+            ["settings"] = SettingsView(credentials, runtime),
+        });
+    }
+
+    /// <summary>Reads and checks the settings in <paramref name="body"/> (the shape of <c>GET /admin/settings</c>) without applying any; returns the refusal, or <see langword="null"/>.</summary>
+    private static IResult? ReadSettings(JsonBody body, out AdminSettingsChange change)
+    {
+        change = null!;
         if (body.Has("model_aliases"))
         {
             return RestartRequired("model_aliases", "LlmRelay:ModelAliases");
@@ -203,24 +221,31 @@ internal static partial class AdminEndpoints
             return AdminResults.Detail(adminPart.Error ?? body.Error!);
         }
 
+        change = new AdminSettingsChange((int?)jwtHours, attempts, firstByte, idle, maxRequest, maxResponse, capturing, captureLimit, captureBytes);
+        return null;
+    }
+
+    /// <summary>Applies checked settings until the process restarts; returns the keys applied (<see cref="AdminRuntimeSettings.HotKeys"/>).</summary>
+    private static JsonArray ApplySettings(HttpContext context, AdminSettingsChange change, AdminCredentials credentials, AdminRuntimeSettings runtime)
+    {
         var applied = new JsonArray();
-        if (jwtHours is { } hours)
+        if (change.JwtExpireHours is { } hours)
         {
-            credentials.JwtExpireHours = (int)hours;
+            credentials.JwtExpireHours = hours;
             applied.Add("admin.jwt_expire_hours");
         }
 
         runtime.Apply(
-            attempts,
-            firstByte is { } f ? TimeSpan.FromSeconds(f) : null,
-            idle is { } i ? TimeSpan.FromSeconds(i) : null,
-            maxRequest,
-            maxResponse);
-        runtime.ApplyCaptures(capturing, (int?)captureLimit, (int?)captureBytes);
+            change.MaxAttempts,
+            change.FirstByteTimeoutSeconds is { } f ? TimeSpan.FromSeconds(f) : null,
+            change.IdleTimeoutSeconds is { } i ? TimeSpan.FromSeconds(i) : null,
+            change.MaxRequestBodySize,
+            change.MaxResponseBodySize);
+        runtime.ApplyCaptures(change.CapturesEnabled, (int?)change.CaptureLimit, (int?)change.CaptureMaxBodyBytes);
         foreach (var (value, key) in (ReadOnlySpan<(long?, string)>)[
-            (attempts, "runtime.max_attempts"), (firstByte, "runtime.first_byte_timeout_seconds"), (idle, "runtime.idle_timeout_seconds"),
-            (maxRequest, "runtime.max_request_body_size"), (maxResponse, "runtime.max_response_body_size"),
-            (capturing is null ? null : 1, "dev_captures.enabled"), (captureLimit, "dev_captures.limit"), (captureBytes, "dev_captures.max_body_bytes")])
+            (change.MaxAttempts, "runtime.max_attempts"), (change.FirstByteTimeoutSeconds, "runtime.first_byte_timeout_seconds"), (change.IdleTimeoutSeconds, "runtime.idle_timeout_seconds"),
+            (change.MaxRequestBodySize, "runtime.max_request_body_size"), (change.MaxResponseBodySize, "runtime.max_response_body_size"),
+            (change.CapturesEnabled is null ? null : 1, "dev_captures.enabled"), (change.CaptureLimit, "dev_captures.limit"), (change.CaptureMaxBodyBytes, "dev_captures.max_body_bytes")])
         {
             if (value is not null)
             {
@@ -233,13 +258,34 @@ internal static partial class AdminEndpoints
             AdminLog.SettingsChanged(Logger(context), string.Join(", ", applied.Select(static a => a!.GetValue<string>())));
         }
 
-        return AdminResults.Json(new JsonObject
+        return applied;
+    }
+
+    /// <summary>The settings an export carries: the hot-reloadable ones (<see cref="AdminRuntimeSettings.HotKeys"/>), in <c>PUT /admin/settings</c>'s shape.</summary>
+    private static JsonObject ExportedSettings(AdminCredentials credentials, AdminRuntimeSettings runtime)
+    {
+        var o = runtime.Current;
+        return new JsonObject
         {
-            ["success"] = true,
-            ["applied"] = applied,
-            ["note"] = "Applied to the next request; overrides last until the process restarts.",
-            ["settings"] = SettingsView(credentials, runtime),
-        });
+            ["admin"] = new JsonObject { ["jwt_expire_hours"] = credentials.JwtExpireHours },
+            ["runtime"] = new JsonObject
+            {
+                ["max_attempts"] = o.MaxAttempts,
+                ["first_byte_timeout_seconds"] = WholeSeconds(o.FirstByteTimeout),
+                ["idle_timeout_seconds"] = WholeSeconds(o.IdleTimeout),
+                ["max_request_body_size"] = o.MaxRequestBodySize,
+                ["max_response_body_size"] = o.MaxResponseBodySize,
+            },
+            ["dev_captures"] = new JsonObject
+            {
+                ["enabled"] = o.Captures.Enabled,
+                ["limit"] = o.Captures.Limit,
+                ["max_body_bytes"] = o.Captures.MaxBodyBytes,
+            },
+        };
+
+        // PUT /admin/settings takes whole seconds from 1; a shorter configured timeout is carried as 1 s rather than refused on import.
+        static long WholeSeconds(TimeSpan value) => Math.Max(1, (long)Math.Ceiling(value.TotalSeconds));
     }
 
     private static IResult RestartRequired(string field, string setting) => AdminResults.Detail(

@@ -16,6 +16,7 @@ namespace LlmRelay.AspNetCore.Management;
     NumberHandling = JsonNumberHandling.AllowReadingFromString)]
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(System.Text.Json.Nodes.JsonObject))]
+[JsonSerializable(typeof(System.Text.Json.Nodes.JsonArray))]
 [JsonSerializable(typeof(long))]
 [JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(List<long>))]

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using LlmRelay.AspNetCore.Management.Infrastructure;
 using LlmRelay.Storage;
 using LlmRelay.Usage;
@@ -26,6 +27,24 @@ internal sealed class LogService(IUsageLogQueries queries)
             ? new Dictionary<long, string>()
             : await queries.GetUsernamesAsync([.. result.Items.Select(static l => l.UserId).Where(static id => id != 0).Distinct()], cancellationToken).ConfigureAwait(false);
         return new LogPage(result.Items, result.Total, names);
+    }
+
+    /// <summary>Reads every row the filter selects, newest first, a page at a time (an export); for everyone's rows, with their users' names.</summary>
+    /// <remarks>The scope is checked before the first row is read; the pages come from <see cref="IUsageLogQueries.ReadPagesAsync"/>, so no more than one is held.</remarks>
+    public ManagementResult<IAsyncEnumerable<LogPage>> ReadAll(RelayUser actor, bool self, UsageLogFilter filter, int pageSize, CancellationToken cancellationToken) =>
+        Scope(actor, self, filter) is { } scoped
+            ? ManagementResult<IAsyncEnumerable<LogPage>>.Success(PagesAsync(scoped, self, pageSize, cancellationToken))
+            : ManagementError.Forbidden();
+
+    private async IAsyncEnumerable<LogPage> PagesAsync(UsageLogFilter filter, bool self, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var rows in queries.ReadPagesAsync(filter, pageSize, cancellationToken).ConfigureAwait(false))
+        {
+            var names = self
+                ? new Dictionary<long, string>()
+                : await queries.GetUsernamesAsync([.. rows.Select(static l => l.UserId).Where(static id => id != 0).Distinct()], cancellationToken).ConfigureAwait(false);
+            yield return new LogPage(rows, rows.Count, names);
+        }
     }
 
     /// <summary>Returns hourly totals per model; consumption unless the filter names a type, as new-api does.</summary>

@@ -140,16 +140,7 @@ internal static class SystemEndpoints
         string? value = null;
         if (body.Error is null && body.Root.TryGetProperty("value", out var raw))
         {
-            // Dashboards send booleans and numbers as JSON values; options are stored as text.
-            value = raw.ValueKind switch
-            {
-                JsonValueKind.String => raw.GetString(),
-                JsonValueKind.True => "true",
-                JsonValueKind.False => "false",
-                JsonValueKind.Number or JsonValueKind.Object => raw.GetRawText(),
-                _ => null,
-            };
-        }
+            value = SystemSettings.TextOf(raw);        }
 
         return await options.SetAsync(request.HttpContext.CurrentUser(), key, value, body.Error, ct).ConfigureAwait(false) is { } error ? ApiResult.From(error) : ApiResult.Ok();
     }

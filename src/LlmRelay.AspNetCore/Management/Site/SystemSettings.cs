@@ -48,7 +48,7 @@ internal sealed class SystemSettings(
 
     public static readonly FrozenDictionary<string, OptionDefinition> Definitions = new OptionDefinition[]
     {
-        new(SystemName, OptionKind.Text, "LlmRelay"),
+        new(SystemName, OptionKind.Text, "LlmRelay", Min: 1, Max: 64),
         new(Notice, OptionKind.Text, ""),
         new(About, OptionKind.Text, ""),
         new(HomePageContent, OptionKind.Text, ""),
@@ -57,11 +57,13 @@ internal sealed class SystemSettings(
         new(Footer, OptionKind.Text, ""),
         new(RegisterEnabled, OptionKind.Boolean, "true"),
         new(PasswordLoginEnabled, OptionKind.Boolean, "true"),
-        new(QuotaForNewUser, OptionKind.Integer, "0"),
-        new(QuotaForInviter, OptionKind.Integer, "0"),
-        new(QuotaPerUnit, OptionKind.Integer, "500000"),
+        new(QuotaForNewUser, OptionKind.Integer, "0", Max: 1_000_000_000_000_000),
+        new(QuotaForInviter, OptionKind.Integer, "0", Max: 1_000_000_000_000_000),
+
+        // 0 would make every price divide by zero when shown as currency.
+        new(QuotaPerUnit, OptionKind.Integer, "500000", Min: 1, Max: 1_000_000_000_000),
         new(DisplayInCurrencyEnabled, OptionKind.Boolean, "true"),
-        new(TopUpLink, OptionKind.Text, ""),
+        new(TopUpLink, OptionKind.Url, ""),
         new(ModelRatio, OptionKind.RatioMap, "{}"),
         new(CompletionRatio, OptionKind.RatioMap, "{}"),
         new(GroupRatio, OptionKind.RatioMap, """{"default":1}"""),
@@ -119,41 +121,18 @@ internal sealed class SystemSettings(
             return $"Option '{key}' does not exist.";
         }
 
-        switch (definition.Kind)
-        {
-            case OptionKind.Boolean when !bool.TryParse(value, out _):
-                return $"Option '{key}' must be true or false.";
-            case OptionKind.Integer when !long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out _):
-                return $"Option '{key}' must be a non-negative integer.";
-            case OptionKind.RatioMap:
-                try
-                {
-                    var ratios = JsonSerializer.Deserialize(value, ManagementJsonContext.Default.DictionaryStringDouble);
-                    return ratios is null || ratios.Values.Any(static r => r < 0 || double.IsNaN(r))
-                        ? $"Option '{key}' must be a JSON object of non-negative numbers."
-                        : null;
-                }
-                catch (JsonException)
-                {
-                    return $"Option '{key}' must be a JSON object of non-negative numbers.";
-                }
-
-            case OptionKind.TextMap:
-                try
-                {
-                    return JsonSerializer.Deserialize(value, ManagementJsonContext.Default.DictionaryStringString) is null
-                        ? $"Option '{key}' must be a JSON object of strings."
-                        : null;
-                }
-                catch (JsonException)
-                {
-                    return $"Option '{key}' must be a JSON object of strings.";
-                }
-
-            default:
-                return value.Length > 1 << 20 ? $"Option '{key}' is too long." : null;
-        }
+        return definition.Check(value);
     }
+
+    /// <summary>Reads an option's value from JSON: dashboards send booleans and numbers as JSON values, and options are stored as text; <see langword="null"/> for null.</summary>
+    public static string? TextOf(JsonElement raw) => raw.ValueKind switch
+    {
+        JsonValueKind.String => raw.GetString(),
+        JsonValueKind.True => "true",
+        JsonValueKind.False => "false",
+        JsonValueKind.Number or JsonValueKind.Object or JsonValueKind.Array => raw.GetRawText(),
+        _ => null,
+    };
 
     /// <summary>Validates what <see cref="Validate"/> cannot check alone: the selection policy names against the registered policies.</summary>
     public string? ValidateRegistered(string key, string value) =>
