@@ -19,8 +19,12 @@ internal sealed class GeminiEndpoint(RelayEndpoint relay)
         return modelAction[(colon + 1)..] switch
         {
             "generateContent" => relay.HandleAsync(context, InboundRoute.Gemini, model, false),
-            "streamGenerateContent" => relay.HandleAsync(context, InboundRoute.Gemini, model, true),
+            // Like Google: alt=sse streams server-sent events; without it (or alt=json) the stream is one JSON array.
+            "streamGenerateContent" => relay.HandleAsync(context, IsSse(context) ? InboundRoute.Gemini : InboundRoute.GeminiJsonArray, model, true),
             var action => RelayErrorWriter.Gemini.WriteAsync(context, 404, RelayErrorKind.NotFound, $"The method '{action}' is not supported; LlmRelay serves generateContent and streamGenerateContent."),
         };
     }
+
+    private static bool IsSse(HttpContext context) =>
+        string.Equals(context.Request.Query["alt"].ToString(), "sse", StringComparison.OrdinalIgnoreCase);
 }

@@ -21,6 +21,9 @@ internal sealed class InboundRoute
 
     public static readonly InboundRoute Gemini = new("generateContent", RequestShape.Gemini, RelayOperation.Chat, WireFormat.Gemini, RelayErrorWriter.Gemini);
 
+    /// <summary>Gemini's <c>streamGenerateContent</c> without <c>alt=sse</c>: the answer is one streamed JSON array, errors before it are wrapped in an array too (issue #16).</summary>
+    public static readonly InboundRoute GeminiJsonArray = new("streamGenerateContent", RequestShape.Gemini, RelayOperation.Chat, WireFormat.Gemini, RelayErrorWriter.GeminiJsonArray) { StreamsJsonArray = true };
+
     private InboundRoute(string name, RequestShape shape, RelayOperation operation, WireFormat format, RelayErrorWriter errors)
     {
         Name = name;
@@ -40,6 +43,9 @@ internal sealed class InboundRoute
     public WireFormat Format { get; }
 
     public RelayErrorWriter Errors { get; }
+
+    /// <summary>Gets whether a streamed answer is Gemini's streamed JSON array rather than SSE.</summary>
+    public bool StreamsJsonArray { get; private init; }
 
     /// <summary>Gets whether the route asks OpenAI-format upstreams for <c>stream_options.include_usage</c>.</summary>
     public bool AsksForStreamUsage => Operation is RelayOperation.Chat or RelayOperation.Completions && Format == WireFormat.OpenAIChat;

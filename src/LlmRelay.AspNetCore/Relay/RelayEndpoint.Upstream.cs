@@ -135,7 +135,8 @@ internal sealed partial class RelayEndpoint
         var aborted = context.RequestAborted;
         var httpResponse = context.Response;
         httpResponse.StatusCode = 200;
-        httpResponse.ContentType = plan.PassThrough ? response.Content.Headers.ContentType?.ToString() ?? "text/event-stream" : "text/event-stream";
+        httpResponse.ContentType = route.StreamsJsonArray ? "application/json; charset=UTF-8"
+            : plan.PassThrough ? response.Content.Headers.ContentType?.ToString() ?? "text/event-stream" : "text/event-stream";
         httpResponse.Headers.CacheControl = "no-cache";
         httpResponse.Headers["X-Accel-Buffering"] = "no";
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();

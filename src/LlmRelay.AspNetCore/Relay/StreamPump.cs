@@ -11,6 +11,8 @@ namespace LlmRelay.AspNetCore.Relay;
 /// <remarks>Not thread-safe: one instance per stream.</remarks>
 internal abstract class StreamPump : IDisposable
 {
+    private static readonly StreamConversionOptions JsonArrayOptions = new() { GeminiJsonArray = true };
+
     public abstract TokenUsage? Usage { get; }
 
     /// <summary>Gets how many SSE data events reached the pump; with no reported usage, a stand-in for the tokens produced (one chunk carries about one token).</summary>
@@ -20,7 +22,12 @@ internal abstract class StreamPump : IDisposable
     {
         if (!plan.PassThrough)
         {
-            return new Rewriting(StreamRewriters.CreateSession(plan.UpstreamFormat, route.Format));
+            return new Rewriting(StreamRewriters.CreateSession(plan.UpstreamFormat, route.Format, route.StreamsJsonArray ? JsonArrayOptions : null));
+        }
+
+        if (route.StreamsJsonArray)
+        {
+            return new GeminiArray(new GeminiJsonArrayPassThrough());
         }
 
         return route.AsksForStreamUsage
@@ -80,6 +87,24 @@ internal abstract class StreamPump : IDisposable
                 errors.WriteStreamError(output, RelayErrorKind.Upstream, transportError.Message);
             }
 
+            return transportError;
+        }
+
+        public override void Dispose() => inner.Dispose();
+    }
+
+    /// <summary>A Gemini SSE upstream relayed as Google's streamed JSON array; a failure becomes the array's last element.</summary>
+    private sealed class GeminiArray(GeminiJsonArrayPassThrough inner) : StreamPump
+    {
+        public override TokenUsage? Usage => inner.Usage;
+
+        public override long DataEvents => inner.EventCount;
+
+        public override void Process(ReadOnlySpan<byte> chunk, IBufferWriter<byte> output) => inner.Process(chunk, output);
+
+        public override FormatError? Complete(IBufferWriter<byte> output, RelayErrorWriter errors, FormatError? transportError)
+        {
+            inner.Complete(output, transportError);
             return transportError;
         }
 

@@ -50,6 +50,11 @@ public static class BodyConverter
             return new FormatError(FormatErrorKind.InvalidShape, "The request has no messages.", "messages");
         }
 
+        if (to != WireFormat.Gemini)
+        {
+            GeminiChatConverter.StripSignatures(chat);
+        }
+
         bool isStream = chat.Stream == true;
         FormatsJsonContext ctx = WireJson.Models;
         switch (to)

@@ -64,7 +64,8 @@ internal static class GeminiChatConverter
                         model.Add(new GeminiPart
                         {
                             FunctionCall = new GeminiFunctionCall { Name = name, Args = args.Value.Value },
-                            ThoughtSignature = SignatureOf(call.ExtraContent),
+                            // Google's OpenAI-compatible form first, else the id we folded it into (GeminiThoughtSignature).
+                            ThoughtSignature = SignatureOf(call.ExtraContent) ?? GeminiThoughtSignature.FromId(call.Id),
                         });
                     }
 
@@ -178,12 +179,13 @@ internal static class GeminiChatConverter
                         }
 
                         q.Enqueue(id);
+                        // The caller's thoughtSignature stays behind: this history goes to a non-Gemini upstream (Gemini
+                        // callers reach Gemini channels by pass-through), where it would mean nothing (issue #16).
                         calls.Add(new ChatToolCall
                         {
                             Id = id,
                             Type = "function",
                             Function = new ChatFunctionCall { Name = name, Arguments = ConversionHelpers.ToJsonText(fc.Args) },
-                            ExtraContent = p.ThoughtSignature is { } sig ? ConversionHelpers.Parse("{\"google\":{\"thought_signature\":" + JsonSerializer.Serialize(sig, WireJson.Context.String) + "}}") : null,
                         });
                     }
                     else if (p.Thought == true)
@@ -355,7 +357,8 @@ internal static class GeminiChatConverter
                 string id = fc.Id ?? "call_" + (response.ResponseId is null ? string.Empty : response.ResponseId + "_") + calls.Count.ToString(CultureInfo.InvariantCulture);
                 calls.Add(new ChatToolCall
                 {
-                    Id = id,
+                    // Folded into the id as well, the one field every caller family echoes back (GeminiThoughtSignature).
+                    Id = GeminiThoughtSignature.Fold(id, p.ThoughtSignature),
                     Type = "function",
                     Function = new ChatFunctionCall { Name = fc.Name, Arguments = ConversionHelpers.ToJsonText(fc.Args) },
                     ExtraContent = p.ThoughtSignature is { } sig ? ConversionHelpers.Parse("{\"google\":{\"thought_signature\":" + JsonSerializer.Serialize(sig, WireJson.Context.String) + "}}") : null,
@@ -401,6 +404,24 @@ internal static class GeminiChatConverter
                 },
             ],
         };
+    }
+
+    /// <summary>Removes Gemini thought signatures (Google's <c>extra_content</c> and those folded into call ids) from a request bound for a non-Gemini upstream.</summary>
+    /// <remarks>A call and its result lose the same suffix, so they still pair; the upstream sees the plain call ids (issue #16).</remarks>
+    public static void StripSignatures(ChatCompletionRequest chat)
+    {
+        foreach (ChatMessage m in chat.Messages ?? [])
+        {
+            m.ToolCallId = GeminiThoughtSignature.Strip(m.ToolCallId);
+            foreach (ChatToolCall call in m.ToolCalls ?? [])
+            {
+                call.Id = GeminiThoughtSignature.Strip(call.Id);
+                if (SignatureOf(call.ExtraContent) is not null)
+                {
+                    call.ExtraContent = null;
+                }
+            }
+        }
     }
 
     /// <summary>Unwraps <c>{"result":"text"}</c> (what <see cref="ToGeminiRequest"/> writes for plain-text tool output).</summary>

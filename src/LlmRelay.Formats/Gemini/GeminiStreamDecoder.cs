@@ -12,6 +12,8 @@ internal sealed class GeminiStreamDecoder : StreamDecoder
     private readonly PooledBuffer _scratchA = new(256);
     private readonly PooledBuffer _scratchB = new(256);
     private readonly PooledBuffer _idToken = new(64);
+    private readonly PooledBuffer _signature = new(64);
+    private readonly PooledBuffer _foldedId = new(128);
     private readonly Utf8JsonWriter _scratchWriter = Json.CreateWriter();
     private string? _responseId;
     private bool _startSet;
@@ -80,6 +82,8 @@ internal sealed class GeminiStreamDecoder : StreamDecoder
         _scratchA.Dispose();
         _scratchB.Dispose();
         _idToken.Dispose();
+        _signature.Dispose();
+        _foldedId.Dispose();
         _scratchWriter.Dispose();
         base.Dispose();
     }
@@ -270,6 +274,12 @@ internal sealed class GeminiStreamDecoder : StreamDecoder
                 System.Text.EncodingExtensions.GetBytes(System.Text.Encoding.UTF8, tool.ToString(CultureInfo.InvariantCulture), _idToken);
                 _idToken.Append((byte)'"');
                 id = _idToken.WrittenSpan;
+            }
+
+            // The signature also rides in the id, the one field every caller family echoes back (GeminiThoughtSignature).
+            if (GeminiThoughtSignature.TryFoldToken(id, signature, _signature, _foldedId))
+            {
+                id = _foldedId.WrittenSpan;
             }
 
             encoder.ToolCallStart(tool, id, name, signature, output);

@@ -5,8 +5,9 @@ using LlmRelay.Formats.Streaming;
 
 namespace LlmRelay.Formats.Gemini;
 
-/// <summary>Writes Gemini <c>streamGenerateContent?alt=sse</c> chunks (CRLF framing, like Google).</summary>
+/// <summary>Writes Gemini <c>streamGenerateContent?alt=sse</c> chunks (CRLF framing, like Google), or the streamed JSON array without <c>alt=sse</c>.</summary>
 /// <remarks>
+/// With <see cref="StreamConversionOptions.GeminiJsonArray"/> the same chunks are framed by <see cref="GeminiJsonArray"/>.
 /// Gemini carries a function call as one complete part, so argument fragments are buffered per call and each
 /// call is written whole in the final chunk, which also carries <c>finishReason</c> and <c>usageMetadata</c>.
 /// </remarks>
@@ -17,6 +18,7 @@ internal sealed class GeminiStreamEncoder : StreamEncoder
     private readonly PooledBuffer _unescaped = new(256);
     private JsonEncodedText _model;
     private JsonEncodedText _id;
+    private bool _arrayOpened;
 
     public GeminiStreamEncoder(StreamConversionOptions options)
         : base(options)
@@ -90,15 +92,8 @@ internal sealed class GeminiStreamEncoder : StreamEncoder
         Utf8JsonWriter w;
         if (error is not null)
         {
-            w = Begin(output);
-            w.WriteStartObject();
-            w.WriteStartObject("error"u8);
-            w.WriteNumber("code"u8, error.Kind == FormatErrorKind.UpstreamError ? 500 : 502);
-            w.WriteString("message"u8, error.Message);
-            w.WriteString("status"u8, "INTERNAL"u8);
-            w.WriteEndObject();
-            w.WriteEndObject();
-            End(output);
+            GeminiJsonArray.WriteError(BeginFrame(output), error);
+            EndFrame(output);
         }
 
         w = BeginChunk(output);
@@ -133,6 +128,10 @@ internal sealed class GeminiStreamEncoder : StreamEncoder
         }
 
         EndChunk(output, GeminiFinishReasons.ToGemini(reason), usage ?? StartInfo.Usage ?? default(TokenUsage));
+        if (Options.GeminiJsonArray)
+        {
+            GeminiJsonArray.WriteClose(output, _arrayOpened);
+        }
     }
 
     private void WriteArgs(Utf8JsonWriter w, ReadOnlySpan<byte> escapedContent)
@@ -156,9 +155,34 @@ internal sealed class GeminiStreamEncoder : StreamEncoder
         }
     }
 
+    // One chunk's frame: an SSE event, or an element of the streamed JSON array.
+    private Utf8JsonWriter BeginFrame(IBufferWriter<byte> output)
+    {
+        if (!Options.GeminiJsonArray)
+        {
+            return Begin(output);
+        }
+
+        GeminiJsonArray.WriteElementStart(output, ref _arrayOpened);
+        Writer.Reset(output);
+        return Writer;
+    }
+
+    private void EndFrame(IBufferWriter<byte> output)
+    {
+        if (!Options.GeminiJsonArray)
+        {
+            End(output);
+            return;
+        }
+
+        Writer.Flush();
+        GeminiJsonArray.WriteElementEnd(output);
+    }
+
     private Utf8JsonWriter BeginChunk(IBufferWriter<byte> output)
     {
-        Utf8JsonWriter w = Begin(output);
+        Utf8JsonWriter w = BeginFrame(output);
         w.WriteStartObject();
         w.WriteStartArray("candidates"u8);
         w.WriteStartObject();
@@ -190,7 +214,7 @@ internal sealed class GeminiStreamEncoder : StreamEncoder
         w.WriteString("modelVersion"u8, _model);
         w.WriteString("responseId"u8, _id);
         w.WriteEndObject();
-        End(output);
+        EndFrame(output);
     }
 
     private sealed class PendingCall : IDisposable

@@ -14,6 +14,10 @@ public sealed record StreamConversionOptions
     /// <value>The default value is <see langword="true"/>.</value>
     public bool IncludeUsage { get; init; } = true;
 
+    /// <summary>Gets a value indicating whether a Gemini target stream is one streamed JSON array (<c>streamGenerateContent</c> without <c>alt=sse</c>) instead of SSE.</summary>
+    /// <value>The default value is <see langword="false"/>; other target families ignore it.</value>
+    public bool GeminiJsonArray { get; init; }
+
     /// <summary>Gets the fallback id when the upstream reports none.</summary>
     public string FallbackId { get; init; } = "relay";
 }

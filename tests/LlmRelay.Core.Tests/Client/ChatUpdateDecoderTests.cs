@@ -239,7 +239,9 @@ public sealed class ChatUpdateDecoderTests
                             if (part.TryGetProperty("functionCall", out var call))
                             {
                                 var args = call.TryGetProperty("args", out var a) ? a.GetRawText() : "{}";
-                                calls[calls.Count] = (Str(call, "id") ?? $"call_{id}_{calls.Count}", Str(call, "name")!, new StringBuilder(args));
+                                // A thought signature rides in the call id, so an in-process caller sends it back too (issue #16).
+                                var callId = LlmRelay.Formats.Gemini.GeminiThoughtSignature.Fold(Str(call, "id") ?? $"call_{id}_{calls.Count}", Str(part, "thoughtSignature"));
+                                calls[calls.Count] = (callId, Str(call, "name")!, new StringBuilder(args));
                             }
                             else if (part.TryGetProperty("thought", out var thought) && thought.GetBoolean())
                             {

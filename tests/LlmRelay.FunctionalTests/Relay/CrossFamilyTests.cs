@@ -31,12 +31,7 @@ public sealed class CrossFamilyTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _upstream = await MockUpstream.StartAsync(FamilyUpstream.Handler);
-        _gateway = new GatewayFactory(Settings.Merge(
-            Settings.Token(),
-            Settings.FlatPrice("openai-model", "anthropic-model", "gemini-model"),
-            Settings.Channel(0, _upstream.BaseUrl, ["openai-model"], name: "oa", type: "openai", mapping: new() { ["openai-model"] = "gpt-4o" }),
-            Settings.Channel(1, _upstream.BaseUrl, ["anthropic-model"], name: "an", type: "anthropic", mapping: new() { ["anthropic-model"] = "claude-sonnet-4-20250514" }),
-            Settings.Channel(2, _upstream.BaseUrl, ["gemini-model"], name: "ge", type: "gemini", mapping: new() { ["gemini-model"] = "gemini-2.5-flash" })));
+        _gateway = new GatewayFactory(FamilyUpstream.Channels(_upstream.BaseUrl));
         _gateway.Start();
     }
 

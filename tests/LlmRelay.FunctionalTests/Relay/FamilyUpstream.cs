@@ -10,6 +10,14 @@ internal static class FamilyUpstream
 {
     public const string Text = "Hello from upstream";
 
+    /// <summary>A gateway with one channel of each type on <paramref name="baseUrl"/>: <c>openai-model</c> (gpt-4o), <c>anthropic-model</c> and <c>gemini-model</c>, priced flat.</summary>
+    public static Dictionary<string, string?> Channels(string baseUrl, string geminiModel = "gemini-2.5-flash") => Settings.Merge(
+        Settings.Token(),
+        Settings.FlatPrice("openai-model", "anthropic-model", "gemini-model"),
+        Settings.Channel(0, baseUrl, ["openai-model"], name: "oa", type: "openai", mapping: new() { ["openai-model"] = "gpt-4o" }),
+        Settings.Channel(1, baseUrl, ["anthropic-model"], name: "an", type: "anthropic", mapping: new() { ["anthropic-model"] = "claude-sonnet-4-20250514" }),
+        Settings.Channel(2, baseUrl, ["gemini-model"], name: "ge", type: "gemini", mapping: new() { ["gemini-model"] = geminiModel }));
+
     public static Func<HttpContext, RecordedRequest, Task> Handler => async (context, request) =>
     {
         var path = context.Request.Path.Value ?? "";

@@ -91,7 +91,7 @@ public sealed class UpstreamErrorClassificationTests
     [MemberData(nameof(Genuine))]
     public async Task GenuineKeyOrBillingError_DisablesTheKey_AndFailsOver(string family, int status, string fixtureOrBody)
     {
-        var errorBody = fixtureOrBody.StartsWith('{') ? fixtureOrBody : File.ReadAllText(Path.Combine(Fixtures(), fixtureOrBody));
+        var errorBody = fixtureOrBody.StartsWith('{') ? fixtureOrBody : File.ReadAllText(Path.Combine(UpstreamFixtures.Folder(), fixtureOrBody));
         await using var first = await MockUpstream.StartAsync(MockUpstream.Json(errorBody, status));
         await using var backup = await MockUpstream.StartAsync(FamilyUpstream.Handler);
         await using var gateway = StartGateway(first, backup, family);
@@ -119,7 +119,7 @@ public sealed class UpstreamErrorClassificationTests
     [MemberData(nameof(Genuine))]
     public async Task GenuineKeyOrBillingError_ThroughRelayChatClient_DisablesTheKey_AndFailsOver(string family, int status, string fixtureOrBody)
     {
-        var errorBody = fixtureOrBody.StartsWith('{') ? fixtureOrBody : File.ReadAllText(Path.Combine(Fixtures(), fixtureOrBody));
+        var errorBody = fixtureOrBody.StartsWith('{') ? fixtureOrBody : File.ReadAllText(Path.Combine(UpstreamFixtures.Folder(), fixtureOrBody));
         await using var first = await MockUpstream.StartAsync(MockUpstream.Json(errorBody, status));
         await using var backup = await MockUpstream.StartAsync(FamilyUpstream.Handler);
         await using var gateway = StartGateway(first, backup, family);
@@ -142,22 +142,6 @@ public sealed class UpstreamErrorClassificationTests
             Settings.Channel(1, backup.BaseUrl, ["m"], name: "backup", type: "openai", mapping: new() { ["m"] = "gpt-4o" })));
         gateway.Start();
         return gateway;
-    }
-
-    // ../shared/fixtures/upstream beside the repository (or beside a folder holding its worktrees), read in place.
-    private static string Fixtures()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var path = Path.Combine(dir.FullName, "shared", "fixtures", "upstream");
-            if (Directory.Exists(path))
-            {
-                return path;
-            }
-        }
-
-        Assert.Skip("Recorded upstream fixtures not found in a shared/fixtures/upstream folder above the test binaries.");
-        return "";
     }
 
     private static async Task<long> ChannelIdAsync(IServiceProvider services, string name)

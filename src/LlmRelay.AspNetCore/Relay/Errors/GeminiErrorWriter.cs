@@ -4,11 +4,17 @@ using LlmRelay.Pipeline;
 
 namespace LlmRelay.AspNetCore.Relay.Errors;
 
-/// <summary>Gemini: <c>{"error":{"code","message","status"}}</c>.</summary>
-internal sealed class GeminiErrorWriter : RelayErrorWriter
+/// <summary>Gemini: <c>{"error":{"code","message","status"}}</c>, or <c>[{"error":{...}}]</c> for the streamed-array form of <c>streamGenerateContent</c>.</summary>
+internal sealed class GeminiErrorWriter(bool jsonArray) : RelayErrorWriter
 {
     public override void WriteStreamError(IBufferWriter<byte> output, RelayErrorKind kind, string message)
     {
+        if (jsonArray)
+        {
+            // The array's pump writes the error element itself: only it knows whether an element came before (issue #16).
+            throw new InvalidOperationException("A streamed JSON array reports errors through its pump, not as an SSE event.");
+        }
+
         output.Write("data: "u8);
         using (var writer = new Utf8JsonWriter(output))
         {
@@ -20,6 +26,11 @@ internal sealed class GeminiErrorWriter : RelayErrorWriter
 
     protected override void WriteBody(Utf8JsonWriter writer, int status, RelayErrorKind kind, string message, string? code, string? param)
     {
+        if (jsonArray)
+        {
+            writer.WriteStartArray();
+        }
+
         writer.WriteStartObject();
         writer.WriteStartObject("error"u8);
         writer.WriteNumber("code"u8, status);
@@ -37,5 +48,9 @@ internal sealed class GeminiErrorWriter : RelayErrorWriter
         });
         writer.WriteEndObject();
         writer.WriteEndObject();
+        if (jsonArray)
+        {
+            writer.WriteEndArray();
+        }
     }
 }

@@ -12,7 +12,10 @@ internal abstract class RelayErrorWriter
 
     public static RelayErrorWriter Anthropic { get; } = new AnthropicErrorWriter();
 
-    public static RelayErrorWriter Gemini { get; } = new GeminiErrorWriter();
+    public static RelayErrorWriter Gemini { get; } = new GeminiErrorWriter(jsonArray: false);
+
+    /// <summary>Gets Gemini's writer for <c>streamGenerateContent</c> without <c>alt=sse</c>, where Google wraps an error body in an array.</summary>
+    public static RelayErrorWriter GeminiJsonArray { get; } = new GeminiErrorWriter(jsonArray: true);
 
     public async Task WriteAsync(HttpContext context, int status, RelayErrorKind kind, string message, string? code = null, string? param = null)
     {
