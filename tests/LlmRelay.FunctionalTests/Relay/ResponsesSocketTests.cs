@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using LlmRelay.Core.Tests.Health;
 using LlmRelay.FunctionalTests.Infrastructure;
+using Microsoft.AspNetCore.Http;
 
 namespace LlmRelay.FunctionalTests.Relay;
 
@@ -133,6 +134,38 @@ public sealed class ResponsesSocketTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UpstreamCutMidStream_GetsAnErrorEventWithStatus502_AndWhatWasSentIsBilled()
+    {
+        _upstream.Handler = static async (context, _) =>
+        {
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.WriteAsync(
+                "event: response.created\ndata: {\"type\":\"response.created\",\"sequence_number\":0,\"response\":{\"id\":\"resp_cut\",\"object\":\"response\",\"status\":\"in_progress\",\"output\":[]}}\n\n" +
+                "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"sequence_number\":1,\"item_id\":\"msg_1\",\"output_index\":0,\"content_index\":0,\"delta\":\"Hello\"}\n\n");
+            await context.Response.Body.FlushAsync();
+            context.Abort();
+        };
+        using var socket = await ConnectAsync();
+
+        await SendAsync(socket, """{"type":"response.create","model":"openai-model","input":"Hi"}""");
+        var events = await ReceiveResponseAsync(socket);
+
+        Assert.Equal(["response.created", "response.output_text.delta", "error"], events.Select(Type));
+        Assert.Equal(502, events[^1]["status"]!.GetValue<int>());
+        Assert.Equal("upstream_interrupted", events[^1]["error"]!["code"]!.GetValue<string>());
+        var log = Assert.Single(await _gateway.WaitForLogsAsync(1));
+        Assert.Equal(502, log.StatusCode);
+        Assert.True(log.Quota > 0);
+        Assert.Equal(Quota - log.Quota, await QuotaLedgerTests.RemainAsync(_gateway));
+
+        // The socket still serves the next response.
+        _upstream.Handler = FamilyUpstream.Handler;
+        await SendAsync(socket, """{"type":"response.create","model":"openai-model","input":"Hi"}""");
+        Assert.Equal(FamilyUpstream.Text, Text(await ReceiveResponseAsync(socket)));
+        await CloseAsync(socket);
+    }
+
+    [Fact]
     public async Task Warmup_WithGenerateFalse_ReachesNoUpstream_AndTheNextResponseChainsFromIt()
     {
         using var socket = await ConnectAsync();
@@ -158,7 +191,8 @@ public sealed class ResponsesSocketTests : IAsyncLifetime
     [InlineData("not json", "invalid_json", null)]
     [InlineData("""{"type":"response.create","input":"Hi"}""", null, "model")]
     [InlineData("""{"type":"response.create","model":"openai-model"}""", null, "input")]
-    [InlineData("""{"type":"response.create","model":"openai-model","input":"Hi","stream":"yes"}""", null, "stream")]
+    [InlineData("""{"type":"response.create","model":"openai-model","input":"Hi","max_output_tokens":"lots"}""", null, "max_tokens")]
+    [InlineData("""{"type":1,"model":"openai-model","input":"Hi"}""", "invalid_json", null)]
     [InlineData("""{"type":"session.update","model":"openai-model"}""", "unsupported_event_type", "type")]
     public async Task BadMessage_GetsAnErrorEventInTheResponsesShape_ReachesNoUpstream_AndTheSocketStaysUsable(string message, string? code, string? param)
     {
@@ -204,7 +238,11 @@ public sealed class ResponsesSocketTests : IAsyncLifetime
 
         Assert.Equal("error", Type(error));
         Assert.Equal(404, error["status"]!.GetValue<int>());
+        Assert.Equal("model_not_found", error["error"]!["code"]!.GetValue<string>());
         Assert.Empty(_upstream.Requests);
+        var log = Assert.Single(await _gateway.WaitForLogsAsync(1));
+        Assert.Equal(404, log.StatusCode);
+        Assert.Equal(0, log.Quota);
         Assert.Equal(Quota, await QuotaLedgerTests.RemainAsync(_gateway));
         await CloseAsync(socket);
     }
