@@ -37,22 +37,12 @@ internal sealed partial class ResponsesSocketSession
         }
         finally
         {
-            if (pump.Usage is { } usage)
-            {
-                call.Bill(attempt, usage);
-            }
-            else
-            {
-                // No usage came back (the client left, or the upstream never sent it): count the prompt, and take the
-                // events delivered as the completion tokens, as the HTTP stream does.
-                call.BillEstimatedStream(attempt, pump.DataEvents);
-            }
+            pump.Bill(call, attempt);
         }
     }
 
     private async Task PumpAsync(RelayCall call, RelayAttempt attempt, StreamPump pump, SseEventReader events, PooledBufferWriter sse)
     {
-        var log = call.Log;
         var buffer = ArrayPool<byte>.Shared.Rent(StreamBufferSize);
         FormatError? transportError = null;
         var clientGone = false;
@@ -84,11 +74,7 @@ internal sealed partial class ResponsesSocketSession
         catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException)
         {
             // After the first event, failover is impossible: tell the client in an error event.
-            log.Content = ex is OperationCanceledException
-                ? "The upstream stream stalled longer than the idle timeout."
-                : "The upstream stream was interrupted.";
-            log.StatusCode = 502;
-            transportError = new FormatError(FormatErrorKind.UpstreamError, log.Content, "upstream_interrupted");
+            transportError = StreamPump.Interrupted(call, ex);
         }
         finally
         {
@@ -101,7 +87,7 @@ internal sealed partial class ResponsesSocketSession
             var ended = pump.Complete(sse, ResponsesSocketErrorWriter.Instance, transportError);
             if (ended is not null && transportError is null)
             {
-                log.Content = ended.Message;
+                call.Log.Content = ended.Message;
             }
 
             Frame(events, sse.WrittenSpan, flush: true);

@@ -136,19 +136,24 @@ public sealed class ResponsesSocketTests : IAsyncLifetime
     [Fact]
     public async Task UpstreamCutMidStream_GetsAnErrorEventWithStatus502_AndWhatWasSentIsBilled()
     {
-        _upstream.Handler = static async (context, _) =>
+        // The upstream breaks its connection once the client has the first events (so the gateway had its headers).
+        var delivered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _upstream.Handler = async (context, _) =>
         {
             context.Response.ContentType = "text/event-stream";
             await context.Response.WriteAsync(
                 "event: response.created\ndata: {\"type\":\"response.created\",\"sequence_number\":0,\"response\":{\"id\":\"resp_cut\",\"object\":\"response\",\"status\":\"in_progress\",\"output\":[]}}\n\n" +
                 "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"sequence_number\":1,\"item_id\":\"msg_1\",\"output_index\":0,\"content_index\":0,\"delta\":\"Hello\"}\n\n");
             await context.Response.Body.FlushAsync();
+            await delivered.Task;
             context.Abort();
         };
         using var socket = await ConnectAsync();
 
         await SendAsync(socket, """{"type":"response.create","model":"openai-model","input":"Hi"}""");
-        var events = await ReceiveResponseAsync(socket);
+        List<JsonNode> events = [await ReceiveAsync(socket), await ReceiveAsync(socket)];
+        delivered.SetResult();
+        events.AddRange(await ReceiveResponseAsync(socket));
 
         Assert.Equal(["response.created", "response.output_text.delta", "error"], events.Select(Type));
         Assert.Equal(502, events[^1]["status"]!.GetValue<int>());
