@@ -35,6 +35,7 @@ internal sealed class ResponsesSocketEndpoint
         ModelResolver models,
         IOptions<LlmRelayOptions> options,
         TimeProvider time,
+        IOptions<WebSocketOptions> socketOptions,
         ILoggerFactory loggerFactory)
     {
         _gateway = gateway;
@@ -43,7 +44,8 @@ internal sealed class ResponsesSocketEndpoint
         Models = models;
         Options = options.Value;
         Time = time;
-        _upgrade = new WebSocketMiddleware(AcceptAsync, Microsoft.Extensions.Options.Options.Create(new WebSocketOptions()), loggerFactory);
+        // The host's WebSocketOptions (services.AddWebSockets(...)) apply: keep-alive interval, allowed origins.
+        _upgrade = new WebSocketMiddleware(AcceptAsync, socketOptions, loggerFactory);
     }
 
     internal TokenCache Tokens { get; }

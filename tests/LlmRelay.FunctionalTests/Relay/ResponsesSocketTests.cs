@@ -4,7 +4,10 @@ using System.Text;
 using System.Text.Json.Nodes;
 using LlmRelay.Core.Tests.Health;
 using LlmRelay.FunctionalTests.Infrastructure;
+using LlmRelay.Storage;
+using LlmRelay.Tokens;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LlmRelay.FunctionalTests.Relay;
 
@@ -250,6 +253,33 @@ public sealed class ResponsesSocketTests : IAsyncLifetime
         Assert.Equal(0, log.Quota);
         Assert.Equal(Quota, await QuotaLedgerTests.RemainAsync(_gateway));
         await CloseAsync(socket);
+    }
+
+    [Fact]
+    public async Task KeyDisabledWhileTheSocketIsOpen_GetsItsErrorEventAtTheNextMessage_AndTheSocketIsClosed()
+    {
+        using var socket = await ConnectAsync();
+        await SendAsync(socket, """{"type":"response.create","model":"openai-model","input":"Hi"}""");
+        await ReceiveResponseAsync(socket);
+        using (var scope = _gateway.Services.CreateScope())
+        {
+            var store = scope.ServiceProvider.GetRequiredService<ITokenStore>();
+            var token = (await store.FindByKeyHashAsync(LlmRelay.Tokens.ApiKeys.Hash(Settings.Key), Ct))!;
+            token.Status = TokenStatus.Disabled;
+            await store.UpdateAsync(token, Ct);
+            _gateway.Services.GetRequiredService<TokenCache>().Clear();
+        }
+
+        await SendAsync(socket, """{"type":"response.create","model":"openai-model","input":"Hi"}""");
+        var error = await ReceiveAsync(socket);
+
+        Assert.Equal("error", Type(error));
+        Assert.Equal(401, error["status"]!.GetValue<int>());
+        Assert.Equal("api_key_disabled", error["error"]!["code"]!.GetValue<string>());
+        var result = await socket.ReceiveAsync(new byte[16].AsMemory(), Ct).AsTask().WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        Assert.Equal(WebSocketMessageType.Close, result.MessageType);
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, socket.CloseStatus);
+        Assert.Single(_upstream.Requests);
     }
 
     [Theory]
