@@ -46,6 +46,7 @@ public static class LlmRelayEndpointRouteBuilderExtensions
         var models = ActivatorUtilities.CreateInstance<ModelsEndpoint>(services, gateway);
         var gemini = new GeminiEndpoint(relay);
         var stored = ActivatorUtilities.CreateInstance<ResponsesEndpoint>(services, gateway);
+        var socket = ActivatorUtilities.CreateInstance<ResponsesSocketEndpoint>(services, gateway);
         var countTokens = ActivatorUtilities.CreateInstance<CountTokensEndpoint>(services, gateway);
 
         // Every relay endpoint names its error shape in metadata: GatewayKeyAuthenticationHandler answers a refused key in
@@ -61,6 +62,8 @@ public static class LlmRelayEndpointRouteBuilderExtensions
         routes.MapPost("/v1/chat/completions", context => relay.HandleAsync(context, InboundRoute.OpenAIChat)).WithName("LlmRelay.ChatCompletions").WithMetadata(InboundRoute.OpenAIChat.Errors);
         routes.MapPost("/v1/completions", context => relay.HandleAsync(context, InboundRoute.OpenAICompletions)).WithName("LlmRelay.Completions").WithMetadata(InboundRoute.OpenAICompletions.Errors);
         routes.MapPost("/v1/responses", context => relay.HandleAsync(context, InboundRoute.OpenAIResponses)).WithName("LlmRelay.Responses").WithMetadata(InboundRoute.OpenAIResponses.Errors);
+        // The Responses API over WebSocket, which Codex CLI tries first (issue #16); 426 without an upgrade.
+        routes.MapGet("/v1/responses", socket.HandleAsync).WithName("LlmRelay.Responses.WebSocket").WithMetadata(InboundRoute.OpenAIResponses.Errors);
         routes.MapGet("/v1/responses/{id}", context => stored.GetAsync(context, RouteValue(context, "id"))).WithName("LlmRelay.Responses.Get").WithMetadata(openAI);
         routes.MapPost("/v1/embeddings", context => relay.HandleAsync(context, InboundRoute.OpenAIEmbeddings)).WithName("LlmRelay.Embeddings").WithMetadata(InboundRoute.OpenAIEmbeddings.Errors);
         routes.MapPost("/v1/engines/{model}/embeddings", context => relay.HandleAsync(context, InboundRoute.OpenAIEmbeddings, RouteValue(context, "model"), null)).WithName("LlmRelay.EngineEmbeddings").WithMetadata(InboundRoute.OpenAIEmbeddings.Errors);

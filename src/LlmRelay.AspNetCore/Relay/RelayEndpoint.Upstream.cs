@@ -181,11 +181,7 @@ internal sealed partial class RelayEndpoint
         catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException)
         {
             // After the response started, failover is impossible: tell the caller inside the stream.
-            log.Content = ex is OperationCanceledException
-                ? "The upstream stream stalled longer than the idle timeout."
-                : "The upstream stream was interrupted.";
-            log.StatusCode = 502;
-            transportError = new FormatError(FormatErrorKind.UpstreamError, log.Content, "upstream_interrupted");
+            transportError = StreamPump.Interrupted(call, ex);
         }
         finally
         {
@@ -208,16 +204,7 @@ internal sealed partial class RelayEndpoint
                 }
             }
 
-            if (pump.Usage is { } usage)
-            {
-                call.Bill(attempt, usage);
-            }
-            else
-            {
-                // No usage came back (the caller left, or the upstream never sent it): count the prompt, and take
-                // the chunks delivered as the completion tokens. Counting never throws here (RelayMetering.Estimate).
-                call.BillEstimatedStream(attempt, pump.DataEvents);
-            }
+            pump.Bill(call, attempt);
         }
     }
 }

@@ -37,6 +37,31 @@ internal abstract class StreamPump : IDisposable
 
     public abstract void Process(ReadOnlySpan<byte> chunk, IBufferWriter<byte> output);
 
+    /// <summary>Records on the call's row that the upstream stream broke after the answer started, and returns the error to end the caller's stream with.</summary>
+    public static FormatError Interrupted(RelayCall call, Exception exception)
+    {
+        var log = call.Log;
+        log.Content = exception is OperationCanceledException
+            ? "The upstream stream stalled longer than the idle timeout."
+            : "The upstream stream was interrupted.";
+        log.StatusCode = 502;
+        return new FormatError(FormatErrorKind.UpstreamError, log.Content, "upstream_interrupted");
+    }
+
+    /// <summary>Bills the stream: the usage the upstream reported, else the prompt counted and one completion token per data event delivered.</summary>
+    /// <remarks>With no usage (the caller left, or the upstream never sent it) counting never throws (RelayMetering.Estimate).</remarks>
+    public void Bill(RelayCall call, RelayAttempt attempt)
+    {
+        if (Usage is { } usage)
+        {
+            call.Bill(attempt, usage);
+        }
+        else
+        {
+            call.BillEstimatedStream(attempt, DataEvents);
+        }
+    }
+
     /// <summary>Ends the stream: flushes what is pending and, on failure, tells the caller in its own format.</summary>
     /// <returns>The error that ended the stream, or <see langword="null"/>.</returns>
     public abstract FormatError? Complete(IBufferWriter<byte> output, RelayErrorWriter errors, FormatError? transportError);

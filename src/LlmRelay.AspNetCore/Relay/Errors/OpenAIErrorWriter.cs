@@ -21,6 +21,13 @@ internal sealed class OpenAIErrorWriter : RelayErrorWriter
     protected override void WriteBody(Utf8JsonWriter writer, int status, RelayErrorKind kind, string message, string? code, string? param)
     {
         writer.WriteStartObject();
+        WriteError(writer, kind, message, code, param);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Writes the <c>"error"</c> property: <c>{"message","type","param","code"}</c>.</summary>
+    internal static void WriteError(Utf8JsonWriter writer, RelayErrorKind kind, string message, string? code, string? param)
+    {
         writer.WriteStartObject("error"u8);
         writer.WriteString("message"u8, message);
         writer.WriteString("type"u8, kind switch
@@ -34,7 +41,6 @@ internal sealed class OpenAIErrorWriter : RelayErrorWriter
         });
         WriteNullable(writer, "param"u8, param);
         WriteNullable(writer, "code"u8, code);
-        writer.WriteEndObject();
         writer.WriteEndObject();
     }
 }
