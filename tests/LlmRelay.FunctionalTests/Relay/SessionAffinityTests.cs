@@ -2,7 +2,9 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using LlmRelay.FunctionalTests.Infrastructure;
+using LlmRelay.Selection;
 using LlmRelay.Usage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LlmRelay.FunctionalTests.Relay;
 
@@ -233,6 +235,23 @@ public sealed class SessionAffinityTests
         Assert.All(await gateway.WaitForLogsAsync(4), static r => Assert.Null(AffinityOf(r)));
     }
 
+    [Fact]
+    public async Task FailingStore_CostsTheSessionItsAffinity_NotTheCall()
+    {
+        await using var upstream = await MockUpstream.StartAsync(MockUpstream.Json(WireSamples.ChatResponse));
+        await using var gateway = new GatewayFactory(
+            Settings.Merge(Settings.Token(), Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"])),
+            static services => services.AddSingleton<ISessionAffinityStore, UnreachableStore>());
+        gateway.Start();
+        using var client = gateway.CreateGatewayClient(Settings.Key);
+
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(Chat("x-claude-code-session-id", "s"), Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(Chat("x-claude-code-session-id", "s"), Ct)).StatusCode);
+
+        Assert.Equal(2, upstream.Requests.Count);
+        Assert.All(await gateway.WaitForLogsAsync(2), static r => Assert.Equal("miss", AffinityOf(r)));
+    }
+
     [Theory]
     [InlineData("/v1/chat/completions", """{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"prompt_cache_key":5}""", "prompt_cache_key")]
     [InlineData("/v1/responses", """{"model":"gpt-4o","input":"hi","previous_response_id":{"id":"resp_1"}}""", "previous_response_id")]
@@ -251,5 +270,15 @@ public sealed class SessionAffinityTests
         Assert.Equal(param, error.GetProperty("param").GetString());
         Assert.Contains("must be a string", error.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Empty(upstream.Requests);
+    }
+
+    // A shared store that is down (a cache server unreachable).
+    private sealed class UnreachableStore : ISessionAffinityStore
+    {
+        public ValueTask<SessionAffinityTarget?> GetAsync(SessionAffinityKey key, CancellationToken cancellationToken) =>
+            ValueTask.FromException<SessionAffinityTarget?>(new IOException("connection refused"));
+
+        public ValueTask SetAsync(SessionAffinityKey key, SessionAffinityTarget target, CancellationToken cancellationToken) =>
+            ValueTask.FromException(new IOException("connection refused"));
     }
 }
