@@ -83,7 +83,11 @@ internal sealed partial class RelayEndpoint
 
         if (route == InboundRoute.OpenAIResponses && call.Log.TokenId != 0)
         {
-            StoreResponse(answer, call.Log.TokenId);
+            if (StoreResponse(answer, call.Log.TokenId) is { } responseId)
+            {
+                // The chain's next call (previous_response_id) goes back to the channel and key that hold this response.
+                await call.RecordResponseIdAsync(responseId, context.RequestAborted).ConfigureAwait(false);
+            }
         }
 
         call.MarkAnswered((int)response.StatusCode);
@@ -100,8 +104,8 @@ internal sealed partial class RelayEndpoint
         }
     }
 
-    // Keeps a /v1/responses answer for GET /v1/responses/{id}, readable only with the key that created it.
-    private void StoreResponse(ReadOnlyMemory<byte> answer, long tokenId)
+    // Keeps a /v1/responses answer for GET /v1/responses/{id}, readable only with the key that created it; returns its id.
+    private string? StoreResponse(ReadOnlyMemory<byte> answer, long tokenId)
     {
         try
         {
@@ -112,8 +116,9 @@ internal sealed partial class RelayEndpoint
                 {
                     if (reader.ValueTextEquals("id"u8) && reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.String)
                     {
-                        responses.Store(reader.GetString()!, tokenId, answer.ToArray());
-                        return;
+                        var id = reader.GetString()!;
+                        responses.Store(id, tokenId, answer.ToArray());
+                        return id;
                     }
 
                     reader.Read();
@@ -125,6 +130,8 @@ internal sealed partial class RelayEndpoint
         {
             // Not storable; the caller still gets the answer.
         }
+
+        return null;
     }
 
     private static async Task StreamAsync(HttpContext context, InboundRoute route, RelayCall call, RelayAttempt attempt, OpenAIChatRequestInfo request)

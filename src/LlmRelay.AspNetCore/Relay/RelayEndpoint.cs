@@ -107,6 +107,8 @@ internal sealed partial class RelayEndpoint(
             Ip = context.Connection.RemoteIpAddress?.ToString() ?? "",
             RequestId = context.TraceIdentifier,
             ProviderHeaders = ProviderHeaderReader.Read(context.Request.Headers, route.Format),
+            SessionId = SessionIdReader.Read(context.Request.Headers, request),
+            PreviousResponseId = request.PreviousResponseId,
         };
         // The id of the call's usage-log row, so a caller (the dashboard's playground, issue #15) can find what it was charged.
         context.Response.Headers[RequestIdHeader] = context.TraceIdentifier;

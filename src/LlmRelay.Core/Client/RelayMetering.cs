@@ -79,7 +79,7 @@ internal static class RelayMetering
         var groupRatio = pricing.GroupRatio(log.Group);
         log.Quota = QuotaCalculator.Compute(usage, price, groupRatio);
         log.Other = price.FixedPrice is { } fixedPrice
-            ? new UsageDetails { ModelPrice = fixedPrice, GroupRatio = groupRatio, FirstByteMs = log.FirstByteMs ?? -1, IsUsageEstimated = estimated }
+            ? new UsageDetails { ModelPrice = fixedPrice, GroupRatio = groupRatio, FirstByteMs = log.FirstByteMs ?? -1, IsUsageEstimated = estimated, Affinity = log.Other.Affinity }
             : new UsageDetails
             {
                 ModelRatio = price.ModelRatio,
@@ -94,6 +94,7 @@ internal static class RelayMetering
                 ReasoningTokens = usage.ReasoningTokens,
                 FirstByteMs = log.FirstByteMs ?? -1,
                 IsUsageEstimated = estimated,
+                Affinity = log.Other.Affinity,
             };
     }
 

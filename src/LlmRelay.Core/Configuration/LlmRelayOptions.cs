@@ -118,6 +118,10 @@ public sealed class LlmRelayOptions
     /// <value>The default value is a <see cref="ChannelSelectionOptions"/> choosing by weighted random pick everywhere.</value>
     public ChannelSelectionOptions Selection { get; set; } = new();
 
+    /// <summary>Gets or sets whether, and for how long, calls of one session go first to the channel and key that served it last (section <c>LlmRelay:SessionAffinity</c>).</summary>
+    /// <value>The default value is a <see cref="SessionAffinityOptions"/> that is on, remembering up to 100000 sessions for 1 hour each.</value>
+    public SessionAffinityOptions SessionAffinity { get; set; } = new();
+
     /// <summary>Gets or sets the record of recent upstream exchanges for debugging a channel (section <c>LlmRelay:Captures</c>).</summary>
     /// <value>The default value is an <see cref="UpstreamCaptureOptions"/> that records nothing (off), keeping 20 exchanges and 64 KiB per body when turned on.</value>
     public UpstreamCaptureOptions Captures { get; set; } = new();

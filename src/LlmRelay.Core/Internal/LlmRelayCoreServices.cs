@@ -63,6 +63,7 @@ internal static class LlmRelayCoreServices
         services.TryAddSingleton<ChannelKeyStatusWriter>();
         services.TryAddSingleton(static sp => new RelayConcurrency(sp.GetRequiredService<IOptions<LlmRelayOptions>>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(static sp => new ResponseStore(sp.GetRequiredService<IOptions<LlmRelayOptions>>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<ISessionAffinityStore>(static sp => new InMemorySessionAffinityStore(sp.GetRequiredService<IOptions<LlmRelayOptions>>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<Client.ChatClientChannelInvoker>();
         services.TryAddSingleton(static sp => new Diagnostics.UpstreamCaptureLog(sp.GetRequiredService<IOptions<LlmRelayOptions>>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<Pipeline.UpstreamSender>();
@@ -74,6 +75,7 @@ internal static class LlmRelayCoreServices
             sp.GetRequiredService<RelayConcurrency>(),
             sp.GetRequiredService<ModelPricing>(),
             sp.GetRequiredService<ITokenCounter>(),
+            sp.GetRequiredService<ISessionAffinityStore>(),
             sp.GetRequiredService<IServiceScopeFactory>(),
             sp.GetRequiredService<IOptions<LlmRelayOptions>>(),
             sp.GetRequiredService<TimeProvider>(),

@@ -53,11 +53,25 @@ public sealed class RelayCall : IDisposable
 
     internal RelayError? LastFailure { get; set; }
 
+    // Session affinity (RelayPipeline.Affinity.cs): looked up once, before the first selection.
+    internal bool AffinityLoaded { get; set; }
+
+    internal Selection.SessionAffinityTarget? Sticky { get; set; }
+
+    internal Selection.SessionAffinityTarget? Served { get; set; }
+
     /// <summary>Opens the next attempt: selects a channel not tried yet, sends, and fails over until one answers 2xx.</summary>
     /// <param name="cancellationToken">The caller's cancellation.</param>
     /// <returns>The opened attempt, which the caller disposes; or <see langword="null"/> when the call ended: <see cref="Error"/> says why.</returns>
     /// <exception cref="OperationCanceledException">The caller cancelled (the row is marked 499).</exception>
     public ValueTask<RelayAttempt?> NextAttemptAsync(CancellationToken cancellationToken) => _pipeline.NextAttemptAsync(this, cancellationToken);
+
+    /// <summary>Records the id of the <c>/v1/responses</c> object the answering channel produced, so that a later call of the same token naming it as <c>previous_response_id</c> goes to the same channel and key first.</summary>
+    /// <param name="responseId">The response id (<c>resp_…</c>).</param>
+    /// <param name="cancellationToken">The caller's cancellation.</param>
+    /// <returns>A task that completes when the id is remembered; nothing is remembered before an attempt answered, or when session affinity is off.</returns>
+    /// <remarks>Never fails the call: a store that fails costs the chain its affinity only.</remarks>
+    public ValueTask RecordResponseIdAsync(string responseId, CancellationToken cancellationToken) => _pipeline.RecordResponseIdAsync(this, responseId, cancellationToken);
 
     /// <summary>Records that an opened attempt failed before anything reached the caller, so the next one may be tried.</summary>
     /// <remarks>Disposes <paramref name="attempt"/>; <see cref="NextAttemptAsync"/> goes on with the channels not tried yet.</remarks>

@@ -43,6 +43,7 @@ public sealed partial class RelayPipeline
     private readonly RelayConcurrency concurrency;
     private readonly ModelPricing pricing;
     private readonly ITokenCounter counter;
+    private readonly ISessionAffinityStore affinity;
     private readonly IServiceScopeFactory scopes;
     private readonly TimeProvider time;
     private readonly ILogger<RelayPipeline> logger;
@@ -57,6 +58,7 @@ public sealed partial class RelayPipeline
         RelayConcurrency concurrency,
         ModelPricing pricing,
         ITokenCounter counter,
+        ISessionAffinityStore affinity,
         IServiceScopeFactory scopes,
         IOptions<LlmRelayOptions> options,
         TimeProvider time,
@@ -69,6 +71,7 @@ public sealed partial class RelayPipeline
         this.concurrency = concurrency;
         this.pricing = pricing;
         this.counter = counter;
+        this.affinity = affinity;
         this.scopes = scopes;
         this.time = time;
         this.logger = logger;
@@ -147,9 +150,15 @@ public sealed partial class RelayPipeline
         var model = request.RoutingModel;
         var log = call.Log;
         var attempts = Math.Max(1, _options.MaxAttempts);
+        if (!call.AffinityLoaded)
+        {
+            await LoadAffinityAsync(call, cancellationToken).ConfigureAwait(false);
+        }
+
         while (call.Made < attempts)
         {
-            var selection = ChannelSelector.Select(catalog.Current, request.Group, model, CollectionsMarshal.AsSpan(call.Excluded), out var channel);
+            var sticky = call.Sticky;
+            var selection = ChannelSelector.Select(catalog.Current, request.Group, model, CollectionsMarshal.AsSpan(call.Excluded), out var channel, sticky?.ChannelId ?? 0);
             if (selection != ChannelSelectionStatus.Selected)
             {
                 if (call.LastFailure is null)
@@ -175,7 +184,10 @@ public sealed partial class RelayPipeline
             }
 
             call.Unservable = false;
-            var keyIndex = RelayKeys.Acquire(health, channel);
+            // The session's own key while it is healthy (provider caches are per account), else the channel's next one.
+            var keyIndex = sticky is { } target && target.ChannelId == channel.Id && target.KeyIndex < channel.KeyCount && health.TryAcquire(channel.Id, target.KeyIndex)
+                ? target.KeyIndex
+                : RelayKeys.Acquire(health, channel);
             if (keyIndex < 0)
             {
                 continue; // Every key of this channel is disabled or its breaker is open: not an attempt.
@@ -207,11 +219,13 @@ public sealed partial class RelayPipeline
             var attempt = new RelayAttempt(channel, keyIndex, plan, upstreamModel, body, lease, new TimeoutSource(channel.FirstByteTimeout, time, cancellationToken));
             if (inProcess)
             {
+                await RememberAffinityAsync(call, attempt, cancellationToken).ConfigureAwait(false);
                 return attempt; // The adapter calls the keyed IChatClient through the sender and classifies what it throws.
             }
 
             if (await SendAsync(call, attempt, cancellationToken).ConfigureAwait(false))
             {
+                await RememberAffinityAsync(call, attempt, cancellationToken).ConfigureAwait(false);
                 return attempt;
             }
 

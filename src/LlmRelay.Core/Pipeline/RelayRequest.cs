@@ -65,5 +65,20 @@ public sealed class RelayRequest
     /// </summary>
     public IReadOnlyList<KeyValuePair<string, string>> ProviderHeaders { get; init; } = [];
 
+    /// <summary>Gets the session the caller named, or <see langword="null"/> when it named none.</summary>
+    /// <remarks>
+    /// Calls of one session go first to the channel and key that served it last, while that channel is eligible, so the
+    /// provider's prompt cache keeps hitting (<see cref="Configuration.SessionAffinityOptions"/>). The HTTP endpoints take
+    /// the <c>x-claude-code-session-id</c> header (Claude Code), the <c>session_id</c> header (Codex), else the body's
+    /// <c>prompt_cache_key</c> (OpenAI Chat Completions and Responses). Kept per token and model.
+    /// </remarks>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? SessionId { get; init; }
+
+    /// <summary>Gets the <c>previous_response_id</c> of a <c>/v1/responses</c> call, or <see langword="null"/>.</summary>
+    /// <remarks>A call continuing a chain goes first to the channel and key that produced the response it continues (see <see cref="RelayCall.RecordResponseIdAsync"/>).</remarks>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? PreviousResponseId { get; init; }
+
     internal string AnonymousName { get; init; } = "";
 }

@@ -6,10 +6,16 @@ namespace LlmRelay.Selection;
 /// <remarks>
 /// Thread-safe. The excluded set is a span of channel ids already tried. The default weighted random policy runs without
 /// allocating; other policies see the tier's usable channels through a pooled <see cref="ChannelCandidate"/> array.
+/// <para>
+/// A preferred channel (the one that served the caller's session last, see <see cref="ISessionAffinityStore"/>) is taken
+/// instead of the policy's pick when it is usable and in the first tier that has a usable channel: affinity overrides
+/// weights and policies, never priorities, and never brings back a channel that is disabled, no longer serves the model
+/// in the group, or was already tried for this call.
+/// </para>
 /// </remarks>
 internal static class ChannelSelector
 {
-    public static ChannelSelectionStatus Select(ChannelCatalog catalog, string group, string model, ReadOnlySpan<long> excluded, out ChannelEntry? channel)
+    public static ChannelSelectionStatus Select(ChannelCatalog catalog, string group, string model, ReadOnlySpan<long> excluded, out ChannelEntry? channel, long preferredChannelId = 0)
     {
         channel = null;
         var tiers = catalog.Find(group, model);
@@ -21,6 +27,12 @@ internal static class ChannelSelector
         var policy = catalog.Policies.For(group);
         foreach (var tier in tiers)
         {
+            if (preferredChannelId != 0 && FindUsable(tier, preferredChannelId, excluded) is { } preferred)
+            {
+                channel = preferred;
+                return ChannelSelectionStatus.Selected;
+            }
+
             channel = policy is WeightedRandomSelectionPolicy
                 ? PickWeighted(tier, excluded)
                 : Pick(policy, new ChannelSelectionContext(group, model, tier, tier.Priority), tier, excluded);
@@ -113,6 +125,19 @@ internal static class ChannelSelector
             // Not cleared: the candidates only reference channel names, which the catalog keeps alive anyway.
             ArrayPool<ChannelCandidate>.Shared.Return(candidates);
         }
+    }
+
+    private static ChannelEntry? FindUsable(ChannelTier tier, long channelId, ReadOnlySpan<long> excluded)
+    {
+        foreach (var candidate in tier.Channels)
+        {
+            if (candidate.Id == channelId)
+            {
+                return IsUsable(candidate, excluded) ? candidate : null;
+            }
+        }
+
+        return null;
     }
 
     private static bool IsUsable(ChannelEntry candidate, ReadOnlySpan<long> excluded) =>

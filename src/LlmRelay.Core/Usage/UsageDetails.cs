@@ -14,7 +14,7 @@ namespace LlmRelay.Usage;
 /// tokens reads
 /// <c>{"model_ratio":2.5,"completion_ratio":4,"cache_ratio":0.5,"cache_creation_ratio":1.25,"cache_creation_1h_ratio":2,"group_ratio":1,"cached_tokens":0,"cache_creation_tokens":0,"cache_creation_1h_tokens":0,"reasoning_tokens":0,"first_byte_ms":312}</c>,
 /// a call at a fixed price <c>{"model_price":0.04,"group_ratio":1,"first_byte_ms":312}</c>; an estimated usage adds
-/// <c>"usage":"estimated"</c> last. Properties that are <see langword="null"/> are left out; a details without any
+/// <c>"usage":"estimated"</c>, and a call that named a session its <c>"affinity"</c> (<c>hit</c>, <c>moved</c> or <c>miss</c>), last. Properties that are <see langword="null"/> are left out; a details without any
 /// (<see cref="None"/>: errors, top-ups) is the empty string.
 /// </para>
 /// <para>
@@ -40,6 +40,7 @@ public sealed class UsageDetails
     private static readonly JsonEncodedText ReasoningTokensName = JsonEncodedText.Encode("reasoning_tokens");
     private static readonly JsonEncodedText FirstByteMsName = JsonEncodedText.Encode("first_byte_ms");
     private static readonly JsonEncodedText UsageName = JsonEncodedText.Encode("usage");
+    private static readonly JsonEncodedText AffinityName = JsonEncodedText.Encode("affinity");
     private static readonly JsonEncodedText EstimatedValue = JsonEncodedText.Encode(Estimated);
 
     // One writer per thread (the usage-log writer serialises its batches on one): no buffer or writer per row.
@@ -55,6 +56,13 @@ public sealed class UsageDetails
 
     /// <summary>Gets the details of a row without any: stored and shown as the empty string.</summary>
     public static UsageDetails None { get; } = new();
+
+    // A call's affinity outcome, set on its row when a channel answers and carried into the priced details (RelayMetering).
+    internal static UsageDetails AffinityHit { get; } = new() { Affinity = "hit" };
+
+    internal static UsageDetails AffinityMoved { get; } = new() { Affinity = "moved" };
+
+    internal static UsageDetails AffinityMissed { get; } = new() { Affinity = "miss" };
 
     /// <summary>Gets the price of the call in USD when the model has a fixed price (<see cref="Pricing.ModelPrice.FixedPrice"/>), else <see langword="null"/>.</summary>
     [JsonPropertyName("model_price")]
@@ -103,6 +111,16 @@ public sealed class UsageDetails
     /// <summary>Gets the time to the first byte of the upstream answer in milliseconds when the call was priced, -1 when none had arrived.</summary>
     [JsonPropertyName("first_byte_ms")]
     public int? FirstByteMs { get; init; }
+
+    /// <summary>Gets what session affinity did for the call, or <see langword="null"/> when the call named no session (<c>"affinity"</c>).</summary>
+    /// <remarks>
+    /// <c>hit</c>: the channel and key that served the session last answered again; <c>moved</c>: the session had a channel,
+    /// but another channel or key answered (the remembered one was not eligible, or failed and the call failed over), and the
+    /// session now stays there; <c>miss</c>: the gateway knew no channel for the session yet (its first call, or its entry
+    /// expired). See <see cref="Configuration.SessionAffinityOptions"/>.
+    /// </remarks>
+    [JsonPropertyName("affinity")]
+    public string? Affinity { get; init; }
 
     /// <summary>Gets a value indicating whether the upstream reported no usage and the gateway counted the tokens itself (<c>"usage":"estimated"</c>).</summary>
     [JsonIgnore]
@@ -157,7 +175,7 @@ public sealed class UsageDetails
 
         if (ModelPrice is null && ModelRatio is null && CompletionRatio is null && CacheRatio is null && CacheCreationRatio is null && CacheCreation1hRatio is null
             && GroupRatio is null && CachedTokens is null && CacheCreationTokens is null && CacheCreation1hTokens is null && ReasoningTokens is null
-            && FirstByteMs is null && !IsUsageEstimated)
+            && FirstByteMs is null && !IsUsageEstimated && Affinity is null)
         {
             return "";
         }
@@ -184,6 +202,11 @@ public sealed class UsageDetails
         if (IsUsageEstimated)
         {
             writer.WriteString(UsageName, EstimatedValue);
+        }
+
+        if (Affinity is not null)
+        {
+            writer.WriteString(AffinityName, Affinity);
         }
 
         writer.WriteEndObject();

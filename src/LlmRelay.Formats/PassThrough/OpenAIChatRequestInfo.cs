@@ -29,4 +29,10 @@ public struct OpenAIChatRequestInfo
 
     /// <summary>Gets or sets a value indicating whether the body sets <c>max_tokens</c>, <c>max_completion_tokens</c> or <c>max_output_tokens</c> (to a number or, outside Anthropic bodies, to <see langword="null"/>).</summary>
     public bool HasMaxTokens;
+
+    /// <summary>Gets or sets the <c>prompt_cache_key</c> of an OpenAI Chat Completions or Responses body, or <see langword="null"/>.</summary>
+    public string? PromptCacheKey;
+
+    /// <summary>Gets or sets the <c>previous_response_id</c> of an OpenAI Responses body, or <see langword="null"/>.</summary>
+    public string? PreviousResponseId;
 }

@@ -180,6 +180,20 @@ public static class OpenAIChatRequestReader
                         return Invalid("'max_tokens' must be a non-negative integer.", "max_tokens");
                     }
                 }
+                else if (shape is RequestShape.OpenAIChat or RequestShape.OpenAIResponses && reader.ValueTextEquals("prompt_cache_key"u8))
+                {
+                    if (ReadOptionalString(ref reader, "prompt_cache_key", out info.PromptCacheKey) is { } invalid)
+                    {
+                        return invalid;
+                    }
+                }
+                else if (shape == RequestShape.OpenAIResponses && reader.ValueTextEquals("previous_response_id"u8))
+                {
+                    if (ReadOptionalString(ref reader, "previous_response_id", out info.PreviousResponseId) is { } invalid)
+                    {
+                        return invalid;
+                    }
+                }
                 else
                 {
                     reader.Read();
@@ -208,6 +222,14 @@ public static class OpenAIChatRequestReader
         }
 
         return sawMessages ? null : Invalid($"Missing required parameter: '{listName}'.", listName);
+    }
+
+    // A string or null (the session-affinity keys, issue #16); anything else is the caller's mistake, as OpenAI says.
+    private static FormatError? ReadOptionalString(ref Utf8JsonReader reader, string name, out string? value)
+    {
+        reader.Read();
+        value = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+        return reader.TokenType is JsonTokenType.String or JsonTokenType.Null ? null : Invalid($"'{name}' must be a string.", name);
     }
 
     private static bool Once(ref bool seen)

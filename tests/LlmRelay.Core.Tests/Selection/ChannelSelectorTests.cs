@@ -131,6 +131,51 @@ public sealed class ChannelSelectorTests
     }
 
     [Fact]
+    public void Select_PreferredUsableChannel_WinsOverWeightsAndPolicies()
+    {
+        var catalog = new ChannelCatalog([Channel(1, weight: 1), Channel(2, weight: 1000)]);
+
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.Equal(ChannelSelectionStatus.Selected, ChannelSelector.Select(catalog, "default", "m", [], out var channel, preferredChannelId: 1));
+            Assert.Equal(1, channel!.Id);
+        }
+    }
+
+    [Fact]
+    public void Select_PreferredChannelTriedOrDisabledOrElsewhere_FallsBackToThePolicy()
+    {
+        var catalog = new ChannelCatalog([
+            Channel(1),
+            Channel(2),
+            Channel(3, status: ChannelStatus.AutoDisabled),
+            Channel(4, group: "vip"),
+            Channel(5, models: "other")]);
+
+        ChannelSelector.Select(catalog, "default", "m", [1], out var afterFailure, preferredChannelId: 1);
+        Assert.Equal(2, afterFailure!.Id);
+
+        foreach (var preferred in (long[])[3, 4, 5, 99])
+        {
+            Assert.Equal(ChannelSelectionStatus.Selected, ChannelSelector.Select(catalog, "default", "m", [], out var channel, preferred));
+            Assert.Contains(channel!.Id, (long[])[1, 2]);
+        }
+    }
+
+    [Fact]
+    public void Select_PreferredChannelInALowerTier_YieldsToAUsableHigherTier()
+    {
+        var catalog = new ChannelCatalog([Channel(1, priority: 5), Channel(2, priority: 0)]);
+
+        ChannelSelector.Select(catalog, "default", "m", [], out var recovered, preferredChannelId: 2);
+        Assert.Equal(1, recovered!.Id);
+
+        // While the higher tier has nothing usable, the session stays on its lower-tier channel.
+        ChannelSelector.Select(catalog, "default", "m", [1], out var fallback, preferredChannelId: 2);
+        Assert.Equal(2, fallback!.Id);
+    }
+
+    [Fact]
     public void ChannelEntry_NextKey_RoundRobinsAndSkipsBlankKeys()
     {
         var channel = Channel(1);

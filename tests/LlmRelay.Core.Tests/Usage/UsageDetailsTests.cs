@@ -149,4 +149,21 @@ public sealed class UsageDetailsTests
             reported.Other.ToJson());
         Assert.Equal(reported.Other.ToJson()[..^1] + ""","usage":"estimated"}""", estimated.Other.ToJson());
     }
+
+    [Fact]
+    public void ApplyUsage_KeepsTheAffinityOutcome_LastInTheText_AndParseReadsItBack()
+    {
+        var pricing = new ModelPricing(new TestOptionsMonitor<LlmRelayOptions>(new LlmRelayOptions()));
+        var usage = new TokenUsage { InputTokens = 10, OutputTokens = 2, TotalTokens = 12 };
+        var row = new UsageLog { ModelName = "m", FirstByteMs = 9, Other = UsageDetails.AffinityMoved };
+
+        RelayMetering.ApplyEstimatedUsage(row, usage, "m", pricing);
+
+        var json = row.Other.ToJson();
+        Assert.EndsWith(""","usage":"estimated","affinity":"moved"}""", json, StringComparison.Ordinal);
+        Assert.Equal("moved", UsageDetails.Parse(json).Affinity);
+        Assert.Equal("""{"affinity":"hit"}""", UsageDetails.AffinityHit.ToJson());
+        Assert.Equal("""{"affinity":"miss"}""", UsageDetails.AffinityMissed.ToJson());
+        Assert.Null(UsageDetails.Parse("""{"group_ratio":1}""").Affinity);
+    }
 }

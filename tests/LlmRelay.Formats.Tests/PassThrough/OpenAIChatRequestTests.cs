@@ -93,6 +93,34 @@ public sealed class OpenAIChatRequestTests
     }
 
     [Fact]
+    public void TryRead_SessionAffinityFields_AreReadForChatAndResponses()
+    {
+        Assert.Null(OpenAIChatRequestReader.TryRead(Utf8("""{"model":"m","messages":[{"role":"user","content":"x"}],"prompt_cache_key":"conv-1"}"""), out var chat));
+        Assert.Equal("conv-1", chat.PromptCacheKey);
+        Assert.Null(chat.PreviousResponseId);
+
+        Assert.Null(OpenAIChatRequestReader.TryRead(Utf8("""{"model":"m","input":"x","prompt_cache_key":null,"previous_response_id":"resp_1"}"""), RequestShape.OpenAIResponses, out var responses));
+        Assert.Null(responses.PromptCacheKey);
+        Assert.Equal("resp_1", responses.PreviousResponseId);
+
+        // Only the shapes that define them: elsewhere they are unknown fields, passed over.
+        Assert.Null(OpenAIChatRequestReader.TryRead(Utf8("""{"model":"m","messages":[{"role":"user","content":"x"}],"previous_response_id":5}"""), out var other));
+        Assert.Null(other.PreviousResponseId);
+    }
+
+    [Theory]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"prompt_cache_key":1}""", RequestShape.OpenAIChat, "prompt_cache_key")]
+    [InlineData("""{"model":"m","input":"x","previous_response_id":["resp_1"]}""", RequestShape.OpenAIResponses, "previous_response_id")]
+    public void TryRead_NonStringSessionAffinityField_IsRefusedNamingIt(string body, RequestShape shape, string param)
+    {
+        var error = OpenAIChatRequestReader.TryRead(Utf8(body), shape, out _);
+
+        Assert.NotNull(error);
+        Assert.Equal(param, error.Code);
+        Assert.Equal($"'{param}' must be a string.", error.Message);
+    }
+
+    [Fact]
     public void TryRead_ValidMultiByteText_IsAccepted() =>
         Assert.Null(OpenAIChatRequestReader.TryRead(Utf8("""{"model":"m","messages":[{"content":"héllo 你好 😀 \ud83d\ude00"}]}"""), out _));
 
