@@ -42,6 +42,7 @@ public sealed partial class RelayPipeline
     private readonly ChannelHealthTracker health;
     private readonly RelayConcurrency concurrency;
     private readonly ModelPricing pricing;
+    private readonly ModelCapabilities capabilities;
     private readonly ITokenCounter counter;
     private readonly IServiceScopeFactory scopes;
     private readonly TimeProvider time;
@@ -56,6 +57,7 @@ public sealed partial class RelayPipeline
         ChannelHealthTracker health,
         RelayConcurrency concurrency,
         ModelPricing pricing,
+        ModelCapabilities capabilities,
         ITokenCounter counter,
         IServiceScopeFactory scopes,
         IOptions<LlmRelayOptions> options,
@@ -68,6 +70,7 @@ public sealed partial class RelayPipeline
         this.health = health;
         this.concurrency = concurrency;
         this.pricing = pricing;
+        this.capabilities = capabilities;
         this.counter = counter;
         this.scopes = scopes;
         this.time = time;
@@ -185,6 +188,7 @@ public sealed partial class RelayPipeline
             log.ChannelId = channel.Id;
             log.ChannelName = channel.Name;
             var upstreamModel = channel.MapModel(model);
+            plan = plan with { Capability = capabilities.Resolve(channel.Name, upstreamModel) };
             var inProcess = channel.Adapter is ChatClientAdapter && request.Content is InProcessChatContent;
             ReadOnlyMemory<byte> body = default;
             if (!inProcess)
