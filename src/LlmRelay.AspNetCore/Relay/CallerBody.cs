@@ -9,8 +9,9 @@ namespace LlmRelay.AspNetCore.Relay;
 /// <summary>An HTTP caller's request body as each attempt sends it: passed through as it came, patched (model, stream usage, a missing Anthropic <c>max_tokens</c>), or converted to the upstream's family.</summary>
 /// <remarks>
 /// Owns the pooled buffer of a patched body, reused across attempts. Not thread-safe: one instance per request.
-/// <paramref name="anthropicMaxTokens"/> (<c>LlmRelay:AnthropicDefaultMaxTokens</c>) is written only into bodies sent to
-/// Anthropic channels, where <c>max_tokens</c> is required (issue #15); other upstreams get no limit the caller did not set.
+/// A missing <c>max_tokens</c> is written only into bodies sent to Anthropic channels, where it is required (issue #15): the
+/// model's default from the capability table (<see cref="RelayPlan.Capability"/>, issue #16), else
+/// <paramref name="anthropicMaxTokens"/> (<c>LlmRelay:AnthropicDefaultMaxTokens</c>); other upstreams get no limit the caller did not set.
 /// </remarks>
 internal sealed class CallerBody(InboundRoute route, PooledBufferWriter body, OpenAIChatRequestInfo request, int anthropicMaxTokens) : RelayContent, IDisposable
 {
@@ -22,7 +23,7 @@ internal sealed class CallerBody(InboundRoute route, PooledBufferWriter body, Op
         {
             content = body.WrittenMemory;
             var askForUsage = route.AsksForStreamUsage;
-            var maxTokens = plan.UpstreamFormat == WireFormat.Anthropic ? anthropicMaxTokens : 0;
+            var maxTokens = plan.UpstreamFormat == WireFormat.Anthropic ? AnthropicDefault(plan.Capability) : 0;
             if (route.Shape != RequestShape.Gemini && (request.ModelLength == 0 || OpenAIChatRequestPatcher.NeedsPatch(request, upstreamModel, askForUsage, maxTokens)))
             {
                 _patched ??= new PooledBufferWriter(0);
@@ -34,10 +35,17 @@ internal sealed class CallerBody(InboundRoute route, PooledBufferWriter body, Op
             return null;
         }
 
-        var converted = BodyConverter.ConvertRequest(route.Format, plan.UpstreamFormat, body.WrittenSpan, upstreamModel, request.Stream, anthropicMaxTokens);
+        var converted = BodyConverter.ConvertRequest(route.Format, plan.UpstreamFormat, body.WrittenSpan, upstreamModel, request.Stream, anthropicMaxTokens, plan.Capability);
         content = converted.IsSuccess ? converted.Value!.Body : default;
         return converted.Error;
     }
 
     public void Dispose() => _patched?.Dispose();
+
+    // The model's default output limit (within its maximum), as a converted body gets it; else the gateway-wide default.
+    private int AnthropicDefault(ModelCapability? capability)
+    {
+        var value = capability?.DefaultOutputTokens ?? anthropicMaxTokens;
+        return capability?.MaxOutputTokens is int max && value > max ? max : value;
+    }
 }

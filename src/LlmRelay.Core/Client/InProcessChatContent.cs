@@ -45,7 +45,7 @@ internal sealed class InProcessChatContent(IReadOnlyList<ChatMessage> messages, 
             return null;
         }
 
-        var converted = BodyConverter.ConvertRequest(WireFormat.OpenAIChat, plan.UpstreamFormat, body.Span, upstreamModel, stream, anthropicMaxTokens);
+        var converted = BodyConverter.ConvertRequest(WireFormat.OpenAIChat, plan.UpstreamFormat, body.Span, upstreamModel, stream, anthropicMaxTokens, plan.Capability);
         body = converted.IsSuccess ? converted.Value!.Body : default;
         return converted.Error;
     }

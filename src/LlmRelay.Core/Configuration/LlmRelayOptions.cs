@@ -114,6 +114,10 @@ public sealed class LlmRelayOptions
     /// <value>The default value is a <see cref="PricingOptions"/> with no overrides: the built-in price table, every group at ratio 1.</value>
     public PricingOptions Pricing { get; set; } = new();
 
+    /// <summary>Gets or sets corrections to the model capability table that conversions consult: reasoning, output limits, sampling parameters (section <c>LlmRelay:ModelCapabilities</c>).</summary>
+    /// <value>The default value is a <see cref="ModelCapabilityOptions"/> with no entries: the built-in table for every channel.</value>
+    public ModelCapabilityOptions ModelCapabilities { get; set; } = new();
+
     /// <summary>Gets or sets how a channel is chosen inside a priority tier, for all groups or per group (section <c>LlmRelay:Selection</c>).</summary>
     /// <value>The default value is a <see cref="ChannelSelectionOptions"/> choosing by weighted random pick everywhere.</value>
     public ChannelSelectionOptions Selection { get; set; } = new();

@@ -31,6 +31,7 @@ internal static class LlmRelayCoreServices
         services.AddOptions<LlmRelayOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlmRelayOptions>, LlmRelayOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlmRelayOptions>, PricingOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlmRelayOptions>, ModelCapabilityOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<RelayReadiness>();
         services.TryAddSingleton(static sp => new ChannelCatalogProvider(
@@ -54,6 +55,7 @@ internal static class LlmRelayCoreServices
         services.TryAddSingleton<UsageLogMetrics>();
         services.TryAddSingleton<UsageLogWriter>();
         services.TryAddSingleton(static sp => new ModelPricing(sp.GetRequiredService<IOptionsMonitor<LlmRelayOptions>>()));
+        services.TryAddSingleton(static sp => new ModelCapabilities(sp.GetRequiredService<IOptionsMonitor<LlmRelayOptions>>()));
         services.TryAddSingleton<ITokenCounter, SharpTokenCounter>();
         services.TryAddSingleton(static sp => new OutboundAddressPolicy(sp.GetRequiredService<IOptions<LlmRelayOptions>>()));
         services.TryAddSingleton(static sp => new UpstreamInvoker(sp.GetRequiredService<IOptions<LlmRelayOptions>>(), sp.GetRequiredService<OutboundAddressPolicy>(), sp.GetRequiredService<TimeProvider>()));
@@ -74,6 +76,7 @@ internal static class LlmRelayCoreServices
             sp.GetRequiredService<ChannelHealthTracker>(),
             sp.GetRequiredService<RelayConcurrency>(),
             sp.GetRequiredService<ModelPricing>(),
+            sp.GetRequiredService<ModelCapabilities>(),
             sp.GetRequiredService<ITokenCounter>(),
             sp.GetRequiredService<ISessionAffinityStore>(),
             sp.GetRequiredService<IServiceScopeFactory>(),

@@ -42,6 +42,7 @@ public sealed partial class RelayPipeline
     private readonly ChannelHealthTracker health;
     private readonly RelayConcurrency concurrency;
     private readonly ModelPricing pricing;
+    private readonly ModelCapabilities capabilities;
     private readonly ITokenCounter counter;
     private readonly ISessionAffinityStore affinity;
     private readonly IServiceScopeFactory scopes;
@@ -57,6 +58,7 @@ public sealed partial class RelayPipeline
         ChannelHealthTracker health,
         RelayConcurrency concurrency,
         ModelPricing pricing,
+        ModelCapabilities capabilities,
         ITokenCounter counter,
         ISessionAffinityStore affinity,
         IServiceScopeFactory scopes,
@@ -70,6 +72,7 @@ public sealed partial class RelayPipeline
         this.health = health;
         this.concurrency = concurrency;
         this.pricing = pricing;
+        this.capabilities = capabilities;
         this.counter = counter;
         this.affinity = affinity;
         this.scopes = scopes;
@@ -197,6 +200,7 @@ public sealed partial class RelayPipeline
             log.ChannelId = channel.Id;
             log.ChannelName = channel.Name;
             var upstreamModel = channel.MapModel(model);
+            plan = plan with { Capability = capabilities.Resolve(channel.Name, upstreamModel) };
             var inProcess = channel.Adapter is ChatClientAdapter && request.Content is InProcessChatContent;
             ReadOnlyMemory<byte> body = default;
             if (!inProcess)

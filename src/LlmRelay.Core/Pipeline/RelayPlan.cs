@@ -1,4 +1,5 @@
 using LlmRelay.Formats;
+using LlmRelay.Formats.Conversion;
 using LlmRelay.Providers;
 
 namespace LlmRelay.Pipeline;
@@ -9,6 +10,10 @@ namespace LlmRelay.Pipeline;
 /// <param name="UpstreamFormat">The wire format the upstream speaks for this call.</param>
 public readonly record struct RelayPlan(bool PassThrough, RelayOperation Operation, WireFormat UpstreamFormat)
 {
+    /// <summary>Gets what the model the channel is sent accepts (the capability table, issue #16), for a conversion to respect.</summary>
+    /// <value>The default value is <see langword="null"/>: not known, parameters are converted as the caller sent them.</value>
+    public ModelCapability? Capability { get; init; }
+
     /// <summary>Decides how a channel speaking through <paramref name="adapter"/> serves <paramref name="operation"/> asked in <paramref name="callerFormat"/>.</summary>
     /// <returns>The plan, or <see langword="null"/> when the channel cannot serve the call at all.</returns>
     /// <remarks>

@@ -274,47 +274,14 @@ public sealed class ModelPricing : IDisposable
 
     private ModelPrice UnknownPrice() => new() { ModelRatio = _unknownModelRatio, CompletionRatio = 1, CacheReadRatio = 1 };
 
-    private sealed class Snapshot
+    private sealed class Snapshot(FrozenDictionary<string, ModelPrice> models, FrozenDictionary<string, double> groups, ModelPrice unknown)
     {
-        private readonly FrozenDictionary<string, ModelPrice>.AlternateLookup<ReadOnlySpan<char>> _lookup;
-        private readonly int[] _lengthsDescending;
+        private readonly ModelNameLookup<ModelPrice> _models = new(models);
 
-        public Snapshot(FrozenDictionary<string, ModelPrice> models, FrozenDictionary<string, double> groups, ModelPrice unknown)
-        {
-            _lookup = models.GetAlternateLookup<ReadOnlySpan<char>>();
-            _lengthsDescending = [.. models.Keys.Select(static k => k.Length).Distinct().OrderDescending()];
-            Groups = groups;
-            Unknown = unknown;
-        }
+        public FrozenDictionary<string, double> Groups { get; } = groups;
 
-        public FrozenDictionary<string, double> Groups { get; }
+        public ModelPrice Unknown { get; } = unknown;
 
-        public ModelPrice Unknown { get; }
-
-        public bool TryFind(ReadOnlySpan<char> model, out ModelPrice price)
-        {
-            if (_lookup.TryGetValue(model, out price!))
-            {
-                return true;
-            }
-
-            foreach (var length in _lengthsDescending)
-            {
-                if (length >= model.Length)
-                {
-                    continue;
-                }
-
-                var candidate = model[..length];
-                if ((!char.IsAsciiLetterOrDigit(model[length]) || !char.IsAsciiLetterOrDigit(candidate[^1]))
-                    && _lookup.TryGetValue(candidate, out price!))
-                {
-                    return true;
-                }
-            }
-
-            price = null!;
-            return false;
-        }
+        public bool TryFind(ReadOnlySpan<char> model, out ModelPrice price) => _models.TryFind(model, out price);
     }
 }

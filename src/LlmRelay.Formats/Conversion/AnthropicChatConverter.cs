@@ -18,7 +18,7 @@ public static class AnthropicChatConverter
     /// <summary>How Claude Code's per-request billing line starts when it sends it as the first system block.</summary>
     private const string BillingHeaderPrefix = "x-anthropic-billing-header:";
 
-    internal static FormatResult<MessagesRequest> ToAnthropicRequest(ChatCompletionRequest chat, int defaultMaxTokens = DefaultMaxTokens)
+    internal static FormatResult<MessagesRequest> ToAnthropicRequest(ChatCompletionRequest chat, int defaultMaxTokens = DefaultMaxTokens, ModelCapability? capability = null)
     {
         var system = new List<AnthropicContentBlock>();
         var messages = new List<AnthropicMessage>();
@@ -93,7 +93,7 @@ public static class AnthropicChatConverter
                 1 => new TextOrParts<AnthropicContentBlock>(system[0].Text!),
                 _ => new TextOrParts<AnthropicContentBlock>(system),
             },
-            MaxTokens = chat.MaxCompletionTokens ?? chat.MaxTokens ?? defaultMaxTokens,
+            MaxTokens = ModelCapabilityRules.AnthropicMaxTokens(chat.MaxCompletionTokens ?? chat.MaxTokens, capability, defaultMaxTokens),
             Temperature = chat.Temperature,
             TopP = chat.TopP,
             TopK = chat.TopK,
@@ -115,15 +115,12 @@ public static class AnthropicChatConverter
             }
         }
 
-        if (ReasoningEffort.ToBudget(chat.ReasoningEffort) is int budget && budget > 0)
+        if (ReasoningEffort.ToBudget(chat.ReasoningEffort) is int budget && budget > 0 && ModelCapabilityRules.AnthropicThinkingAllowed(capability, request.ToolChoice))
         {
-            budget = Math.Max(budget, 1024);
-            request.Thinking = new AnthropicThinking { Type = "enabled", BudgetTokens = budget };
-            if (request.MaxTokens <= budget)
-            {
-                request.MaxTokens = budget + request.MaxTokens;
-            }
+            ModelCapabilityRules.SetAnthropicThinking(request, budget, capability);
         }
+
+        ModelCapabilityRules.ApplyAnthropicSampling(request, capability);
 
         if (chat.User is not null)
         {

@@ -23,9 +23,10 @@ public static class BodyConverter
     /// <param name="body">The caller's JSON body.</param>
     /// <param name="model">The model from the URL (Gemini callers); overrides the body's.</param>
     /// <param name="stream">The stream flag from the URL (Gemini callers).</param>
-    /// <param name="defaultMaxTokens">The <c>max_tokens</c> an Anthropic body gets when the caller set no output limit (Anthropic requires one); must be positive.</param>
+    /// <param name="defaultMaxTokens">The <c>max_tokens</c> an Anthropic body gets when the caller set no output limit (Anthropic requires one) and <paramref name="capability"/> names no default; must be positive.</param>
+    /// <param name="capability">What the upstream model accepts; <see langword="null"/> when not known (parameters are converted as they came).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="defaultMaxTokens"/> is less than 1.</exception>
-    public static FormatResult<ConvertedRequest> ConvertRequest(WireFormat from, WireFormat to, ReadOnlySpan<byte> body, string? model = null, bool? stream = null, int defaultMaxTokens = AnthropicChatConverter.DefaultMaxTokens)
+    public static FormatResult<ConvertedRequest> ConvertRequest(WireFormat from, WireFormat to, ReadOnlySpan<byte> body, string? model = null, bool? stream = null, int defaultMaxTokens = AnthropicChatConverter.DefaultMaxTokens, ModelCapability? capability = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(defaultMaxTokens, 1);
         FormatResult<ChatCompletionRequest> pivot = ToChatRequest(from, body, model);
@@ -57,10 +58,12 @@ public static class BodyConverter
 
         bool isStream = chat.Stream == true;
         FormatsJsonContext ctx = WireJson.Models;
+        ModelCapabilityRules.ApplyToPivot(chat, capability);
         switch (to)
         {
             case WireFormat.OpenAIChat:
                 chat.TopK = null;
+                ModelCapabilityRules.ApplyToOpenAI(chat, capability, chatCompletions: true);
                 if (isStream)
                 {
                     chat.StreamOptions ??= new ChatStreamOptions();
@@ -69,12 +72,19 @@ public static class BodyConverter
 
                 return new ConvertedRequest(WireJson.Serialize(chat, ctx.ChatCompletionRequest), chat.Model, isStream);
             case WireFormat.Anthropic:
-                FormatResult<MessagesRequest> a = AnthropicChatConverter.ToAnthropicRequest(chat, defaultMaxTokens);
+                FormatResult<MessagesRequest> a = AnthropicChatConverter.ToAnthropicRequest(chat, defaultMaxTokens, capability);
                 return a.IsSuccess ? new ConvertedRequest(WireJson.Serialize(a.Value, ctx.MessagesRequest), chat.Model, isStream) : a.Error;
             case WireFormat.Gemini:
                 FormatResult<GenerateContentRequest> g = GeminiChatConverter.ToGeminiRequest(chat);
-                return g.IsSuccess ? new ConvertedRequest(WireJson.Serialize(g.Value, ctx.GenerateContentRequest), chat.Model, isStream) : g.Error;
+                if (!g.IsSuccess)
+                {
+                    return g.Error;
+                }
+
+                ModelCapabilityRules.ApplyToGemini(g.Value, capability, chat.ReasoningEffort);
+                return new ConvertedRequest(WireJson.Serialize(g.Value, ctx.GenerateContentRequest), chat.Model, isStream);
             default:
+                ModelCapabilityRules.ApplyToOpenAI(chat, capability, chatCompletions: false);
                 FormatResult<ResponsesRequest> r = ResponsesChatConverter.ToResponsesRequest(chat);
                 return r.IsSuccess ? new ConvertedRequest(WireJson.Serialize(r.Value, ctx.ResponsesRequest), chat.Model, isStream) : r.Error;
         }
