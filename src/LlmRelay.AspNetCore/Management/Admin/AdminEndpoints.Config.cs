@@ -73,6 +73,7 @@ internal static partial class AdminEndpoints
                 ["priority"] = c.Priority,
                 ["weight"] = c.Weight,
                 ["enabled"] = c.Status == ChannelStatus.Enabled,
+                ["tool_call_sieve"] = c.ToolCallSieve,
             });
         }
 
@@ -199,6 +200,7 @@ internal static partial class AdminEndpoints
                 existing.Group = channel.Group;
                 existing.Priority = channel.Priority;
                 existing.Weight = channel.Weight;
+                existing.ToolCallSieve = channel.ToolCallSieve;
                 existing.Status = channel.Status == ChannelStatus.Enabled ? ChannelStatus.Enabled : ChannelStatus.ManuallyDisabled;
                 if (keys.Count > 0)
                 {
@@ -339,6 +341,7 @@ internal static partial class AdminEndpoints
                 Priority = Number(item, "priority", at, errors) ?? 0,
                 Weight = (int)Math.Clamp(Number(item, "weight", at, errors) ?? 1, 0, 10_000),
                 Status = Flag(item, "enabled", at, errors) == false ? ChannelStatus.ManuallyDisabled : ChannelStatus.Enabled,
+                ToolCallSieve = Flag(item, "tool_call_sieve", at, errors) == true,
             }, keys));
         }
 
