@@ -16,21 +16,6 @@ public sealed class ToolCallSieveTests : IAsyncLifetime
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public static TheoryData<string, string, bool> Matrix()
-    {
-        var data = new TheoryData<string, string, bool>();
-        foreach (var caller in (string[])["openai", "anthropic", "gemini", "responses"])
-        {
-            foreach (var channel in (string[])["openai", "anthropic", "gemini"])
-            {
-                data.Add(caller, channel, false);
-                data.Add(caller, channel, true);
-            }
-        }
-
-        return data;
-    }
-
     public static TheoryData<string, bool> Callers()
     {
         var data = new TheoryData<string, bool>();
@@ -69,7 +54,7 @@ public sealed class ToolCallSieveTests : IAsyncLifetime
     }
 
     [Theory]
-    [MemberData(nameof(Matrix))]
+    [MemberData(nameof(CrossFamilyTests.Matrix), MemberType = typeof(CrossFamilyTests))]
     public async Task Relay_ToolCallWrittenAsText_ReachesEveryCallerAsStructuredCall(string caller, string channel, bool stream)
     {
         var model = channel + "-model";
@@ -108,35 +93,13 @@ public sealed class ToolCallSieveTests : IAsyncLifetime
 
     [Theory]
     [MemberData(nameof(Callers))]
-    public async Task Relay_ChannelWithoutSieve_PassesToolCallTextUnchanged(string caller, bool stream)
-    {
-        using var client = _gateway.CreateGatewayClient(null);
-        using var request = BuildRequest(caller, "plain-model", stream, toolChoice: null);
-
-        using var response = await client.SendAsync(request, Ct);
-        var text = await response.Content.ReadAsStringAsync(Ct);
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var answer = CallerAnswer.Parse(caller, stream, text);
-        Assert.Empty(answer.Calls);
-        Assert.Equal(TextToolCallUpstream.CallText, answer.Text.ToString());
-    }
+    public Task Relay_ChannelWithoutSieve_PassesToolCallTextUnchanged(string caller, bool stream) =>
+        AssertTextUnchangedAsync(caller, "plain-model", stream, withTools: true);
 
     [Theory]
     [MemberData(nameof(Callers))]
-    public async Task Relay_RequestWithoutTools_IsNotSieved(string caller, bool stream)
-    {
-        using var client = _gateway.CreateGatewayClient(null);
-        using var request = BuildRequest(caller, "openai-model", stream, toolChoice: null, withTools: false);
-
-        using var response = await client.SendAsync(request, Ct);
-        var text = await response.Content.ReadAsStringAsync(Ct);
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var answer = CallerAnswer.Parse(caller, stream, text);
-        Assert.Empty(answer.Calls);
-        Assert.Equal(TextToolCallUpstream.CallText, answer.Text.ToString());
-    }
+    public Task Relay_RequestWithoutTools_IsNotSieved(string caller, bool stream) =>
+        AssertTextUnchangedAsync(caller, "openai-model", stream, withTools: false);
 
     [Theory]
     [InlineData("openai", "openai")]
@@ -235,6 +198,20 @@ public sealed class ToolCallSieveTests : IAsyncLifetime
         Assert.Empty(answer.Calls);
         Assert.Equal(fenced, answer.Text.ToString());
         Assert.Equal("stop", answer.Finish);
+    }
+
+    private async Task AssertTextUnchangedAsync(string caller, string model, bool stream, bool withTools)
+    {
+        using var client = _gateway.CreateGatewayClient(null);
+        using var request = BuildRequest(caller, model, stream, toolChoice: null, withTools: withTools);
+
+        using var response = await client.SendAsync(request, Ct);
+        var text = await response.Content.ReadAsStringAsync(Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var answer = CallerAnswer.Parse(caller, stream, text);
+        Assert.Empty(answer.Calls);
+        Assert.Equal(TextToolCallUpstream.CallText, answer.Text.ToString());
     }
 
     private static string ToolCallFinish(string caller) => caller switch
