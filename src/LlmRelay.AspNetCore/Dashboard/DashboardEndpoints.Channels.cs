@@ -72,6 +72,7 @@ internal static partial class DashboardEndpoints
                 Weight = weight,
                 Tag = reader.Text("tag"),
                 ModelMapping = mapping,
+                ToolCallSieve = form["tool_call_sieve"] == "true",
                 Key = key.Length > 0 || id == 0 ? key : null,
             };
             var service = r.Service<ChannelService>();

@@ -2,7 +2,9 @@ using LlmRelay.AspNetCore.Internal;
 using LlmRelay.Formats;
 using LlmRelay.Formats.Conversion;
 using LlmRelay.Formats.PassThrough;
+using LlmRelay.Formats.ToolCalls;
 using LlmRelay.Pipeline;
+using LlmRelay.Providers;
 
 namespace LlmRelay.AspNetCore.Relay;
 
@@ -16,6 +18,24 @@ namespace LlmRelay.AspNetCore.Relay;
 internal sealed class CallerBody(InboundRoute route, PooledBufferWriter body, OpenAIChatRequestInfo request, int anthropicMaxTokens) : RelayContent, IDisposable
 {
     private PooledBufferWriter? _patched;
+    private ToolCallSieve? _sieve;
+    private bool _sieveRead;
+
+    /// <summary>Gets the tool-call sieve for this request (its declared tools and <c>tool_choice</c>), or <see langword="null"/> when it declares no tools.</summary>
+    /// <remarks>Read from the body on first use only, which happens only when a channel configured for the sieve answers (issue #16).</remarks>
+    public ToolCallSieve? Sieve
+    {
+        get
+        {
+            if (!_sieveRead)
+            {
+                _sieveRead = true;
+                _sieve = route.Operation is RelayOperation.Chat or RelayOperation.Responses ? ToolCallSieve.FromRequest(route.Format, body.WrittenSpan) : null;
+            }
+
+            return _sieve;
+        }
+    }
 
     public override FormatError? Adapt(in RelayPlan plan, string upstreamModel, out ReadOnlyMemory<byte> content)
     {

@@ -6,6 +6,7 @@ using LlmRelay.Formats;
 using LlmRelay.Formats.Conversion;
 using LlmRelay.Formats.PassThrough;
 using LlmRelay.Formats.Streaming;
+using LlmRelay.Formats.ToolCalls;
 using LlmRelay.Client;
 using LlmRelay.Health;
 using LlmRelay.Internal;
@@ -20,7 +21,7 @@ namespace LlmRelay.AspNetCore.Relay;
 
 internal sealed partial class RelayEndpoint
 {
-    private async Task CopyBodyAsync(HttpContext context, InboundRoute route, RelayCall call, RelayAttempt attempt)
+    private async Task CopyBodyAsync(HttpContext context, InboundRoute route, RelayCall call, RelayAttempt attempt, ToolCallSieve? sieve)
     {
         var plan = attempt.Plan;
         var response = attempt.Response!;
@@ -49,7 +50,7 @@ internal sealed partial class RelayEndpoint
         call.MarkFirstByte();
         ReadOnlyMemory<byte> answer = buffer.WrittenMemory;
         string contentType;
-        if (plan.PassThrough)
+        if (plan.PassThrough && (sieve is null || !sieve.MustConvert(answer.Span)))
         {
             var sniffer = new UsageSniffer(plan.UpstreamFormat);
             sniffer.Observe(answer.Span);
@@ -66,8 +67,20 @@ internal sealed partial class RelayEndpoint
         }
         else
         {
-            var converted = BodyConverter.ConvertResponse(plan.UpstreamFormat, route.Format, answer.Span, time.GetUtcNow().ToUnixTimeSeconds(), out var usage);
+            var created = time.GetUtcNow().ToUnixTimeSeconds();
+            var converted = sieve is null
+                ? BodyConverter.ConvertResponse(plan.UpstreamFormat, route.Format, answer.Span, created, out var usage)
+                : sieve.ConvertResponse(plan.UpstreamFormat, route.Format, answer.Span, created, out usage);
             call.BillAnswer(attempt, usage, answer.Span);
+
+            if (converted.Error is { Kind: FormatErrorKind.ToolChoiceViolation } violation)
+            {
+                // The seed's answer when tool_choice required a call the model did not make: 422 tool_choice_violation. The caller
+                // gets no answer, so nothing is billed (the row keeps the tokens the upstream reported).
+                call.Void();
+                await WriteErrorAsync(context, route, call.Fail(422, RelayErrorKind.InvalidRequest, violation.Message, violation.Code, "tool_choice")).ConfigureAwait(false);
+                return;
+            }
 
             if (!converted.IsSuccess)
             {
@@ -134,7 +147,7 @@ internal sealed partial class RelayEndpoint
         return null;
     }
 
-    private static async Task StreamAsync(HttpContext context, InboundRoute route, RelayCall call, RelayAttempt attempt, OpenAIChatRequestInfo request)
+    private static async Task StreamAsync(HttpContext context, InboundRoute route, RelayCall call, RelayAttempt attempt, OpenAIChatRequestInfo request, ToolCallSieve? sieve)
     {
         var plan = attempt.Plan;
         var response = attempt.Response!;
@@ -150,7 +163,7 @@ internal sealed partial class RelayEndpoint
         call.MarkAnswered(200);
 
         var writer = httpResponse.BodyWriter;
-        using var pump = StreamPump.Create(route, plan, request);
+        using var pump = StreamPump.Create(route, plan, request, sieve);
         var buffer = ArrayPool<byte>.Shared.Rent(StreamBufferSize);
         FormatError? transportError = null;
         var clientGone = false;

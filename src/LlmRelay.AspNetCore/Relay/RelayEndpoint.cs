@@ -119,11 +119,11 @@ internal sealed partial class RelayEndpoint(
             return;
         }
 
-        await RelayAsync(context, route, call, request).ConfigureAwait(false);
+        await RelayAsync(context, route, call, request, content).ConfigureAwait(false);
     }
 
     // Attempts until a channel answers, then renders its answer; or renders why none did, in the caller's shape.
-    private async Task RelayAsync(HttpContext context, InboundRoute route, RelayCall call, OpenAIChatRequestInfo request)
+    private async Task RelayAsync(HttpContext context, InboundRoute route, RelayCall call, OpenAIChatRequestInfo request, CallerBody content)
     {
         RelayAttempt? attempt;
         try
@@ -145,13 +145,16 @@ internal sealed partial class RelayEndpoint(
         {
             var response = attempt.Response!;
             var isEventStream = response.Content.Headers.ContentType?.MediaType is "text/event-stream";
+
+            // The tool-call sieve (issue #16): only for a channel configured for it, and only when the request declares tools.
+            var sieve = attempt.ToolCallSieve ? content.Sieve : null;
             if (call.Request.Stream && (isEventStream || !attempt.Plan.PassThrough))
             {
-                await StreamAsync(context, route, call, attempt, request).ConfigureAwait(false);
+                await StreamAsync(context, route, call, attempt, request, sieve).ConfigureAwait(false);
             }
             else
             {
-                await CopyBodyAsync(context, route, call, attempt).ConfigureAwait(false);
+                await CopyBodyAsync(context, route, call, attempt, sieve).ConfigureAwait(false);
             }
         }
     }

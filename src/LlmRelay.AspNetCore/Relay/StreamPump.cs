@@ -3,6 +3,7 @@ using LlmRelay.AspNetCore.Relay.Errors;
 using LlmRelay.Formats;
 using LlmRelay.Formats.PassThrough;
 using LlmRelay.Formats.Streaming;
+using LlmRelay.Formats.ToolCalls;
 using LlmRelay.Pipeline;
 
 namespace LlmRelay.AspNetCore.Relay;
@@ -18,8 +19,16 @@ internal abstract class StreamPump : IDisposable
     /// <summary>Gets how many SSE data events reached the pump; with no reported usage, a stand-in for the tokens produced (one chunk carries about one token).</summary>
     public abstract long DataEvents { get; }
 
-    public static StreamPump Create(InboundRoute route, RelayPlan plan, OpenAIChatRequestInfo request)
+    public static StreamPump Create(InboundRoute route, RelayPlan plan, OpenAIChatRequestInfo request, ToolCallSieve? sieve = null)
     {
+        if (sieve is not null)
+        {
+            // The tool-call sieve rewrites the stream even when the formats match; an OpenAI caller that passed through
+            // gets the usage chunk only if it asked for one, as on the pass-through path.
+            var options = new StreamConversionOptions { IncludeUsage = !plan.PassThrough || !route.AsksForStreamUsage || request.IncludeUsage };
+            return new Rewriting(new SseRewriteSession(sieve.CreateStreamRewriter(plan.UpstreamFormat, route.Format, options)));
+        }
+
         if (!plan.PassThrough)
         {
             return new Rewriting(StreamRewriters.CreateSession(plan.UpstreamFormat, route.Format, route.StreamsJsonArray ? JsonArrayOptions : null));

@@ -64,6 +64,15 @@ public sealed class RelayChannel
     /// <value>The default value is <see langword="null"/>: <c>LlmRelayOptions.IdleTimeout</c> applies.</value>
     public TimeSpan? IdleTimeout { get; set; }
 
+    /// <summary>Gets or sets whether the relay turns tool calls the channel's models write as text into structured tool calls (the tool-call sieve).</summary>
+    /// <remarks>
+    /// For models without native tool calling that answer <c>{"tool_calls":[{"name":...,"arguments":...}]}</c> in their text.
+    /// It applies to chat and Responses calls whose request declares tools; a request with <c>tool_choice</c> "required" whose
+    /// answer holds no call gets HTTP 422 <c>tool_choice_violation</c> (see docs/channels.md).
+    /// </remarks>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool ToolCallSieve { get; set; }
+
     /// <summary>Gets or sets where the channel was declared; <c>"config"</c> for channels synced from configuration.</summary>
     public string? Source { get; set; }
 

@@ -50,4 +50,8 @@ public sealed class ChannelOptions
     /// <summary>Gets or sets how long a stream from this channel may stay silent between two chunks; a stream that keeps producing is never cut.</summary>
     /// <value>The default value is <see langword="null"/>: <see cref="LlmRelayOptions.IdleTimeout"/> applies.</value>
     public TimeSpan? IdleTimeout { get; set; }
+
+    /// <summary>Gets or sets whether tool calls the channel's models write as text reach callers as structured tool calls (the tool-call sieve).</summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool ToolCallSieve { get; set; }
 }

@@ -87,6 +87,7 @@ internal static class ConfigurationSynchronizer
         channel.ConnectTimeout = declared.ConnectTimeout;
         channel.FirstByteTimeout = declared.FirstByteTimeout;
         channel.IdleTimeout = declared.IdleTimeout;
+        channel.ToolCallSieve = declared.ToolCallSieve;
         channel.Source = Source;
     }
 }

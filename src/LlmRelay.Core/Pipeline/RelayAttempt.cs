@@ -35,6 +35,10 @@ public sealed class RelayAttempt : IDisposable
     /// <summary>Gets how the channel serves the call.</summary>
     public RelayPlan Plan { get; }
 
+    /// <summary>Gets whether the channel is configured for the tool-call sieve: tool calls its models write as text reach the caller as structured calls.</summary>
+    /// <remarks>The adapter applies it (<see cref="Formats.ToolCalls.ToolCallSieve"/>) when the caller's request declares tools.</remarks>
+    public bool ToolCallSieve => Channel.ToolCallSieve;
+
     /// <summary>Gets the model as the upstream names it.</summary>
     public string UpstreamModel { get; }
 

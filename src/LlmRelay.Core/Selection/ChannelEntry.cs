@@ -60,6 +60,7 @@ internal sealed class ChannelEntry
         _connectTimeout = channel.ConnectTimeout;
         _firstByteTimeout = channel.FirstByteTimeout;
         _idleTimeout = channel.IdleTimeout;
+        ToolCallSieve = channel.ToolCallSieve;
 
         // Boxed once here, so that a request to a channel with its own connect timeout only adds a reference to its options.
         ConnectTimeoutOverride = channel.ConnectTimeout is { } connect ? connect : null;
@@ -102,6 +103,9 @@ internal sealed class ChannelEntry
 
     /// <summary>Gets how long a stream may stay silent between two chunks: the channel's own value, else the global option.</summary>
     public TimeSpan IdleTimeout => _idleTimeout ?? _defaults.IdleTimeout;
+
+    /// <summary>Gets whether tool calls the channel's models write as text are turned into structured calls (<see cref="RelayChannel.ToolCallSieve"/>).</summary>
+    public bool ToolCallSieve { get; }
 
     /// <summary>Gets the channel's own connect timeout as a boxed <see cref="TimeSpan"/>, or <see langword="null"/> when the global one applies.</summary>
     public object? ConnectTimeoutOverride { get; }

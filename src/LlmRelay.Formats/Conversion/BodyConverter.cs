@@ -98,6 +98,14 @@ public static class BodyConverter
     /// <param name="usage">The usage the upstream reported, normalised (for billing).</param>
     public static FormatResult<byte[]> ConvertResponse(WireFormat from, WireFormat to, ReadOnlySpan<byte> body, long created, out TokenUsage usage)
     {
+        FormatResult<ChatCompletionResponse> pivot = ToChatResponse(from, body, created, out usage);
+        return pivot.IsSuccess ? FromChatResponse(to, pivot.Value, usage) : pivot.Error;
+    }
+
+    /// <summary>Parses a non-stream upstream answer into the OpenAI Chat pivot, reading its usage with the family's one usage reader.</summary>
+    /// <remarks><paramref name="usage"/> is all zero when the answer cannot be read.</remarks>
+    internal static FormatResult<ChatCompletionResponse> ToChatResponse(WireFormat from, ReadOnlySpan<byte> body, long created, out TokenUsage usage)
+    {
         // One usage reader per family, the same the pass-through sniffer and the stream decoders use (issue #14): the typed
         // models below would drop what they have no property for (DeepSeek's prompt_cache_hit_tokens, cache-write buckets).
         usage = UsageSniffer.ReadBody(from, body) ?? default;
@@ -140,6 +148,13 @@ public static class BodyConverter
             chat.Usage = AnthropicChatConverter.ChatUsageOf(usage);
         }
 
+        return chat;
+    }
+
+    /// <summary>Writes the OpenAI Chat pivot of an answer as the caller's family's non-stream response body.</summary>
+    internal static FormatResult<byte[]> FromChatResponse(WireFormat to, ChatCompletionResponse chat, in TokenUsage usage)
+    {
+        FormatsJsonContext ctx = WireJson.Models;
         switch (to)
         {
             case WireFormat.OpenAIChat:

@@ -79,6 +79,75 @@ internal sealed class StreamingToolCallExtractor
         EmitPendingArguments(output);
     }
 
+    /// <summary>
+    /// Takes a text delta that can neither start a call nor open or close a fence, without decoding it: the caller
+    /// forwards the token as it is. This is the sieve's common case, and it allocates nothing.
+    /// </summary>
+    /// <param name="token">A JSON string token, quotes included, as the upstream escaped it.</param>
+    /// <returns><see langword="true"/> when the token was taken as plain text; <see langword="false"/> when it must go through <see cref="Feed"/>.</returns>
+    public bool TryTakePlainText(ReadOnlySpan<byte> token)
+    {
+        if (_state != State.Text || _text.Length > 0 || token.Length < 2)
+        {
+            return false;
+        }
+
+        ReadOnlySpan<byte> s = token[1..^1];
+        if (s.IndexOfAny((byte)'{', (byte)'`') >= 0)
+        {
+            return false;
+        }
+
+        // The fence tracker only needs to know whether the text ends at the start of a line (TrackFence).
+        bool lineStart = _lineStart;
+        for (int i = 0; i < s.Length; i++)
+        {
+            int c = s[i];
+            if (c == '\\')
+            {
+                if (++i >= s.Length)
+                {
+                    return false;
+                }
+
+                c = s[i];
+                if (c == 'n')
+                {
+                    c = '\n';
+                }
+                else if (c == 't')
+                {
+                    c = '\t';
+                }
+                else if (c == 'u')
+                {
+                    if (i + 4 >= s.Length || !System.Buffers.Text.Utf8Parser.TryParse(s.Slice(i + 1, 4), out ushort code, out int used, 'x') || used != 4)
+                    {
+                        return false;
+                    }
+
+                    if (code is '{' or '`')
+                    {
+                        return false;
+                    }
+
+                    c = code;
+                    i += 4;
+                }
+                else
+                {
+                    c = 'x'; // \" \\ \/ \b \f \r: none is a space, a tab or a newline.
+                }
+            }
+
+            lineStart = c == '\n' || (lineStart && (c == ' ' || c == '\t'));
+        }
+
+        _lineStart = lineStart;
+        _backticks = 0;
+        return true;
+    }
+
     /// <summary>Ends the text: held-back text that never became a call is released as text.</summary>
     public void Complete(List<ToolTextEvent> output)
     {

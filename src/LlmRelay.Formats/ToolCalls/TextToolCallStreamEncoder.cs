@@ -10,6 +10,12 @@ namespace LlmRelay.Formats.ToolCalls;
 /// <see cref="StreamingToolCallExtractor"/>, recognised calls reach the caller as structured tool-call
 /// events, and a <c>tool_choice</c> violation ends the stream with the family's failure events.
 /// </summary>
+/// <remarks>
+/// Plain text that can neither start a call nor a fence is forwarded as the upstream's own token, undecoded
+/// (<see cref="StreamingToolCallExtractor.TryTakePlainText"/>); only deltas holding <c>{</c> or a backtick are decoded.
+/// Calls the upstream makes natively pass through, renumbered with the recognised ones so the caller sees one dense
+/// sequence of calls. Not thread-safe.
+/// </remarks>
 internal sealed class TextToolCallStreamEncoder : StreamEncoder
 {
     private readonly StreamEncoder _inner;
@@ -17,15 +23,23 @@ internal sealed class TextToolCallStreamEncoder : StreamEncoder
     private readonly JsonElement? _toolChoice;
     private readonly List<ToolTextEvent> _events = [];
     private readonly List<string> _called = [];
+    private readonly List<int> _nativeIndexes = [];
+    private readonly List<int> _textIndexes = [];
     private readonly PooledBuffer _token = new(256);
     private readonly PooledBuffer _token2 = new(64);
+    private int _nextIndex;
 
     public TextToolCallStreamEncoder(StreamEncoder inner, IEnumerable<string> declaredTools, JsonElement? toolChoice, StreamConversionOptions options)
+        : this(inner, declaredTools, toolChoice, options, "call_" + options.FallbackId + "_")
+    {
+    }
+
+    public TextToolCallStreamEncoder(StreamEncoder inner, IEnumerable<string> declaredTools, JsonElement? toolChoice, StreamConversionOptions options, string idPrefix)
         : base(options)
     {
         _inner = inner;
         _toolChoice = toolChoice;
-        _extractor = new StreamingToolCallExtractor(declaredTools, "call_" + options.FallbackId + "_");
+        _extractor = new StreamingToolCallExtractor(declaredTools, idPrefix);
     }
 
     public override void Dispose()
@@ -44,6 +58,12 @@ internal sealed class TextToolCallStreamEncoder : StreamEncoder
 
     protected override void OnText(ReadOnlySpan<byte> token, IBufferWriter<byte> output)
     {
+        if (_extractor.TryTakePlainText(token))
+        {
+            _inner.Text(token, output);
+            return;
+        }
+
         var reader = new Utf8JsonReader(token);
         reader.Read();
         _extractor.Feed(reader.GetString() ?? string.Empty, _events);
@@ -55,10 +75,15 @@ internal sealed class TextToolCallStreamEncoder : StreamEncoder
     protected override void OnReasoningSignature(ReadOnlySpan<byte> token, IBufferWriter<byte> output) => _inner.ReasoningSignature(token, output);
 
     protected override void OnToolCallStart(int index, ReadOnlySpan<byte> idToken, ReadOnlySpan<byte> nameToken, ReadOnlySpan<byte> signatureToken, IBufferWriter<byte> output)
-        => _inner.ToolCallStart(index, idToken, nameToken, signatureToken, output);
+    {
+        var reader = new Utf8JsonReader(nameToken);
+        reader.Read();
+        _called.Add(reader.GetString() ?? string.Empty);
+        _inner.ToolCallStart(Assign(_nativeIndexes, index), idToken, nameToken, signatureToken, output);
+    }
 
     protected override void OnToolCallArguments(int index, ReadOnlySpan<byte> fragmentToken, IBufferWriter<byte> output)
-        => _inner.ToolCallArguments(index, fragmentToken, output);
+        => _inner.ToolCallArguments(index < _nativeIndexes.Count ? _nativeIndexes[index] : index, fragmentToken, output);
 
     protected override void OnComplete(TokenUsage? usage, FinishReason reason, FormatError? error, IBufferWriter<byte> output)
     {
@@ -66,7 +91,19 @@ internal sealed class TextToolCallStreamEncoder : StreamEncoder
         Drain(output);
         error ??= TextToolCalls.CheckToolChoice(_toolChoice, _called);
         CompletionError = error;
-        _inner.Complete(usage, reason, error, output);
+        _inner.Complete(usage, reason, error, output); // the inner encoder turns stop into tool calls when it wrote any
+    }
+
+    // Gives call `index` of one source (the upstream's native calls, or the calls found in text) the caller's next index.
+    private int Assign(List<int> indexes, int index)
+    {
+        while (indexes.Count <= index)
+        {
+            indexes.Add(-1);
+        }
+
+        indexes[index] = _nextIndex++;
+        return indexes[index];
     }
 
     private void Drain(IBufferWriter<byte> output)
@@ -81,10 +118,10 @@ internal sealed class TextToolCallStreamEncoder : StreamEncoder
                 case ToolTextEventKind.ToolCallStart:
                     _called.Add(e.Name!);
                     Token(_token2, e.Id!);
-                    _inner.ToolCallStart(e.Index, _token2.WrittenSpan, Token(_token, e.Name!), default, output);
+                    _inner.ToolCallStart(Assign(_textIndexes, e.Index), _token2.WrittenSpan, Token(_token, e.Name!), default, output);
                     break;
                 default:
-                    _inner.ToolCallArguments(e.Index, Token(_token, e.Text), output);
+                    _inner.ToolCallArguments(_textIndexes[e.Index], Token(_token, e.Text), output);
                     break;
             }
         }

@@ -96,7 +96,8 @@ internal static class TextToolCalls
         }
     }
 
-    private static string ToolChoiceMode(JsonElement? toolChoice, out string? forced)
+    /// <summary>Reads an OpenAI-shaped <c>tool_choice</c>: <c>auto</c>, <c>none</c>, <c>required</c>, or <c>function</c> with the forced tool's name.</summary>
+    internal static string ToolChoiceMode(JsonElement? toolChoice, out string? forced)
     {
         forced = null;
         if (toolChoice is not { } c)

@@ -105,6 +105,8 @@ internal static class DashboardStrings
         ["model_mapping"] = ("Model mapping", "模型映射"),
         ["model_mapping_hint"] = ("One per line: requested=upstream", "每行一个：请求模型=上游模型"),
         ["tags"] = ("Tag", "标签"),
+        ["tool_call_sieve"] = ("Tool calls written as text", "文本工具调用"),
+        ["tool_call_sieve_hint"] = ("For models without native tool calling: the tool calls they write as text reach callers as structured calls.", "用于不支持原生工具调用的模型：其以文本写出的工具调用以结构化调用返回给调用方。"),
 
         // Channels page (issue #15): batch actions, test all, inline priority and weight, fetched models, key status.
         ["select_all"] = ("Select all", "全选"),

@@ -90,6 +90,7 @@ internal static partial class AdminEndpoints
                 ["connect_timeout_ms"] = Milliseconds(c.ConnectTimeout),
                 ["first_byte_timeout_ms"] = Milliseconds(c.FirstByteTimeout),
                 ["idle_timeout_ms"] = Milliseconds(c.IdleTimeout),
+                ["tool_call_sieve"] = c.ToolCallSieve,
             });
         }
 
@@ -247,6 +248,7 @@ internal static partial class AdminEndpoints
                 existing.Group = channel.Group;
                 existing.Priority = channel.Priority;
                 existing.Weight = channel.Weight;
+                existing.ToolCallSieve = channel.ToolCallSieve;
                 existing.Status = channel.Status == ChannelStatus.Enabled ? ChannelStatus.Enabled : ChannelStatus.ManuallyDisabled;
                 existing.ConnectTimeout = channel.ConnectTimeout;
                 existing.FirstByteTimeout = channel.FirstByteTimeout;
@@ -405,6 +407,7 @@ internal static partial class AdminEndpoints
                 ConnectTimeout = Timeout(item, "connect_timeout_ms", at, errors),
                 FirstByteTimeout = Timeout(item, "first_byte_timeout_ms", at, errors),
                 IdleTimeout = Timeout(item, "idle_timeout_ms", at, errors),
+                ToolCallSieve = Flag(item, "tool_call_sieve", at, errors) == true,
             }, keys));
         }
 

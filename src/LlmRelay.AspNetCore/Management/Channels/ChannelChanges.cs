@@ -54,4 +54,7 @@ internal sealed record ChannelChanges
 
     /// <summary>Gets the idle timeout; <see cref="TimeSpan.Zero"/> clears it, so the global option applies.</summary>
     public TimeSpan? IdleTimeout { get; init; }
+
+    /// <summary>Gets whether tool calls the channel's models write as text become structured tool calls (<see cref="RelayChannel.ToolCallSieve"/>).</summary>
+    public bool? ToolCallSieve { get; init; }
 }

@@ -36,6 +36,7 @@ internal static class ChannelInput
         var connectTimeout = ReadTimeout(body, "connect_timeout_ms");
         var firstByteTimeout = ReadTimeout(body, "first_byte_timeout_ms");
         var idleTimeout = ReadTimeout(body, "idle_timeout_ms");
+        var toolCallSieve = body.Bool("tool_call_sieve");
         return new ChannelChanges
         {
             InputError = body.Error,
@@ -53,6 +54,7 @@ internal static class ChannelInput
             ConnectTimeout = connectTimeout,
             FirstByteTimeout = firstByteTimeout,
             IdleTimeout = idleTimeout,
+            ToolCallSieve = toolCallSieve,
         };
     }
 
@@ -83,6 +85,7 @@ internal static class ChannelInput
         ConnectTimeout = channel.ConnectTimeout,
         FirstByteTimeout = channel.FirstByteTimeout,
         IdleTimeout = channel.IdleTimeout,
+        ToolCallSieve = channel.ToolCallSieve,
         Source = channel.Source,
         CreatedAt = channel.CreatedAt,
     };

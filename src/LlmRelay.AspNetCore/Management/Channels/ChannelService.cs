@@ -363,6 +363,7 @@ internal sealed partial class ChannelService(
         channel.ConnectTimeout = Timeout(changes.ConnectTimeout, channel.ConnectTimeout);
         channel.FirstByteTimeout = Timeout(changes.FirstByteTimeout, channel.FirstByteTimeout);
         channel.IdleTimeout = Timeout(changes.IdleTimeout, channel.IdleTimeout);
+        channel.ToolCallSieve = changes.ToolCallSieve ?? channel.ToolCallSieve;
         return (keys ?? [], null);
     }
 

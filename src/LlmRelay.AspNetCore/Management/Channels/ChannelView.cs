@@ -29,6 +29,7 @@ internal sealed record ChannelView(
     long? ConnectTimeoutMs,
     long? FirstByteTimeoutMs,
     long? IdleTimeoutMs,
+    bool ToolCallSieve,
     IReadOnlyList<AutoDisabledKeyView>? AutoDisabledKeys,
     string? KeyError)
 {
@@ -56,6 +57,7 @@ internal sealed record ChannelView(
         Milliseconds(channel.ConnectTimeout),
         Milliseconds(channel.FirstByteTimeout),
         Milliseconds(channel.IdleTimeout),
+        channel.ToolCallSieve,
         keyStatus is null ? null : AutoDisabledKeyView.ListOf(channel, keyStatus),
         ChannelInput.KeyError(channel));
 

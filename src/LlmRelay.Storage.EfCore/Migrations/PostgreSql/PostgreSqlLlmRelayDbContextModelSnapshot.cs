@@ -88,6 +88,10 @@ namespace LlmRelay.Storage.EfCore.Migrations.PostgreSql
                         .HasColumnType("integer")
                         .HasColumnName("status");
 
+                    b.Property<bool>("ToolCallSieve")
+                        .HasColumnType("boolean")
+                        .HasColumnName("tool_call_sieve");
+
                     b.Property<string>("Type")
                         .IsRequired()
                         .HasColumnType("text")

@@ -81,6 +81,10 @@ namespace LlmRelay.Storage.EfCore.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("status");
 
+                    b.Property<bool>("ToolCallSieve")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("tool_call_sieve");
+
                     b.Property<string>("Type")
                         .IsRequired()
                         .HasColumnType("TEXT")
