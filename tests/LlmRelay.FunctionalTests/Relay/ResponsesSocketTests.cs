@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json.Nodes;
-using LlmRelay.Core.Tests.Health;
 using LlmRelay.FunctionalTests.Infrastructure;
 using LlmRelay.Storage;
 using LlmRelay.Tokens;
@@ -114,7 +113,7 @@ public sealed class ResponsesSocketTests : IAsyncLifetime
     public async Task PassThroughChain_SendsTheWholeConversationUpstream_WithoutThePreviousResponseId()
     {
         // A real OpenAI stream (../shared/fixtures/upstream): two function calls, then response.completed.
-        var recorded = await File.ReadAllTextAsync(Path.Combine(UpstreamFixtures.Require(), "openai/responses-stream-function-call.sse"), Ct);
+        var recorded = UpstreamFixtures.Read("openai/responses-stream-function-call.sse");
         _upstream.Handler = MockUpstream.Sse(recorded, chunkSize: 97);
         using var socket = await ConnectAsync();
 
