@@ -170,7 +170,7 @@ public sealed class ThoughtSignatureTests : IAsyncLifetime
         """{"role":"assistant","content":[{"type":"text","text":"I will look both up."},{"type":"tool_use","id":"call_0","name":"secret_retrieval_tool","input":{"password":"mellon"}},""" +
         """{"type":"tool_use","id":"call_1","name":"secret_retrieval_tool","input":{"password":"radiance"}}]},""" +
         """{"role":"user","content":[{"type":"tool_result","tool_use_id":"call_0","content":"Welcome to Moria!"},{"type":"tool_result","tool_use_id":"call_1","content":"Life before Death"}]}],""" +
-        "\"max_tokens\":" + """8192,"stream":false,"tools":[{"name":"secret_retrieval_tool","description":"Retrieves a secret.","input_schema":{"type":"object","properties":{"password":{"type":"string"}},"required":["password"]}}]}""";
+        "\"max_tokens\":" + """32000,"stream":false,"tools":[{"name":"secret_retrieval_tool","description":"Retrieves a secret.","input_schema":{"type":"object","properties":{"password":{"type":"string"}},"required":["password"]}}]}""";
 
     // The signature goes back on the first functionCall part, where Gemini put it, restored to its original (standard base64) bytes.
     private static string ExpectedGeminiSecondTurn(string caller, string signature) =>
