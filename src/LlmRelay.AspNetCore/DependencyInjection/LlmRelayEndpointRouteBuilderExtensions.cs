@@ -48,6 +48,7 @@ public static class LlmRelayEndpointRouteBuilderExtensions
         var stored = ActivatorUtilities.CreateInstance<ResponsesEndpoint>(services, gateway);
         var socket = ActivatorUtilities.CreateInstance<ResponsesSocketEndpoint>(services, gateway);
         var countTokens = ActivatorUtilities.CreateInstance<CountTokensEndpoint>(services, gateway);
+        var files = new FilesEndpoint(gateway);
 
         // Every relay endpoint names its error shape in metadata: GatewayKeyAuthenticationHandler answers a refused key in
         // it, also when the host puts GatewayKeyDefaults.PolicyName on the group. GET /v1/models has none, as its shape
@@ -67,6 +68,21 @@ public static class LlmRelayEndpointRouteBuilderExtensions
         routes.MapGet("/v1/responses/{id}", context => stored.GetAsync(context, RouteValue(context, "id"))).WithName("LlmRelay.Responses.Get").WithMetadata(openAI);
         routes.MapPost("/v1/embeddings", context => relay.HandleAsync(context, InboundRoute.OpenAIEmbeddings)).WithName("LlmRelay.Embeddings").WithMetadata(InboundRoute.OpenAIEmbeddings.Errors);
         routes.MapPost("/v1/engines/{model}/embeddings", context => relay.HandleAsync(context, InboundRoute.OpenAIEmbeddings, RouteValue(context, "model"), null)).WithName("LlmRelay.EngineEmbeddings").WithMetadata(InboundRoute.OpenAIEmbeddings.Errors);
+        // Billed by their own units (issue #17); the images routes also with the trailing slash the spec lists.
+        foreach (var (path, route) in new[] { ("/v1/images/generations", InboundRoute.OpenAIImageGenerations), ("/v1/images/edits", InboundRoute.OpenAIImageEdits) })
+        {
+            routes.MapPost(path, context => relay.HandleUnitsAsync(context, route)).WithName("LlmRelay." + route.Name).WithMetadata(route.Errors);
+            routes.MapPost(path + "/", context => relay.HandleUnitsAsync(context, route)).WithName("LlmRelay." + route.Name + "/").WithMetadata(route.Errors);
+        }
+
+        routes.MapPost("/v1/moderations", context => relay.HandleUnitsAsync(context, InboundRoute.OpenAIModerations)).WithName("LlmRelay.Moderations").WithMetadata(openAI);
+        routes.MapPost("/v1/rerank", context => relay.HandleUnitsAsync(context, InboundRoute.Rerank)).WithName("LlmRelay.Rerank").WithMetadata(openAI);
+        // Files: documented as not implemented (501 api_not_implemented), not 404.
+        routes.MapPost("/v1/files", files.HandleAsync).WithName("LlmRelay.Files.Upload").WithMetadata(openAI);
+        routes.MapGet("/v1/files", files.HandleAsync).WithName("LlmRelay.Files.List").WithMetadata(openAI);
+        routes.MapGet("/v1/files/{file_id}", files.HandleAsync).WithName("LlmRelay.Files.Get").WithMetadata(openAI);
+        routes.MapDelete("/v1/files/{file_id}", files.HandleAsync).WithName("LlmRelay.Files.Delete").WithMetadata(openAI);
+        routes.MapGet("/v1/files/{file_id}/content", files.HandleAsync).WithName("LlmRelay.Files.Content").WithMetadata(openAI);
 
         // Anthropic
         foreach (var prefix in (ReadOnlySpan<string>)["/v1", "/anthropic/v1", ""])

@@ -17,6 +17,15 @@ internal sealed class InboundRoute
 
     public static readonly InboundRoute OpenAIEmbeddings = new("embeddings", RequestShape.OpenAIEmbeddings, RelayOperation.Embeddings, WireFormat.OpenAIChat, RelayErrorWriter.OpenAI);
 
+    // Billed by their own units (issue #17); their bodies are read by UnitRequestReader, not by the chat reader (Shape is unused).
+    public static readonly InboundRoute OpenAIImageGenerations = new("images/generations", RequestShape.OpenAIChat, RelayOperation.ImageGenerations, WireFormat.OpenAIChat, RelayErrorWriter.OpenAI);
+
+    public static readonly InboundRoute OpenAIImageEdits = new("images/edits", RequestShape.OpenAIChat, RelayOperation.ImageEdits, WireFormat.OpenAIChat, RelayErrorWriter.OpenAI);
+
+    public static readonly InboundRoute OpenAIModerations = new("moderations", RequestShape.OpenAIChat, RelayOperation.Moderations, WireFormat.OpenAIChat, RelayErrorWriter.OpenAI);
+
+    public static readonly InboundRoute Rerank = new("rerank", RequestShape.OpenAIChat, RelayOperation.Rerank, WireFormat.OpenAIChat, RelayErrorWriter.OpenAI);
+
     public static readonly InboundRoute AnthropicMessages = new("messages", RequestShape.AnthropicMessages, RelayOperation.Chat, WireFormat.Anthropic, RelayErrorWriter.Anthropic);
 
     public static readonly InboundRoute Gemini = new("generateContent", RequestShape.Gemini, RelayOperation.Chat, WireFormat.Gemini, RelayErrorWriter.Gemini);

@@ -25,29 +25,12 @@ internal sealed partial class RelayEndpoint
     {
         var plan = attempt.Plan;
         var response = attempt.Response!;
-        var cancellationToken = attempt.CancellationToken;
         using var buffer = new PooledBufferWriter();
-        try
+        if (!await ReadAnswerAsync(context, route, call, attempt, buffer).ConfigureAwait(false))
         {
-            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            if (!await BodyReader.ReadAsync(stream, buffer, _options.MaxResponseBodySize, cancellationToken).ConfigureAwait(false))
-            {
-                await WriteErrorAsync(context, route, call.Fail(502, RelayErrorKind.Upstream, "The upstream answer exceeded MaxResponseBodySize.", "upstream_response_too_large")).ConfigureAwait(false);
-                return;
-            }
-        }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-        {
-            call.MarkClientClosed();
-            return;
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException)
-        {
-            await WriteErrorAsync(context, route, call.Fail(502, RelayErrorKind.Upstream, "The upstream connection failed while sending its answer.", "upstream_interrupted")).ConfigureAwait(false);
             return;
         }
 
-        call.MarkFirstByte();
         ReadOnlyMemory<byte> answer = buffer.WrittenMemory;
         string contentType;
         if (plan.PassThrough && (sieve is null || !sieve.MustConvert(answer.Span)))
@@ -115,6 +98,34 @@ internal sealed partial class RelayEndpoint
         {
             // The answer was produced; the caller left while it was being written. It is still billed.
         }
+    }
+
+    // Reads a whole answer into buffer (the first byte marked); false when it could not be read, the caller's error written.
+    private async Task<bool> ReadAnswerAsync(HttpContext context, InboundRoute route, RelayCall call, RelayAttempt attempt, PooledBufferWriter buffer)
+    {
+        var cancellationToken = attempt.CancellationToken;
+        try
+        {
+            var stream = await attempt.Response!.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            if (!await BodyReader.ReadAsync(stream, buffer, _options.MaxResponseBodySize, cancellationToken).ConfigureAwait(false))
+            {
+                await WriteErrorAsync(context, route, call.Fail(502, RelayErrorKind.Upstream, "The upstream answer exceeded MaxResponseBodySize.", "upstream_response_too_large")).ConfigureAwait(false);
+                return false;
+            }
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            call.MarkClientClosed();
+            return false;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException)
+        {
+            await WriteErrorAsync(context, route, call.Fail(502, RelayErrorKind.Upstream, "The upstream connection failed while sending its answer.", "upstream_interrupted")).ConfigureAwait(false);
+            return false;
+        }
+
+        call.MarkFirstByte();
+        return true;
     }
 
     // Keeps a /v1/responses answer for GET /v1/responses/{id}, readable only with the key that created it; returns its id.

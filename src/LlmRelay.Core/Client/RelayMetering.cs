@@ -28,11 +28,19 @@ internal static class RelayMetering
     /// <param name="routingModel">The model after global aliases.</param>
     /// <param name="estimatedPromptTokens">The estimated prompt tokens.</param>
     /// <param name="maxOutputTokens">The caller's output limit, or 0 or less when none was set.</param>
-    public static long EstimateReservation(ModelPricing pricing, string group, string requestedModel, string routingModel, int estimatedPromptTokens, int maxOutputTokens)
+    /// <param name="units">The units the call asks for (<see cref="Pipeline.RelayRequest.EstimatedUnits"/>), reserved at their unit price when the model is billed by <paramref name="unit"/>.</param>
+    /// <param name="unit">The unit the call counts, or <see cref="BillingUnit.Token"/>.</param>
+    /// <param name="variant">The variant the units are priced at, or <see langword="null"/>.</param>
+    public static long EstimateReservation(ModelPricing pricing, string group, string requestedModel, string routingModel, int estimatedPromptTokens, int maxOutputTokens, long units = 0, BillingUnit unit = BillingUnit.Token, string? variant = null)
     {
         if (!pricing.TryResolve(requestedModel, out var price))
         {
             price = pricing.Resolve(routingModel);
+        }
+
+        if (price.PriceOf(unit, variant) is { } unitPrice)
+        {
+            return QuotaCalculator.ComputeUnits(Math.Max(1, units), unitPrice, pricing.GroupRatio(group));
         }
 
         return QuotaCalculator.EstimateReservation(
@@ -67,7 +75,42 @@ internal static class RelayMetering
     public static void ApplyUsage(UsageLog log, in TokenUsage usage, string upstreamModel, ModelPricing pricing) =>
         PriceUsage(log, usage, upstreamModel, pricing, estimated: false);
 
-    private static void PriceUsage(UsageLog log, in TokenUsage usage, string upstreamModel, ModelPricing pricing, bool estimated)
+    /// <summary>Fills <paramref name="log"/> for a call that counted <paramref name="units"/> of <paramref name="unit"/> (images, calls, search units; issue #17).</summary>
+    /// <remarks>
+    /// A model priced by that unit is billed <c>units x unit price (of the variant) x 500,000 x group ratio</c>, its tokens kept
+    /// on the row for information; any other model is billed by <paramref name="usage"/> as <see cref="ApplyUsage"/> does
+    /// (estimated when <paramref name="estimated"/>). Either way the row's details carry the unit, the count and the variant.
+    /// </remarks>
+    public static void ApplyUnits(UsageLog log, BillingUnit unit, long units, string? variant, in TokenUsage usage, bool estimated, string upstreamModel, ModelPricing pricing)
+    {
+        if (!pricing.TryResolve(log.ModelName, out var price))
+        {
+            price = pricing.Resolve(upstreamModel);
+        }
+
+        if (price.PriceOf(unit, variant) is not { } unitPrice)
+        {
+            PriceUsage(log, usage, upstreamModel, pricing, estimated, unit, units, variant);
+            return;
+        }
+
+        log.PromptTokens = (int)Math.Min(int.MaxValue, usage.InputTokens);
+        log.CompletionTokens = (int)Math.Min(int.MaxValue, usage.OutputTokens);
+        var groupRatio = pricing.GroupRatio(log.Group);
+        log.Quota = QuotaCalculator.ComputeUnits(units, unitPrice, groupRatio);
+        log.Other = new UsageDetails
+        {
+            GroupRatio = groupRatio,
+            FirstByteMs = log.FirstByteMs ?? -1,
+            Affinity = log.Other.Affinity,
+            BillingUnit = UsageDetails.UnitName(unit),
+            Units = units,
+            UnitVariant = variant,
+            UnitPrice = unitPrice,
+        };
+    }
+
+    private static void PriceUsage(UsageLog log, in TokenUsage usage, string upstreamModel, ModelPricing pricing, bool estimated, BillingUnit unit = BillingUnit.Token, long units = 0, string? variant = null)
     {
         log.PromptTokens = (int)Math.Min(int.MaxValue, usage.InputTokens);
         log.CompletionTokens = (int)Math.Min(int.MaxValue, usage.OutputTokens);
@@ -78,8 +121,11 @@ internal static class RelayMetering
 
         var groupRatio = pricing.GroupRatio(log.Group);
         log.Quota = QuotaCalculator.Compute(usage, price, groupRatio);
+        var counted = unit == BillingUnit.Token ? null : UsageDetails.UnitName(unit);
+        long? count = counted is null ? null : units;
+        var countedVariant = counted is null ? null : variant;
         log.Other = price.FixedPrice is { } fixedPrice
-            ? new UsageDetails { ModelPrice = fixedPrice, GroupRatio = groupRatio, FirstByteMs = log.FirstByteMs ?? -1, IsUsageEstimated = estimated, Affinity = log.Other.Affinity }
+            ? new UsageDetails { ModelPrice = fixedPrice, GroupRatio = groupRatio, FirstByteMs = log.FirstByteMs ?? -1, IsUsageEstimated = estimated, Affinity = log.Other.Affinity, BillingUnit = counted, Units = count, UnitVariant = countedVariant }
             : new UsageDetails
             {
                 ModelRatio = price.ModelRatio,
@@ -95,6 +141,9 @@ internal static class RelayMetering
                 FirstByteMs = log.FirstByteMs ?? -1,
                 IsUsageEstimated = estimated,
                 Affinity = log.Other.Affinity,
+                BillingUnit = counted,
+                Units = count,
+                UnitVariant = countedVariant,
             };
     }
 

@@ -120,6 +120,28 @@ public sealed class RelayCall : IDisposable
     /// <param name="usage">The usage the upstream reported.</param>
     public void Bill(RelayAttempt attempt, in TokenUsage usage) => RelayMetering.ApplyUsage(Log, usage, attempt.UpstreamModel, _pipeline.Pricing);
 
+    /// <summary>Bills the <paramref name="units"/> of <paramref name="unit"/> the answer delivered (images, calls, search units; issue #17).</summary>
+    /// <param name="attempt">The attempt that answered; its upstream model is priced.</param>
+    /// <param name="unit">The unit counted.</param>
+    /// <param name="units">How many were delivered.</param>
+    /// <param name="variant">The variant priced (an image's <c>size/quality</c>), or <see langword="null"/>.</param>
+    /// <param name="usage">The tokens the upstream reported, all zero when none: billed instead when the model has no price for <paramref name="unit"/> (estimated from the bodies then).</param>
+    /// <param name="answer">The answer's body, counted when the tokens must be estimated.</param>
+    /// <remarks>The row's details carry the unit, the count, the variant and the unit price: one usage row, one meter.</remarks>
+    public void BillUnits(RelayAttempt attempt, Pricing.BillingUnit unit, long units, string? variant, in TokenUsage usage, ReadOnlySpan<byte> answer)
+    {
+        var tokens = usage;
+        var estimated = RelayMetering.IsMissing(usage);
+        if (estimated)
+        {
+            // A multipart upload is not counted as text: its files would count as millions of tokens.
+            var sent = Request.ContentType is null ? attempt.Body.Span : default;
+            tokens = RelayMetering.Estimate(_pipeline.Counter, attempt.UpstreamModel, sent, RelayMetering.CountAnswer(_pipeline.Counter, attempt.UpstreamModel, answer));
+        }
+
+        RelayMetering.ApplyUnits(Log, unit, units, variant, tokens, estimated, attempt.UpstreamModel, _pipeline.Pricing);
+    }
+
     /// <summary>Bills <paramref name="usage"/> when the upstream reported any, else estimates like <see cref="BillEstimatedAnswer"/>.</summary>
     /// <param name="attempt">The attempt that answered.</param>
     /// <param name="usage">The usage read from the answer; all zero when the upstream reported none.</param>

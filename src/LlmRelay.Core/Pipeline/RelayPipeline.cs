@@ -128,7 +128,7 @@ public sealed partial class RelayPipeline
         {
             // A cheap upper bound, taken before the call from the token (its cap) and its user (the wallet); the row
             // settles it to the real usage exactly once.
-            var reserve = RelayMetering.EstimateReservation(pricing, request.Group, request.RequestedModel, request.RoutingModel, request.EstimatedPromptTokens, request.MaxOutputTokens);
+            var reserve = RelayMetering.EstimateReservation(pricing, request.Group, request.RequestedModel, request.RoutingModel, request.EstimatedPromptTokens, request.MaxOutputTokens, request.EstimatedUnits, request.Unit, request.UnitVariant);
             var reservation = await RelayMetering.TryReserveAsync(scopes, token.Id, reserve, cancellationToken).ConfigureAwait(false);
             if (reservation != QuotaReservation.Reserved)
             {
@@ -269,7 +269,7 @@ public sealed partial class RelayPipeline
         try
         {
             var headers = call.Request.CallerFormat == channel.Adapter.Format ? call.Request.ProviderHeaders : null;
-            response = await sender.SendAsync(channel, keyIndex, plan.Operation, attempt.UpstreamModel, attempt.Body, call.Request.Stream, token, headers).ConfigureAwait(false);
+            response = await sender.SendAsync(channel, keyIndex, plan.Operation, attempt.UpstreamModel, attempt.Body, call.Request.Stream, token, headers, call.Request.ContentType).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

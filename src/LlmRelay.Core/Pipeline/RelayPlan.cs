@@ -17,15 +17,19 @@ public readonly record struct RelayPlan(bool PassThrough, RelayOperation Operati
     /// <summary>Decides how a channel speaking through <paramref name="adapter"/> serves <paramref name="operation"/> asked in <paramref name="callerFormat"/>.</summary>
     /// <returns>The plan, or <see langword="null"/> when the channel cannot serve the call at all.</returns>
     /// <remarks>
-    /// Chat is served by every family (converted where the caller's differs); legacy completions and embeddings only by
-    /// OpenAI-format upstreams, passed through; Responses passed through to OpenAI upstreams that serve it, else converted
+    /// Chat is served by every family (converted where the caller's differs); legacy completions, embeddings, image edits,
+    /// moderations and rerank only by OpenAI-format upstreams that support them, passed through; image generations too, or by
+    /// Gemini upstreams as a converted generateContent turn; Responses passed through to OpenAI upstreams that serve it, else converted
     /// to a chat turn in the upstream's family.
     /// </remarks>
     internal static RelayPlan? For(RelayOperation operation, WireFormat callerFormat, ProviderAdapter adapter)
     {
         switch (operation)
         {
-            case RelayOperation.Completions or RelayOperation.Embeddings:
+            case RelayOperation.ImageGenerations when adapter.Format == WireFormat.Gemini:
+                // Gemini image models answer a generateContent turn with inline image data (issue #17): the body is converted.
+                return new RelayPlan(false, RelayOperation.Chat, WireFormat.Gemini);
+            case RelayOperation.Completions or RelayOperation.Embeddings or RelayOperation.ImageGenerations or RelayOperation.ImageEdits or RelayOperation.Moderations or RelayOperation.Rerank:
                 return adapter.Format == WireFormat.OpenAIChat && adapter.Supports(operation) ? new RelayPlan(true, operation, WireFormat.OpenAIChat) : null;
             case RelayOperation.Responses:
                 return adapter.Format == WireFormat.OpenAIChat && adapter.Supports(RelayOperation.Responses)

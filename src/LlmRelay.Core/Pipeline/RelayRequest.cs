@@ -80,5 +80,22 @@ public sealed class RelayRequest
     /// <value>The default value is <see langword="null"/>.</value>
     public string? PreviousResponseId { get; init; }
 
+    /// <summary>Gets the media type of <see cref="Content"/> as sent upstream, or <see langword="null"/> for JSON.</summary>
+    /// <remarks>A multipart upload (<c>images/edits</c>) passes its <c>multipart/form-data; boundary=…</c> here.</remarks>
+    /// <value>The default value is <see langword="null"/> (<c>application/json</c>).</value>
+    public string? ContentType { get; init; }
+
+    /// <summary>Gets the unit the call is billed by when its model is priced by one (issue #17).</summary>
+    /// <value>The default value is <see cref="Pricing.BillingUnit.Token"/>.</value>
+    public Pricing.BillingUnit Unit { get; init; }
+
+    /// <summary>Gets the units the call asks for (images requested), reserved at the unit price before the call.</summary>
+    /// <value>The default value is 0 (one unit is reserved for a unit-priced model).</value>
+    public long EstimatedUnits { get; init; }
+
+    /// <summary>Gets the variant the units are priced at (an image's <c>size/quality</c>), or <see langword="null"/>.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? UnitVariant { get; init; }
+
     internal string AnonymousName { get; init; } = "";
 }

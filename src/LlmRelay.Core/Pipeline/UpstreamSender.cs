@@ -30,17 +30,18 @@ internal sealed class UpstreamSender(UpstreamInvoker upstream, ChatClientChannel
     /// <param name="stream">Whether an event stream is asked for.</param>
     /// <param name="cancellationToken">Cancels the request (the caller's, and the attempt's timeouts).</param>
     /// <param name="headers">The caller's provider headers to send on (see <see cref="RelayRequest.ProviderHeaders"/>), or null.</param>
+    /// <param name="contentType">The body's media type, or <see langword="null"/> for <c>application/json</c> (a multipart upload names its boundary).</param>
     /// <returns>The answer, headers read: the caller disposes it.</returns>
     /// <exception cref="HttpRequestException">The upstream could not be reached.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public Task<HttpResponseMessage> SendAsync(ChannelEntry channel, int keyIndex, RelayOperation operation, string upstreamModel, ReadOnlyMemory<byte> body, bool stream, CancellationToken cancellationToken, IReadOnlyList<KeyValuePair<string, string>>? headers = null)
+    public Task<HttpResponseMessage> SendAsync(ChannelEntry channel, int keyIndex, RelayOperation operation, string upstreamModel, ReadOnlyMemory<byte> body, bool stream, CancellationToken cancellationToken, IReadOnlyList<KeyValuePair<string, string>>? headers = null, string? contentType = null)
     {
         var adapter = channel.Adapter;
         var message = new HttpRequestMessage(operation == RelayOperation.ListModels ? HttpMethod.Get : HttpMethod.Post, adapter.BuildUri(channel, operation, upstreamModel, stream));
         if (operation != RelayOperation.ListModels)
         {
             message.Content = new ReadOnlyMemoryContent(body);
-            message.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
+            message.Content.Headers.TryAddWithoutValidation("Content-Type", contentType ?? "application/json");
         }
 
         if (stream)

@@ -58,6 +58,14 @@ internal static class DefaultModelPrices
         Gemini(t, 0.0375, 4, 0.25, "gemini-1.5-flash");          // 0.075 / 0.30
         Gemini(t, 0.01875, 4, 0.25, "gemini-1.5-flash-8b");      // 0.0375 / 0.15
 
+        // Units beyond tokens (issue #17): images per image by size/quality, moderations per call (free), rerank per search unit.
+        t.Add("dall-e-2", Images(0.02, new() { ["256x256"] = 0.016, ["512x512"] = 0.018, ["1024x1024"] = 0.02 }));
+        t.Add("dall-e-3", Images(0.04, new() { ["1024x1024"] = 0.04, ["1024x1792"] = 0.08, ["1792x1024"] = 0.08, ["1024x1024/hd"] = 0.08, ["1024x1792/hd"] = 0.12, ["1792x1024/hd"] = 0.12 }));
+        t.Add("gemini-2.5-flash-image", Images(0.039, []));      // 1290 output tokens at 30 USD per 1M
+        t.Add("omni-moderation", new ModelPrice { Unit = BillingUnit.Call, UnitPrice = 0 });
+        t.Add("text-moderation", new ModelPrice { Unit = BillingUnit.Call, UnitPrice = 0 });
+        t.Add("rerank", new ModelPrice { Unit = BillingUnit.SearchUnit, UnitPrice = 0.002 }); // Cohere: 2 USD per 1K searches
+
         // DeepSeek V3.2 (both endpoints): 0.28 cache miss / 0.028 cache hit / 0.42 output.
         OpenAI(t, 0.14, 1.5, 0.1, "deepseek-chat", "deepseek-reasoner");
 
@@ -82,6 +90,9 @@ internal static class DefaultModelPrices
             table.Add(name, price);
         }
     }
+
+    private static ModelPrice Images(double perImage, Dictionary<string, double> variants) =>
+        new() { Unit = BillingUnit.Image, UnitPrice = perImage, UnitPrices = new Dictionary<string, double>(variants, StringComparer.OrdinalIgnoreCase) };
 
     private static void Gemini(Dictionary<string, ModelPrice> table, double ratio, double completion, double cacheRead, string name) =>
         OpenAI(table, ratio, completion, cacheRead, name);

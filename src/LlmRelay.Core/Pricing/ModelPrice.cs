@@ -14,6 +14,9 @@ namespace LlmRelay.Pricing;
 ///   completion tokens       x ModelRatio x CompletionRatio     (reasoning included)
 ///   ------------------------------------------------------------------------------
 ///   sum x group ratio, rounded up          (or FixedPrice x 500,000 x group ratio per call)
+///
+///   a model billed by another Unit (images, calls, search units):
+///   units x UnitPrices[variant] (else UnitPrice) x 500,000 x group ratio, rounded up
 /// </code>
 /// <para>Instances are immutable and safe to share between threads.</para>
 /// </remarks>
@@ -44,4 +47,49 @@ public sealed record ModelPrice
     /// <remarks>For per-call models (image generation, search, ...). Multiplied by the group ratio like any other price.</remarks>
     /// <value>The default value is <see langword="null"/> (priced by tokens).</value>
     public double? FixedPrice { get; init; }
+
+    /// <summary>Gets the unit the model is billed by (issue #17).</summary>
+    /// <remarks>
+    /// With a unit other than <see cref="BillingUnit.Token"/>, a call of the matching family (images, moderations, rerank) is
+    /// billed <c>units x unit price x 500,000 x group ratio</c>; the unit price is the <see cref="UnitPrices"/> entry of the
+    /// call's variant, else <see cref="UnitPrice"/>. A call whose unit has no price falls back to its tokens.
+    /// </remarks>
+    /// <value>The default value is <see cref="BillingUnit.Token"/>.</value>
+    public BillingUnit Unit { get; init; }
+
+    /// <summary>Gets the price of one unit in USD, for a variant <see cref="UnitPrices"/> does not list.</summary>
+    /// <value>The default value is <see langword="null"/> (no per-unit price).</value>
+    public double? UnitPrice { get; init; }
+
+    /// <summary>Gets the price of one unit in USD per variant: for images <c>size/quality</c> (<c>1024x1024/hd</c>), <c>size</c> or <c>quality</c>, tried in that order.</summary>
+    /// <value>The default value is empty.</value>
+    public IDictionary<string, double> UnitPrices { get; init; } = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Returns the USD price of one <paramref name="unit"/> of <paramref name="variant"/>, or <see langword="null"/> when the model is not billed by that unit.</summary>
+    /// <param name="unit">The unit the call counted.</param>
+    /// <param name="variant">The call's variant (<c>size/quality</c> for images), or <see langword="null"/>.</param>
+    /// <returns>The unit price, or <see langword="null"/>.</returns>
+    public double? PriceOf(BillingUnit unit, string? variant)
+    {
+        if (unit == BillingUnit.Token || unit != Unit)
+        {
+            return null;
+        }
+
+        if (!string.IsNullOrEmpty(variant) && UnitPrices.Count > 0)
+        {
+            if (UnitPrices.TryGetValue(variant, out var exact))
+            {
+                return exact;
+            }
+
+            var slash = variant.IndexOf('/', StringComparison.Ordinal);
+            if (slash > 0 && (UnitPrices.TryGetValue(variant[..slash], out var bySize) || UnitPrices.TryGetValue(variant[(slash + 1)..], out bySize)))
+            {
+                return bySize;
+            }
+        }
+
+        return UnitPrice ?? FixedPrice;
+    }
 }

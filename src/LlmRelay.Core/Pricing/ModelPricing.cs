@@ -154,6 +154,9 @@ public sealed class ModelPricing : IDisposable
         : !IsValidRatio(price.CacheWrite5mRatio) ? nameof(ModelPrice.CacheWrite5mRatio)
         : !IsValidRatio(price.CacheWrite1hRatio) ? nameof(ModelPrice.CacheWrite1hRatio)
         : price.FixedPrice is { } fixedPrice && !IsValidRatio(fixedPrice) ? nameof(ModelPrice.FixedPrice)
+        : price.UnitPrice is { } unitPrice && !IsValidRatio(unitPrice) ? nameof(ModelPrice.UnitPrice)
+        : !Enum.IsDefined(price.Unit) ? nameof(ModelPrice.Unit)
+        : price.UnitPrices.FirstOrDefault(static p => !IsValidRatio(p.Value)) is { Key: { } variant } ? $"{nameof(ModelPrice.UnitPrices)}:{variant}"
         : null;
 
     internal static bool IsValidRatio(double value) => double.IsFinite(value) && value >= 0;

@@ -22,6 +22,10 @@ internal sealed class OpenAIAdapter : ProviderAdapter
         RelayOperation.Responses => "responses",
         RelayOperation.Embeddings => "embeddings",
         RelayOperation.ListModels => "models",
+        RelayOperation.ImageGenerations => "images/generations",
+        RelayOperation.ImageEdits => "images/edits",
+        RelayOperation.Moderations => "moderations",
+        RelayOperation.Rerank => "rerank",
         _ => "chat/completions",
     };
 }

@@ -17,4 +17,16 @@ public enum RelayOperation
 
     /// <summary>The upstream's model list (a GET, in the family's own dialect): the management API's model fetch, never relayed.</summary>
     ListModels,
+
+    /// <summary>OpenAI Images generations (<c>images/generations</c>): OpenAI-format channels pass it through, Gemini channels serve it as a generateContent turn asking for an image (issue #17).</summary>
+    ImageGenerations,
+
+    /// <summary>OpenAI Images edits (<c>images/edits</c>, a multipart upload), OpenAI-format channels only.</summary>
+    ImageEdits,
+
+    /// <summary>OpenAI Moderations, OpenAI channels only (not Azure).</summary>
+    Moderations,
+
+    /// <summary>Rerank in the Cohere/Jina shape (<c>rerank</c>), OpenAI-compatible channels only (not Azure).</summary>
+    Rerank,
 }

@@ -91,6 +91,13 @@ internal static class QuotaCalculator
         return ToQuota(tokens * price.ModelRatio * groupRatio);
     }
 
+    /// <summary>Bills <paramref name="units"/> at <paramref name="usdPerUnit"/>, times <paramref name="groupRatio"/> (images, calls, search units; issue #17).</summary>
+    /// <param name="units">The units delivered; none cost 0.</param>
+    /// <param name="usdPerUnit">The USD price of one unit (<see cref="ModelPrice.PriceOf"/>).</param>
+    /// <param name="groupRatio">The caller's group ratio.</param>
+    public static long ComputeUnits(long units, double usdPerUnit, double groupRatio) =>
+        units <= 0 ? 0 : ToQuota(units * usdPerUnit * QuotaPerUsd * groupRatio);
+
     private static long ToQuota(double quota)
     {
         if (!(quota > 0))

@@ -41,6 +41,10 @@ public sealed class UsageDetails
     private static readonly JsonEncodedText FirstByteMsName = JsonEncodedText.Encode("first_byte_ms");
     private static readonly JsonEncodedText UsageName = JsonEncodedText.Encode("usage");
     private static readonly JsonEncodedText AffinityName = JsonEncodedText.Encode("affinity");
+    private static readonly JsonEncodedText BillingUnitName = JsonEncodedText.Encode("billing_unit");
+    private static readonly JsonEncodedText UnitsName = JsonEncodedText.Encode("units");
+    private static readonly JsonEncodedText UnitVariantName = JsonEncodedText.Encode("unit_variant");
+    private static readonly JsonEncodedText UnitPriceName = JsonEncodedText.Encode("unit_price");
     private static readonly JsonEncodedText EstimatedValue = JsonEncodedText.Encode(Estimated);
 
     // One writer per thread (the usage-log writer serialises its batches on one): no buffer or writer per row.
@@ -122,6 +126,35 @@ public sealed class UsageDetails
     [JsonPropertyName("affinity")]
     public string? Affinity { get; init; }
 
+    /// <summary>Gets the unit the call counted beyond tokens (<c>image</c>, <c>call</c>, <c>search_unit</c>), or <see langword="null"/> for a call of tokens only (<c>"billing_unit"</c>, issue #17).</summary>
+    /// <remarks>The names are <see cref="Pricing.BillingUnit"/>'s in snake case (<see cref="UnitName"/>).</remarks>
+    [JsonPropertyName("billing_unit")]
+    public string? BillingUnit { get; init; }
+
+    /// <summary>Gets how many <see cref="BillingUnit"/> the call delivered (images generated, calls, search units), or <see langword="null"/>.</summary>
+    [JsonPropertyName("units")]
+    public long? Units { get; init; }
+
+    /// <summary>Gets the variant the units were priced at (an image's <c>size/quality</c>), or <see langword="null"/>.</summary>
+    [JsonPropertyName("unit_variant")]
+    public string? UnitVariant { get; init; }
+
+    /// <summary>Gets the USD price of one unit the call was billed at, or <see langword="null"/> when its units were not priced (billed by tokens).</summary>
+    [JsonPropertyName("unit_price")]
+    public double? UnitPrice { get; init; }
+
+    /// <summary>Returns the name a <see cref="Pricing.BillingUnit"/> is stored and shown by: <c>token</c>, <c>image</c>, <c>call</c>, <c>search_unit</c>.</summary>
+    /// <param name="unit">The unit.</param>
+    /// <returns>Its snake-case name.</returns>
+    public static string UnitName(Pricing.BillingUnit unit) => unit switch
+    {
+        Pricing.BillingUnit.Token => "token",
+        Pricing.BillingUnit.Image => "image",
+        Pricing.BillingUnit.Call => "call",
+        Pricing.BillingUnit.SearchUnit => "search_unit",
+        _ => unit.ToString().ToLowerInvariant(),
+    };
+
     /// <summary>Gets a value indicating whether the upstream reported no usage and the gateway counted the tokens itself (<c>"usage":"estimated"</c>).</summary>
     [JsonIgnore]
     public bool IsUsageEstimated { get; init; }
@@ -175,7 +208,7 @@ public sealed class UsageDetails
 
         if (ModelPrice is null && ModelRatio is null && CompletionRatio is null && CacheRatio is null && CacheCreationRatio is null && CacheCreation1hRatio is null
             && GroupRatio is null && CachedTokens is null && CacheCreationTokens is null && CacheCreation1hTokens is null && ReasoningTokens is null
-            && FirstByteMs is null && !IsUsageEstimated && Affinity is null)
+            && FirstByteMs is null && !IsUsageEstimated && Affinity is null && BillingUnit is null && Units is null && UnitVariant is null && UnitPrice is null)
         {
             return "";
         }
@@ -199,6 +232,18 @@ public sealed class UsageDetails
         Write(writer, CacheCreation1hTokensName, CacheCreation1hTokens);
         Write(writer, ReasoningTokensName, ReasoningTokens);
         Write(writer, FirstByteMsName, FirstByteMs);
+        if (BillingUnit is not null)
+        {
+            writer.WriteString(BillingUnitName, BillingUnit);
+        }
+
+        Write(writer, UnitsName, Units);
+        if (UnitVariant is not null)
+        {
+            writer.WriteString(UnitVariantName, UnitVariant);
+        }
+
+        Write(writer, UnitPriceName, UnitPrice);
         if (IsUsageEstimated)
         {
             writer.WriteString(UsageName, EstimatedValue);

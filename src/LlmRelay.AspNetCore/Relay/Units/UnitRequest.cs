@@ -1,0 +1,79 @@
+using LlmRelay.Pricing;
+using LlmRelay.Providers;
+
+namespace LlmRelay.AspNetCore.Relay.Units;
+
+/// <summary>What the relay read from an images, moderations or rerank request: just enough to route, reserve, convert and bill it (issue #17).</summary>
+/// <remarks>The body itself is sent on as the caller wrote it (its <c>model</c> renamed where the channel maps it). Not thread-safe.</remarks>
+internal sealed class UnitRequest
+{
+    public UnitRequest(RelayOperation operation) => Operation = operation;
+
+    public RelayOperation Operation { get; }
+
+    /// <summary>Gets or sets the model the body names, or the empty string when it names none.</summary>
+    public string Model { get; set; } = "";
+
+    /// <summary>Gets or sets the text the prompt or query holds, for the token estimate and the Gemini conversion.</summary>
+    public string Prompt { get; set; } = "";
+
+    /// <summary>Gets or sets the images asked for (<c>n</c>).</summary>
+    public int N { get; set; } = 1;
+
+    public string? Size { get; set; }
+
+    public string? Quality { get; set; }
+
+    public string? ResponseFormat { get; set; }
+
+    /// <summary>Gets or sets the documents to rerank.</summary>
+    public int Documents { get; set; }
+
+    /// <summary>Gets or sets the multipart sections of an upload, in order; <see langword="null"/> for a JSON body.</summary>
+    public List<MultipartPart>? Parts { get; set; }
+
+    /// <summary>Gets or sets the multipart boundary of an upload.</summary>
+    public string? Boundary { get; set; }
+
+    /// <summary>Gets the model routed when the body names none: OpenAI's defaults (<c>dall-e-2</c>, <c>omni-moderation-latest</c>).</summary>
+    public string DefaultModel => Operation switch
+    {
+        RelayOperation.Moderations => "omni-moderation-latest",
+        RelayOperation.ImageGenerations or RelayOperation.ImageEdits => "dall-e-2",
+        _ => "",
+    };
+
+    /// <summary>Gets the unit the call counts.</summary>
+    public BillingUnit Unit => Operation switch
+    {
+        RelayOperation.ImageGenerations or RelayOperation.ImageEdits => BillingUnit.Image,
+        RelayOperation.Moderations => BillingUnit.Call,
+        _ => BillingUnit.SearchUnit,
+    };
+
+    /// <summary>Gets the units asked for: the images, one call, or the search units of the documents (one per 100).</summary>
+    public long EstimatedUnits => Unit switch
+    {
+        BillingUnit.Image => N,
+        BillingUnit.SearchUnit => SearchUnits(Documents),
+        _ => 1,
+    };
+
+    /// <summary>Gets the variant the images are priced at: <c>size</c>, or <c>size/quality</c> for a quality other than standard or auto.</summary>
+    public string? Variant
+    {
+        get
+        {
+            if (Unit != BillingUnit.Image)
+            {
+                return null;
+            }
+
+            var size = Size is null or "auto" ? "1024x1024" : Size;
+            return Quality is null or "standard" or "auto" ? size : $"{size}/{Quality}";
+        }
+    }
+
+    /// <summary>Returns Cohere's search units for <paramref name="documents"/>: one per started 100 documents, at least one.</summary>
+    public static long SearchUnits(int documents) => Math.Max(1, (documents + 99) / 100);
+}
