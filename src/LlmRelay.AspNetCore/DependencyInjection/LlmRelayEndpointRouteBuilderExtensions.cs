@@ -68,12 +68,9 @@ public static class LlmRelayEndpointRouteBuilderExtensions
         routes.MapGet("/v1/responses/{id}", context => stored.GetAsync(context, RouteValue(context, "id"))).WithName("LlmRelay.Responses.Get").WithMetadata(openAI);
         routes.MapPost("/v1/embeddings", context => relay.HandleAsync(context, InboundRoute.OpenAIEmbeddings)).WithName("LlmRelay.Embeddings").WithMetadata(InboundRoute.OpenAIEmbeddings.Errors);
         routes.MapPost("/v1/engines/{model}/embeddings", context => relay.HandleAsync(context, InboundRoute.OpenAIEmbeddings, RouteValue(context, "model"), null)).WithName("LlmRelay.EngineEmbeddings").WithMetadata(InboundRoute.OpenAIEmbeddings.Errors);
-        // Billed by their own units (issue #17); the images routes also with the trailing slash the spec lists.
-        foreach (var (path, route) in new[] { ("/v1/images/generations", InboundRoute.OpenAIImageGenerations), ("/v1/images/edits", InboundRoute.OpenAIImageEdits) })
-        {
-            routes.MapPost(path, context => relay.HandleUnitsAsync(context, route)).WithName("LlmRelay." + route.Name).WithMetadata(route.Errors);
-            routes.MapPost(path + "/", context => relay.HandleUnitsAsync(context, route)).WithName("LlmRelay." + route.Name + "/").WithMetadata(route.Errors);
-        }
+        // Billed by their own units (issue #17). Routing matches the trailing slash the spec lists (/v1/images/edits/) too.
+        routes.MapPost("/v1/images/generations", context => relay.HandleUnitsAsync(context, InboundRoute.OpenAIImageGenerations)).WithName("LlmRelay.ImageGenerations").WithMetadata(openAI);
+        routes.MapPost("/v1/images/edits", context => relay.HandleUnitsAsync(context, InboundRoute.OpenAIImageEdits)).WithName("LlmRelay.ImageEdits").WithMetadata(openAI);
 
         routes.MapPost("/v1/moderations", context => relay.HandleUnitsAsync(context, InboundRoute.OpenAIModerations)).WithName("LlmRelay.Moderations").WithMetadata(openAI);
         routes.MapPost("/v1/rerank", context => relay.HandleUnitsAsync(context, InboundRoute.Rerank)).WithName("LlmRelay.Rerank").WithMetadata(openAI);
