@@ -103,7 +103,7 @@ internal static class SystemEndpoints
     private static async Task<ApiResult> GetPricingAsync(PricingService pricing, CancellationToken ct)
     {
         var list = (await pricing.ListAsync(ct).ConfigureAwait(false))
-            .Select(static o => new PricingView(o.ModelName, o.Price.FixedPrice is null ? 0 : 1, o.Price.ModelRatio, o.Price.CompletionRatio, o.Price.FixedPrice, o.Groups))
+            .Select(static o => PricingView.Of(o.ModelName, o.Price, o.Groups))
             .ToList();
         return ApiResult.Ok(list, ManagementJsonContext.Default.ListPricingView);
     }
