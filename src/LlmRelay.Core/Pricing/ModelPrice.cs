@@ -65,6 +65,20 @@ public sealed record ModelPrice
     /// <value>The default value is empty.</value>
     public IDictionary<string, double> UnitPrices { get; init; } = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Returns whether <paramref name="other"/> is the same price: the same ratios, fixed price, unit and unit prices (by content).</summary>
+    /// <param name="other">The price to compare with.</param>
+    /// <returns><see langword="true"/> when every part of both prices is equal.</returns>
+    public bool Equals(ModelPrice? other) =>
+        other is not null
+        && ModelRatio.Equals(other.ModelRatio) && CompletionRatio.Equals(other.CompletionRatio) && CacheReadRatio.Equals(other.CacheReadRatio)
+        && CacheWrite5mRatio.Equals(other.CacheWrite5mRatio) && CacheWrite1hRatio.Equals(other.CacheWrite1hRatio)
+        && Nullable.Equals(FixedPrice, other.FixedPrice) && Unit == other.Unit && Nullable.Equals(UnitPrice, other.UnitPrice)
+        && UnitPrices.Count == other.UnitPrices.Count
+        && UnitPrices.All(p => other.UnitPrices.TryGetValue(p.Key, out var value) && value.Equals(p.Value));
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(ModelRatio, CompletionRatio, CacheReadRatio, CacheWrite5mRatio, CacheWrite1hRatio, FixedPrice, Unit, UnitPrice);
+
     /// <summary>Returns the USD price of one <paramref name="unit"/> of <paramref name="variant"/>, or <see langword="null"/> when the model is not billed by that unit.</summary>
     /// <param name="unit">The unit the call counted.</param>
     /// <param name="variant">The call's variant (<c>size/quality</c> for images), or <see langword="null"/>.</param>
