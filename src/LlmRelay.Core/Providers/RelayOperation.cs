@@ -17,4 +17,7 @@ public enum RelayOperation
 
     /// <summary>The upstream's model list (a GET, in the family's own dialect): the management API's model fetch, never relayed.</summary>
     ListModels,
+
+    /// <summary>An OpenAI Realtime session (<c>GET /v1/realtime</c> upgraded to a WebSocket), proxied both ways (OpenAI and Azure channels).</summary>
+    Realtime,
 }
