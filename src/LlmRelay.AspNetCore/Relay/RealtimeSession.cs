@@ -39,6 +39,7 @@ internal sealed class RealtimeSession(RealtimeEndpoint endpoint, HttpContext con
     private readonly PooledBufferWriter _done = new(4 * 1024);
     private readonly PooledBufferWriter _error = new(1024);
     private long _deltasSinceDone;
+    private string? _endReason;
 
     private WebSocket Upstream => attempt.Socket!;
 
@@ -65,7 +66,7 @@ internal sealed class RealtimeSession(RealtimeEndpoint endpoint, HttpContext con
         Upstream.Abort();
         var upstreamEnd = await toClient.ConfigureAwait(false);
         var clientEnd = await toUpstream.ConfigureAwait(false);
-        var reason = first == toClient ? upstreamEnd : clientEnd;
+        var reason = Volatile.Read(ref _endReason) ?? (first == toClient ? upstreamEnd : clientEnd);
         return $"Realtime session: {call.SessionResponses.ToString(CultureInfo.InvariantCulture)} response(s) billed; {reason}.";
     }
 
@@ -88,12 +89,13 @@ internal sealed class RealtimeSession(RealtimeEndpoint endpoint, HttpContext con
                 if (received.MessageType == WebSocketMessageType.Close)
                 {
                     var status = Sendable(client.CloseStatus);
+                    Ended($"the client closed it ({((int)status).ToString(CultureInfo.InvariantCulture)})");
                     if (Upstream.State is WebSocketState.Open or WebSocketState.CloseReceived)
                     {
                         await Upstream.CloseOutputAsync(status, client.CloseStatusDescription, Aborted).ConfigureAwait(false);
                     }
 
-                    return $"the client closed it ({((int)status).ToString(CultureInfo.InvariantCulture)})";
+                    return _endReason!;
                 }
 
                 await Upstream.SendAsync(_fromClient.AsMemory(0, received.Count), received.MessageType, received.EndOfMessage, Aborted).ConfigureAwait(false);
@@ -120,6 +122,7 @@ internal sealed class RealtimeSession(RealtimeEndpoint endpoint, HttpContext con
             catch (Exception ex) when (ex is WebSocketException or IOException)
             {
                 BillUndone();
+                Ended("the upstream dropped the connection");
                 await CloseClientAsync(WebSocketCloseStatus.InternalServerError, 502, RelayErrorKind.Upstream, "The upstream ended the realtime session without closing it.", "upstream_closed").ConfigureAwait(false);
                 return "the upstream dropped the connection";
             }
@@ -134,8 +137,9 @@ internal sealed class RealtimeSession(RealtimeEndpoint endpoint, HttpContext con
                 BillUndone();
                 var status = Sendable(Upstream.CloseStatus);
                 var description = Upstream.CloseStatusDescription;
+                Ended($"the upstream closed it ({((int)status).ToString(CultureInfo.InvariantCulture)}{(string.IsNullOrEmpty(description) ? "" : ": " + description)})");
                 await TryAsync(CloseClientOutputAsync(status, description)).ConfigureAwait(false);
-                return $"the upstream closed it ({((int)status).ToString(CultureInfo.InvariantCulture)}{(string.IsNullOrEmpty(description) ? "" : ": " + description)})";
+                return _endReason!;
             }
 
             var chunk = _fromUpstream.AsMemory(0, received.Count);
@@ -209,9 +213,13 @@ internal sealed class RealtimeSession(RealtimeEndpoint endpoint, HttpContext con
             return null;
         }
 
+        Ended($"closed by the gateway ({error.Code}: {error.Message})");
         await CloseClientAsync(WebSocketCloseStatus.PolicyViolation, error.Status, error.Kind, error.Message, error.Code ?? "refused").ConfigureAwait(false);
-        return $"closed by the gateway ({error.Code}: {error.Message})";
+        return _endReason!;
     }
+
+    // The first decisive event names the end (a close is answered by the other side's close, which must not take its place).
+    private void Ended(string reason) => Interlocked.CompareExchange(ref _endReason, reason, null);
 
     // Output delivered after the last response.done, whose usage will never come: estimated, one token per delta event.
     private void BillUndone()
