@@ -49,9 +49,12 @@ internal static class RealtimeUsageReader
                     reader.Read();
                     isDone = reader.TokenType == JsonTokenType.String && reader.ValueTextEquals("response.done"u8);
                 }
-                else if (reader.ValueTextEquals("response"u8) && reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+                else if (reader.ValueTextEquals("response"u8))
                 {
-                    ReadResponse(ref reader, ref usage, ref audioInputTokens, ref audioOutputTokens, ref responseId);
+                    if (Object(ref reader))
+                    {
+                        ReadResponse(ref reader, ref usage, ref audioInputTokens, ref audioOutputTokens, ref responseId);
+                    }
                 }
                 else
                 {
@@ -77,9 +80,12 @@ internal static class RealtimeUsageReader
                 reader.Read();
                 responseId = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
             }
-            else if (reader.ValueTextEquals("usage"u8) && reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+            else if (reader.ValueTextEquals("usage"u8))
             {
-                ReadUsage(ref reader, ref usage, ref audioIn, ref audioOut);
+                if (Object(ref reader))
+                {
+                    ReadUsage(ref reader, ref usage, ref audioIn, ref audioOut);
+                }
             }
             else
             {
@@ -105,16 +111,23 @@ internal static class RealtimeUsageReader
             {
                 usage = usage with { TotalTokens = Number(ref reader) };
             }
-            else if (reader.ValueTextEquals("input_token_details"u8) && reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+            else if (reader.ValueTextEquals("input_token_details"u8))
             {
                 long cached = 0;
-                ReadDetails(ref reader, ref audioIn, ref cached);
+                if (Object(ref reader))
+                {
+                    ReadDetails(ref reader, ref audioIn, ref cached);
+                }
+
                 usage = usage with { CachedInputTokens = cached };
             }
-            else if (reader.ValueTextEquals("output_token_details"u8) && reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+            else if (reader.ValueTextEquals("output_token_details"u8))
             {
                 long unused = 0;
-                ReadDetails(ref reader, ref audioOut, ref unused);
+                if (Object(ref reader))
+                {
+                    ReadDetails(ref reader, ref audioOut, ref unused);
+                }
             }
             else
             {
@@ -142,6 +155,20 @@ internal static class RealtimeUsageReader
                 reader.Skip();
             }
         }
+    }
+
+    // Moves to the property's value: true when it is an object (read it next); any other value is skipped whole, so that the
+    // caller's loop goes on with the next property (a "usage": null of a failed response).
+    private static bool Object(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.StartObject)
+        {
+            return true;
+        }
+
+        reader.Skip();
+        return false;
     }
 
     private static long Number(ref Utf8JsonReader reader)
