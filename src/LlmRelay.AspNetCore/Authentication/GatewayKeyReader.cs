@@ -3,9 +3,12 @@ using Microsoft.Extensions.Primitives;
 
 namespace LlmRelay.AspNetCore.Authentication;
 
-/// <summary>Reads the gateway key from <c>Authorization: Bearer</c>, <c>x-api-key</c>, <c>x-goog-api-key</c> or <c>?key=</c>.</summary>
+/// <summary>Reads the gateway key from <c>Authorization: Bearer</c>, <c>x-api-key</c>, <c>x-goog-api-key</c>, <c>?key=</c> or the WebSocket subprotocol <c>openai-insecure-api-key.KEY</c>.</summary>
 internal static class GatewayKeyReader
 {
+    /// <summary>The prefix of the WebSocket subprotocol that carries a key (<c>openai-insecure-api-key.sk-…</c>).</summary>
+    internal const string InsecureKeyProtocol = "openai-insecure-api-key.";
+
     public static string? Read(HttpRequest request)
     {
         var headers = request.Headers;
@@ -30,6 +33,23 @@ internal static class GatewayKeyReader
             return googKey.ToString().Trim();
         }
 
-        return request.Query.TryGetValue("key", out var queryKey) && !StringValues.IsNullOrEmpty(queryKey) ? queryKey.ToString().Trim() : null;
+        if (request.Query.TryGetValue("key", out var queryKey) && !StringValues.IsNullOrEmpty(queryKey))
+        {
+            return queryKey.ToString().Trim();
+        }
+
+        // A browser cannot set headers on a WebSocket: OpenAI's realtime clients offer the key as a subprotocol (issue #17).
+        foreach (var offered in headers.SecWebSocketProtocol)
+        {
+            foreach (var part in (offered ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (part.StartsWith(InsecureKeyProtocol, StringComparison.Ordinal) && part.Length > InsecureKeyProtocol.Length)
+                {
+                    return part[InsecureKeyProtocol.Length..];
+                }
+            }
+        }
+
+        return null;
     }
 }

@@ -49,6 +49,7 @@ public static class LlmRelayEndpointRouteBuilderExtensions
         var socket = ActivatorUtilities.CreateInstance<ResponsesSocketEndpoint>(services, gateway);
         var countTokens = ActivatorUtilities.CreateInstance<CountTokensEndpoint>(services, gateway);
         var files = new FilesEndpoint(gateway);
+        var realtime = ActivatorUtilities.CreateInstance<RealtimeEndpoint>(services, gateway);
 
         // Every relay endpoint names its error shape in metadata: GatewayKeyAuthenticationHandler answers a refused key in
         // it, also when the host puts GatewayKeyDefaults.PolicyName on the group. GET /v1/models has none, as its shape
@@ -65,6 +66,8 @@ public static class LlmRelayEndpointRouteBuilderExtensions
         routes.MapPost("/v1/responses", context => relay.HandleAsync(context, InboundRoute.OpenAIResponses)).WithName("LlmRelay.Responses").WithMetadata(InboundRoute.OpenAIResponses.Errors);
         // The Responses API over WebSocket, which Codex CLI tries first (issue #16); 426 without an upgrade.
         routes.MapGet("/v1/responses", socket.HandleAsync).WithName("LlmRelay.Responses.WebSocket").WithMetadata(InboundRoute.OpenAIResponses.Errors);
+        // The Realtime API: a WebSocket proxied to an OpenAI or Azure realtime upstream (issue #17); 426 without an upgrade.
+        routes.MapGet("/v1/realtime", realtime.HandleAsync).WithName("LlmRelay.Realtime").WithMetadata(openAI);
         routes.MapGet("/v1/responses/{id}", context => stored.GetAsync(context, RouteValue(context, "id"))).WithName("LlmRelay.Responses.Get").WithMetadata(openAI);
         routes.MapPost("/v1/embeddings", context => relay.HandleAsync(context, InboundRoute.OpenAIEmbeddings)).WithName("LlmRelay.Embeddings").WithMetadata(InboundRoute.OpenAIEmbeddings.Errors);
         routes.MapPost("/v1/engines/{model}/embeddings", context => relay.HandleAsync(context, InboundRoute.OpenAIEmbeddings, RouteValue(context, "model"), null)).WithName("LlmRelay.EngineEmbeddings").WithMetadata(InboundRoute.OpenAIEmbeddings.Errors);

@@ -59,8 +59,12 @@ public sealed class RelayAttempt : IDisposable
     /// <summary>Gets the upstream's 2xx answer, headers read, or <see langword="null"/> for an in-process chat-client attempt.</summary>
     public HttpResponseMessage? Response { get; internal set; }
 
+    /// <summary>Gets the upstream's open realtime WebSocket (<see cref="Providers.RelayOperation.Realtime"/>), or <see langword="null"/> for any other call.</summary>
+    /// <remarks>Disposed with the attempt; the adapter closes it first when it can.</remarks>
+    public System.Net.WebSockets.WebSocket? Socket { get; internal set; }
+
     /// <summary>Gets whether the channel is a chat-client channel the caller calls in process (<see cref="UpstreamSender.GetChatResponseAsync"/>).</summary>
-    internal bool IsInProcess => Response is null;
+    internal bool IsInProcess => Response is null && Socket is null;
 
     /// <summary>Hands the concurrency slot to whoever outlives the attempt (a stream the consumer still reads).</summary>
     internal ConcurrencyLease? DetachLease()
@@ -70,10 +74,11 @@ public sealed class RelayAttempt : IDisposable
         return lease;
     }
 
-    /// <summary>Releases the answer, the timeouts and the concurrency slot.</summary>
+    /// <summary>Releases the answer (or socket), the timeouts and the concurrency slot.</summary>
     public void Dispose()
     {
         Response?.Dispose();
+        Socket?.Dispose();
         Timeout.Dispose();
         _lease?.Dispose();
         _lease = null;

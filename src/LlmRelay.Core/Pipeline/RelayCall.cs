@@ -15,7 +15,7 @@ namespace LlmRelay.Pipeline;
 /// </code>
 /// Not thread-safe: one call is driven by one request. Instances come from <see cref="RelayPipeline.BeginAsync"/>.
 /// </remarks>
-public sealed class RelayCall : IDisposable
+public sealed partial class RelayCall : IDisposable
 {
     private readonly RelayPipeline _pipeline;
     private bool _finished;

@@ -137,6 +137,7 @@ public sealed partial class RelayPipeline
             }
 
             log.ReservedQuota = reserve;
+            call.SessionReserve = reserve;
         }
 
         return call;
@@ -266,6 +267,11 @@ public sealed partial class RelayPipeline
         var token = attempt.Timeout.Token;
         HttpResponseMessage response;
         var sentAt = time.GetTimestamp();
+        if (plan.Operation == RelayOperation.Realtime)
+        {
+            return await ConnectAsync(call, attempt, sentAt, cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
             var headers = call.Request.CallerFormat == channel.Adapter.Format ? call.Request.ProviderHeaders : null;
@@ -328,6 +334,44 @@ public sealed partial class RelayPipeline
             call.Fail(status, status == 404 ? RelayErrorKind.NotFound : RelayErrorKind.InvalidRequest, upstreamMessage, code);
             return false;
         }
+    }
+
+    // A realtime attempt: the upstream WebSocket handshake, classified like an HTTP answer (a refused upgrade carries its status).
+    private async ValueTask<bool> ConnectAsync(RelayCall call, RelayAttempt attempt, long sentAt, CancellationToken cancellationToken)
+    {
+        var channel = attempt.Channel;
+        try
+        {
+            attempt.Socket = await sender.ConnectWebSocketAsync(channel, attempt.KeyIndex, attempt.UpstreamModel, call.Request.ProviderHeaders, attempt.Timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            call.MarkClientClosed();
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            RecordFailure(call, attempt, ChannelFailureKind.Transient, 504, "The upstream did not accept the realtime session in time.", "upstream_timeout", "timeout");
+            return false;
+        }
+        catch (HttpRequestException ex)
+        {
+            var reason = RelayKeys.Scrub(ex.StatusCode is null ? $"Could not reach the upstream: {ex.Message}" : ex.Message, channel.Keys);
+            var status = ex.StatusCode is { } code ? (int)code : 0;
+            // No answer is transient (0); an answered refusal by its status: 5xx, 429, 401/403 are the channel's, other 4xx the caller's.
+            if (ChannelFailureClassifier.Classify(status, null, null) is { } kind)
+            {
+                RecordFailure(call, attempt, kind, status == 0 ? 502 : status, reason, status == 0 ? "upstream_unreachable" : $"upstream_{status}", reason);
+                return false;
+            }
+
+            call.Fail(status, status == 404 ? RelayErrorKind.NotFound : RelayErrorKind.InvalidRequest, reason, $"upstream_{status}");
+            return false;
+        }
+
+        health.ReportSuccess(channel.Id, attempt.KeyIndex);
+        channel.Load.RecordFirstByte(time.GetElapsedTime(sentAt));
+        return true;
     }
 
     internal void FailAttempt(RelayCall call, RelayAttempt attempt, ChannelFailureKind kind, int status, string message, string? code)

@@ -20,7 +20,7 @@ public readonly record struct RelayPlan(bool PassThrough, RelayOperation Operati
     /// Chat is served by every family (converted where the caller's differs); legacy completions, embeddings, image edits,
     /// moderations and rerank only by OpenAI-format upstreams that support them, passed through; image generations too, or by
     /// Gemini upstreams as a converted generateContent turn; Responses passed through to OpenAI upstreams that serve it, else converted
-    /// to a chat turn in the upstream's family.
+    /// to a chat turn in the upstream's family; a realtime session only by OpenAI and Azure channels, passed through.
     /// </remarks>
     internal static RelayPlan? For(RelayOperation operation, WireFormat callerFormat, ProviderAdapter adapter)
     {
@@ -35,6 +35,9 @@ public readonly record struct RelayPlan(bool PassThrough, RelayOperation Operati
                 return adapter.Format == WireFormat.OpenAIChat && adapter.Supports(RelayOperation.Responses)
                     ? new RelayPlan(true, RelayOperation.Responses, WireFormat.OpenAIResponses)
                     : new RelayPlan(false, RelayOperation.Chat, adapter.Format);
+            case RelayOperation.Realtime:
+                // Events pass through both ways: only OpenAI-format channels with a realtime endpoint (OpenAI, Azure), never in process.
+                return adapter.Format == WireFormat.OpenAIChat && adapter is not ChatClientAdapter && adapter.Supports(operation) ? new RelayPlan(true, operation, WireFormat.OpenAIChat) : null;
             case RelayOperation.Chat:
                 return adapter.Supports(RelayOperation.Chat) ? new RelayPlan(adapter.Format == callerFormat, RelayOperation.Chat, adapter.Format) : null;
             default:

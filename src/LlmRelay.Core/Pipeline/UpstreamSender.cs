@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using LlmRelay.Client;
 using LlmRelay.Diagnostics;
 using LlmRelay.Providers;
@@ -70,6 +71,66 @@ internal sealed class UpstreamSender(UpstreamInvoker upstream, ChatClientChannel
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public Task<HttpResponseMessage> GetAsync(ChannelEntry channel, int keyIndex, Uri uri, CancellationToken cancellationToken) =>
         Send(channel, keyIndex, new HttpRequestMessage(HttpMethod.Get, uri), default, cancellationToken);
+
+    /// <summary>Opens a realtime WebSocket to <paramref name="channel"/> with its key at <paramref name="keyIndex"/>, over the same pooled handler and outbound address policy as every send.</summary>
+    /// <param name="channel">The channel (an OpenAI or Azure one).</param>
+    /// <param name="keyIndex">The key to authenticate with.</param>
+    /// <param name="upstreamModel">The model (Azure: the deployment) as the upstream names it.</param>
+    /// <param name="headers">The caller's headers to send on (<c>OpenAI-Beta</c>), or null.</param>
+    /// <param name="cancellationToken">Cancels the handshake.</param>
+    /// <returns>The open socket: the caller disposes it.</returns>
+    /// <remarks>
+    /// The adapter builds the URL (<c>https</c> becomes <c>wss</c>) and the credentials, exactly as for an HTTP send. A refused
+    /// upgrade throws <see cref="HttpRequestException"/> with the upstream's status, so the pipeline classifies it like an
+    /// HTTP answer (5xx, 429, 401: next channel). Realtime frames are not recorded by <see cref="UpstreamCaptureLog"/>.
+    /// </remarks>
+    /// <exception cref="HttpRequestException">The upstream could not be reached or refused the upgrade (<see cref="HttpRequestException.StatusCode"/> set when it answered).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task<WebSocket> ConnectWebSocketAsync(ChannelEntry channel, int keyIndex, string upstreamModel, IReadOnlyList<KeyValuePair<string, string>>? headers, CancellationToken cancellationToken)
+    {
+        var adapter = channel.Adapter;
+        var uri = new UriBuilder(adapter.BuildUri(channel, RelayOperation.Realtime, upstreamModel, stream: true));
+        uri.Scheme = uri.Scheme == Uri.UriSchemeHttps ? "wss" : uri.Scheme == Uri.UriSchemeHttp ? "ws" : uri.Scheme;
+        uri.Port = uri.Uri.IsDefaultPort ? -1 : uri.Port;
+
+        // The adapter authenticates a request message as for any send; its headers are what the handshake carries.
+        using var credentials = new HttpRequestMessage(HttpMethod.Get, uri.Uri);
+        if (headers is not null)
+        {
+            for (var i = 0; i < headers.Count; i++)
+            {
+                credentials.Headers.TryAddWithoutValidation(headers[i].Key, headers[i].Value);
+            }
+        }
+
+        adapter.Authenticate(credentials, channel.KeyAt(channel.KeyCount == 0 ? 0 : keyIndex));
+        var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        foreach (var header in credentials.Headers)
+        {
+            socket.Options.SetRequestHeader(header.Key, string.Join(", ", header.Value));
+        }
+
+        try
+        {
+            await socket.ConnectAsync(uri.Uri, upstream.Invoker, cancellationToken).ConfigureAwait(false);
+            return socket;
+        }
+        catch (WebSocketException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            var status = socket.HttpStatusCode;
+            socket.Dispose();
+            throw new HttpRequestException(
+                status == 0 ? ex.Message : $"The upstream refused the realtime upgrade with {(int)status}.",
+                ex,
+                status == 0 ? null : status);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
 
     private Task<HttpResponseMessage> Send(ChannelEntry channel, int keyIndex, HttpRequestMessage message, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {

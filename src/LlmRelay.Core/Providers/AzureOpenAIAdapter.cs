@@ -12,6 +12,9 @@ internal sealed class AzureOpenAIAdapter : ProviderAdapter
 {
     public const string DefaultApiVersion = "2024-10-21";
 
+    /// <summary>The api-version of a realtime session when the channel's own is not a preview version (Azure serves realtime only under preview versions).</summary>
+    public const string RealtimeApiVersion = "2025-04-01-preview";
+
     public static readonly AzureOpenAIAdapter Instance = new();
 
     public override WireFormat Format => WireFormat.OpenAIChat;
@@ -52,6 +55,13 @@ internal sealed class AzureOpenAIAdapter : ProviderAdapter
         if (operation == RelayOperation.ListModels)
         {
             return new Uri($"{baseUrl[..query]}/openai/models{baseUrl[query..]}", UriKind.Absolute);
+        }
+
+        if (operation == RelayOperation.Realtime)
+        {
+            // {endpoint}/openai/realtime?api-version=...&deployment=... (the deployment is a query parameter here, not a path segment).
+            var version = baseUrl.Contains("preview", StringComparison.OrdinalIgnoreCase) ? baseUrl[query..] : "?api-version=" + RealtimeApiVersion;
+            return new Uri($"{baseUrl[..query]}/openai/realtime{version}&deployment={Uri.EscapeDataString(upstreamModel)}", UriKind.Absolute);
         }
 
         return new Uri($"{baseUrl[..query]}/openai/deployments/{Uri.EscapeDataString(upstreamModel)}/{OpenAIAdapter.PathOf(operation)}{baseUrl[query..]}", UriKind.Absolute);

@@ -12,7 +12,9 @@ internal sealed class OpenAIAdapter : ProviderAdapter
 
     public override bool Supports(RelayOperation operation) => true;
 
-    public override Uri BuildUri(ChannelEntry channel, RelayOperation operation, string upstreamModel, bool stream) => channel.OperationUri(operation);
+    public override Uri BuildUri(ChannelEntry channel, RelayOperation operation, string upstreamModel, bool stream) => operation == RelayOperation.Realtime
+        ? new Uri(channel.OperationUri(operation).OriginalString + "?model=" + Uri.EscapeDataString(upstreamModel), UriKind.Absolute) // {base}/v1/realtime?model=...
+        : channel.OperationUri(operation);
 
     public override void Authenticate(HttpRequestMessage request, string key) => SetBearer(request, key);
 
@@ -26,6 +28,7 @@ internal sealed class OpenAIAdapter : ProviderAdapter
         RelayOperation.ImageEdits => "images/edits",
         RelayOperation.Moderations => "moderations",
         RelayOperation.Rerank => "rerank",
+        RelayOperation.Realtime => "realtime",
         _ => "chat/completions",
     };
 }

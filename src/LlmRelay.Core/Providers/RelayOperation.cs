@@ -29,4 +29,6 @@ public enum RelayOperation
 
     /// <summary>Rerank in the Cohere/Jina shape (<c>rerank</c>), OpenAI-compatible channels only (not Azure).</summary>
     Rerank,
+    /// <summary>An OpenAI Realtime session (<c>GET /v1/realtime</c> upgraded to a WebSocket), proxied both ways (OpenAI and Azure channels).</summary>
+    Realtime,
 }

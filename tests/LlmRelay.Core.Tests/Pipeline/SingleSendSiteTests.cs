@@ -47,6 +47,16 @@ public sealed partial class SingleSendSiteTests
         Assert.Equal(["src/LlmRelay.Core/Providers/UpstreamInvoker.cs"], sites);
     }
 
+    [Fact]
+    public void OnlyUpstreamSender_OpensAnUpstreamWebSocket()
+    {
+        // Realtime sessions (issue #17) connect over the same invoker, with the adapter's URL and credentials: a socket opened
+        // anywhere else would skip the outbound address policy and the channel's dialect.
+        var sites = Matches(WebSocketConnect());
+
+        Assert.Equal([SendSite], sites);
+    }
+
     private static string[] Matches(Regex pattern)
     {
         var root = FindRepoRoot();
@@ -77,6 +87,9 @@ public sealed partial class SingleSendSiteTests
 
     [GeneratedRegex(@"\.\s*(?:GetResponseAsync|GetStreamingResponseAsync)\s*[<(]")]
     private static partial Regex ChatClientCall();
+
+    [GeneratedRegex(@"new\s+ClientWebSocket\s*\(|\.ConnectAsync\s*\([^)]*\bInvoker\b")]
+    private static partial Regex WebSocketConnect();
 
     [GeneratedRegex(@"new\s+(?:HttpClient|HttpMessageInvoker)\s*\(|\bIHttpClientFactory\b|\.CreateClient\s*\(")]
     private static partial Regex HttpClientCreation();

@@ -48,6 +48,7 @@ public sealed class MockUpstream : IAsyncDisposable
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var upstream = new MockUpstream(app, handler);
+        app.UseWebSockets(); // a realtime upstream accepts WebSocket upgrades in its handler
         app.Run(async context =>
         {
             using var buffer = new MemoryStream();
