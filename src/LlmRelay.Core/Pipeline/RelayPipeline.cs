@@ -381,12 +381,14 @@ public sealed partial class RelayPipeline
 
     internal void Finish(RelayCall call)
     {
-        RelayMetering.Finish(call.Log, call.Request.Token, time, call.Started, logs);
         if (call.RateLimitRules is { } rules)
         {
-            // Tokens per minute count what the call settled at: the prompt and completion tokens of its row.
+            // Tokens per minute count what the call settled at: the prompt and completion tokens of its row, counted
+            // before the row is queued, so whoever sees the row sees the tokens counted.
             rateLimiter.RecordTokens(rules, (long)call.Log.PromptTokens + call.Log.CompletionTokens);
         }
+
+        RelayMetering.Finish(call.Log, call.Request.Token, time, call.Started, logs);
     }
 
     private void RecordFailure(RelayCall call, RelayAttempt attempt, ChannelFailureKind kind, int status, string message, string? code, string reason)
