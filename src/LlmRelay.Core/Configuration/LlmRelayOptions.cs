@@ -134,4 +134,8 @@ public sealed class LlmRelayOptions
     /// <summary>Gets or sets the record of recent upstream exchanges for debugging a channel (section <c>LlmRelay:Captures</c>).</summary>
     /// <value>The default value is an <see cref="UpstreamCaptureOptions"/> that records nothing (off), keeping 20 exchanges and 64 KiB per body when turned on.</value>
     public UpstreamCaptureOptions Captures { get; set; } = new();
+
+    /// <summary>Gets or sets the requests-per-minute and tokens-per-minute limits per key, user, group and model (section <c>LlmRelay:RateLimits</c>).</summary>
+    /// <value>The default value is a <see cref="RateLimiting.RateLimitOptions"/> with no limit.</value>
+    public RateLimiting.RateLimitOptions RateLimits { get; set; } = new();
 }

@@ -125,6 +125,7 @@ internal sealed class LlmRelayOptionsValidator : IValidateOptions<LlmRelayOption
         options.Concurrency.Validate("LlmRelay:Concurrency", failures);
         options.Quota.Validate("LlmRelay:Quota", failures);
         options.SessionAffinity.Validate("LlmRelay:SessionAffinity", failures);
+        options.RateLimits.Validate("LlmRelay:RateLimits", failures);
         if (options.ResponseStoreTtl <= TimeSpan.Zero || options.ResponseStoreTtl > TimeSpan.FromDays(30))
         {
             failures.Add("LlmRelay:ResponseStoreTtl must be greater than zero and at most 30 days.");

@@ -66,6 +66,12 @@ internal static class LlmRelayCoreServices
         services.TryAddSingleton(static sp => new RelayConcurrency(sp.GetRequiredService<IOptions<LlmRelayOptions>>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(static sp => new ResponseStore(sp.GetRequiredService<IOptions<LlmRelayOptions>>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<ISessionAffinityStore>(static sp => new InMemorySessionAffinityStore(sp.GetRequiredService<IOptions<LlmRelayOptions>>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<RateLimiting.IRateLimitStore, RateLimiting.InMemoryRateLimitStore>();
+        services.TryAddSingleton(static sp => new RateLimiting.RelayRateLimiter(
+            sp.GetRequiredService<IOptions<LlmRelayOptions>>(),
+            sp.GetRequiredService<RateLimiting.IRateLimitStore>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<RateLimiting.RelayRateLimiter>>()));
         services.TryAddSingleton<Client.ChatClientChannelInvoker>();
         services.TryAddSingleton(static sp => new Diagnostics.UpstreamCaptureLog(sp.GetRequiredService<IOptions<LlmRelayOptions>>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<Pipeline.UpstreamSender>();
@@ -79,6 +85,7 @@ internal static class LlmRelayCoreServices
             sp.GetRequiredService<ModelCapabilities>(),
             sp.GetRequiredService<ITokenCounter>(),
             sp.GetRequiredService<ISessionAffinityStore>(),
+            sp.GetRequiredService<RateLimiting.RelayRateLimiter>(),
             sp.GetRequiredService<IServiceScopeFactory>(),
             sp.GetRequiredService<IOptions<LlmRelayOptions>>(),
             sp.GetRequiredService<TimeProvider>(),

@@ -41,6 +41,7 @@ internal sealed partial class RelayStartupService(
             {
                 await StoredPricingOptions.LoadAsync(pricing, optionStore, cancellationToken).ConfigureAwait(false);
                 await StoredSelectionOptions.LoadAsync(catalog, optionStore, cancellationToken).ConfigureAwait(false);
+                await RateLimiting.StoredRateLimitOptions.LoadAsync(services.GetRequiredService<RateLimiting.RelayRateLimiter>(), optionStore, cancellationToken).ConfigureAwait(false);
             }
         }
 

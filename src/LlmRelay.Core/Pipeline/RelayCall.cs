@@ -60,6 +60,9 @@ public sealed partial class RelayCall : IDisposable
 
     internal Selection.SessionAffinityTarget? Served { get; set; }
 
+    // The rate-limit rules that admitted the call; its settled tokens are added to them when it finishes.
+    internal RateLimiting.RateLimitRule[]? RateLimitRules { get; set; }
+
     /// <summary>Opens the next attempt: selects a channel not tried yet, sends, and fails over until one answers 2xx.</summary>
     /// <param name="cancellationToken">The caller's cancellation.</param>
     /// <returns>The opened attempt, which the caller disposes; or <see langword="null"/> when the call ended: <see cref="Error"/> says why.</returns>

@@ -7,6 +7,7 @@ using LlmRelay.Health;
 using LlmRelay.Internal;
 using LlmRelay.Pricing;
 using LlmRelay.Providers;
+using LlmRelay.RateLimiting;
 using LlmRelay.Selection;
 using LlmRelay.Storage;
 using LlmRelay.Tokenization;
@@ -45,6 +46,7 @@ public sealed partial class RelayPipeline
     private readonly ModelCapabilities capabilities;
     private readonly ITokenCounter counter;
     private readonly ISessionAffinityStore affinity;
+    private readonly RelayRateLimiter rateLimiter;
     private readonly IServiceScopeFactory scopes;
     private readonly TimeProvider time;
     private readonly ILogger<RelayPipeline> logger;
@@ -61,6 +63,7 @@ public sealed partial class RelayPipeline
         ModelCapabilities capabilities,
         ITokenCounter counter,
         ISessionAffinityStore affinity,
+        RelayRateLimiter rateLimiter,
         IServiceScopeFactory scopes,
         IOptions<LlmRelayOptions> options,
         TimeProvider time,
@@ -75,6 +78,7 @@ public sealed partial class RelayPipeline
         this.capabilities = capabilities;
         this.counter = counter;
         this.affinity = affinity;
+        this.rateLimiter = rateLimiter;
         this.scopes = scopes;
         this.time = time;
         this.logger = logger;
@@ -122,6 +126,19 @@ public sealed partial class RelayPipeline
         {
             call.Refuse(new RelayError(403, RelayErrorKind.Permission, $"This API key may not use the model '{request.RequestedModel}'.", "model_not_allowed", "model"));
             return call;
+        }
+
+        // Rate limits (issue #18) before the reservation: a refused call reserves, sends and logs nothing.
+        if (rateLimiter.RulesFor(request) is { } rules)
+        {
+            var decision = await rateLimiter.TryAcquireAsync(rules, cancellationToken).ConfigureAwait(false);
+            if (!decision.Allowed)
+            {
+                call.Refuse(new RelayError(429, RelayErrorKind.RateLimited, RelayRateLimiter.RefusalMessage(decision), "rate_limit_exceeded") { RetryAfter = decision.RetryAfter });
+                return call;
+            }
+
+            call.RateLimitRules = rules;
         }
 
         if (RelayMetering.Reserves(token))
@@ -406,7 +423,17 @@ public sealed partial class RelayPipeline
     /// <summary>Reports an in-process chat-client attempt's success to the channel's health.</summary>
     internal void Succeeded(RelayAttempt attempt) => health.ReportSuccess(attempt.Channel.Id, attempt.KeyIndex);
 
-    internal void Finish(RelayCall call) => RelayMetering.Finish(call.Log, call.Request.Token, time, call.Started, logs);
+    internal void Finish(RelayCall call)
+    {
+        if (call.RateLimitRules is { } rules)
+        {
+            // Tokens per minute count what the call settled at: the prompt and completion tokens of its row, counted
+            // before the row is queued, so whoever sees the row sees the tokens counted.
+            rateLimiter.RecordTokens(rules, (long)call.Log.PromptTokens + call.Log.CompletionTokens);
+        }
+
+        RelayMetering.Finish(call.Log, call.Request.Token, time, call.Started, logs);
+    }
 
     private void RecordFailure(RelayCall call, RelayAttempt attempt, ChannelFailureKind kind, int status, string message, string? code, string reason)
     {

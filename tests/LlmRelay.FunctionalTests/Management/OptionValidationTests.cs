@@ -21,6 +21,9 @@ public sealed class OptionValidationTests
         { "UserUsableGroups", "not json" },
         { "GroupSelectionPolicies", "{\"default\": 3}" },
         { "RegisterEnabled", "yes" },
+        { "RateLimits", "[1]" },
+        { "RateLimits", "{\"Token\":{\"RequestsPerMinute\":-1}}" },
+        { "RateLimits", "{\"Tokens\":{}}" },
     };
 
     [Theory]

@@ -270,6 +270,8 @@ internal static class DashboardStrings
         ["opt_UserUsableGroups"] = ("Groups users may choose", "用户可选分组"),
         ["opt_UserUsableGroups_help"] = ("JSON object, group name to description; users may give their tokens these groups besides their own.", "JSON 对象，分组名到描述；用户除自身分组外还可为令牌选择这些分组。"),
         ["opt_GroupSelectionPolicies"] = ("Channel selection per group", "分组渠道选择策略"),
+        ["opt_RateLimits"] = ("Rate limits", "速率限制"),
+        ["opt_RateLimits_help"] = ("JSON object like LlmRelay:RateLimits: Token, User, Groups and Models limits, each with RequestsPerMinute and TokensPerMinute (0 is unlimited); layered over the configuration.", "JSON 对象，同 LlmRelay:RateLimits：Token、User、Groups、Models 的限制，各含 RequestsPerMinute 与 TokensPerMinute（0 为不限）；覆盖配置中的同名项。"),
         ["opt_GroupSelectionPolicies_help"] = ("JSON object, group name to a registered selection policy name; unnamed groups use the configured default.", "JSON 对象，分组名到已注册的选择策略名；未列出的分组使用配置的默认策略。"),
         ["back"] = ("Back", "返回"),
         ["error"] = ("Error", "错误"),

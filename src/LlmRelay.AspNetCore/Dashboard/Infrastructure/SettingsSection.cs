@@ -43,6 +43,7 @@ internal sealed record SettingsSection(string Name, IReadOnlyList<SettingsField>
         [
             new(SystemSettings.UserUsableGroups, SettingsInput.Json),
             new(SystemSettings.GroupSelectionPolicies, SettingsInput.Json),
+            new(SystemSettings.RateLimits, SettingsInput.Json),
         ]),
     ];
 

@@ -40,6 +40,8 @@ internal sealed record OptionDefinition(string Key, OptionKind Kind, string Defa
                 return CheckJson(value, ManagementJsonContext.Default.DictionaryStringDouble, static ratios => !ratios.Values.Any(static r => r < 0 || !double.IsFinite(r)), "a JSON object of non-negative numbers");
             case OptionKind.TextMap:
                 return CheckJson(value, ManagementJsonContext.Default.DictionaryStringString, static _ => true, "a JSON object of strings");
+            case OptionKind.RateLimits:
+                return value.Length > MaxTextLength ? $"Option '{Key}' is too long." : LlmRelay.RateLimiting.StoredRateLimitOptions.Validate(value);
             case OptionKind.Internal:
                 return value.Length > MaxTextLength ? $"Option '{Key}' is too long." : CheckJson(value, ManagementJsonContext.Default.JsonArray, static _ => true, "a JSON array");
             default:

@@ -21,6 +21,9 @@ internal enum OptionKind
     /// <summary>A JSON object whose values are strings.</summary>
     TextMap,
 
+    /// <summary>A JSON object of rate limits shaped like the <c>LlmRelay:RateLimits</c> section (<see cref="LlmRelay.RateLimiting.StoredRateLimitOptions"/>).</summary>
+    RateLimits,
+
     /// <summary>A JSON array kept by LlmRelay's own routes (prefill groups, model metadata, vendors); not listed or writable through <c>/api/option/</c>.</summary>
     Internal,
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using LlmRelay.Management;
 using LlmRelay.Pricing;
+using LlmRelay.RateLimiting;
 using LlmRelay.Selection;
 using LlmRelay.Storage;
 using LlmRelay.Tokens;
@@ -21,7 +22,8 @@ internal sealed class SystemSettings(
     TokenCache tokenCache,
     ModelPricing pricing,
     ChannelCatalogProvider catalog,
-    IEnumerable<IChannelSelectionPolicy> selectionPolicies) : IDisposable
+    IEnumerable<IChannelSelectionPolicy> selectionPolicies,
+    RelayRateLimiter rateLimiter) : IDisposable
 {
     public const string SystemName = "SystemName";
     public const string Notice = "Notice";
@@ -42,6 +44,7 @@ internal sealed class SystemSettings(
     public const string GroupRatio = StoredPricingOptions.GroupRatio;
     public const string UserUsableGroups = "UserUsableGroups";
     public const string GroupSelectionPolicies = StoredSelectionOptions.GroupSelectionPolicies;
+    public const string RateLimits = StoredRateLimitOptions.RateLimits;
     public const string PrefillGroups = "PrefillGroups";
     public const string ModelMetas = "ModelMetas";
     public const string Vendors = "Vendors";
@@ -69,6 +72,7 @@ internal sealed class SystemSettings(
         new(GroupRatio, OptionKind.RatioMap, """{"default":1}"""),
         new(UserUsableGroups, OptionKind.TextMap, """{"default":"Default group"}"""),
         new(GroupSelectionPolicies, OptionKind.TextMap, "{}"),
+        new(RateLimits, OptionKind.RateLimits, "{}"),
         new(PrefillGroups, OptionKind.Internal, "[]"),
         new(ModelMetas, OptionKind.Internal, "[]"),
         new(Vendors, OptionKind.Internal, "[]"),
@@ -164,6 +168,12 @@ internal sealed class SystemSettings(
                 // Layered over LlmRelay:Selection; the next relay call picks channels by the new policies.
                 catalog.SetSelectionOverrides(StoredSelectionOptions.Parse(values.GetValueOrDefault(GroupSelectionPolicies)));
                 await catalog.ReloadAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            if (options.Any(static o => o.Key == RateLimits))
+            {
+                // Layered over LlmRelay:RateLimits; the next relay call is checked against the new limits.
+                rateLimiter.SetStoredLimits(values.GetValueOrDefault(RateLimits));
             }
 
             if (options.Any(static o => o.Key == UserUsableGroups))
