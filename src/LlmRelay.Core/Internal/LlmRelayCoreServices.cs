@@ -91,6 +91,7 @@ internal static class LlmRelayCoreServices
         services.AddHostedService(static sp => sp.GetRequiredService<UsageLogWriter>());
         services.AddHostedService(static sp => sp.GetRequiredService<ChannelKeyStatusWriter>());
         services.AddHostedService<ChannelKeyRetestService>();
+        services.AddHostedService<Tasks.RelayTaskPoller>(); // video tasks (issue #17): idle without an IRelayTaskStore
         services.AddHealthChecks().AddCheck<RelayReadinessHealthCheck>("llmrelay", tags: [RelayReadinessHealthCheck.Tag]);
     }
 }

@@ -31,6 +31,9 @@ public readonly record struct RelayPlan(bool PassThrough, RelayOperation Operati
                 return adapter.Format == WireFormat.OpenAIChat && adapter.Supports(RelayOperation.Responses)
                     ? new RelayPlan(true, RelayOperation.Responses, WireFormat.OpenAIResponses)
                     : new RelayPlan(false, RelayOperation.Chat, adapter.Format);
+            case RelayOperation.VideoCreate:
+                // Video tasks are polled at {base}/videos/{id}: only the OpenAI URL scheme (not Azure's deployments) has it.
+                return adapter is OpenAIAdapter ? new RelayPlan(true, operation, WireFormat.OpenAIChat) : null;
             case RelayOperation.Chat:
                 return adapter.Supports(RelayOperation.Chat) ? new RelayPlan(adapter.Format == callerFormat, RelayOperation.Chat, adapter.Format) : null;
             default:

@@ -22,6 +22,7 @@ internal sealed class OpenAIAdapter : ProviderAdapter
         RelayOperation.Responses => "responses",
         RelayOperation.Embeddings => "embeddings",
         RelayOperation.ListModels => "models",
+        RelayOperation.VideoCreate => "videos",
         _ => "chat/completions",
     };
 }

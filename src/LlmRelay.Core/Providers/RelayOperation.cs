@@ -17,4 +17,8 @@ public enum RelayOperation
 
     /// <summary>The upstream's model list (a GET, in the family's own dialect): the management API's model fetch, never relayed.</summary>
     ListModels,
+
+    /// <summary>An asynchronous video task created with OpenAI's Videos API (<c>POST /videos</c>), OpenAI-format channels only (issue #17).</summary>
+    /// <remarks>The task's polling and its content download are GETs to the same channel through <see cref="Pipeline.UpstreamSender"/>.</remarks>
+    VideoCreate,
 }
