@@ -83,6 +83,15 @@ internal static class LlmRelayCoreServices
             sp.GetRequiredService<IOptions<LlmRelayOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Pipeline.RelayPipeline>>()));
+        services.TryAddSingleton(static sp => new Tasks.VideoTaskRelay(
+            sp.GetRequiredService<Pipeline.RelayPipeline>(),
+            sp.GetRequiredService<ModelResolver>(),
+            sp.GetRequiredService<ChannelCatalogProvider>(),
+            sp.GetRequiredService<IServiceScopeFactory>(),
+            sp.GetRequiredService<IServiceProviderIsService>(),
+            sp.GetRequiredService<IOptions<LlmRelayOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Tasks.VideoTaskRelay>>()));
         services.TryAddSingleton(static sp => new ChannelProbe(sp.GetRequiredService<Pipeline.UpstreamSender>(), sp.GetRequiredService<IOptions<LlmRelayOptions>>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(static sp => new Client.RelayChatClient(sp, sp.GetRequiredService<IOptions<Client.RelayChatClientOptions>>().Value));
 

@@ -95,7 +95,7 @@ internal sealed partial class RelayTaskPoller(
         task.PollCount++;
         task.NextPollAt = now + Backoff(_options, task.PollCount);
         task.UpdatedAt = now;
-        var channel = Find(catalog.Current, task.ChannelId);
+        var channel = VideoTaskRelay.ChannelOf(catalog.Current, task.ChannelId);
         if (channel is null)
         {
             // The channel was removed or disabled: nothing can be asked; the timeout ends the task.
@@ -158,7 +158,7 @@ internal sealed partial class RelayTaskPoller(
         var refund = status == RelayTaskStatus.Failed && task.Quota > 0 ? RefundOf(task, now, reason) : null;
         if (await store.TryFinishAsync(task, refund, cancellationToken).ConfigureAwait(false))
         {
-            LogFinished(logger, task.TaskId, UpstreamVideo.NameOf(status), refund?.Quota ?? 0);
+            LogFinished(logger, task.TaskId, status, refund?.Quota ?? 0);
         }
     }
 
@@ -179,19 +179,6 @@ internal sealed partial class RelayTaskPoller(
         Content = $"Video task {task.TaskId} failed ({reason}); refunded {task.Quota} quota.",
     };
 
-    private static ChannelEntry? Find(ChannelCatalog catalog, long channelId)
-    {
-        foreach (var channel in catalog.Channels)
-        {
-            if (channel.Id == channelId)
-            {
-                return channel;
-            }
-        }
-
-        return null;
-    }
-
     private static async ValueTask<bool> TickAsync(PeriodicTimer timer, CancellationToken stoppingToken)
     {
         try
@@ -211,5 +198,5 @@ internal sealed partial class RelayTaskPoller(
     private static partial void LogPollFailed(ILogger logger, string taskId, string channel, int status);
 
     [LoggerMessage(EventId = 2403, Level = LogLevel.Information, Message = "Task {TaskId} finished {Status}; refunded {Quota} quota.")]
-    private static partial void LogFinished(ILogger logger, string taskId, string status, long quota);
+    private static partial void LogFinished(ILogger logger, string taskId, RelayTaskStatus status, long quota);
 }

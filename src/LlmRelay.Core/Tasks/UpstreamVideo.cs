@@ -112,15 +112,6 @@ internal readonly record struct UpstreamVideo(string Id, RelayTaskStatus Status,
         _ => RelayTaskStatus.InProgress,
     };
 
-    /// <summary>Returns the wire name of <paramref name="status"/> (OpenAI's Videos API).</summary>
-    public static string NameOf(RelayTaskStatus status) => status switch
-    {
-        RelayTaskStatus.Queued => "queued",
-        RelayTaskStatus.Completed => "completed",
-        RelayTaskStatus.Failed => "failed",
-        _ => "in_progress",
-    };
-
     private static string ReadError(ref Utf8JsonReader reader)
     {
         if (reader.TokenType == JsonTokenType.String)
