@@ -65,7 +65,7 @@ public sealed class VideoTaskTests
         Assert.Equal("1280x720", video["size"]!.GetValue<string>());
 
         // The upstream got OpenAI's create call with the channel's key, through the pipeline.
-        var sent = Assert.Single(upstream.Upstream.Requests);
+        var sent = Assert.Single(upstream.Upstream.Requests, static r => r.Method == "POST");
         Assert.Equal("/v1/videos", sent.PathAndQuery);
         Assert.Equal($"Bearer {Settings.UpstreamKey}", sent.Headers["Authorization"]);
         var body = JsonNode.Parse(sent.BodyText)!;
@@ -122,12 +122,15 @@ public sealed class VideoTaskTests
         Assert.Equal((Balance - Price, Price), await BalanceAsync(gateway, Settings.Key));
     }
 
-    [Fact]
-    public async Task FailingUpstream_TheTaskFails_AndItsChargeIsRefundedInFull()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task FailingUpstream_TheTaskFails_AndItsChargeIsRefundedInFull(string provider)
     {
+        await using var database = await TestDatabase.CreateAsync(provider);
         await using var upstream = await MockVideoUpstream.StartAsync();
         upstream.Outcome = "failed";
-        await using var gateway = new GatewayFactory(Config(upstream.BaseUrl));
+        await using var gateway = new GatewayFactory(Settings.Merge(Config(upstream.BaseUrl), database.Settings));
         gateway.Start();
         using var owner = gateway.CreateGatewayClient(Settings.Key);
 
@@ -136,7 +139,7 @@ public sealed class VideoTaskTests
         var submitted = JsonNode.Parse(await created.Content.ReadAsStringAsync(Ct))!;
         var id = submitted["task_id"]!.GetValue<string>();
         Assert.Equal("queued", submitted["status"]!.GetValue<string>());
-        var sent = JsonNode.Parse(Assert.Single(upstream.Upstream.Requests).BodyText)!;
+        var sent = JsonNode.Parse(Assert.Single(upstream.Upstream.Requests, static r => r.Method == "POST").BodyText)!;
         Assert.Equal(("8", "720x1280"), (sent["seconds"]!.GetValue<string>(), sent["size"]!.GetValue<string>()));
 
         var failed = await WaitForStatusAsync(owner, id, "failed");
