@@ -1,6 +1,7 @@
 using LlmRelay.AspNetCore.Authentication;
 using LlmRelay.AspNetCore.Relay;
 using LlmRelay.AspNetCore.Relay.Errors;
+using LlmRelay.AspNetCore.Relay.Videos;
 using LlmRelay.Health;
 using LlmRelay.Pipeline;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -50,6 +51,7 @@ public static class LlmRelayEndpointRouteBuilderExtensions
         var countTokens = ActivatorUtilities.CreateInstance<CountTokensEndpoint>(services, gateway);
         var files = new FilesEndpoint(gateway);
         var realtime = ActivatorUtilities.CreateInstance<RealtimeEndpoint>(services, gateway);
+        var videos = ActivatorUtilities.CreateInstance<LlmRelay.AspNetCore.Relay.Videos.VideoEndpoint>(services, gateway);
 
         // Every relay endpoint names its error shape in metadata: GatewayKeyAuthenticationHandler answers a refused key in
         // it, also when the host puts GatewayKeyDefaults.PolicyName on the group. GET /v1/models has none, as its shape
@@ -69,6 +71,12 @@ public static class LlmRelayEndpointRouteBuilderExtensions
         // The Realtime API: a WebSocket proxied to an OpenAI or Azure realtime upstream (issue #17); 426 without an upgrade.
         routes.MapGet("/v1/realtime", realtime.HandleAsync).WithName("LlmRelay.Realtime").WithMetadata(openAI);
         routes.MapGet("/v1/responses/{id}", context => stored.GetAsync(context, RouteValue(context, "id"))).WithName("LlmRelay.Responses.Get").WithMetadata(openAI);
+        // Video tasks (issue #17): OpenAI's Videos API and the generic task API over the same stored tasks.
+        routes.MapPost("/v1/videos", context => videos.CreateAsync(context, VideoFamily.OpenAI)).WithName("LlmRelay.Videos").WithMetadata(openAI);
+        routes.MapGet("/v1/videos/{id}", context => videos.GetAsync(context, RouteValue(context, "id"), VideoFamily.OpenAI)).WithName("LlmRelay.Videos.Get").WithMetadata(openAI);
+        routes.MapGet("/v1/videos/{id}/content", context => videos.ContentAsync(context, RouteValue(context, "id"))).WithName("LlmRelay.Videos.Content").WithMetadata(openAI);
+        routes.MapPost("/v1/video/generations", context => videos.CreateAsync(context, VideoFamily.Generations)).WithName("LlmRelay.VideoGenerations").WithMetadata(openAI);
+        routes.MapGet("/v1/video/generations/{id}", context => videos.GetAsync(context, RouteValue(context, "id"), VideoFamily.Generations)).WithName("LlmRelay.VideoGenerations.Get").WithMetadata(openAI);
         routes.MapPost("/v1/embeddings", context => relay.HandleAsync(context, InboundRoute.OpenAIEmbeddings)).WithName("LlmRelay.Embeddings").WithMetadata(InboundRoute.OpenAIEmbeddings.Errors);
         routes.MapPost("/v1/engines/{model}/embeddings", context => relay.HandleAsync(context, InboundRoute.OpenAIEmbeddings, RouteValue(context, "model"), null)).WithName("LlmRelay.EngineEmbeddings").WithMetadata(InboundRoute.OpenAIEmbeddings.Errors);
         // Billed by their own units (issue #17). Routing matches the trailing slash the spec lists (/v1/images/edits/) too.

@@ -35,6 +35,7 @@ internal static class ManagementEndpoints
         RedemptionEndpoints.Map(api);
         Models.MetadataEndpoints.Map(api);
         LogEndpoints.Map(api);
+        Tasks.TaskEndpoints.Map(api);
         Admin.AdminEndpoints.Map(group);
     }
 }

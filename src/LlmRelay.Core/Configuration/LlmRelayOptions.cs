@@ -111,6 +111,10 @@ public sealed class LlmRelayOptions
     /// <value>The default value is a <see cref="QuotaOptions"/> with a 15-second heartbeat and a 2-minute lease.</value>
     public QuotaOptions Quota { get; set; } = new();
 
+    /// <summary>Gets or sets how asynchronous upstream tasks (video generations) are polled and when they time out (section <c>LlmRelay:Tasks</c>).</summary>
+    /// <value>The default value is a <see cref="TaskOptions"/> polling from every 10 seconds up to every 2 minutes, failing a task after 2 hours.</value>
+    public TaskOptions Tasks { get; set; } = new();
+
     /// <summary>Gets or sets how long a finished <c>/v1/responses</c> body stays readable through <c>GET /v1/responses/{id}</c>.</summary>
     /// <value>The default value is 1 hour.</value>
     public TimeSpan ResponseStoreTtl { get; set; } = TimeSpan.FromHours(1);

@@ -124,6 +124,7 @@ internal sealed class LlmRelayOptionsValidator : IValidateOptions<LlmRelayOption
         options.Health.Validate("LlmRelay:Health", failures);
         options.Concurrency.Validate("LlmRelay:Concurrency", failures);
         options.Quota.Validate("LlmRelay:Quota", failures);
+        options.Tasks.Validate("LlmRelay:Tasks", failures);
         options.SessionAffinity.Validate("LlmRelay:SessionAffinity", failures);
         options.RateLimits.Validate("LlmRelay:RateLimits", failures);
         if (options.ResponseStoreTtl <= TimeSpan.Zero || options.ResponseStoreTtl > TimeSpan.FromDays(30))

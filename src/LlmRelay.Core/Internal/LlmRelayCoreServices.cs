@@ -90,6 +90,15 @@ internal static class LlmRelayCoreServices
             sp.GetRequiredService<IOptions<LlmRelayOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Pipeline.RelayPipeline>>()));
+        services.TryAddSingleton(static sp => new Tasks.VideoTaskRelay(
+            sp.GetRequiredService<Pipeline.RelayPipeline>(),
+            sp.GetRequiredService<ModelResolver>(),
+            sp.GetRequiredService<ChannelCatalogProvider>(),
+            sp.GetRequiredService<IServiceScopeFactory>(),
+            sp.GetRequiredService<IServiceProviderIsService>(),
+            sp.GetRequiredService<IOptions<LlmRelayOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Tasks.VideoTaskRelay>>()));
         services.TryAddSingleton(static sp => new ChannelProbe(sp.GetRequiredService<Pipeline.UpstreamSender>(), sp.GetRequiredService<IOptions<LlmRelayOptions>>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(static sp => new Client.RelayChatClient(sp, sp.GetRequiredService<IOptions<Client.RelayChatClientOptions>>().Value));
 
@@ -98,6 +107,7 @@ internal static class LlmRelayCoreServices
         services.AddHostedService(static sp => sp.GetRequiredService<UsageLogWriter>());
         services.AddHostedService(static sp => sp.GetRequiredService<ChannelKeyStatusWriter>());
         services.AddHostedService<ChannelKeyRetestService>();
+        services.AddHostedService<Tasks.RelayTaskPoller>(); // video tasks (issue #17): idle without an IRelayTaskStore
         services.AddHealthChecks().AddCheck<RelayReadinessHealthCheck>("llmrelay", tags: [RelayReadinessHealthCheck.Tag]);
     }
 }

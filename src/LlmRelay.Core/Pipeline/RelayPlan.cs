@@ -38,6 +38,9 @@ public readonly record struct RelayPlan(bool PassThrough, RelayOperation Operati
             case RelayOperation.Realtime:
                 // Events pass through both ways: only OpenAI-format channels with a realtime endpoint (OpenAI, Azure), never in process.
                 return adapter.Format == WireFormat.OpenAIChat && adapter is not ChatClientAdapter && adapter.Supports(operation) ? new RelayPlan(true, operation, WireFormat.OpenAIChat) : null;
+            case RelayOperation.VideoCreate:
+                // Video tasks are polled at {base}/videos/{id}: only the OpenAI URL scheme (not Azure's deployments) has it.
+                return adapter is OpenAIAdapter ? new RelayPlan(true, operation, WireFormat.OpenAIChat) : null;
             case RelayOperation.Chat:
                 return adapter.Supports(RelayOperation.Chat) ? new RelayPlan(adapter.Format == callerFormat, RelayOperation.Chat, adapter.Format) : null;
             default:

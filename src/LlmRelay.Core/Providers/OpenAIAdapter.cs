@@ -29,6 +29,7 @@ internal sealed class OpenAIAdapter : ProviderAdapter
         RelayOperation.Moderations => "moderations",
         RelayOperation.Rerank => "rerank",
         RelayOperation.Realtime => "realtime",
+        RelayOperation.VideoCreate => "videos",
         _ => "chat/completions",
     };
 }

@@ -29,6 +29,11 @@ public enum RelayOperation
 
     /// <summary>Rerank in the Cohere/Jina shape (<c>rerank</c>), OpenAI-compatible channels only (not Azure).</summary>
     Rerank,
+
     /// <summary>An OpenAI Realtime session (<c>GET /v1/realtime</c> upgraded to a WebSocket), proxied both ways (OpenAI and Azure channels).</summary>
     Realtime,
+
+    /// <summary>An asynchronous video task created with OpenAI's Videos API (<c>POST /videos</c>), OpenAI-format channels only (issue #17).</summary>
+    /// <remarks>The task's polling and its content download are GETs to the same channel through <see cref="Pipeline.UpstreamSender"/>.</remarks>
+    VideoCreate,
 }

@@ -22,12 +22,16 @@ public readonly record struct QuotaSettlement(long TokenId, long UserId, long Ch
 
     /// <summary>Returns the settlement of one usage-log row.</summary>
     /// <param name="log">The row.</param>
-    /// <returns>What appending <paramref name="log"/> would move: only <see cref="UsageLogType.Consume"/> rows charge and count as requests.</returns>
+    /// <returns>
+    /// What appending <paramref name="log"/> would move: only <see cref="UsageLogType.Consume"/> rows charge and count as requests;
+    /// a <see cref="UsageLogType.Refund"/> row (a failed video task, issue #17) charges its <see cref="UsageLog.Quota"/> back: a negative charge.
+    /// </returns>
     public static QuotaSettlement Of(UsageLog log)
     {
         ArgumentNullException.ThrowIfNull(log);
         var consume = log.Type == UsageLogType.Consume;
-        return new QuotaSettlement(log.TokenId, log.UserId, consume ? log.Quota : 0, log.ReservedQuota, consume ? 1 : 0);
+        var charged = consume ? log.Quota : log.Type == UsageLogType.Refund ? -log.Quota : 0;
+        return new QuotaSettlement(log.TokenId, log.UserId, charged, log.ReservedQuota, consume ? 1 : 0);
     }
 
     /// <summary>Returns the sum of this settlement and <paramref name="other"/>, which must be for the same token and user.</summary>

@@ -171,5 +171,6 @@ public static class LlmRelayEntityFrameworkBuilderExtensions
         services.TryAddScoped<IOptionStore, EfOptionStore>();
         services.TryAddScoped<IRedemptionStore, EfRedemptionStore>();
         services.TryAddScoped<IChannelStateStore, EfChannelStateStore>();
+        services.TryAddScoped<IRelayTaskStore, EfRelayTaskStore>();
     }
 }

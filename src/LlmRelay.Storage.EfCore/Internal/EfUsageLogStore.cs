@@ -93,7 +93,8 @@ internal sealed class EfUsageLogStore(LlmRelayDbContext db, QuotaReservationLedg
         }
     }
 
-    private static void Accumulate(
+    /// <summary>Adds one settlement to the per-token, per-user and reserved deltas (also used by <see cref="EfRelayTaskStore"/> for a refund row).</summary>
+    internal static void Accumulate(
         SortedDictionary<long, (long Balance, long Used, long Requests)> tokens,
         SortedDictionary<long, (long Balance, long Used, long Requests)> users,
         SortedDictionary<long, (long UserId, long Reserved)> reserved,

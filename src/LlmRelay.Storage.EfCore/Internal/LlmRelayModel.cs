@@ -1,5 +1,6 @@
 using LlmRelay.Channels;
 using LlmRelay.Management;
+using LlmRelay.Tasks;
 using LlmRelay.Tokens;
 using LlmRelay.Usage;
 using LlmRelay.Users;
@@ -130,6 +131,20 @@ internal static class LlmRelayModel
             instance.ToTable("relay_instances");
             instance.HasKey(static i => i.Id);
             instance.Property(static i => i.Id).ValueGeneratedNever();
+        });
+
+        // Asynchronous upstream tasks (video generations, issue #17): polled by status and due time, listed newest first.
+        modelBuilder.Entity<RelayTask>(static task =>
+        {
+            task.ToTable("tasks");
+            task.HasKey(static t => t.Id);
+            task.HasIndex(static t => t.TaskId).IsUnique();
+            task.HasIndex(static t => new { t.Status, t.NextPollAt });
+            task.HasIndex(static t => new { t.CreatedAt, t.Id });
+            task.HasIndex(static t => new { t.UserId, t.CreatedAt });
+            task.Property(static t => t.TaskId).HasMaxLength(64);
+            task.Property(static t => t.Platform).HasMaxLength(32);
+            task.Ignore(static t => t.IsFinished);
         });
 
         ApplySnakeCaseNames(modelBuilder);

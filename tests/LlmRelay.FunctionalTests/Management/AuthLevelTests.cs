@@ -2,7 +2,7 @@ using System.Net;
 
 namespace LlmRelay.FunctionalTests.Management;
 
-/// <summary>Every management route of endpoints.tsv (areas user, token, channel, groups, system, redemption, security, statistics, model, vendors) at its level and one level below; user administration within a level.</summary>
+/// <summary>Every management route of endpoints.tsv (areas user, token, channel, groups, system, redemption, security, statistics, model, vendors, tasks) at its level and one level below; user administration within a level.</summary>
 public sealed class AuthLevelTests
 {
     public enum AccessLevel
@@ -66,6 +66,10 @@ public sealed class AuthLevelTests
         ["GET", "/api/verify/status", AccessLevel.User],
         ["GET", "/api/data/", AccessLevel.Admin],
         ["GET", "/api/data/self", AccessLevel.User],
+        ["GET", "/api/task/", AccessLevel.Admin],
+        ["GET", "/api/task/self", AccessLevel.User],
+        ["GET", "/api/mj/", AccessLevel.Admin],
+        ["GET", "/api/mj/self", AccessLevel.User],
         ["GET", "/api/option/", AccessLevel.Root],
         ["POST", "/api/option/migrate_console_setting", AccessLevel.Root],
         ["PUT", "/api/option/", AccessLevel.Root],

@@ -361,6 +361,139 @@ namespace LlmRelay.Storage.EfCore.Migrations.PostgreSql
                     b.ToTable("usage_user_hours", (string)null);
                 });
 
+            modelBuilder.Entity("LlmRelay.Tasks.RelayTask", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("action");
+
+                    b.Property<long>("ChannelId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("channel_id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("FailReason")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("fail_reason");
+
+                    b.Property<long?>("FinishedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("Group")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("group");
+
+                    b.Property<int>("KeyIndex")
+                        .HasColumnType("integer")
+                        .HasColumnName("key_index");
+
+                    b.Property<string>("ModelName")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("model_name");
+
+                    b.Property<long>("NextPollAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("next_poll_at");
+
+                    b.Property<string>("Platform")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("platform");
+
+                    b.Property<int>("PollCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("poll_count");
+
+                    b.Property<int>("Progress")
+                        .HasColumnType("integer")
+                        .HasColumnName("progress");
+
+                    b.Property<long>("Quota")
+                        .HasColumnType("bigint")
+                        .HasColumnName("quota");
+
+                    b.Property<string>("Seconds")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("seconds");
+
+                    b.Property<string>("Size")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("size");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer")
+                        .HasColumnName("status");
+
+                    b.Property<string>("TaskId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("task_id");
+
+                    b.Property<long>("TokenId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("token_id");
+
+                    b.Property<string>("TokenName")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("token_name");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("UpstreamModel")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("upstream_model");
+
+                    b.Property<string>("UpstreamTaskId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("upstream_task_id");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_tasks");
+
+                    b.HasIndex("TaskId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_tasks_task_id");
+
+                    b.HasIndex("CreatedAt", "Id")
+                        .HasDatabaseName("ix_tasks_created_at_id");
+
+                    b.HasIndex("Status", "NextPollAt")
+                        .HasDatabaseName("ix_tasks_status_next_poll_at");
+
+                    b.HasIndex("UserId", "CreatedAt")
+                        .HasDatabaseName("ix_tasks_user_id_created_at");
+
+                    b.ToTable("tasks", (string)null);
+                });
+
             modelBuilder.Entity("LlmRelay.Tokens.ApiToken", b =>
                 {
                     b.Property<long>("Id")

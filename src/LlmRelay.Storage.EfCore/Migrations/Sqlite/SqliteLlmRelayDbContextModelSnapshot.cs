@@ -352,6 +352,137 @@ namespace LlmRelay.Storage.EfCore.Migrations.Sqlite
                     b.ToTable("usage_user_hours", (string)null);
                 });
 
+            modelBuilder.Entity("LlmRelay.Tasks.RelayTask", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("action");
+
+                    b.Property<long>("ChannelId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("channel_id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("FailReason")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("fail_reason");
+
+                    b.Property<long?>("FinishedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("Group")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("group");
+
+                    b.Property<int>("KeyIndex")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("key_index");
+
+                    b.Property<string>("ModelName")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("model_name");
+
+                    b.Property<long>("NextPollAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("next_poll_at");
+
+                    b.Property<string>("Platform")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("platform");
+
+                    b.Property<int>("PollCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("poll_count");
+
+                    b.Property<int>("Progress")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("progress");
+
+                    b.Property<long>("Quota")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("quota");
+
+                    b.Property<string>("Seconds")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("seconds");
+
+                    b.Property<string>("Size")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("size");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("status");
+
+                    b.Property<string>("TaskId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("task_id");
+
+                    b.Property<long>("TokenId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("token_id");
+
+                    b.Property<string>("TokenName")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("token_name");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("UpstreamModel")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("upstream_model");
+
+                    b.Property<string>("UpstreamTaskId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("upstream_task_id");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_tasks");
+
+                    b.HasIndex("TaskId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_tasks_task_id");
+
+                    b.HasIndex("CreatedAt", "Id")
+                        .HasDatabaseName("ix_tasks_created_at_id");
+
+                    b.HasIndex("Status", "NextPollAt")
+                        .HasDatabaseName("ix_tasks_status_next_poll_at");
+
+                    b.HasIndex("UserId", "CreatedAt")
+                        .HasDatabaseName("ix_tasks_user_id_created_at");
+
+                    b.ToTable("tasks", (string)null);
+                });
+
             modelBuilder.Entity("LlmRelay.Tokens.ApiToken", b =>
                 {
                     b.Property<long>("Id")
