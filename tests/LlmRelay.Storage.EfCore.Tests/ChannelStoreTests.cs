@@ -1,4 +1,5 @@
 using LlmRelay.Channels;
+using LlmRelay.Formats.Conversion;
 using LlmRelay.Storage.EfCore.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -40,6 +41,37 @@ public sealed class ChannelStoreTests(DatabaseFixture fixture) : IClassFixture<D
             Assert.Equal("config", found.Source);
             Assert.Equal(TestData.Time, found.CreatedAt);
             Assert.Equal(TestData.Time.UtcDateTime, found.CreatedAt.UtcDateTime);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task ModelCapabilities_RoundTrip_AndInPlaceChangesAreSaved(string provider)
+    {
+        var database = await fixture.GetAsync(provider);
+        var channel = TestData.Channel();
+        channel.ModelCapabilities["gpt-4o"] = new ModelCapability { Reasoning = ReasoningControl.Budget, MaxOutputTokens = 4000, TemperatureOrTopP = true };
+        await using (var scope = database.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<IChannelStore>().AddAsync(channel, Ct);
+        }
+
+        await using (var scope = database.CreateScope())
+        {
+            var store = scope.ServiceProvider.GetRequiredService<IChannelStore>();
+            var found = (await store.FindAsync(channel.Id, Ct))!;
+            Assert.Equal(new ModelCapability { Reasoning = ReasoningControl.Budget, MaxOutputTokens = 4000, TemperatureOrTopP = true }, found.ModelCapabilities["GPT-4O"]);
+            found.ModelCapabilities["o3"] = new ModelCapability { DefaultOutputTokens = 1000, SamplingWithReasoning = false };
+            found.ModelCapabilities.Remove("gpt-4o");
+            await store.UpdateAsync(found, Ct);
+        }
+
+        await using (var scope = database.CreateScope())
+        {
+            var found = (await scope.ServiceProvider.GetRequiredService<IChannelStore>().FindAsync(channel.Id, Ct))!;
+            var only = Assert.Single(found.ModelCapabilities);
+            Assert.Equal("o3", only.Key);
+            Assert.Equal(new ModelCapability { DefaultOutputTokens = 1000, SamplingWithReasoning = false }, only.Value);
         }
     }
 

@@ -17,7 +17,7 @@ internal static partial class DashboardEndpoints
     private const UserRole AdminRole = UserRole.Admin;
     private const UserRole RootRole = UserRole.Root;
 
-    private static readonly string[] ChannelFields = ["name", "type", "base_url", "models", "group", "priority", "weight", "tag", "key", "model_mapping"];
+    private static readonly string[] ChannelFields = ["name", "type", "base_url", "models", "group", "priority", "weight", "tag", "key", "model_mapping", ChannelCapabilityInput.Field];
 
     private static void MapChannels(Routes pages)
     {
@@ -57,6 +57,8 @@ internal static partial class DashboardEndpoints
             var priority = reader.Long("priority");
             var weight = reader.Long("weight");
             var (mapping, mappingError) = ParseMapping(reader.Text("model_mapping"));
+            // Read and checked as the API's model_capabilities field (blank clears the channel's overrides).
+            var (capabilities, capabilitiesError) = ChannelCapabilityInput.Parse(reader.Text(ChannelCapabilityInput.Field));
 
             // The key field is left empty on an edit to keep the stored keys.
             var key = reader.Text("key").Replace("\r", "", StringComparison.Ordinal).Trim();
@@ -73,13 +75,14 @@ internal static partial class DashboardEndpoints
                 Tag = reader.Text("tag"),
                 ModelMapping = mapping,
                 ToolCallSieve = form["tool_call_sieve"] == "true",
+                ModelCapabilities = capabilities,
                 Key = key.Length > 0 || id == 0 ? key : null,
             };
             var service = r.Service<ChannelService>();
             ManagementError? error;
-            if (mappingError is not null)
+            if ((mappingError ?? capabilitiesError) is { } formError)
             {
-                error = ManagementError.Invalid(mappingError);
+                error = ManagementError.Invalid(formError);
             }
             else if (id == 0)
             {

@@ -50,8 +50,10 @@ internal static partial class DashboardEndpoints
         var since = DateTimeOffset.FromUnixTimeSeconds(r.Service<TimeProvider>().GetUtcNow().AddDays(-6).ToUnixTimeSeconds() / 86400 * 86400);
         var logs = r.Service<LogService>();
         var hourly = await logs.HourlyAsync(r.Actor, self: true, new UsageLogFilter { Start = since }, ct).ConfigureAwait(false);
+        // Days in the viewer's zone (the llmrelay_tz cookie), as the page's times (issue #15), not the server's.
+        var zone = r.State.TimeZone;
         var chart = hourly.Value
-            .GroupBy(static row => (Day: row.HourStart.ToLocalTime().ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Model: row.ModelName))
+            .GroupBy(row => (Day: TimeZoneInfo.ConvertTime(row.HourStart, zone).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Model: row.ModelName))
             .Select(static g => new ChartRow(g.Key.Day, g.Key.Model, g.Sum(static x => x.Quota), g.Sum(static x => x.Count), g.Sum(static x => x.PromptTokens + x.CompletionTokens)))
             .ToList();
 

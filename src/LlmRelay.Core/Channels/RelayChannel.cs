@@ -1,3 +1,5 @@
+using LlmRelay.Formats.Conversion;
+
 namespace LlmRelay.Channels;
 
 /// <summary>An upstream provider endpoint that LlmRelay can route requests to.</summary>
@@ -72,6 +74,16 @@ public sealed class RelayChannel
     /// </remarks>
     /// <value>The default value is <see langword="false"/>.</value>
     public bool ToolCallSieve { get; set; }
+
+    /// <summary>Gets or sets what the models this channel is sent accept, laid over the gateway's capability table for this channel only.</summary>
+    /// <remarks>
+    /// Keyed by the model name the channel is sent (after <see cref="ModelMapping"/>) or a name prefix, matched like the price
+    /// table's. Each entry is laid over what the name resolves to below it (<c>LlmRelay:ModelCapabilities:Channels:{name}</c>,
+    /// then <c>LlmRelay:ModelCapabilities:Models</c>, then the built-in table), property by property. Set through the
+    /// management API's <c>model_capabilities</c> field or the dashboard's channel form.
+    /// </remarks>
+    /// <value>The default value is empty.</value>
+    public Dictionary<string, ModelCapability> ModelCapabilities { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Gets or sets where the channel was declared; <c>"config"</c> for channels synced from configuration.</summary>
     public string? Source { get; set; }

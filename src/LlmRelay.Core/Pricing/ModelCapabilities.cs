@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Runtime.CompilerServices;
 using LlmRelay.Configuration;
 using LlmRelay.Formats.Conversion;
 using Microsoft.Extensions.Options;
@@ -13,10 +14,16 @@ namespace LlmRelay.Pricing;
 /// search and allocates nothing:
 /// </para>
 /// <code>
+///   the channel's own overrides (RelayChannel.ModelCapabilities) ── found? ─► it
 ///   channel layer (Channels:{name}) ── found? ─► it
 ///   gateway layer (built-in &lt;- Models) ── found? ─► it
 ///   else null: the conversion leaves parameters as the caller sent them
 /// </code>
+/// <para>
+/// A channel's own overrides are laid over the layers below the first time a request resolves them against a snapshot,
+/// and kept beside them (a <see cref="ConditionalWeakTable{TKey, TValue}"/> on the overrides, which the channel catalog
+/// rebuilds when the channel changes): later lookups allocate nothing.
+/// </para>
 /// <para>Thread-safe: reads take no lock; a configuration change publishes a new snapshot with <see cref="Volatile.Write{T}(ref T, T)"/>.</para>
 /// </remarks>
 internal sealed class ModelCapabilities : IDisposable
@@ -25,6 +32,7 @@ internal sealed class ModelCapabilities : IDisposable
 
     private readonly Dictionary<string, ModelCapability> _defaults = DefaultModelCapabilities.Create();
     private readonly IDisposable? _subscription;
+    private readonly ConditionalWeakTable<IReadOnlyDictionary<string, ModelCapability>, Layered> _own = [];
     private Snapshot _snapshot;
 
     public ModelCapabilities(IOptionsMonitor<LlmRelayOptions> options)
@@ -35,9 +43,32 @@ internal sealed class ModelCapabilities : IDisposable
     }
 
     /// <summary>Returns what <paramref name="model"/> accepts when sent through the channel named <paramref name="channel"/>, or <see langword="null"/> when not known.</summary>
-    public ModelCapability? Resolve(string channel, string model)
+    public ModelCapability? Resolve(string channel, string model) => Resolve(Volatile.Read(ref _snapshot), channel, model);
+
+    /// <summary>As <see cref="Resolve(string, string)"/>, with the channel's own overrides (<see cref="Channels.RelayChannel.ModelCapabilities"/>) on top.</summary>
+    public ModelCapability? Resolve(string channel, string model, IReadOnlyDictionary<string, ModelCapability>? own)
     {
         var snapshot = Volatile.Read(ref _snapshot);
+        if (own is not null)
+        {
+            if (!_own.TryGetValue(own, out var layered) || !ReferenceEquals(layered.Below, snapshot))
+            {
+                layered = LayerOwn(snapshot, channel, own);
+            }
+
+            if (layered.Lookup.TryFindWithProvider(model, out var capability))
+            {
+                return capability;
+            }
+        }
+
+        return Resolve(snapshot, channel, model);
+    }
+
+    public void Dispose() => _subscription?.Dispose();
+
+    private static ModelCapability? Resolve(Snapshot snapshot, string channel, string model)
+    {
         if (snapshot.Channels.Count > 0 && snapshot.Channels.TryGetValue(channel, out var own) && own.TryFindWithProvider(model, out var capability))
         {
             return capability;
@@ -45,8 +76,6 @@ internal sealed class ModelCapabilities : IDisposable
 
         return snapshot.Models.TryFindWithProvider(model, out capability) ? capability : null;
     }
-
-    public void Dispose() => _subscription?.Dispose();
 
     /// <summary>Lays <paramref name="top"/> over <paramref name="below"/>, property by property.</summary>
     internal static ModelCapability Over(ModelCapability top, ModelCapability? below) => below is null ? top : new ModelCapability
@@ -99,6 +128,25 @@ internal sealed class ModelCapabilities : IDisposable
 
         return result;
     }
+
+    // The channel's own entries, each laid over what its name resolves to in the snapshot for that channel; kept for the overrides.
+    private Layered LayerOwn(Snapshot snapshot, string channel, IReadOnlyDictionary<string, ModelCapability> own)
+    {
+        var table = new Dictionary<string, ModelCapability>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, capability) in own)
+        {
+            if (capability is not null && name.Length > 0)
+            {
+                table[name] = Over(capability, Resolve(snapshot, channel, name));
+            }
+        }
+
+        var layered = new Layered(snapshot, new ModelNameLookup<ModelCapability>(table));
+        _own.AddOrUpdate(own, layered);
+        return layered;
+    }
+
+    private sealed record Layered(Snapshot Below, ModelNameLookup<ModelCapability> Lookup);
 
     private sealed record Snapshot(ModelNameLookup<ModelCapability> Models, FrozenDictionary<string, ModelNameLookup<ModelCapability>> Channels);
 }

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using LlmRelay.Channels;
 using LlmRelay.Configuration;
+using LlmRelay.Formats.Conversion;
 using LlmRelay.Providers;
 
 namespace LlmRelay.Selection;
@@ -61,6 +62,9 @@ internal sealed class ChannelEntry
         _firstByteTimeout = channel.FirstByteTimeout;
         _idleTimeout = channel.IdleTimeout;
         ToolCallSieve = channel.ToolCallSieve;
+        CapabilityOverrides = channel.ModelCapabilities is { Count: > 0 } own
+            ? own.Where(static p => p.Value is not null).ToFrozenDictionary(static p => p.Key, static p => p.Value, StringComparer.OrdinalIgnoreCase)
+            : null;
 
         // Boxed once here, so that a request to a channel with its own connect timeout only adds a reference to its options.
         ConnectTimeoutOverride = channel.ConnectTimeout is { } connect ? connect : null;
@@ -106,6 +110,9 @@ internal sealed class ChannelEntry
 
     /// <summary>Gets whether tool calls the channel's models write as text are turned into structured calls (<see cref="RelayChannel.ToolCallSieve"/>).</summary>
     public bool ToolCallSieve { get; }
+
+    /// <summary>Gets the channel's own model capability overrides (<see cref="RelayChannel.ModelCapabilities"/>), or <see langword="null"/> when it has none.</summary>
+    public IReadOnlyDictionary<string, ModelCapability>? CapabilityOverrides { get; }
 
     /// <summary>Gets the channel's own connect timeout as a boxed <see cref="TimeSpan"/>, or <see langword="null"/> when the global one applies.</summary>
     public object? ConnectTimeoutOverride { get; }

@@ -43,6 +43,7 @@ internal sealed class EfChannelStore(LlmRelayDbContext db, ISecretProtector? pro
         row.Keys = ChannelSecrets.Protect(protector, channel.Keys);
         row.Models = [.. channel.Models];
         row.ModelMapping = new(channel.ModelMapping, StringComparer.Ordinal);
+        row.ModelCapabilities = new(channel.ModelCapabilities, StringComparer.OrdinalIgnoreCase);
         db.Channels.Add(row);
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         channel.Id = row.Id;
@@ -58,6 +59,7 @@ internal sealed class EfChannelStore(LlmRelayDbContext db, ISecretProtector? pro
         row.Keys = ChannelSecrets.Protect(protector, channel.Keys);
         row.Models = [.. channel.Models];
         row.ModelMapping = new(channel.ModelMapping, StringComparer.Ordinal);
+        row.ModelCapabilities = new(channel.ModelCapabilities, StringComparer.OrdinalIgnoreCase);
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         db.Entry(row).State = EntityState.Detached;
     }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LlmRelay.Formats.Conversion;
 using LlmRelay.Management;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -39,6 +40,25 @@ internal static class JsonColumns
         static (a, b) => SerializeDisabledKeys(a) == SerializeDisabledKeys(b),
         static v => StringComparer.Ordinal.GetHashCode(SerializeDisabledKeys(v)),
         static v => DeserializeDisabledKeys(SerializeDisabledKeys(v)));
+
+    public static ValueConverter<Dictionary<string, ModelCapability>, string> CapabilityMapConverter { get; } = new(
+        static v => SerializeCapabilities(v),
+        static v => DeserializeCapabilities(v));
+
+    // Compared by their JSON text, as the disabled keys: a few entries, written when an administrator edits the channel.
+    public static ValueComparer<Dictionary<string, ModelCapability>> CapabilityMapComparer { get; } = new(
+        static (a, b) => SerializeCapabilities(a) == SerializeCapabilities(b),
+        static v => StringComparer.Ordinal.GetHashCode(SerializeCapabilities(v)),
+        static v => DeserializeCapabilities(SerializeCapabilities(v)));
+
+    public static string SerializeCapabilities(Dictionary<string, ModelCapability>? value) =>
+        JsonSerializer.Serialize(value ?? [], StorageJsonContext.Default.DictionaryStringModelCapability);
+
+    public static Dictionary<string, ModelCapability> DeserializeCapabilities(string? json)
+    {
+        var parsed = string.IsNullOrEmpty(json) ? null : JsonSerializer.Deserialize(json, StorageJsonContext.Default.DictionaryStringModelCapability);
+        return parsed is null ? new(StringComparer.OrdinalIgnoreCase) : new(parsed, StringComparer.OrdinalIgnoreCase);
+    }
 
     public static string SerializeDisabledKeys(List<DisabledChannelKey>? value) =>
         JsonSerializer.Serialize(value ?? [], StorageJsonContext.Default.ListDisabledChannelKey);

@@ -26,6 +26,9 @@ internal static class LlmRelayModel
                 .HasConversion(JsonColumns.StringListConverter, JsonColumns.StringListComparer);
             channel.Property(static c => c.ModelMapping)
                 .HasConversion(JsonColumns.StringDictionaryConverter, JsonColumns.StringDictionaryComparer);
+            channel.Property(static c => c.ModelCapabilities)
+                .HasConversion(JsonColumns.CapabilityMapConverter, JsonColumns.CapabilityMapComparer)
+                .HasColumnName("model_capabilities");
 
             // Per-channel timeouts in milliseconds; null means the global option applies.
             channel.Property(static c => c.ConnectTimeout).HasConversion<TimeSpanMillisecondsConverter>().HasColumnName("connect_timeout_ms");

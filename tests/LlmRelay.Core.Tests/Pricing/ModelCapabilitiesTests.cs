@@ -107,6 +107,34 @@ public sealed class ModelCapabilitiesTests
     }
 
     [Fact]
+    public void Resolve_ChannelsOwnOverrides_LieOverTheConfiguredLayers_AndFollowAConfigurationChange()
+    {
+        var options = new ModelCapabilityOptions();
+        options.Channels["bedrock"] = new Dictionary<string, ModelCapability> { ["claude-sonnet-4-5"] = new() { DefaultOutputTokens = 16000 } };
+        var sut = CreateSut(out var monitor, options);
+        IReadOnlyDictionary<string, ModelCapability> own = new Dictionary<string, ModelCapability>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["claude-sonnet-4-5"] = new() { MaxOutputTokens = 4000 },
+        };
+
+        var first = sut.Resolve("bedrock", "claude-sonnet-4-5-20250929", own)!;
+        Assert.Equal(4000, first.MaxOutputTokens);
+        Assert.Equal(16000, first.DefaultOutputTokens); // the configured channel layer below
+        Assert.Equal(ReasoningControl.Budget, first.Reasoning); // the built-in table below that
+        Assert.Same(first, sut.Resolve("bedrock", "claude-sonnet-4-5-20250929", own)); // laid once, not per request
+        Assert.Equal(ReasoningControl.None, sut.Resolve("bedrock", "gpt-4o", own)!.Reasoning); // not overridden: the layers below
+        Assert.Equal(64000, sut.Resolve("bedrock", "claude-sonnet-4-5-20250929", null)!.MaxOutputTokens);
+
+        var changed = new ModelCapabilityOptions();
+        changed.Channels["bedrock"] = new Dictionary<string, ModelCapability> { ["claude-sonnet-4-5"] = new() { DefaultOutputTokens = 2000 } };
+        monitor.Set(new LlmRelayOptions { ModelCapabilities = changed });
+
+        var after = sut.Resolve("bedrock", "claude-sonnet-4-5-20250929", own)!;
+        Assert.Equal(4000, after.MaxOutputTokens);
+        Assert.Equal(2000, after.DefaultOutputTokens);
+    }
+
+    [Fact]
     public void Dispose_StopsListeningToChanges()
     {
         var sut = CreateSut(out var monitor);

@@ -37,7 +37,8 @@ public sealed partial class AdminApiTests
         var channel = await first.Admin.SendAsync(HttpMethod.Post, "/api/channel/", new
         {
             mode = "single",
-            channel = new { name = "timed", type = "openai", base_url = upstream.BaseUrl, key = "sk-timed-upstream-key", models = new[] { "other-model" }, connect_timeout_ms = 2500, first_byte_timeout_ms = 60000, idle_timeout_ms = 15000 },
+            channel = new { name = "timed", type = "openai", base_url = upstream.BaseUrl, key = "sk-timed-upstream-key", models = new[] { "other-model" }, connect_timeout_ms = 2500, first_byte_timeout_ms = 60000, idle_timeout_ms = 15000,
+                model_capabilities = new Dictionary<string, object> { ["other-model"] = new { reasoning = "None", max_output_tokens = 1234 } } },
         });
         Assert.True(channel.Success, channel.Text);
         var local = await first.Root.SendAsync(HttpMethod.Post, "/api/token/", new { name = "loopback-only", unlimited_quota = true, allow_ips = new[] { "127.0.0.1" } });
@@ -70,6 +71,8 @@ public sealed partial class AdminApiTests
         Assert.Equal(7, hot["dev_captures"]!["limit"]!.GetValue<int>());
         var timed = (await second.Admin.SendAsync(HttpMethod.Get, "/api/channel/?p=1&page_size=10")).Data!["items"]!.AsArray().Single(c => c!["name"]!.GetValue<string>() == "timed")!;
         Assert.Equal(60000, timed["first_byte_timeout_ms"]!.GetValue<long>());
+        Assert.Equal(1234, timed["model_capabilities"]!["other-model"]!["max_output_tokens"]!.GetValue<int>());
+        Assert.Equal("None", timed["model_capabilities"]!["other-model"]!["reasoning"]!.GetValue<string>());
 
         // Behaviour: the same charge at the imported prices ((12 + 4 x 3) x 2.5 x 2 = 120), the same address rules, captures on.
         foreach (var h in new[] { first, second })

@@ -5,10 +5,6 @@ namespace LlmRelay.AspNetCore.Dashboard.Infrastructure;
 /// <summary>Formats numbers and times for the dashboard's pages.</summary>
 internal static class DisplayFormat
 {
-    /// <summary>Formats Unix seconds as local time, or "-" for none.</summary>
-    public static string Time(long unixSeconds) =>
-        unixSeconds <= 0 ? "-" : DateTimeOffset.FromUnixTimeSeconds(unixSeconds).ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
-
     /// <summary>Formats an elapsed time given in milliseconds: "850 ms" under a second, "1.5 s" from a second on (issue #15: the page used to print whole seconds labelled ms).</summary>
     public static string Elapsed(long milliseconds) =>
         milliseconds < 1000

@@ -91,6 +91,7 @@ internal static partial class AdminEndpoints
                 ["first_byte_timeout_ms"] = Milliseconds(c.FirstByteTimeout),
                 ["idle_timeout_ms"] = Milliseconds(c.IdleTimeout),
                 ["tool_call_sieve"] = c.ToolCallSieve,
+                ["model_capabilities"] = JsonSerializer.SerializeToNode(ChannelCapabilityInput.ToView(c.ModelCapabilities), ManagementJsonContext.Default.DictionaryStringModelCapabilityView),
             });
         }
 
@@ -249,6 +250,7 @@ internal static partial class AdminEndpoints
                 existing.Priority = channel.Priority;
                 existing.Weight = channel.Weight;
                 existing.ToolCallSieve = channel.ToolCallSieve;
+                existing.ModelCapabilities = channel.ModelCapabilities;
                 existing.Status = channel.Status == ChannelStatus.Enabled ? ChannelStatus.Enabled : ChannelStatus.ManuallyDisabled;
                 existing.ConnectTimeout = channel.ConnectTimeout;
                 existing.FirstByteTimeout = channel.FirstByteTimeout;
@@ -393,6 +395,15 @@ internal static partial class AdminEndpoints
                 errors.Add($"Field '{at}.models' must list at least one model.");
             }
 
+            // Checked as the channel routes check the field; absent (an older export) means none.
+            var (capabilities, capabilitiesError) = item.TryGetProperty(ChannelCapabilityInput.Field, out var declared)
+                ? ChannelCapabilityInput.Parse(declared)
+                : (null, null);
+            if (capabilitiesError is not null)
+            {
+                errors.Add(capabilitiesError.Replace("Field '", $"Field '{at}.", StringComparison.Ordinal));
+            }
+
             list.Add((new RelayChannel
             {
                 Name = name,
@@ -408,6 +419,7 @@ internal static partial class AdminEndpoints
                 FirstByteTimeout = Timeout(item, "first_byte_timeout_ms", at, errors),
                 IdleTimeout = Timeout(item, "idle_timeout_ms", at, errors),
                 ToolCallSieve = Flag(item, "tool_call_sieve", at, errors) == true,
+                ModelCapabilities = capabilities ?? new(StringComparer.OrdinalIgnoreCase),
             }, keys));
         }
 

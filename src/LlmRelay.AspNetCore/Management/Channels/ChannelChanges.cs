@@ -57,4 +57,7 @@ internal sealed record ChannelChanges
 
     /// <summary>Gets whether tool calls the channel's models write as text become structured tool calls (<see cref="RelayChannel.ToolCallSieve"/>).</summary>
     public bool? ToolCallSieve { get; init; }
+
+    /// <summary>Gets the channel's model capability overrides (<see cref="RelayChannel.ModelCapabilities"/>); <see langword="null"/> keeps the stored ones, empty clears them.</summary>
+    public Dictionary<string, LlmRelay.Formats.Conversion.ModelCapability>? ModelCapabilities { get; init; }
 }

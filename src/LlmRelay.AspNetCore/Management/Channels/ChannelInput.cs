@@ -37,6 +37,7 @@ internal static class ChannelInput
         var firstByteTimeout = ReadTimeout(body, "first_byte_timeout_ms");
         var idleTimeout = ReadTimeout(body, "idle_timeout_ms");
         var toolCallSieve = body.Bool("tool_call_sieve");
+        var capabilities = ChannelCapabilityInput.Read(body);
         return new ChannelChanges
         {
             InputError = body.Error,
@@ -55,6 +56,7 @@ internal static class ChannelInput
             FirstByteTimeout = firstByteTimeout,
             IdleTimeout = idleTimeout,
             ToolCallSieve = toolCallSieve,
+            ModelCapabilities = capabilities,
         };
     }
 
@@ -86,6 +88,7 @@ internal static class ChannelInput
         FirstByteTimeout = channel.FirstByteTimeout,
         IdleTimeout = channel.IdleTimeout,
         ToolCallSieve = channel.ToolCallSieve,
+        ModelCapabilities = new(channel.ModelCapabilities, StringComparer.OrdinalIgnoreCase),
         Source = channel.Source,
         CreatedAt = channel.CreatedAt,
     };

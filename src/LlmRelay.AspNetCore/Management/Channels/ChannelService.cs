@@ -364,6 +364,7 @@ internal sealed partial class ChannelService(
         channel.FirstByteTimeout = Timeout(changes.FirstByteTimeout, channel.FirstByteTimeout);
         channel.IdleTimeout = Timeout(changes.IdleTimeout, channel.IdleTimeout);
         channel.ToolCallSieve = changes.ToolCallSieve ?? channel.ToolCallSieve;
+        channel.ModelCapabilities = changes.ModelCapabilities ?? channel.ModelCapabilities;
         return (keys ?? [], null);
     }
 

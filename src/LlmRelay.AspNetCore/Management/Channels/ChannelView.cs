@@ -30,6 +30,7 @@ internal sealed record ChannelView(
     long? FirstByteTimeoutMs,
     long? IdleTimeoutMs,
     bool ToolCallSieve,
+    IReadOnlyDictionary<string, ModelCapabilityView> ModelCapabilities,
     IReadOnlyList<AutoDisabledKeyView>? AutoDisabledKeys,
     string? KeyError)
 {
@@ -58,6 +59,7 @@ internal sealed record ChannelView(
         Milliseconds(channel.FirstByteTimeout),
         Milliseconds(channel.IdleTimeout),
         channel.ToolCallSieve,
+        ChannelCapabilityInput.ToView(channel.ModelCapabilities),
         keyStatus is null ? null : AutoDisabledKeyView.ListOf(channel, keyStatus),
         ChannelInput.KeyError(channel));
 

@@ -30,6 +30,7 @@ namespace LlmRelay.AspNetCore.Management;
 [JsonSerializable(typeof(TokenView))]
 [JsonSerializable(typeof(PageView<TokenView>))]
 [JsonSerializable(typeof(ChannelView))]
+[JsonSerializable(typeof(Dictionary<string, ModelCapabilityView>))]
 [JsonSerializable(typeof(PageView<ChannelView>))]
 [JsonSerializable(typeof(List<ChannelView>))]
 [JsonSerializable(typeof(ChannelTestView))]

@@ -61,6 +61,11 @@ namespace LlmRelay.Storage.EfCore.Migrations.PostgreSql
                         .HasColumnType("text")
                         .HasColumnName("keys");
 
+                    b.Property<string>("ModelCapabilities")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("model_capabilities");
+
                     b.Property<string>("ModelMapping")
                         .IsRequired()
                         .HasColumnType("text")

@@ -54,6 +54,11 @@ namespace LlmRelay.Storage.EfCore.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("keys");
 
+                    b.Property<string>("ModelCapabilities")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("model_capabilities");
+
                     b.Property<string>("ModelMapping")
                         .IsRequired()
                         .HasColumnType("TEXT")
