@@ -1,3 +1,4 @@
+using LlmRelay.Changes;
 using LlmRelay.Storage;
 using LlmRelay.Storage.EfCore.Internal;
 using Microsoft.Data.Sqlite;
@@ -5,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -59,6 +61,19 @@ public static class LlmRelayEntityFrameworkBuilderExtensions
             builder.Services,
             RelayDatabaseProvider.PostgreSql,
             (_, options) => RelayDbOptions.UsePostgreSql(options, connectionString));
+
+        // Several instances share this database: changes made on one reach the others' caches by LISTEN/NOTIFY (issue #18),
+        // unless a transport other than Core's in-process default (Redis) was registered already.
+        var notifier = builder.Services.LastOrDefault(static d => d.ServiceType == typeof(IRelayChangeNotifier));
+        if (notifier is null || notifier.ImplementationType?.Assembly == typeof(IRelayChangeNotifier).Assembly)
+        {
+            builder.Services.TryAddSingleton(sp => new PostgreSqlRelayChangeNotifier(
+                connectionString,
+                sp.GetService<TimeProvider>() ?? TimeProvider.System,
+                sp.GetRequiredService<ILogger<PostgreSqlRelayChangeNotifier>>()));
+            builder.Services.Replace(ServiceDescriptor.Singleton<IRelayChangeNotifier>(static sp => sp.GetRequiredService<PostgreSqlRelayChangeNotifier>()));
+        }
+
         return builder;
     }
 

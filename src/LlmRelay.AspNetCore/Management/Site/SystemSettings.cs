@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Globalization;
 using System.Text.Json;
+using LlmRelay.Changes;
 using LlmRelay.Management;
 using LlmRelay.Pricing;
 using LlmRelay.Selection;
@@ -16,12 +17,7 @@ namespace LlmRelay.AspNetCore.Management.Site;
 /// <see cref="UserUsableGroups"/> also clears <see cref="TokenCache"/>, whose entries carry whether their group is usable, and
 /// the pricing options also reach <see cref="ModelPricing"/>, which the relay charges by.
 /// </remarks>
-internal sealed class SystemSettings(
-    IServiceScopeFactory scopeFactory,
-    TokenCache tokenCache,
-    ModelPricing pricing,
-    ChannelCatalogProvider catalog,
-    IEnumerable<IChannelSelectionPolicy> selectionPolicies) : IDisposable
+internal sealed class SystemSettings : IDisposable
 {
     public const string SystemName = "SystemName";
     public const string Notice = "Notice";
@@ -75,7 +71,39 @@ internal sealed class SystemSettings(
     }.ToFrozenDictionary(static d => d.Key, StringComparer.Ordinal);
 
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly IServiceScopeFactory scopeFactory;
+    private readonly TokenCache tokenCache;
+    private readonly ModelPricing pricing;
+    private readonly ChannelCatalogProvider catalog;
+    private readonly IEnumerable<IChannelSelectionPolicy> selectionPolicies;
+    private readonly IRelayChangeNotifier changes;
+    private readonly IDisposable _subscription;
     private volatile FrozenDictionary<string, string>? _values;
+
+    public SystemSettings(
+        IServiceScopeFactory scopeFactory,
+        TokenCache tokenCache,
+        ModelPricing pricing,
+        ChannelCatalogProvider catalog,
+        IEnumerable<IChannelSelectionPolicy> selectionPolicies,
+        IRelayChangeNotifier changes)
+    {
+        this.scopeFactory = scopeFactory;
+        this.tokenCache = tokenCache;
+        this.pricing = pricing;
+        this.catalog = catalog;
+        this.selectionPolicies = selectionPolicies;
+        this.changes = changes;
+
+        // Another instance stored options (issue #18): read them again from the store at the next GetAsync.
+        _subscription = changes.Subscribe(kinds =>
+        {
+            if ((kinds & (RelayChangeKinds.Options | RelayChangeKinds.Models)) != 0)
+            {
+                _values = null;
+            }
+        });
+    }
 
     public async ValueTask<string> GetAsync(string key, CancellationToken cancellationToken)
     {
@@ -176,6 +204,9 @@ internal sealed class SystemSettings(
                 // The next relay call is charged at the new ratios: the relay reads ModelPricing, never this copy.
                 StoredPricingOptions.Apply(pricing, key => values.GetValueOrDefault(key));
             }
+
+            changes.Publish(RelayChangeKinds.Options
+                | (options.Any(static o => o.Key is ModelMetas or Vendors || StoredPricingOptions.IsPricingOption(o.Key)) ? RelayChangeKinds.Models : RelayChangeKinds.None));
         }
         finally
         {
@@ -208,5 +239,9 @@ internal sealed class SystemSettings(
         }
     }
 
-    public void Dispose() => _gate.Dispose();
+    public void Dispose()
+    {
+        _subscription.Dispose();
+        _gate.Dispose();
+    }
 }
