@@ -1,4 +1,6 @@
 using LlmRelay.Changes;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using LlmRelay.Storage;
 using LlmRelay.Storage.EfCore.Internal;
 using Microsoft.Data.Sqlite;
@@ -21,6 +23,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class LlmRelayEntityFrameworkBuilderExtensions
 {
     private const string ProviderKey = "LlmRelay:Database:Provider";
+    private const string DataProtectionKeysKey = "LlmRelay:DataProtection:Keys";
     private const string ConnectionStringName = "LlmRelay";
     private const string DefaultSqliteFileName = "llmrelay.db";
 
@@ -102,6 +105,11 @@ public static class LlmRelayEntityFrameworkBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configuration);
 
+        if (string.Equals(configuration[DataProtectionKeysKey]?.Trim(), "Database", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.PersistDataProtectionKeysToDatabase();
+        }
+
         var provider = configuration[ProviderKey]?.Trim();
         var connectionString = configuration.GetConnectionString(ConnectionStringName);
         var hasConnectionString = !string.IsNullOrWhiteSpace(connectionString);
@@ -132,6 +140,33 @@ public static class LlmRelayEntityFrameworkBuilderExtensions
 
         throw new InvalidOperationException(
             $"{ProviderKey} is '{provider}', which is not a supported database provider. Use 'sqlite' (the default) or 'postgres'.");
+    }
+
+    /// <summary>Keeps the ASP.NET Core Data Protection key ring in LlmRelay's database, so every gateway instance on it shares one ring.</summary>
+    /// <remarks>
+    /// <para>
+    /// Upstream channel keys are encrypted at rest, and dashboard session cookies are signed, with Data Protection. Its default
+    /// key ring is a directory of the local machine, so behind a load balancer a cookie or a channel key made by one instance
+    /// cannot be read by another (issue #18). With this, the keys are rows of the <c>data_protection_keys</c> table (created by
+    /// the migrations), stored as Data Protection writes them: protect the database as you protect the keys.
+    /// </para>
+    /// <para>
+    /// <c>AddEntityFrameworkStores</c> calls it when <c>LlmRelay:DataProtection:Keys</c> is <c>Database</c>. Switching an existing
+    /// gateway over loses the keys of the old ring: copy its XML files into the table first, or enter the channels' keys again
+    /// (docs/deployment.md, scale-out). Call it after registering the stores.
+    /// </para>
+    /// </remarks>
+    /// <param name="builder">The LlmRelay builder.</param>
+    /// <returns>The <paramref name="builder"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    public static ILlmRelayBuilder PersistDataProtectionKeysToDatabase(this ILlmRelayBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddDataProtection();
+        builder.Services.AddOptions<KeyManagementOptions>()
+            .Configure<IServiceProvider>(static (options, services) =>
+                options.XmlRepository = new EfDataProtectionKeyRepository(services.GetRequiredService<IDbContextFactory<LlmRelayDbContext>>()));
+        return builder;
     }
 
     private static string DefaultSqliteConnectionString(IServiceProvider services)

@@ -46,6 +46,8 @@ internal abstract class LlmRelayDbContext : DbContext
 
     public DbSet<RelayInstance> RelayInstances => Set<RelayInstance>();
 
+    public DbSet<DataProtectionKeyRecord> DataProtectionKeys => Set<DataProtectionKeyRecord>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // SQLite cannot compare or ORDER BY DateTimeOffset; Unix milliseconds sort the same on both providers.

@@ -132,6 +132,13 @@ internal static class LlmRelayModel
             instance.Property(static i => i.Id).ValueGeneratedNever();
         });
 
+        modelBuilder.Entity<DataProtectionKeyRecord>(static key =>
+        {
+            key.ToTable("data_protection_keys");
+            key.HasKey(static k => k.Id);
+            key.Property(static k => k.FriendlyName).HasMaxLength(200);
+        });
+
         ApplySnakeCaseNames(modelBuilder);
     }
 
