@@ -38,8 +38,8 @@ public sealed class ScaleOutTests
         AppProcess? b = null;
         try
         {
-            a = await StartAsync(directory.FullName, environment);
-            b = await StartAsync(directory.FullName, environment);
+            a = await SampleGateway.StartAsync(directory.FullName, environment);
+            b = await SampleGateway.StartAsync(directory.FullName, environment);
             using var relayB = new HttpClient { BaseAddress = b.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
             relayB.DefaultRequestHeaders.Authorization = new("Bearer", Settings.Key);
             Assert.NotEqual(HttpStatusCode.OK, await RelayAsync(relayB)); // no channel serves the model yet
@@ -119,23 +119,6 @@ public sealed class ScaleOutTests
         }
 
         return settings.ToDictionary(static s => s.Key.Replace(":", "__", StringComparison.Ordinal), static s => s.Value);
-    }
-
-    private static async Task<AppProcess> StartAsync(string contentRoot, Dictionary<string, string?> environment)
-    {
-        var dll = Path.Combine(AppContext.BaseDirectory, "LlmRelay.Gateway.dll");
-        var gateway = AppProcess.Start(dll, contentRoot, AppProcess.FreePort(), passUrls: true, environment);
-        try
-        {
-            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-            await gateway.WaitUntilReadyAsync(client, TimeSpan.FromSeconds(120));
-            return gateway;
-        }
-        catch
-        {
-            await gateway.DisposeAsync();
-            throw;
-        }
     }
 
     private static async Task<(ApiClient Root, string Cookie)> SetUpRootAsync(AppProcess a)
