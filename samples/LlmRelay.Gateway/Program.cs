@@ -5,6 +5,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Services
     .AddLlmRelay(builder.Configuration.GetSection("LlmRelay"))
     .AddEntityFrameworkStores(builder.Configuration)
+    .AddRedis(builder.Configuration)   // only when ConnectionStrings:Redis (or LlmRelay:Redis) is set: see docs/deployment.md, scale-out
     .AddManagementApi()
     .AddDashboard(options => builder.Configuration.GetSection("LlmRelay:Dashboard").Bind(options));   // web dashboard at /dashboard, status page at /status
 

@@ -5,6 +5,7 @@ using LlmRelay.AspNetCore.Management.Site;
 using LlmRelay.Storage;
 using LlmRelay.Users;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Identity;
@@ -41,6 +42,16 @@ public static class LlmRelayManagementBuilderExtensions
         builder.AddGatewayKeyAuthentication();
         services.TryAddSingleton(TimeProvider.System);
         services.AddDataProtection();
+
+        // Instances behind one load balancer must share the discriminator as well as the key ring (issue #18); the default is
+        // the content root path, which differs between hosts that install the app in different places.
+        services.AddOptions<DataProtectionOptions>().Configure<IServiceProvider>(static (options, provider) =>
+        {
+            if (provider.GetService<Microsoft.Extensions.Configuration.IConfiguration>()?["LlmRelay:DataProtection:ApplicationName"] is { Length: > 0 } name && !string.IsNullOrWhiteSpace(name))
+            {
+                options.ApplicationDiscriminator = name.Trim();
+            }
+        });
         services.TryAddSingleton<ISecretProtector, DataProtectionSecretProtector>();
         services.TryAddSingleton<IPasswordHasher<RelayUser>, PasswordHasher<RelayUser>>();
         services.TryAddSingleton<LoginRateLimiter>();

@@ -1,3 +1,4 @@
+using LlmRelay.Changes;
 using LlmRelay.Concurrency;
 using LlmRelay.Configuration;
 using LlmRelay.Health;
@@ -40,7 +41,9 @@ internal static class LlmRelayCoreServices
             sp.GetRequiredService<ChannelHealthTracker>(),
             sp.GetRequiredService<ChannelKeyStatusRegistry>(),
             sp.GetServices<IChannelSelectionPolicy>(),
-            sp.GetRequiredService<ChannelLoadTracker>()));
+            sp.GetRequiredService<ChannelLoadTracker>(),
+            sp.GetRequiredService<IRelayChangeNotifier>()));
+        services.TryAddSingleton<IRelayChangeNotifier, InProcessRelayChangeNotifier>();
         services.TryAddSingleton(static sp => new ModelResolver(sp.GetRequiredService<ChannelCatalogProvider>(), sp.GetRequiredService<IOptions<LlmRelayOptions>>()));
         services.TryAddSingleton<ChannelLoadTracker>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IChannelSelectionPolicy, WeightedRandomSelectionPolicy>());
@@ -49,7 +52,7 @@ internal static class LlmRelayCoreServices
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IChannelSelectionPolicy, LowestLatencySelectionPolicy>());
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlmRelayOptions>, ChannelSelectionOptionsValidator>());
-        services.TryAddSingleton(static sp => new TokenCache(sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(static sp => new TokenCache(sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IRelayChangeNotifier>()));
         services.AddMetrics();
         services.TryAddSingleton<UsageLogQueue>();
         services.TryAddSingleton<UsageLogMetrics>();
@@ -104,6 +107,7 @@ internal static class LlmRelayCoreServices
 
         // Start-up work runs before the log writer and before the server accepts requests.
         services.AddHostedService<RelayStartupService>();
+        services.AddHostedService<RelayChangeListener>();
         services.AddHostedService(static sp => sp.GetRequiredService<UsageLogWriter>());
         services.AddHostedService(static sp => sp.GetRequiredService<ChannelKeyStatusWriter>());
         services.AddHostedService<ChannelKeyRetestService>();

@@ -45,7 +45,7 @@ internal sealed partial class RelayStartupService(
             }
         }
 
-        await catalog.ReloadAsync(cancellationToken).ConfigureAwait(false);
+        await catalog.ReloadLocalAsync(cancellationToken).ConfigureAwait(false);
         if (catalog.Current.UnreadableKeyChannels is { Count: > 0 } unreadable)
         {
             LogUnreadableKeys(logger, unreadable.Count, string.Join(", ", unreadable.Select(static c => $"{c.Id} '{c.Name}'")));

@@ -1,3 +1,4 @@
+using LlmRelay.Changes;
 using LlmRelay.Configuration;
 using LlmRelay.Health;
 using LlmRelay.Storage;
@@ -22,6 +23,7 @@ public sealed class ChannelCatalogProvider : IDisposable
     private readonly ChannelKeyStatusRegistry keyStatus;
     private readonly IEnumerable<IChannelSelectionPolicy> policies;
     private readonly ChannelLoadTracker loads;
+    private readonly IRelayChangeNotifier? changes;
     private readonly SemaphoreSlim _reloading = new(1, 1);
     private volatile ChannelCatalog _current = ChannelCatalog.Empty;
     private volatile IReadOnlyDictionary<string, string> _selectionOverrides = new Dictionary<string, string>();
@@ -32,7 +34,8 @@ public sealed class ChannelCatalogProvider : IDisposable
         ChannelHealthTracker health,
         ChannelKeyStatusRegistry keyStatus,
         IEnumerable<IChannelSelectionPolicy> policies,
-        ChannelLoadTracker loads)
+        ChannelLoadTracker loads,
+        IRelayChangeNotifier? changes = null)
     {
         this.scopeFactory = scopeFactory;
         this.options = options;
@@ -40,6 +43,7 @@ public sealed class ChannelCatalogProvider : IDisposable
         this.keyStatus = keyStatus;
         this.policies = policies;
         this.loads = loads;
+        this.changes = changes;
     }
 
     /// <summary>Gets the catalog built by the last reload (empty before the first).</summary>
@@ -80,9 +84,18 @@ public sealed class ChannelCatalogProvider : IDisposable
     }
 
     /// <summary>Rebuilds the catalog from the channel store; the relay uses the new one from its next selection.</summary>
+    /// <remarks>Call it after changing channels in the store: it also tells the other gateway instances (through
+    /// <see cref="IRelayChangeNotifier"/>) to reload theirs.</remarks>
     /// <param name="cancellationToken">Cancels the reload; the current catalog stays.</param>
     /// <returns>A task that completes when the new catalog is current.</returns>
     public async Task ReloadAsync(CancellationToken cancellationToken)
+    {
+        await ReloadLocalAsync(cancellationToken).ConfigureAwait(false);
+        changes?.Publish(RelayChangeKinds.Channels);
+    }
+
+    /// <summary>Rebuilds the catalog from the channel store without telling the other instances (at start, and when they told this one).</summary>
+    internal async Task ReloadLocalAsync(CancellationToken cancellationToken)
     {
         await _reloading.WaitAsync(cancellationToken).ConfigureAwait(false);
         try

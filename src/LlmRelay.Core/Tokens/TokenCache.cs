@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using LlmRelay.Changes;
 using LlmRelay.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -22,11 +23,13 @@ public sealed class TokenCache
     private readonly ConcurrentDictionary<string, CacheItem> _items = new(StringComparer.Ordinal);
     private readonly IServiceScopeFactory scopeFactory;
     private readonly TimeProvider timeProvider;
+    private readonly IRelayChangeNotifier? changes;
 
-    internal TokenCache(IServiceScopeFactory scopeFactory, TimeProvider timeProvider)
+    internal TokenCache(IServiceScopeFactory scopeFactory, TimeProvider timeProvider, IRelayChangeNotifier? changes = null)
     {
         this.scopeFactory = scopeFactory;
         this.timeProvider = timeProvider;
+        this.changes = changes;
     }
 
     /// <summary>Resolves a presented gateway key to its token.</summary>
@@ -45,8 +48,16 @@ public sealed class TokenCache
         return LoadAsync(key, now, cancellationToken);
     }
 
-    /// <summary>Drops every cached token, so changes in the store are seen on the next request.</summary>
-    public void Clear() => _items.Clear();
+    /// <summary>Drops every cached token, so changes in the store are seen on the next request, on this instance and (through
+    /// <see cref="IRelayChangeNotifier"/>) on the other gateway instances.</summary>
+    public void Clear()
+    {
+        _items.Clear();
+        changes?.Publish(RelayChangeKinds.Tokens);
+    }
+
+    /// <summary>Drops every cached token without telling the other instances (when they told this one).</summary>
+    internal void ClearLocal() => _items.Clear();
 
     private async ValueTask<TokenEntry?> LoadAsync(string key, long now, CancellationToken cancellationToken)
     {

@@ -1,3 +1,6 @@
+using LlmRelay.Changes;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using LlmRelay.Storage;
 using LlmRelay.Storage.EfCore.Internal;
 using Microsoft.Data.Sqlite;
@@ -5,6 +8,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -19,6 +23,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class LlmRelayEntityFrameworkBuilderExtensions
 {
     private const string ProviderKey = "LlmRelay:Database:Provider";
+    private const string DataProtectionKeysKey = "LlmRelay:DataProtection:Keys";
     private const string ConnectionStringName = "LlmRelay";
     private const string DefaultSqliteFileName = "llmrelay.db";
 
@@ -59,6 +64,19 @@ public static class LlmRelayEntityFrameworkBuilderExtensions
             builder.Services,
             RelayDatabaseProvider.PostgreSql,
             (_, options) => RelayDbOptions.UsePostgreSql(options, connectionString));
+
+        // Several instances share this database: changes made on one reach the others' caches by LISTEN/NOTIFY (issue #18),
+        // unless a transport other than Core's in-process default (Redis) was registered already.
+        var notifier = builder.Services.LastOrDefault(static d => d.ServiceType == typeof(IRelayChangeNotifier));
+        if (notifier is null || notifier.ImplementationType?.Assembly == typeof(IRelayChangeNotifier).Assembly)
+        {
+            builder.Services.TryAddSingleton(sp => new PostgreSqlRelayChangeNotifier(
+                connectionString,
+                sp.GetService<TimeProvider>() ?? TimeProvider.System,
+                sp.GetRequiredService<ILogger<PostgreSqlRelayChangeNotifier>>()));
+            builder.Services.Replace(ServiceDescriptor.Singleton<IRelayChangeNotifier>(static sp => sp.GetRequiredService<PostgreSqlRelayChangeNotifier>()));
+        }
+
         return builder;
     }
 
@@ -86,6 +104,11 @@ public static class LlmRelayEntityFrameworkBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configuration);
+
+        if (string.Equals(configuration[DataProtectionKeysKey]?.Trim(), "Database", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.PersistDataProtectionKeysToDatabase();
+        }
 
         var provider = configuration[ProviderKey]?.Trim();
         var connectionString = configuration.GetConnectionString(ConnectionStringName);
@@ -117,6 +140,33 @@ public static class LlmRelayEntityFrameworkBuilderExtensions
 
         throw new InvalidOperationException(
             $"{ProviderKey} is '{provider}', which is not a supported database provider. Use 'sqlite' (the default) or 'postgres'.");
+    }
+
+    /// <summary>Keeps the ASP.NET Core Data Protection key ring in LlmRelay's database, so every gateway instance on it shares one ring.</summary>
+    /// <remarks>
+    /// <para>
+    /// Upstream channel keys are encrypted at rest, and dashboard session cookies are signed, with Data Protection. Its default
+    /// key ring is a directory of the local machine, so behind a load balancer a cookie or a channel key made by one instance
+    /// cannot be read by another (issue #18). With this, the keys are rows of the <c>data_protection_keys</c> table (created by
+    /// the migrations), stored as Data Protection writes them: protect the database as you protect the keys.
+    /// </para>
+    /// <para>
+    /// <c>AddEntityFrameworkStores</c> calls it when <c>LlmRelay:DataProtection:Keys</c> is <c>Database</c>. Switching an existing
+    /// gateway over loses the keys of the old ring: copy its XML files into the table first, or enter the channels' keys again
+    /// (docs/deployment.md, scale-out). Call it after registering the stores.
+    /// </para>
+    /// </remarks>
+    /// <param name="builder">The LlmRelay builder.</param>
+    /// <returns>The <paramref name="builder"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    public static ILlmRelayBuilder PersistDataProtectionKeysToDatabase(this ILlmRelayBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddDataProtection();
+        builder.Services.AddOptions<KeyManagementOptions>()
+            .Configure<IServiceProvider>(static (options, services) =>
+                options.XmlRepository = new EfDataProtectionKeyRepository(services.GetRequiredService<IDbContextFactory<LlmRelayDbContext>>()));
+        return builder;
     }
 
     private static string DefaultSqliteConnectionString(IServiceProvider services)

@@ -47,6 +47,7 @@ internal abstract class LlmRelayDbContext : DbContext
     public DbSet<RelayInstance> RelayInstances => Set<RelayInstance>();
 
     public DbSet<LlmRelay.Tasks.RelayTask> Tasks => Set<LlmRelay.Tasks.RelayTask>();
+    public DbSet<DataProtectionKeyRecord> DataProtectionKeys => Set<DataProtectionKeyRecord>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

@@ -150,6 +150,13 @@ internal static class LlmRelayModel
             task.Ignore(static t => t.IsFinished);
         });
 
+        modelBuilder.Entity<DataProtectionKeyRecord>(static key =>
+        {
+            key.ToTable("data_protection_keys");
+            key.HasKey(static k => k.Id);
+            key.Property(static k => k.FriendlyName).HasMaxLength(200);
+        });
+
         ApplySnakeCaseNames(modelBuilder);
     }
 

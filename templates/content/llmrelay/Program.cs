@@ -8,6 +8,12 @@ builder.Services
     // LlmRelay:Database:Provider and ConnectionStrings:LlmRelay pick SQLite or PostgreSQL; the schema is
     // created and migrated at start.
     .AddEntityFrameworkStores(builder.Configuration)
+#if (UseRedis)
+    // ConnectionStrings:Redis: a change made through one instance (a channel, a key, an option) reaches the other
+    // instances' caches at once, and with LlmRelay:DataProtection:Keys = Redis all of them share one Data Protection
+    // key ring (encrypted channel keys, session cookies).
+    .AddRedis(builder.Configuration)
+#endif
     // The management API under /api/... (users, tokens, channels, logs); POST /api/setup creates the root user.
 #if (NoDashboard)
     .AddManagementApi();

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using LlmRelay.FunctionalTests.Hosting;
 using LlmRelay.FunctionalTests.Infrastructure;
 using LlmRelay.FunctionalTests.Management;
 using LlmRelay.Templates.Tests.Infrastructure;
@@ -39,7 +40,7 @@ public sealed class CrashRecoveryTests
         AppProcess? gateway = null;
         try
         {
-            gateway = await StartAsync(directory.FullName, environment);
+            gateway = await SampleGateway.StartAsync(directory.FullName, environment);
             var (tokenId, userId, key) = await CreateUserAndTokenAsync(gateway);
             Assert.Equal((TokenQuota, UserQuota), await BalancesAsync(database, tokenId, userId));
 
@@ -64,7 +65,7 @@ public sealed class CrashRecoveryTests
             Assert.Equal(taken, recorded);
 
             // Restarted on the same database: once the dead instance's 3-second lease has run out, a sweep returns it all.
-            gateway = await StartAsync(directory.FullName, environment);
+            gateway = await SampleGateway.StartAsync(directory.FullName, environment);
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
             while (await BalancesAsync(database, tokenId, userId) != (TokenQuota, UserQuota))
             {
@@ -115,24 +116,6 @@ public sealed class CrashRecoveryTests
                 ["Logging:LogLevel:Default"] = "Warning",
             });
         return settings.ToDictionary(static s => s.Key.Replace(":", "__", StringComparison.Ordinal), static s => s.Value);
-    }
-
-    /// <summary>Starts the built sample gateway (<c>dotnet LlmRelay.Gateway.dll</c>, copied next to the tests) on a free loopback port.</summary>
-    private static async Task<AppProcess> StartAsync(string contentRoot, Dictionary<string, string?> environment)
-    {
-        var dll = Path.Combine(AppContext.BaseDirectory, "LlmRelay.Gateway.dll");
-        var gateway = AppProcess.Start(dll, contentRoot, AppProcess.FreePort(), passUrls: true, environment);
-        try
-        {
-            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-            await gateway.WaitUntilReadyAsync(client, TimeSpan.FromSeconds(120));
-            return gateway;
-        }
-        catch
-        {
-            await gateway.DisposeAsync();
-            throw;
-        }
     }
 
     /// <summary>Sets up root, creates a user with quota and a limited key of theirs, through the child's management API.</summary>

@@ -75,10 +75,14 @@ public sealed record TemplateCase(string Name, string Template, string ProjectNa
         if (Options.Contains("--redis"))
         {
             Assert.Equal("localhost:6379", connectionStrings!["Redis"]!.GetValue<string>());
+            Assert.Contains(".AddRedis(builder.Configuration)", program, StringComparison.Ordinal);
+            Assert.Equal("Redis", settings["LlmRelay"]!["DataProtection"]!["Keys"]!.GetValue<string>());
         }
         else
         {
             Assert.Null(connectionStrings?["Redis"]);
+            Assert.DoesNotContain("AddRedis", program, StringComparison.Ordinal);
+            Assert.Equal(NeedsPostgres ? "Database" : null, settings["LlmRelay"]!["DataProtection"]?["Keys"]?.GetValue<string>());
         }
 
         if (Options.Contains("--no-dashboard"))

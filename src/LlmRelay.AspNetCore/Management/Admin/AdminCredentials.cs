@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using LlmRelay.Changes;
 using LlmRelay.Management;
 using LlmRelay.Storage;
 using LlmRelay.Tokens;
@@ -30,14 +31,26 @@ internal sealed class AdminCredentials : IDisposable
     private readonly AdminJwt _jwt;
     private readonly byte[] _checkKey = RandomNumberGenerator.GetBytes(32);
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly IRelayChangeNotifier _changes;
+    private readonly IDisposable _subscription;
     private volatile AdminPasswordState? _state;
     private volatile VerifiedPassword? _verified;
     private volatile bool _loaded;
     private int _discardedVersion;
     private int _jwtExpireHours = 24;
 
-    public AdminCredentials(IConfiguration configuration, TimeProvider time, IAdminPasswordHasher hasher)
+    public AdminCredentials(IConfiguration configuration, TimeProvider time, IAdminPasswordHasher hasher, IRelayChangeNotifier changes)
     {
+        _changes = changes;
+
+        // Another instance may have changed the password (issue #18): load it again from the option store at the next check.
+        _subscription = changes.Subscribe(kinds =>
+        {
+            if ((kinds & RelayChangeKinds.Options) != 0)
+            {
+                _loaded = false;
+            }
+        });
         _configuration = configuration;
         _time = time;
         _hasher = hasher;
@@ -162,6 +175,7 @@ internal sealed class AdminCredentials : IDisposable
             _state = state;
             _verified = new VerifiedPassword(state, Mac(newPassword));
             _loaded = true;
+            _changes.Publish(RelayChangeKinds.Options);
             return state.Version;
         }
         finally
@@ -170,7 +184,11 @@ internal sealed class AdminCredentials : IDisposable
         }
     }
 
-    public void Dispose() => _gate.Dispose();
+    public void Dispose()
+    {
+        _subscription.Dispose();
+        _gate.Dispose();
+    }
 
     private byte[] Mac(string value) => HMACSHA256.HashData(_checkKey, Encoding.UTF8.GetBytes(value));
 

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Globalization;
 using System.Text.Json;
+using LlmRelay.Changes;
 using LlmRelay.Management;
 using LlmRelay.Pricing;
 using LlmRelay.RateLimiting;
@@ -17,13 +18,7 @@ namespace LlmRelay.AspNetCore.Management.Site;
 /// <see cref="UserUsableGroups"/> also clears <see cref="TokenCache"/>, whose entries carry whether their group is usable, and
 /// the pricing options also reach <see cref="ModelPricing"/>, which the relay charges by.
 /// </remarks>
-internal sealed class SystemSettings(
-    IServiceScopeFactory scopeFactory,
-    TokenCache tokenCache,
-    ModelPricing pricing,
-    ChannelCatalogProvider catalog,
-    IEnumerable<IChannelSelectionPolicy> selectionPolicies,
-    RelayRateLimiter rateLimiter) : IDisposable
+internal sealed class SystemSettings : IDisposable
 {
     public const string SystemName = "SystemName";
     public const string Notice = "Notice";
@@ -79,7 +74,42 @@ internal sealed class SystemSettings(
     }.ToFrozenDictionary(static d => d.Key, StringComparer.Ordinal);
 
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly IServiceScopeFactory scopeFactory;
+    private readonly TokenCache tokenCache;
+    private readonly ModelPricing pricing;
+    private readonly ChannelCatalogProvider catalog;
+    private readonly IEnumerable<IChannelSelectionPolicy> selectionPolicies;
+    private readonly RelayRateLimiter rateLimiter;
+    private readonly IRelayChangeNotifier changes;
+    private readonly IDisposable _subscription;
     private volatile FrozenDictionary<string, string>? _values;
+
+    public SystemSettings(
+        IServiceScopeFactory scopeFactory,
+        TokenCache tokenCache,
+        ModelPricing pricing,
+        ChannelCatalogProvider catalog,
+        IEnumerable<IChannelSelectionPolicy> selectionPolicies,
+        RelayRateLimiter rateLimiter,
+        IRelayChangeNotifier changes)
+    {
+        this.rateLimiter = rateLimiter;
+        this.scopeFactory = scopeFactory;
+        this.tokenCache = tokenCache;
+        this.pricing = pricing;
+        this.catalog = catalog;
+        this.selectionPolicies = selectionPolicies;
+        this.changes = changes;
+
+        // Another instance stored options (issue #18): read them again from the store at the next GetAsync.
+        _subscription = changes.Subscribe(kinds =>
+        {
+            if ((kinds & (RelayChangeKinds.Options | RelayChangeKinds.Models)) != 0)
+            {
+                _values = null;
+            }
+        });
+    }
 
     public async ValueTask<string> GetAsync(string key, CancellationToken cancellationToken)
     {
@@ -186,6 +216,9 @@ internal sealed class SystemSettings(
                 // The next relay call is charged at the new ratios: the relay reads ModelPricing, never this copy.
                 StoredPricingOptions.Apply(pricing, key => values.GetValueOrDefault(key));
             }
+
+            changes.Publish(RelayChangeKinds.Options
+                | (options.Any(static o => o.Key is ModelMetas or Vendors || StoredPricingOptions.IsPricingOption(o.Key)) ? RelayChangeKinds.Models : RelayChangeKinds.None));
         }
         finally
         {
@@ -218,5 +251,9 @@ internal sealed class SystemSettings(
         }
     }
 
-    public void Dispose() => _gate.Dispose();
+    public void Dispose()
+    {
+        _subscription.Dispose();
+        _gate.Dispose();
+    }
 }

@@ -238,6 +238,31 @@ namespace LlmRelay.Storage.EfCore.Migrations.PostgreSql
                     b.ToTable("options", (string)null);
                 });
 
+            modelBuilder.Entity("LlmRelay.Storage.EfCore.Internal.DataProtectionKeyRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("FriendlyName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("friendly_name");
+
+                    b.Property<string>("Xml")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("xml");
+
+                    b.HasKey("Id")
+                        .HasName("pk_data_protection_keys");
+
+                    b.ToTable("data_protection_keys", (string)null);
+                });
+
             modelBuilder.Entity("LlmRelay.Storage.EfCore.Internal.QuotaReservationRecord", b =>
                 {
                     b.Property<long>("InstanceId")

@@ -229,6 +229,29 @@ namespace LlmRelay.Storage.EfCore.Migrations.Sqlite
                     b.ToTable("options", (string)null);
                 });
 
+            modelBuilder.Entity("LlmRelay.Storage.EfCore.Internal.DataProtectionKeyRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("FriendlyName")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("friendly_name");
+
+                    b.Property<string>("Xml")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("xml");
+
+                    b.HasKey("Id")
+                        .HasName("pk_data_protection_keys");
+
+                    b.ToTable("data_protection_keys", (string)null);
+                });
+
             modelBuilder.Entity("LlmRelay.Storage.EfCore.Internal.QuotaReservationRecord", b =>
                 {
                     b.Property<long>("InstanceId")

@@ -6,7 +6,7 @@ using StackExchange.Redis;
 namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Keeps LlmRelay's rate-limit counters in Redis, so that limits hold across gateway instances.</summary>
-public static class LlmRelayRedisBuilderExtensions
+public static class LlmRelayRedisRateLimitBuilderExtensions
 {
     /// <summary>Keeps the rate-limit counters in Redis, through the <see cref="IConnectionMultiplexer"/> registered in the container.</summary>
     /// <param name="builder">The builder <c>AddLlmRelay()</c> returned.</param>
