@@ -8,7 +8,7 @@ using LlmRelay.Providers;
 
 namespace LlmRelay.AspNetCore.Relay;
 
-/// <summary>An HTTP caller's request body as each attempt sends it: passed through as it came, patched (model, stream usage, a missing Anthropic <c>max_tokens</c>), or converted to the upstream's family.</summary>
+/// <summary>An HTTP caller's request body as each attempt sends it: passed through as it came, patched (model, stream usage, a missing Anthropic <c>max_tokens</c>, reasoning controls a model without reasoning refuses), or converted to the upstream's family.</summary>
 /// <remarks>
 /// Owns the pooled buffer of a patched body, reused across attempts. Not thread-safe: one instance per request.
 /// A missing <c>max_tokens</c> is written only into bodies sent to Anthropic channels, where it is required (issue #15): the
@@ -18,6 +18,7 @@ namespace LlmRelay.AspNetCore.Relay;
 internal sealed class CallerBody(InboundRoute route, PooledBufferWriter body, OpenAIChatRequestInfo request, int anthropicMaxTokens) : RelayContent, IDisposable
 {
     private PooledBufferWriter? _patched;
+    private PooledBufferWriter? _withoutReasoning;
     private ToolCallSieve? _sieve;
     private bool _sieveRead;
 
@@ -41,14 +42,29 @@ internal sealed class CallerBody(InboundRoute route, PooledBufferWriter body, Op
     {
         if (plan.PassThrough)
         {
-            content = body.WrittenMemory;
+            var source = body;
+            var info = request;
+            if (plan.Capability?.Reasoning == ReasoningControl.None && route.Shape is RequestShape.OpenAIChat or RequestShape.OpenAIResponses
+                && PassThroughReasoning.MayHave(body.WrittenSpan))
+            {
+                _withoutReasoning ??= new PooledBufferWriter(0);
+                _withoutReasoning.Clear();
+                if (PassThroughReasoning.TryRemove(body.WrittenSpan, _withoutReasoning)
+                    && OpenAIChatRequestReader.TryRead(_withoutReasoning.WrittenSpan, route.Shape, out var stripped) is null)
+                {
+                    source = _withoutReasoning;
+                    info = stripped;
+                }
+            }
+
+            content = source.WrittenMemory;
             var askForUsage = route.AsksForStreamUsage;
             var maxTokens = plan.UpstreamFormat == WireFormat.Anthropic ? AnthropicDefault(plan.Capability) : 0;
-            if (route.Shape != RequestShape.Gemini && (request.ModelLength == 0 || OpenAIChatRequestPatcher.NeedsPatch(request, upstreamModel, askForUsage, maxTokens)))
+            if (route.Shape != RequestShape.Gemini && (info.ModelLength == 0 || OpenAIChatRequestPatcher.NeedsPatch(info, upstreamModel, askForUsage, maxTokens)))
             {
                 _patched ??= new PooledBufferWriter(0);
                 _patched.Clear();
-                OpenAIChatRequestPatcher.Patch(body.WrittenSpan, request, upstreamModel, _patched, askForUsage, maxTokens);
+                OpenAIChatRequestPatcher.Patch(source.WrittenSpan, info, upstreamModel, _patched, askForUsage, maxTokens);
                 content = _patched.WrittenMemory;
             }
 
@@ -60,7 +76,11 @@ internal sealed class CallerBody(InboundRoute route, PooledBufferWriter body, Op
         return converted.Error;
     }
 
-    public void Dispose() => _patched?.Dispose();
+    public void Dispose()
+    {
+        _patched?.Dispose();
+        _withoutReasoning?.Dispose();
+    }
 
     // The model's default output limit (within its maximum), as a converted body gets it; else the gateway-wide default.
     private int AnthropicDefault(ModelCapability? capability)

@@ -4,13 +4,16 @@ using LlmRelay.Selection;
 namespace LlmRelay.Providers;
 
 /// <summary>OpenAI and every OpenAI-compatible server (DeepSeek, OpenRouter, Groq, Mistral, xAI, vLLM, Ollama, ...).</summary>
-internal sealed class OpenAIAdapter : ProviderAdapter
+internal sealed class OpenAIAdapter(bool responses = true) : ProviderAdapter
 {
     public static readonly OpenAIAdapter Instance = new();
 
+    /// <summary>DeepSeek: the OpenAI Chat Completions API without the Responses API, so Responses callers (Codex) are converted to Chat Completions (issue #16).</summary>
+    public static readonly OpenAIAdapter DeepSeek = new(responses: false);
+
     public override WireFormat Format => WireFormat.OpenAIChat;
 
-    public override bool Supports(RelayOperation operation) => true;
+    public override bool Supports(RelayOperation operation) => responses || operation != RelayOperation.Responses;
 
     public override Uri BuildUri(ChannelEntry channel, RelayOperation operation, string upstreamModel, bool stream) => operation == RelayOperation.Realtime
         ? new Uri(channel.OperationUri(operation).OriginalString + "?model=" + Uri.EscapeDataString(upstreamModel), UriKind.Absolute) // {base}/v1/realtime?model=...

@@ -33,6 +33,7 @@ internal abstract class ProviderAdapter
         Channels.ChannelTypes.Gemini => GeminiAdapter.Instance,
         Channels.ChannelTypes.Azure => AzureOpenAIAdapter.Instance,
         Channels.ChannelTypes.ChatClient => ChatClientAdapter.Instance,
+        Channels.ChannelTypes.DeepSeek => OpenAIAdapter.DeepSeek,
         _ => OpenAIAdapter.Instance,
     };
 

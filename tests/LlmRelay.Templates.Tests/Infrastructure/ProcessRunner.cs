@@ -112,7 +112,8 @@ public static class ProcessRunner
         }
     }
 
-    private static void Append(StringBuilder output, string? line)
+    /// <summary>Adds one line of a child process's output to <paramref name="output"/> (called from the output threads).</summary>
+    internal static void Append(StringBuilder output, string? line)
     {
         if (line is null)
         {
@@ -125,7 +126,8 @@ public static class ProcessRunner
         }
     }
 
-    private static string Text(StringBuilder output)
+    /// <summary>The output collected so far.</summary>
+    internal static string Text(StringBuilder output)
     {
         lock (output)
         {
