@@ -18,6 +18,7 @@ namespace LlmRelay.AspNetCore.Relay;
 internal sealed class CallerBody(InboundRoute route, PooledBufferWriter body, OpenAIChatRequestInfo request, int anthropicMaxTokens) : RelayContent, IDisposable
 {
     private PooledBufferWriter? _patched;
+    private PooledBufferWriter? _summary;
     private ToolCallSieve? _sieve;
     private bool _sieveRead;
 
@@ -37,30 +38,64 @@ internal sealed class CallerBody(InboundRoute route, PooledBufferWriter body, Op
         }
     }
 
+    /// <summary>Gets the conversation of a <c>/v1/responses</c> or compaction call (its <c>previous_response_id</c> expanded), or <see langword="null"/>.</summary>
+    public ResponsesChain? Chain { get; init; }
+
     public override FormatError? Adapt(in RelayPlan plan, string upstreamModel, out ReadOnlyMemory<byte> content)
     {
+        var source = body.WrittenMemory;
+        var info = request;
+        if (Chain is { } chain)
+        {
+            if (route.Operation == RelayOperation.ResponsesCompact && !plan.PassThrough)
+            {
+                // Compaction on a channel without OpenAI's endpoint: one summarisation turn, converted like any Responses call.
+                source = SummaryRequest(chain);
+                info.Stream = false;
+            }
+            else
+            {
+                source = chain.BodyFor(plan, source, ref info);
+            }
+        }
+
         if (plan.PassThrough)
         {
-            content = body.WrittenMemory;
+            content = source;
             var askForUsage = route.AsksForStreamUsage;
             var maxTokens = plan.UpstreamFormat == WireFormat.Anthropic ? AnthropicDefault(plan.Capability) : 0;
-            if (route.Shape != RequestShape.Gemini && (request.ModelLength == 0 || OpenAIChatRequestPatcher.NeedsPatch(request, upstreamModel, askForUsage, maxTokens)))
+            if (route.Shape != RequestShape.Gemini && (info.ModelLength == 0 || OpenAIChatRequestPatcher.NeedsPatch(info, upstreamModel, askForUsage, maxTokens)))
             {
                 _patched ??= new PooledBufferWriter(0);
                 _patched.Clear();
-                OpenAIChatRequestPatcher.Patch(body.WrittenSpan, request, upstreamModel, _patched, askForUsage, maxTokens);
+                OpenAIChatRequestPatcher.Patch(source.Span, info, upstreamModel, _patched, askForUsage, maxTokens);
                 content = _patched.WrittenMemory;
             }
 
             return null;
         }
 
-        var converted = BodyConverter.ConvertRequest(route.Format, plan.UpstreamFormat, body.WrittenSpan, upstreamModel, request.Stream, anthropicMaxTokens, plan.Capability);
+        var converted = BodyConverter.ConvertRequest(route.Format, plan.UpstreamFormat, source.Span, upstreamModel, info.Stream, anthropicMaxTokens, plan.Capability);
         content = converted.IsSuccess ? converted.Value!.Body : default;
         return converted.Error;
     }
 
-    public void Dispose() => _patched?.Dispose();
+    public void Dispose()
+    {
+        _patched?.Dispose();
+        _summary?.Dispose();
+    }
+
+    private ReadOnlyMemory<byte> SummaryRequest(ResponsesChain chain)
+    {
+        if (_summary is null)
+        {
+            _summary = new PooledBufferWriter(body.WrittenCount + 1024);
+            ResponsesCompaction.WriteSummaryRequest(body.WrittenSpan, chain, _summary);
+        }
+
+        return _summary.WrittenMemory;
+    }
 
     // The model's default output limit (within its maximum), as a converted body gets it; else the gateway-wide default.
     private int AnthropicDefault(ModelCapability? capability)

@@ -200,7 +200,7 @@ public sealed partial class RelayPipeline
             log.ChannelId = channel.Id;
             log.ChannelName = channel.Name;
             var upstreamModel = channel.MapModel(model);
-            plan = plan with { Capability = capabilities.Resolve(channel.Name, upstreamModel) };
+            plan = plan with { Capability = capabilities.Resolve(channel.Name, upstreamModel), ChannelId = channel.Id };
             var inProcess = channel.Adapter is ChatClientAdapter && request.Content is InProcessChatContent;
             ReadOnlyMemory<byte> body = default;
             if (!inProcess)

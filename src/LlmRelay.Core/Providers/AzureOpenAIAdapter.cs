@@ -16,7 +16,7 @@ internal sealed class AzureOpenAIAdapter : ProviderAdapter
 
     public override WireFormat Format => WireFormat.OpenAIChat;
 
-    public override bool Supports(RelayOperation operation) => operation != RelayOperation.Responses;
+    public override bool Supports(RelayOperation operation) => operation is not (RelayOperation.Responses or RelayOperation.ResponsesCompact);
 
     public override string NormalizeBaseUrl(string baseUrl)
     {

@@ -20,6 +20,7 @@ internal sealed class OpenAIAdapter : ProviderAdapter
     {
         RelayOperation.Completions => "completions",
         RelayOperation.Responses => "responses",
+        RelayOperation.ResponsesCompact => "responses/compact",
         RelayOperation.Embeddings => "embeddings",
         RelayOperation.ListModels => "models",
         _ => "chat/completions",

@@ -17,4 +17,7 @@ public enum RelayOperation
 
     /// <summary>The upstream's model list (a GET, in the family's own dialect): the management API's model fetch, never relayed.</summary>
     ListModels,
+
+    /// <summary>OpenAI <c>POST /v1/responses/compact</c>: passed through to OpenAI-format channels, else one summarisation chat turn (issue #16).</summary>
+    ResponsesCompact,
 }
