@@ -66,6 +66,7 @@ public static class LlmRelayEndpointRouteBuilderExtensions
         routes.MapPost("/v1/chat/completions", context => relay.HandleAsync(context, InboundRoute.OpenAIChat)).WithName("LlmRelay.ChatCompletions").WithMetadata(InboundRoute.OpenAIChat.Errors);
         routes.MapPost("/v1/completions", context => relay.HandleAsync(context, InboundRoute.OpenAICompletions)).WithName("LlmRelay.Completions").WithMetadata(InboundRoute.OpenAICompletions.Errors);
         routes.MapPost("/v1/responses", context => relay.HandleAsync(context, InboundRoute.OpenAIResponses)).WithName("LlmRelay.Responses").WithMetadata(InboundRoute.OpenAIResponses.Errors);
+        routes.MapPost("/v1/responses/compact", context => relay.HandleAsync(context, InboundRoute.OpenAIResponsesCompact)).WithName("LlmRelay.Responses.Compact").WithMetadata(InboundRoute.OpenAIResponsesCompact.Errors);
         // The Responses API over WebSocket, which Codex CLI tries first (issue #16); 426 without an upgrade.
         routes.MapGet("/v1/responses", socket.HandleAsync).WithName("LlmRelay.Responses.WebSocket").WithMetadata(InboundRoute.OpenAIResponses.Errors);
         // The Realtime API: a WebSocket proxied to an OpenAI or Azure realtime upstream (issue #17); 426 without an upgrade.

@@ -19,6 +19,7 @@ internal sealed class CallerBody(InboundRoute route, PooledBufferWriter body, Op
 {
     private PooledBufferWriter? _patched;
     private PooledBufferWriter? _withoutReasoning;
+    private PooledBufferWriter? _summary;
     private ToolCallSieve? _sieve;
     private bool _sieveRead;
 
@@ -38,40 +39,57 @@ internal sealed class CallerBody(InboundRoute route, PooledBufferWriter body, Op
         }
     }
 
+    /// <summary>Gets the conversation of a <c>/v1/responses</c> or compaction call (its <c>previous_response_id</c> expanded), or <see langword="null"/>.</summary>
+    public ResponsesChain? Chain { get; init; }
+
     public override FormatError? Adapt(in RelayPlan plan, string upstreamModel, out ReadOnlyMemory<byte> content)
     {
+        var source = body.WrittenMemory;
+        var info = request;
+        if (Chain is { } chain)
+        {
+            if (route.Operation == RelayOperation.ResponsesCompact && !plan.PassThrough)
+            {
+                // Compaction on a channel without OpenAI's endpoint: one summarisation turn, converted like any Responses call.
+                source = SummaryRequest(chain);
+                info.Stream = false;
+            }
+            else
+            {
+                source = chain.BodyFor(plan, source, ref info);
+            }
+        }
+
         if (plan.PassThrough)
         {
-            var source = body;
-            var info = request;
             if (plan.Capability?.Reasoning == ReasoningControl.None && route.Shape is RequestShape.OpenAIChat or RequestShape.OpenAIResponses
-                && PassThroughReasoning.MayHave(body.WrittenSpan))
+                && PassThroughReasoning.MayHave(source.Span))
             {
                 _withoutReasoning ??= new PooledBufferWriter(0);
                 _withoutReasoning.Clear();
-                if (PassThroughReasoning.TryRemove(body.WrittenSpan, _withoutReasoning)
+                if (PassThroughReasoning.TryRemove(source.Span, _withoutReasoning)
                     && OpenAIChatRequestReader.TryRead(_withoutReasoning.WrittenSpan, route.Shape, out var stripped) is null)
                 {
-                    source = _withoutReasoning;
+                    source = _withoutReasoning.WrittenMemory;
                     info = stripped;
                 }
             }
 
-            content = source.WrittenMemory;
+            content = source;
             var askForUsage = route.AsksForStreamUsage;
             var maxTokens = plan.UpstreamFormat == WireFormat.Anthropic ? AnthropicDefault(plan.Capability) : 0;
             if (route.Shape != RequestShape.Gemini && (info.ModelLength == 0 || OpenAIChatRequestPatcher.NeedsPatch(info, upstreamModel, askForUsage, maxTokens)))
             {
                 _patched ??= new PooledBufferWriter(0);
                 _patched.Clear();
-                OpenAIChatRequestPatcher.Patch(source.WrittenSpan, info, upstreamModel, _patched, askForUsage, maxTokens);
+                OpenAIChatRequestPatcher.Patch(source.Span, info, upstreamModel, _patched, askForUsage, maxTokens);
                 content = _patched.WrittenMemory;
             }
 
             return null;
         }
 
-        var converted = BodyConverter.ConvertRequest(route.Format, plan.UpstreamFormat, body.WrittenSpan, upstreamModel, request.Stream, anthropicMaxTokens, plan.Capability);
+        var converted = BodyConverter.ConvertRequest(route.Format, plan.UpstreamFormat, source.Span, upstreamModel, info.Stream, anthropicMaxTokens, plan.Capability);
         content = converted.IsSuccess ? converted.Value!.Body : default;
         return converted.Error;
     }
@@ -80,6 +98,18 @@ internal sealed class CallerBody(InboundRoute route, PooledBufferWriter body, Op
     {
         _patched?.Dispose();
         _withoutReasoning?.Dispose();
+        _summary?.Dispose();
+    }
+
+    private ReadOnlyMemory<byte> SummaryRequest(ResponsesChain chain)
+    {
+        if (_summary is null)
+        {
+            _summary = new PooledBufferWriter(body.WrittenCount + 1024);
+            ResponsesCompaction.WriteSummaryRequest(body.WrittenSpan, chain, _summary);
+        }
+
+        return _summary.WrittenMemory;
     }
 
     // The model's default output limit (within its maximum), as a converted body gets it; else the gateway-wide default.

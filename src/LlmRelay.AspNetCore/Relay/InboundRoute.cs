@@ -15,6 +15,9 @@ internal sealed class InboundRoute
 
     public static readonly InboundRoute OpenAIResponses = new("responses", RequestShape.OpenAIResponses, RelayOperation.Responses, WireFormat.OpenAIResponses, RelayErrorWriter.OpenAI);
 
+    /// <summary><c>POST /v1/responses/compact</c> (issue #16): passed through to OpenAI channels, else one summarisation turn (<see cref="ResponsesCompaction"/>).</summary>
+    public static readonly InboundRoute OpenAIResponsesCompact = new("responses/compact", RequestShape.OpenAIResponses, RelayOperation.ResponsesCompact, WireFormat.OpenAIResponses, RelayErrorWriter.OpenAI);
+
     public static readonly InboundRoute OpenAIEmbeddings = new("embeddings", RequestShape.OpenAIEmbeddings, RelayOperation.Embeddings, WireFormat.OpenAIChat, RelayErrorWriter.OpenAI);
 
     // Billed by their own units (issue #17); their bodies are read by UnitRequestReader, not by the chat reader (Shape is unused).

@@ -16,12 +16,13 @@ using LlmRelay.Selection;
 using LlmRelay.Usage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using System.IO.Pipelines;
 
 namespace LlmRelay.AspNetCore.Relay;
 
 internal sealed partial class RelayEndpoint
 {
-    private async Task CopyBodyAsync(HttpContext context, InboundRoute route, RelayCall call, RelayAttempt attempt, ToolCallSieve? sieve)
+    private async Task CopyBodyAsync(HttpContext context, InboundRoute route, RelayCall call, RelayAttempt attempt, ToolCallSieve? sieve, ResponsesChain? chain)
     {
         var plan = attempt.Plan;
         var response = attempt.Response!;
@@ -75,11 +76,24 @@ internal sealed partial class RelayEndpoint
 
             answer = converted.Value;
             contentType = "application/json";
+            if (route.Operation == RelayOperation.ResponsesCompact && chain is not null)
+            {
+                if (ResponsesCompaction.WriteAnswer(answer.Span, chain, created) is not { } compacted)
+                {
+                    call.Void();
+                    await WriteErrorAsync(context, route, call.Fail(502, RelayErrorKind.Upstream, "The upstream's summary could not be read.", "upstream_invalid_response")).ConfigureAwait(false);
+                    return;
+                }
+
+                answer = compacted;
+            }
         }
 
-        if (route == InboundRoute.OpenAIResponses && call.Log.TokenId != 0)
+        if (route.Operation == RelayOperation.Responses && chain is not null)
         {
-            if (StoreResponse(answer, call.Log.TokenId) is { } responseId)
+            // Kept with its turn for GET /v1/responses/{id} and a later previous_response_id, for this key only (issue #16).
+            chain.ReadAnswer(answer.Span);
+            if (chain.Commit(responses, call.Log.TokenId, plan) is { } responseId)
             {
                 // The chain's next call (previous_response_id) goes back to the channel and key that hold this response.
                 await call.RecordResponseIdAsync(responseId, context.RequestAborted).ConfigureAwait(false);
@@ -128,37 +142,7 @@ internal sealed partial class RelayEndpoint
         return true;
     }
 
-    // Keeps a /v1/responses answer for GET /v1/responses/{id}, readable only with the key that created it; returns its id.
-    private string? StoreResponse(ReadOnlyMemory<byte> answer, long tokenId)
-    {
-        try
-        {
-            var reader = new System.Text.Json.Utf8JsonReader(answer.Span);
-            if (reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.StartObject)
-            {
-                while (reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.PropertyName)
-                {
-                    if (reader.ValueTextEquals("id"u8) && reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.String)
-                    {
-                        var id = reader.GetString()!;
-                        responses.Store(id, tokenId, answer.ToArray());
-                        return id;
-                    }
-
-                    reader.Read();
-                    reader.Skip();
-                }
-            }
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            // Not storable; the caller still gets the answer.
-        }
-
-        return null;
-    }
-
-    private static async Task StreamAsync(HttpContext context, InboundRoute route, RelayCall call, RelayAttempt attempt, OpenAIChatRequestInfo request, ToolCallSieve? sieve)
+    private async Task StreamAsync(HttpContext context, InboundRoute route, RelayCall call, RelayAttempt attempt, OpenAIChatRequestInfo request, ToolCallSieve? sieve, ResponsesChain? chain)
     {
         var plan = attempt.Plan;
         var response = attempt.Response!;
@@ -175,6 +159,8 @@ internal sealed partial class RelayEndpoint
 
         var writer = httpResponse.BodyWriter;
         using var pump = StreamPump.Create(route, plan, request, sieve);
+        // A /v1/responses stream passes through a pooled buffer on its way out, so its turn can be kept (issue #16).
+        using var tee = chain is null ? null : new PooledBufferWriter(4096);
         var buffer = ArrayPool<byte>.Shared.Rent(StreamBufferSize);
         FormatError? transportError = null;
         var clientGone = false;
@@ -191,7 +177,7 @@ internal sealed partial class RelayEndpoint
                 }
 
                 call.MarkFirstByte();
-                pump.Process(buffer.AsSpan(0, read), writer);
+                Pump(pump, buffer.AsSpan(0, read), writer, tee, chain);
                 var flush = await writer.FlushAsync(aborted).ConfigureAwait(false);
                 if (flush.IsCanceled || flush.IsCompleted)
                 {
@@ -219,7 +205,19 @@ internal sealed partial class RelayEndpoint
             ArrayPool<byte>.Shared.Return(buffer);
             if (!clientGone && !aborted.IsCancellationRequested)
             {
-                var ended = pump.Complete(writer, route.Errors, transportError);
+                FormatError? ended;
+                if (tee is null)
+                {
+                    ended = pump.Complete(writer, route.Errors, transportError);
+                }
+                else
+                {
+                    tee.Clear();
+                    ended = pump.Complete(tee, route.Errors, transportError);
+                    chain!.ObserveSse(tee.WrittenSpan, flush: true);
+                    writer.Write(tee.WrittenSpan);
+                }
+
                 if (ended is not null && transportError is null)
                 {
                     log.Content = ended.Message;
@@ -237,5 +235,24 @@ internal sealed partial class RelayEndpoint
 
             pump.Bill(call, attempt);
         }
+
+        if (!clientGone && transportError is null && chain?.Commit(responses, log.TokenId, plan) is { } responseId)
+        {
+            await call.RecordResponseIdAsync(responseId, aborted).ConfigureAwait(false);
+        }
+    }
+
+    private static void Pump(StreamPump pump, ReadOnlySpan<byte> chunk, PipeWriter writer, PooledBufferWriter? tee, ResponsesChain? chain)
+    {
+        if (tee is null)
+        {
+            pump.Process(chunk, writer);
+            return;
+        }
+
+        tee.Clear();
+        pump.Process(chunk, tee);
+        chain!.ObserveSse(tee.WrittenSpan);
+        writer.Write(tee.WrittenSpan);
     }
 }

@@ -91,7 +91,20 @@ internal sealed partial class RelayEndpoint(
             request.Stream = stream;
         }
 
-        using var content = new CallerBody(route, body, request, _options.AnthropicDefaultMaxTokens);
+        ResponsesChain? chain = null;
+        if (route.Operation is RelayOperation.Responses or RelayOperation.ResponsesCompact)
+        {
+            // Compaction answers one JSON object (Codex reads it whole); the body passes through as it came.
+            request.Stream &= route.Operation == RelayOperation.Responses;
+            if (ResponsesChain.TryOpen(body.WrittenSpan, request.PreviousResponseId, token.Id, responses, _options.MaxRequestBodySize, out chain) is { } refused)
+            {
+                await WriteErrorAsync(context, route, refused).ConfigureAwait(false);
+                return;
+            }
+        }
+
+        using var chainScope = chain;
+        using var content = new CallerBody(route, body, request, _options.AnthropicDefaultMaxTokens) { Chain = chain };
         var relayRequest = new RelayRequest
         {
             Token = token,
@@ -150,11 +163,11 @@ internal sealed partial class RelayEndpoint(
             var sieve = attempt.ToolCallSieve ? content.Sieve : null;
             if (call.Request.Stream && (isEventStream || !attempt.Plan.PassThrough))
             {
-                await StreamAsync(context, route, call, attempt, request, sieve).ConfigureAwait(false);
+                await StreamAsync(context, route, call, attempt, request, sieve, content.Chain).ConfigureAwait(false);
             }
             else
             {
-                await CopyBodyAsync(context, route, call, attempt, sieve).ConfigureAwait(false);
+                await CopyBodyAsync(context, route, call, attempt, sieve, content.Chain).ConfigureAwait(false);
             }
         }
     }

@@ -33,6 +33,7 @@ internal sealed class ResponsesSocketEndpoint
         TokenCache tokens,
         RelayPipeline pipeline,
         ModelResolver models,
+        LlmRelay.Responses.ResponseStore responses,
         IOptions<LlmRelayOptions> options,
         TimeProvider time,
         IOptions<WebSocketOptions> socketOptions,
@@ -42,6 +43,7 @@ internal sealed class ResponsesSocketEndpoint
         Tokens = tokens;
         Pipeline = pipeline;
         Models = models;
+        Responses = responses;
         Options = options.Value;
         Time = time;
         // The host's WebSocketOptions (services.AddWebSockets(...)) apply: keep-alive interval, allowed origins.
@@ -53,6 +55,9 @@ internal sealed class ResponsesSocketEndpoint
     internal RelayPipeline Pipeline { get; }
 
     internal ModelResolver Models { get; }
+
+    /// <summary>Gets the response store, where every answered turn is kept for <c>previous_response_id</c> (issue #16).</summary>
+    internal LlmRelay.Responses.ResponseStore Responses { get; }
 
     internal LlmRelayOptions Options { get; }
 

@@ -15,7 +15,7 @@ internal sealed partial class ResponsesSocketSession
 
     // The answer as the HTTP route streams it (StreamPump: passed through or rewritten to Responses events), each SSE
     // event's data sent as one text message. Billing is the HTTP stream's: the usage reported, else an estimate.
-    private async Task StreamAsync(RelayCall call, RelayAttempt attempt, OpenAIChatRequestInfo request)
+    private async Task StreamAsync(RelayCall call, RelayAttempt attempt, OpenAIChatRequestInfo request, ResponsesChain chain)
     {
         var plan = attempt.Plan;
         var response = attempt.Response!;
@@ -33,7 +33,7 @@ internal sealed partial class ResponsesSocketSession
         using var sse = new PooledBufferWriter();
         try
         {
-            await PumpAsync(call, attempt, pump, events, sse).ConfigureAwait(false);
+            await PumpAsync(call, attempt, pump, events, sse, chain).ConfigureAwait(false);
         }
         finally
         {
@@ -41,7 +41,7 @@ internal sealed partial class ResponsesSocketSession
         }
     }
 
-    private async Task PumpAsync(RelayCall call, RelayAttempt attempt, StreamPump pump, SseEventReader events, PooledBufferWriter sse)
+    private async Task PumpAsync(RelayCall call, RelayAttempt attempt, StreamPump pump, SseEventReader events, PooledBufferWriter sse, ResponsesChain chain)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(StreamBufferSize);
         FormatError? transportError = null;
@@ -61,7 +61,7 @@ internal sealed partial class ResponsesSocketSession
                 call.MarkFirstByte();
                 sse.Clear();
                 pump.Process(buffer.AsSpan(0, read), sse);
-                Frame(events, sse.WrittenSpan, flush: false);
+                Frame(events, sse.WrittenSpan, flush: false, chain);
                 await SendQueuedAsync().ConfigureAwait(false);
                 attempt.ResetIdleTimeout();
             }
@@ -90,7 +90,7 @@ internal sealed partial class ResponsesSocketSession
                 call.Log.Content = ended.Message;
             }
 
-            Frame(events, sse.WrittenSpan, flush: true);
+            Frame(events, sse.WrittenSpan, flush: true, chain);
             try
             {
                 await SendQueuedAsync().ConfigureAwait(false);
@@ -100,32 +100,36 @@ internal sealed partial class ResponsesSocketSession
                 call.MarkClientClosed();
             }
 
-            _chain.Settle();
+            // A completed response is kept with its turn, for the next message (or an HTTP call) naming it (issue #16).
+            if (chain.Commit(endpoint.Responses, call.Log.TokenId, attempt.Plan) is { } id)
+            {
+                await call.RecordResponseIdAsync(id, Aborted).ConfigureAwait(false);
+            }
         }
     }
 
     // Queues each complete SSE event's data as one message (the chain notes ids and output items on the way).
-    private void Frame(SseEventReader events, ReadOnlySpan<byte> sse, bool flush)
+    private void Frame(SseEventReader events, ReadOnlySpan<byte> sse, bool flush, ResponsesChain chain)
     {
         while (events.TryRead(ref sse, out _, out var data))
         {
-            Queue(data);
+            Queue(data, chain);
         }
 
         if (flush && events.TryFlush(out _, out var last))
         {
-            Queue(last);
+            Queue(last, chain);
         }
     }
 
-    private void Queue(ReadOnlySpan<byte> data)
+    private void Queue(ReadOnlySpan<byte> data, ResponsesChain chain)
     {
         if (data.IsEmpty || data.SequenceEqual("[DONE]"u8))
         {
             return;
         }
 
-        _chain.Observe(data);
+        chain.Observe(data);
         _outgoing.Write(data);
         _lengths.Add(data.Length);
     }

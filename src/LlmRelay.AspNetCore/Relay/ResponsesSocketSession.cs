@@ -16,7 +16,7 @@ namespace LlmRelay.AspNetCore.Relay;
 /// <summary>One accepted Responses WebSocket: reads client messages one at a time and relays each <c>response.create</c> as <c>POST /v1/responses</c> would.</summary>
 /// <remarks>
 /// <code>
-/// text message ─► ResponsesSocketChain.Prepare (type; the HTTP body, earlier turns merged for previous_response_id)
+/// text message ─► ResponsesSocketChain.Prepare (type; the HTTP body) ─► ResponsesChain (previous_response_id expanded, as over HTTP)
 ///   response.create ─► key re-checked ─► validated like the HTTP body ─► RelayPipeline (allow-list, quota, selection,
 ///                      failover, conversion) ─► every SSE event of the answer sent as one text message ─► usage-log row
 ///   generate:false  ─► response.created + response.completed, no upstream, nothing billed
@@ -92,7 +92,6 @@ internal sealed partial class ResponsesSocketSession(ResponsesSocketEndpoint end
         _message.Dispose();
         _body.Dispose();
         _outgoing.Dispose();
-        _chain.Dispose();
     }
 
     // Reads one whole message into _message; a message over the request size limit is read to its end and dropped.
@@ -159,13 +158,7 @@ internal sealed partial class ResponsesSocketSession(ResponsesSocketEndpoint end
 
         if (_body.WrittenCount > endpoint.Options.MaxRequestBodySize)
         {
-            await SendErrorAsync(413, RelayErrorKind.RequestTooLarge, $"The request, earlier turns included, is larger than {endpoint.Options.MaxRequestBodySize} bytes.", "request_too_large", null).ConfigureAwait(false);
-            return true;
-        }
-
-        if (message == ResponsesSocketChain.Message.Warmup)
-        {
-            await SendWarmupAsync().ConfigureAwait(false);
+            await SendErrorAsync(413, RelayErrorKind.RequestTooLarge, $"The message is larger than {endpoint.Options.MaxRequestBodySize} bytes.", "request_too_large", null).ConfigureAwait(false);
             return true;
         }
 
@@ -181,14 +174,32 @@ internal sealed partial class ResponsesSocketSession(ResponsesSocketEndpoint end
             return true;
         }
 
-        await RelayAsync(token!, request, started).ConfigureAwait(false);
+        // A previous_response_id (of this socket's last response, or any earlier turn of this key) expands as over HTTP.
+        if (ResponsesChain.TryOpen(_body.WrittenSpan, request.PreviousResponseId, token!.Id, endpoint.Responses, endpoint.Options.MaxRequestBodySize, out var chain) is { } refused)
+        {
+            await SendErrorAsync(refused).ConfigureAwait(false);
+            return true;
+        }
+
+        using (chain)
+        {
+            if (message == ResponsesSocketChain.Message.Warmup)
+            {
+                await SendWarmupAsync(chain!, token.Id).ConfigureAwait(false);
+            }
+            else
+            {
+                await RelayAsync(token, request, started, chain!).ConfigureAwait(false);
+            }
+        }
+
         return true;
     }
 
-    private async Task RelayAsync(TokenEntry token, OpenAIChatRequestInfo request, long started)
+    private async Task RelayAsync(TokenEntry token, OpenAIChatRequestInfo request, long started, ResponsesChain chain)
     {
         var route = InboundRoute.OpenAIResponses;
-        using var content = new CallerBody(route, _body, request, endpoint.Options.AnthropicDefaultMaxTokens);
+        using var content = new CallerBody(route, _body, request, endpoint.Options.AnthropicDefaultMaxTokens) { Chain = chain };
         var relayRequest = new RelayRequest
         {
             Token = token,
@@ -205,6 +216,7 @@ internal sealed partial class ResponsesSocketSession(ResponsesSocketEndpoint end
             // One usage-log row per response: the upgrade request's id, numbered.
             RequestId = context.TraceIdentifier + "/" + (++_responses).ToString(CultureInfo.InvariantCulture),
             ProviderHeaders = ProviderHeaderReader.Read(context.Request.Headers, route.Format),
+            PreviousResponseId = request.PreviousResponseId,
         };
         using var call = await endpoint.Pipeline.BeginAsync(relayRequest, started, Aborted).ConfigureAwait(false);
         if (call.Refused)
@@ -231,20 +243,23 @@ internal sealed partial class ResponsesSocketSession(ResponsesSocketEndpoint end
 
         using (attempt)
         {
-            await StreamAsync(call, attempt, request).ConfigureAwait(false);
+            await StreamAsync(call, attempt, request, chain).ConfigureAwait(false);
         }
     }
 
     // A warm-up: the response events of an empty completed response, under an id the next message may continue from.
-    private async Task SendWarmupAsync()
+    private async Task SendWarmupAsync(ResponsesChain chain, long tokenId)
     {
         var id = "resp_" + Guid.NewGuid().ToString("N");
         var created = endpoint.Time.GetUtcNow().ToUnixTimeSeconds();
         _outgoing.Clear();
         _lengths.Clear();
         WriteWarmupEvent(id, created, "response.created", "in_progress");
+        var completed = _outgoing.WrittenCount;
         WriteWarmupEvent(id, created, "response.completed", "completed");
-        _chain.Commit(id);
+        // The completed event's response object is what GET /v1/responses/{id} answers.
+        chain.Observe(_outgoing.WrittenSpan[completed..]);
+        chain.Commit(endpoint.Responses, tokenId, default);
         await SendQueuedAsync().ConfigureAwait(false);
     }
 

@@ -218,7 +218,7 @@ public sealed partial class RelayPipeline
             log.ChannelId = channel.Id;
             log.ChannelName = channel.Name;
             var upstreamModel = channel.MapModel(model);
-            plan = plan with { Capability = capabilities.Resolve(channel.Name, upstreamModel, channel.CapabilityOverrides) };
+            plan = plan with { Capability = capabilities.Resolve(channel.Name, upstreamModel, channel.CapabilityOverrides), ChannelId = channel.Id };
             var inProcess = channel.Adapter is ChatClientAdapter && request.Content is InProcessChatContent;
             ReadOnlyMemory<byte> body = default;
             if (!inProcess)

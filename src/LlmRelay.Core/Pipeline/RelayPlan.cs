@@ -14,6 +14,10 @@ public readonly record struct RelayPlan(bool PassThrough, RelayOperation Operati
     /// <value>The default value is <see langword="null"/>: not known, parameters are converted as the caller sent them.</value>
     public ModelCapability? Capability { get; init; }
 
+    /// <summary>Gets the id of the channel the attempt goes to, so the body can depend on what that channel holds (a <c>previous_response_id</c> it stored, issue #16).</summary>
+    /// <value>The default value is 0: not known.</value>
+    public long ChannelId { get; init; }
+
     /// <summary>Decides how a channel speaking through <paramref name="adapter"/> serves <paramref name="operation"/> asked in <paramref name="callerFormat"/>.</summary>
     /// <returns>The plan, or <see langword="null"/> when the channel cannot serve the call at all.</returns>
     /// <remarks>
@@ -41,6 +45,11 @@ public readonly record struct RelayPlan(bool PassThrough, RelayOperation Operati
             case RelayOperation.VideoCreate:
                 // Video tasks are polled at {base}/videos/{id}: only the OpenAI URL scheme (not Azure's deployments) has it.
                 return adapter is OpenAIAdapter ? new RelayPlan(true, operation, WireFormat.OpenAIChat) : null;
+            case RelayOperation.ResponsesCompact:
+                // Compaction is OpenAI's own endpoint; any other channel serves it as one summarisation turn (issue #16).
+                return adapter.Format == WireFormat.OpenAIChat && adapter.Supports(RelayOperation.ResponsesCompact)
+                    ? new RelayPlan(true, RelayOperation.ResponsesCompact, WireFormat.OpenAIResponses)
+                    : new RelayPlan(false, RelayOperation.Chat, adapter.Format);
             case RelayOperation.Chat:
                 return adapter.Supports(RelayOperation.Chat) ? new RelayPlan(adapter.Format == callerFormat, RelayOperation.Chat, adapter.Format) : null;
             default:

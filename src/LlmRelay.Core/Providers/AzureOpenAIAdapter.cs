@@ -19,7 +19,7 @@ internal sealed class AzureOpenAIAdapter : ProviderAdapter
 
     public override WireFormat Format => WireFormat.OpenAIChat;
 
-    public override bool Supports(RelayOperation operation) => operation is not (RelayOperation.Responses or RelayOperation.Moderations or RelayOperation.Rerank);
+    public override bool Supports(RelayOperation operation) => operation is not (RelayOperation.Responses or RelayOperation.ResponsesCompact or RelayOperation.Moderations or RelayOperation.Rerank);
 
     public override string NormalizeBaseUrl(string baseUrl)
     {

@@ -13,7 +13,7 @@ internal sealed class OpenAIAdapter(bool responses = true) : ProviderAdapter
 
     public override WireFormat Format => WireFormat.OpenAIChat;
 
-    public override bool Supports(RelayOperation operation) => responses || operation != RelayOperation.Responses;
+    public override bool Supports(RelayOperation operation) => responses || operation is not (RelayOperation.Responses or RelayOperation.ResponsesCompact);
 
     public override Uri BuildUri(ChannelEntry channel, RelayOperation operation, string upstreamModel, bool stream) => operation == RelayOperation.Realtime
         ? new Uri(channel.OperationUri(operation).OriginalString + "?model=" + Uri.EscapeDataString(upstreamModel), UriKind.Absolute) // {base}/v1/realtime?model=...
@@ -25,6 +25,7 @@ internal sealed class OpenAIAdapter(bool responses = true) : ProviderAdapter
     {
         RelayOperation.Completions => "completions",
         RelayOperation.Responses => "responses",
+        RelayOperation.ResponsesCompact => "responses/compact",
         RelayOperation.Embeddings => "embeddings",
         RelayOperation.ListModels => "models",
         RelayOperation.ImageGenerations => "images/generations",

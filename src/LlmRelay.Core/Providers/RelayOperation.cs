@@ -36,4 +36,7 @@ public enum RelayOperation
     /// <summary>An asynchronous video task created with OpenAI's Videos API (<c>POST /videos</c>), OpenAI-format channels only (issue #17).</summary>
     /// <remarks>The task's polling and its content download are GETs to the same channel through <see cref="Pipeline.UpstreamSender"/>.</remarks>
     VideoCreate,
+
+    /// <summary>OpenAI <c>POST /v1/responses/compact</c>: passed through to OpenAI-format channels, else one summarisation chat turn (issue #16).</summary>
+    ResponsesCompact,
 }

@@ -43,6 +43,50 @@ public sealed class ResponseStoreTests
     }
 
     [Fact]
+    public void Store_SameIdForAnotherToken_NeitherReplacesNorReveals()
+    {
+        // Issue #16: two keys may meet the same upstream id (converted answers keep the upstream's); each keeps its own entry.
+        var sut = CreateSut();
+        var ownerTurn = new ResponseTurn(null, Encoding.UTF8.GetBytes("""{"role":"user","content":"mine"}"""), 1, storedUpstream: false);
+        sut.Store("resp_1", Owner, Body, ownerTurn);
+        sut.Store("resp_1", Other, Body, new ResponseTurn(null, Encoding.UTF8.GetBytes("""{"role":"user","content":"theirs"}"""), 1, storedUpstream: false));
+
+        Assert.Same(ownerTurn, sut.FindTurn("resp_1", Owner));
+        Assert.NotSame(ownerTurn, sut.FindTurn("resp_1", Other));
+        Assert.Null(sut.FindTurn("resp_1", 99));
+        Assert.Equal(2, sut.Count);
+    }
+
+    [Fact]
+    public void FindTurn_KeepsTheWholeChain_WhenEarlierTurnsWereEvicted()
+    {
+        var sut = CreateSut(maxEntries: 1);
+        var first = new ResponseTurn(null, Encoding.UTF8.GetBytes("""{"role":"user","content":"a"},{"type":"message","role":"assistant","content":"b"}"""), 1, storedUpstream: true);
+        sut.Store("resp_1", Owner, Body, first);
+        sut.Store("resp_2", Owner, Body, new ResponseTurn(first, Encoding.UTF8.GetBytes("""{"role":"user","content":"c"}"""), 2, storedUpstream: false));
+
+        Assert.Null(sut.FindTurn("resp_1", Owner));
+        var turn = sut.FindTurn("resp_2", Owner)!;
+        var history = new System.Buffers.ArrayBufferWriter<byte>();
+        Assert.True(turn.WriteItems(history));
+        Assert.Equal("""{"role":"user","content":"a"},{"type":"message","role":"assistant","content":"b"},{"role":"user","content":"c"}""", Encoding.UTF8.GetString(history.WrittenSpan));
+        Assert.Equal(2, turn.Depth);
+        Assert.Equal(2, turn.ChannelId);
+        Assert.True(turn.Previous!.StoredUpstream);
+    }
+
+    [Fact]
+    public void FindTurn_AfterTtl_ReturnsNull()
+    {
+        var sut = CreateSut(TimeSpan.FromMinutes(10));
+        sut.Store("resp_1", Owner, Body, new ResponseTurn(null, default, 0, storedUpstream: false));
+
+        _time.Advance(TimeSpan.FromMinutes(10));
+
+        Assert.Null(sut.FindTurn("resp_1", Owner));
+    }
+
+    [Fact]
     public void TryGet_AfterTtl_ReturnsFalseAndDropsTheEntry()
     {
         var sut = CreateSut(TimeSpan.FromMinutes(10));
