@@ -5,14 +5,15 @@ namespace LlmRelay.AspNetCore.Relay;
 
 /// <summary>Reads the session a caller names, for session affinity (see <see cref="LlmRelay.Pipeline.RelayRequest.SessionId"/>, issue #16).</summary>
 /// <remarks>
-/// In order: Claude Code's <c>x-claude-code-session-id</c> header, Codex's <c>session_id</c> header (the same id Codex also
-/// sends as <c>prompt_cache_key</c>), then the body's <c>prompt_cache_key</c> (OpenAI Chat Completions and Responses).
+/// In order: Claude Code's <c>x-claude-code-session-id</c> header, Codex's <c>session-id</c> header (<c>session_id</c> in
+/// releases before 0.171; the same id Codex also sends as <c>prompt_cache_key</c>), then the body's <c>prompt_cache_key</c> (OpenAI Chat Completions and Responses).
 /// Gemini CLI sends no session id to the Gemini API. Allocates nothing when the caller names no session.
 /// </remarks>
 internal static class SessionIdReader
 {
     private const string ClaudeCodeHeader = "x-claude-code-session-id";
-    private const string CodexHeader = "session_id";
+    private const string CodexHeader = "session-id";
+    private const string OlderCodexHeader = "session_id";
 
     public static string? Read(IHeaderDictionary headers, in OpenAIChatRequestInfo request)
     {
@@ -21,7 +22,7 @@ internal static class SessionIdReader
             return claudeSession;
         }
 
-        if (headers.TryGetValue(CodexHeader, out var codex) && codex.ToString() is { Length: > 0 } codexSession)
+        if ((headers.TryGetValue(CodexHeader, out var codex) || headers.TryGetValue(OlderCodexHeader, out codex)) && codex.ToString() is { Length: > 0 } codexSession)
         {
             return codexSession;
         }

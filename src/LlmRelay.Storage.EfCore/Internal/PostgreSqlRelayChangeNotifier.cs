@@ -34,6 +34,7 @@ internal sealed partial class PostgreSqlRelayChangeNotifier : RelayChangeNotifie
     private readonly Task _sending;
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _listen;
+    private int _disposed;
 
     public PostgreSqlRelayChangeNotifier(string connectionString, TimeProvider time, ILogger<PostgreSqlRelayChangeNotifier> logger)
     {
@@ -62,6 +63,12 @@ internal sealed partial class PostgreSqlRelayChangeNotifier : RelayChangeNotifie
 
     public async ValueTask DisposeAsync()
     {
+        // The container may dispose the one instance twice: it is registered as itself and as IRelayChangeNotifier.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _outbox.Writer.TryComplete();
         await _stopping.CancelAsync().ConfigureAwait(false);
         try

@@ -141,8 +141,10 @@ public sealed class SessionAffinityTests
         Assert.Equal(["miss", "hit", "hit"], rows.Where(static r => r.TokenName == "second-token").Select(AffinityOf));
     }
 
-    [Fact]
-    public async Task CodexSessionHeader_AndPromptCacheKey_KeepTheirSessionsOnOneChannel()
+    [Theory]
+    [InlineData("session_id")]
+    [InlineData("session-id")] // what Codex CLI 0.171 sends (Agents/Recordings/codex-0.171.0)
+    public async Task CodexSessionHeader_AndPromptCacheKey_KeepTheirSessionsOnOneChannel(string header)
     {
         await using var first = await MockUpstream.StartAsync(MockUpstream.Json(WireSamples.ChatResponse));
         await using var second = await MockUpstream.StartAsync(MockUpstream.Json(WireSamples.ChatResponse));
@@ -152,7 +154,7 @@ public sealed class SessionAffinityTests
 
         for (var turn = 0; turn < 4; turn++)
         {
-            Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(Chat("session_id", "codex-conversation"), Ct)).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(Chat(header, "codex-conversation"), Ct)).StatusCode);
         }
 
         Assert.Equal(4, Math.Max(first.Requests.Count, second.Requests.Count));
