@@ -105,7 +105,7 @@ public sealed class DashboardWalkTests(BrowserFixture browser) : IClassFixture<B
         await Expect(page.Locator("#token-count")).ToHaveTextAsync("1");
         await Expect(page.Locator("#recent-logs tbody")).ToContainTextAsync(Model);
         await Expect(page.Locator("#chart-requests rect")).ToHaveCountAsync(1);
-        await Expect(page.Locator("#recent-quota")).ToHaveTextAsync("42");
+        await Expect(page.Locator("#recent-quota")).ToHaveTextAsync("$0.000084"); // 42 quota at 500,000 per USD: the cards show currency (issue #15)
         await Expect(page.Locator("#snippet-curl")).ToContainTextAsync(baseUrl + "/v1/chat/completions");
         await ShotAsync(page, "09-home-after-call");
 
