@@ -85,6 +85,9 @@ public static class LlmRelayEndpointRouteBuilderExtensions
         routes.MapPost("/v1/images/edits", context => relay.HandleUnitsAsync(context, InboundRoute.OpenAIImageEdits)).WithName("LlmRelay.ImageEdits").WithMetadata(openAI);
 
         routes.MapPost("/v1/moderations", context => relay.HandleUnitsAsync(context, InboundRoute.OpenAIModerations)).WithName("LlmRelay.Moderations").WithMetadata(openAI);
+        routes.MapPost("/v1/audio/speech", context => relay.HandleUnitsAsync(context, InboundRoute.OpenAISpeech)).WithName("LlmRelay.AudioSpeech").WithMetadata(openAI);
+        routes.MapPost("/v1/audio/transcriptions", context => relay.HandleUnitsAsync(context, InboundRoute.OpenAITranscriptions)).WithName("LlmRelay.AudioTranscriptions").WithMetadata(openAI);
+        routes.MapPost("/v1/audio/translations", context => relay.HandleUnitsAsync(context, InboundRoute.OpenAITranslations)).WithName("LlmRelay.AudioTranslations").WithMetadata(openAI);
         routes.MapPost("/v1/rerank", context => relay.HandleUnitsAsync(context, InboundRoute.Rerank)).WithName("LlmRelay.Rerank").WithMetadata(openAI);
         // Files: documented as not implemented (501 api_not_implemented), not 404.
         routes.MapPost("/v1/files", files.HandleAsync).WithName("LlmRelay.Files.Upload").WithMetadata(openAI);

@@ -27,6 +27,12 @@ internal sealed class InboundRoute
 
     public static readonly InboundRoute OpenAIModerations = new("moderations", RequestShape.OpenAIChat, RelayOperation.Moderations, WireFormat.OpenAIChat, RelayErrorWriter.OpenAI);
 
+    public static readonly InboundRoute OpenAISpeech = new("audio/speech", RequestShape.OpenAIChat, RelayOperation.AudioSpeech, WireFormat.OpenAIChat, RelayErrorWriter.OpenAI);
+
+    public static readonly InboundRoute OpenAITranscriptions = new("audio/transcriptions", RequestShape.OpenAIChat, RelayOperation.AudioTranscriptions, WireFormat.OpenAIChat, RelayErrorWriter.OpenAI);
+
+    public static readonly InboundRoute OpenAITranslations = new("audio/translations", RequestShape.OpenAIChat, RelayOperation.AudioTranslations, WireFormat.OpenAIChat, RelayErrorWriter.OpenAI);
+
     public static readonly InboundRoute Rerank = new("rerank", RequestShape.OpenAIChat, RelayOperation.Rerank, WireFormat.OpenAIChat, RelayErrorWriter.OpenAI);
 
     public static readonly InboundRoute AnthropicMessages = new("messages", RequestShape.AnthropicMessages, RelayOperation.Chat, WireFormat.Anthropic, RelayErrorWriter.Anthropic);

@@ -8,16 +8,17 @@ using Microsoft.AspNetCore.Http;
 
 namespace LlmRelay.AspNetCore.Relay;
 
-/// <summary>Images, moderations and rerank: the same pipeline (selection, failover, reservation, usage row), billed by their own units (issue #17).</summary>
+/// <summary>Images, moderations, rerank and audio: the same pipeline (selection, failover, reservation, usage row), billed by their own units (issue #17).</summary>
 /// <remarks>
 /// <code>
-/// key ─► content type (JSON, or multipart for images/edits: else 415) ─► body (pooled; 413 over MaxRequestBodySize)
+/// key ─► content type (JSON, or multipart for images/edits and audio/transcriptions|translations: else 415) ─► body (pooled; 413 over MaxRequestBodySize)
 ///   ─► UnitRequestReader: required fields, n, size, quality, files (413 over MaxUploadFileSize) ─► RelayRequest (unit, units, variant)
 ///   ─► RelayPipeline: reservation at the unit price, selection, send, failover
 ///   ─► answer: passed through (UnitAnswer counts images / search units), or a Gemini answer converted (GeminiImages)
 ///   ─► RelayCall.BillUnits: the usage row carries the unit, the count, the variant and the unit price
 /// </code>
-/// Nothing here streams: a caller asking for a stream gets a 400 before anything is reserved.
+/// Only speech streams (its audio, copied as it arrives: RelayEndpoint.Audio.cs); a caller asking any other route for a
+/// stream gets a 400 before anything is reserved.
 /// </remarks>
 internal sealed partial class RelayEndpoint
 {
@@ -31,7 +32,7 @@ internal sealed partial class RelayEndpoint
             return;
         }
 
-        var multipart = route.Operation == RelayOperation.ImageEdits;
+        var multipart = UnitRequest.IsMultipartOperation(route.Operation);
         var contentType = context.Request.ContentType;
         if (multipart ? contentType?.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase) != true : contentType is not null && !contentType.Contains("json", StringComparison.OrdinalIgnoreCase))
         {
@@ -117,6 +118,12 @@ internal sealed partial class RelayEndpoint
 
         using (attempt)
         {
+            if (route.Operation == RelayOperation.AudioSpeech)
+            {
+                await StreamSpeechAsync(context, route, call, attempt, request).ConfigureAwait(false);
+                return;
+            }
+
             await CopyUnitsAsync(context, route, call, attempt, request).ConfigureAwait(false);
         }
     }

@@ -40,7 +40,7 @@ public sealed class LlmRelayOptions
     /// <value>The default value is 32 MiB.</value>
     public long MaxRequestBodySize { get; set; } = 32 * 1024 * 1024;
 
-    /// <summary>Gets or sets the largest file a multipart upload (<c>/v1/images/edits</c>: <c>image</c>, <c>mask</c>) may carry, in bytes.</summary>
+    /// <summary>Gets or sets the largest file a multipart upload (<c>/v1/images/edits</c>: <c>image</c>, <c>mask</c>; <c>/v1/audio/transcriptions</c> and <c>/translations</c>: <c>file</c>) may carry, in bytes.</summary>
     /// <remarks>A larger file is answered 413 in the caller's shape and nothing is sent upstream; the whole body is bounded by <see cref="MaxRequestBodySize"/> too (issue #17).</remarks>
     /// <value>The default value is 25 MiB.</value>
     public long MaxUploadFileSize { get; set; } = 25 * 1024 * 1024;

@@ -20,4 +20,10 @@ public enum BillingUnit
 
     /// <summary>One search unit (rerank): one query over up to 100 documents, as Cohere counts it.</summary>
     SearchUnit,
+
+    /// <summary>One character of text turned into speech (<c>audio/speech</c>: tts-1, tts-1-hd), counted as Unicode scalar values.</summary>
+    Character,
+
+    /// <summary>One second of audio transcribed or translated (<c>audio/transcriptions</c>, <c>audio/translations</c>: whisper-1), started seconds rounded up.</summary>
+    Second,
 }

@@ -65,6 +65,9 @@ internal static class DefaultModelPrices
         t.Add("omni-moderation", new ModelPrice { Unit = BillingUnit.Call, UnitPrice = 0 });
         t.Add("text-moderation", new ModelPrice { Unit = BillingUnit.Call, UnitPrice = 0 });
         t.Add("rerank", new ModelPrice { Unit = BillingUnit.SearchUnit, UnitPrice = 0.002 }); // Cohere: 2 USD per 1K searches
+        t.Add("tts-1", new ModelPrice { Unit = BillingUnit.Character, UnitPrice = 15.0 / 1_000_000 });    // 15 USD per 1M characters
+        t.Add("tts-1-hd", new ModelPrice { Unit = BillingUnit.Character, UnitPrice = 30.0 / 1_000_000 }); // 30 USD per 1M characters
+        t.Add("whisper-1", new ModelPrice { Unit = BillingUnit.Second, UnitPrice = 0.006 / 60 });         // 0.006 USD per minute
 
         // DeepSeek V3.2 (both endpoints): 0.28 cache miss / 0.028 cache hit / 0.42 output.
         OpenAI(t, 0.14, 1.5, 0.1, "deepseek-chat", "deepseek-reasoner");

@@ -34,6 +34,9 @@ internal sealed class OpenAIAdapter(bool responses = true) : ProviderAdapter
         RelayOperation.Rerank => "rerank",
         RelayOperation.Realtime => "realtime",
         RelayOperation.VideoCreate => "videos",
+        RelayOperation.AudioSpeech => "audio/speech",
+        RelayOperation.AudioTranscriptions => "audio/transcriptions",
+        RelayOperation.AudioTranslations => "audio/translations",
         _ => "chat/completions",
     };
 }

@@ -39,4 +39,13 @@ public enum RelayOperation
 
     /// <summary>OpenAI <c>POST /v1/responses/compact</c>: passed through to OpenAI-format channels, else one summarisation chat turn (issue #16).</summary>
     ResponsesCompact,
+
+    /// <summary>OpenAI <c>audio/speech</c> (text to speech): the JSON body passed through, the binary audio streamed back as it arrives (OpenAI and Azure channels).</summary>
+    AudioSpeech,
+
+    /// <summary>OpenAI <c>audio/transcriptions</c> (a multipart upload), passed through (OpenAI and Azure channels).</summary>
+    AudioTranscriptions,
+
+    /// <summary>OpenAI <c>audio/translations</c> (a multipart upload, translated to English), passed through (OpenAI and Azure channels).</summary>
+    AudioTranslations,
 }

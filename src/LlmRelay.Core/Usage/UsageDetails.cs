@@ -143,7 +143,7 @@ public sealed class UsageDetails
     [JsonPropertyName("unit_price")]
     public double? UnitPrice { get; init; }
 
-    /// <summary>Returns the name a <see cref="Pricing.BillingUnit"/> is stored and shown by: <c>token</c>, <c>image</c>, <c>call</c>, <c>search_unit</c>.</summary>
+    /// <summary>Returns the name a <see cref="Pricing.BillingUnit"/> is stored and shown by: <c>token</c>, <c>image</c>, <c>call</c>, <c>search_unit</c>, <c>character</c>, <c>second</c>.</summary>
     /// <param name="unit">The unit.</param>
     /// <returns>Its snake-case name.</returns>
     public static string UnitName(Pricing.BillingUnit unit) => unit switch
@@ -152,6 +152,8 @@ public sealed class UsageDetails
         Pricing.BillingUnit.Image => "image",
         Pricing.BillingUnit.Call => "call",
         Pricing.BillingUnit.SearchUnit => "search_unit",
+        Pricing.BillingUnit.Character => "character",
+        Pricing.BillingUnit.Second => "second",
         _ => unit.ToString().ToLowerInvariant(),
     };
 

@@ -207,6 +207,8 @@ internal static class DashboardStrings
         ["unit_image"] = ("images", "张图片"),
         ["unit_call"] = ("calls", "次调用"),
         ["unit_search_unit"] = ("search units", "搜索单元"),
+        ["unit_character"] = ("characters", "个字符"),
+        ["unit_second"] = ("seconds", "秒"),
         ["export_csv"] = ("Export CSV", "导出 CSV"),
         ["times_in_zone"] = ("Times are shown in the time zone", "时间显示所用时区："),
         ["stream"] = ("Stream", "流式"),

@@ -7,7 +7,8 @@ namespace LlmRelay.AspNetCore.Relay.Units;
 /// <summary>Reads what an OpenAI-format images, moderations or rerank answer delivered: its units and the tokens it reports (issue #17).</summary>
 /// <remarks>
 /// Images: the entries of <c>data</c>, and <c>usage</c> (<c>input_tokens</c>/<c>output_tokens</c> of gpt-image-1). Moderations:
-/// one call. Rerank: Cohere's <c>meta.billed_units.search_units</c>, else one per started 100 documents sent, and Jina's
+/// one call. Speech: the characters sent. Transcriptions and translations: <c>duration</c> (verbose_json) or Whisper's
+/// <c>usage.seconds</c>, rounded up to whole seconds, else the upload's estimated seconds. Rerank: Cohere's <c>meta.billed_units.search_units</c>, else one per started 100 documents sent, and Jina's
 /// <c>usage.total_tokens</c>. Only the top-level members are looked at; image data is skipped, not read. Thread-safe.
 /// </remarks>
 internal static class UnitAnswer
@@ -19,8 +20,10 @@ internal static class UnitAnswer
         {
             BillingUnit.Image => 0,
             BillingUnit.SearchUnit => UnitRequest.SearchUnits(request.Documents),
+            BillingUnit.Character or BillingUnit.Second => request.EstimatedUnits,
             _ => 1,
         };
+        long seconds = 0;
         try
         {
             var reader = new Utf8JsonReader(answer);
@@ -41,7 +44,18 @@ internal static class UnitAnswer
                 if (reader.ValueTextEquals("usage"u8))
                 {
                     reader.Read();
-                    usage = ReadUsage(ref reader);
+                    usage = ReadUsage(ref reader, ref seconds);
+                    continue;
+                }
+
+                if (reader.ValueTextEquals("duration"u8) && request.Unit == BillingUnit.Second)
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var duration) && duration >= 0)
+                    {
+                        seconds = Math.Max(1, (long)Math.Ceiling(duration));
+                    }
+
                     continue;
                 }
 
@@ -62,10 +76,10 @@ internal static class UnitAnswer
         }
         catch (JsonException)
         {
-            // Not JSON: the units asked for stand (images: none counted, nothing billed per image).
+            // Not JSON (a text, srt or vtt transcript too): the units asked for stand (images: none counted, nothing billed per image).
         }
 
-        return units;
+        return request.Unit == BillingUnit.Second && seconds > 0 ? seconds : units;
     }
 
     private static long CountArray(ref Utf8JsonReader reader)
@@ -87,7 +101,8 @@ internal static class UnitAnswer
     }
 
     // OpenAI images (input_tokens, output_tokens), chat-style (prompt_tokens, completion_tokens) or Jina (total_tokens only).
-    private static TokenUsage ReadUsage(ref Utf8JsonReader reader)
+    // Whisper's usage is {"type":"duration","seconds":N}: its seconds are kept apart from the tokens.
+    private static TokenUsage ReadUsage(ref Utf8JsonReader reader, ref long seconds)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
@@ -101,7 +116,14 @@ internal static class UnitAnswer
             var isInput = reader.ValueTextEquals("input_tokens"u8) || reader.ValueTextEquals("prompt_tokens"u8);
             var isOutput = reader.ValueTextEquals("output_tokens"u8) || reader.ValueTextEquals("completion_tokens"u8);
             var isTotal = reader.ValueTextEquals("total_tokens"u8);
+            var isSeconds = reader.ValueTextEquals("seconds"u8);
             reader.Read();
+            if (isSeconds && reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var duration) && duration >= 0)
+            {
+                seconds = Math.Max(seconds, Math.Max(1, (long)Math.Ceiling(duration)));
+                continue;
+            }
+
             if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var value))
             {
                 if (isInput)

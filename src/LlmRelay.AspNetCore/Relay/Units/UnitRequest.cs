@@ -7,6 +7,9 @@ namespace LlmRelay.AspNetCore.Relay.Units;
 /// <remarks>The body itself is sent on as the caller wrote it (its <c>model</c> renamed where the channel maps it). Not thread-safe.</remarks>
 internal sealed class UnitRequest
 {
+    /// <summary>The bytes a second of uploaded audio is estimated at (128 kbit/s, a common MP3 rate).</summary>
+    public const long BytesPerSecond = 16_000;
+
     public UnitRequest(RelayOperation operation) => Operation = operation;
 
     public RelayOperation Operation { get; }
@@ -26,6 +29,12 @@ internal sealed class UnitRequest
 
     public string? ResponseFormat { get; set; }
 
+    /// <summary>Gets or sets the bytes of the audio file uploaded for a transcription or translation.</summary>
+    public long AudioBytes { get; set; }
+
+    /// <summary>Gets a value indicating whether the body is a multipart upload: image edits, transcriptions, translations.</summary>
+    public bool IsMultipart => IsMultipartOperation(Operation);
+
     /// <summary>Gets or sets the documents to rerank.</summary>
     public int Documents { get; set; }
 
@@ -40,6 +49,8 @@ internal sealed class UnitRequest
     {
         RelayOperation.Moderations => "omni-moderation-latest",
         RelayOperation.ImageGenerations or RelayOperation.ImageEdits => "dall-e-2",
+        RelayOperation.AudioSpeech => "tts-1",
+        RelayOperation.AudioTranscriptions or RelayOperation.AudioTranslations => "whisper-1",
         _ => "",
     };
 
@@ -48,6 +59,8 @@ internal sealed class UnitRequest
     {
         RelayOperation.ImageGenerations or RelayOperation.ImageEdits => BillingUnit.Image,
         RelayOperation.Moderations => BillingUnit.Call,
+        RelayOperation.AudioSpeech => BillingUnit.Character,
+        RelayOperation.AudioTranscriptions or RelayOperation.AudioTranslations => BillingUnit.Second,
         _ => BillingUnit.SearchUnit,
     };
 
@@ -56,6 +69,8 @@ internal sealed class UnitRequest
     {
         BillingUnit.Image => N,
         BillingUnit.SearchUnit => SearchUnits(Documents),
+        BillingUnit.Character => Characters(Prompt),
+        BillingUnit.Second => EstimateSeconds(AudioBytes),
         _ => 1,
     };
 
@@ -73,6 +88,25 @@ internal sealed class UnitRequest
             return Quality is null or "standard" or "auto" ? size : $"{size}/{Quality}";
         }
     }
+
+    /// <summary>Returns whether <paramref name="operation"/> takes a multipart upload.</summary>
+    public static bool IsMultipartOperation(RelayOperation operation) =>
+        operation is RelayOperation.ImageEdits or RelayOperation.AudioTranscriptions or RelayOperation.AudioTranslations;
+
+    /// <summary>Returns the characters <paramref name="text"/> holds as speech bills them: Unicode scalar values, so an emoji or a CJK character counts once.</summary>
+    public static long Characters(string text)
+    {
+        long count = 0;
+        foreach (var _ in text.EnumerateRunes())
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>Returns the seconds an upload of <paramref name="bytes"/> is estimated to hold when the answer says nothing: 16,000 bytes a second (128 kbit/s MP3), at least one.</summary>
+    public static long EstimateSeconds(long bytes) => Math.Max(1, (bytes + BytesPerSecond - 1) / BytesPerSecond);
 
     /// <summary>Returns Cohere's search units for <paramref name="documents"/>: one per started 100 documents, at least one.</summary>
     public static long SearchUnits(int documents) => Math.Max(1, (documents + 99) / 100);

@@ -18,11 +18,20 @@ internal static class UnitRequestReader
 {
     private const int MaxVariantLength = 32;
 
+    /// <summary>OpenAI's limit on the text one speech request may hold.</summary>
+    private const int MaxSpeechCharacters = 4096;
+
+    private static readonly string[] SpeechFormats = ["mp3", "opus", "aac", "flac", "wav", "pcm"];
+
+    private static readonly string[] TranscriptionFormats = ["json", "text", "srt", "verbose_json", "vtt", "diarized_json"];
+
+    private static readonly string[] TranslationFormats = ["json", "text", "srt", "verbose_json", "vtt"];
+
     /// <summary>Reads a JSON body of <paramref name="operation"/>; returns the caller's error, or <see langword="null"/>.</summary>
     public static FormatError? ReadJson(RelayOperation operation, ReadOnlySpan<byte> body, out UnitRequest request)
     {
         request = new UnitRequest(operation);
-        bool sawPrompt = false, sawInput = false, sawQuery = false, sawDocuments = false;
+        bool sawPrompt = false, sawInput = false, sawQuery = false, sawDocuments = false, sawVoice = false;
         try
         {
             var reader = new Utf8JsonReader(body);
@@ -77,6 +86,32 @@ internal static class UnitRequestReader
                             _ => false,
                         };
                         break;
+                    case "input" when operation == RelayOperation.AudioSpeech:
+                        sawInput = reader.TokenType == JsonTokenType.String && (request.Prompt = reader.GetString()!).Length > 0;
+                        if (sawInput && UnitRequest.Characters(request.Prompt) > MaxSpeechCharacters)
+                        {
+                            return Invalid($"'input' must be at most {MaxSpeechCharacters} characters.", "input");
+                        }
+
+                        break;
+                    case "voice" when operation == RelayOperation.AudioSpeech:
+                        // A built-in voice's name, or a custom voice as {"id": "voice_..."}.
+                        sawVoice = reader.TokenType == JsonTokenType.StartObject || (reader.TokenType == JsonTokenType.String && reader.ValueSpan.Length > 0);
+                        break;
+                    case "response_format" when operation == RelayOperation.AudioSpeech:
+                        if (reader.TokenType != JsonTokenType.Null && (reader.TokenType != JsonTokenType.String || !SpeechFormats.Contains(request.ResponseFormat = reader.GetString()!)))
+                        {
+                            return Invalid($"'response_format' must be one of {string.Join(", ", SpeechFormats)}.", "response_format");
+                        }
+
+                        break;
+                    case "speed" when operation == RelayOperation.AudioSpeech:
+                        if (reader.TokenType != JsonTokenType.Null && (reader.TokenType != JsonTokenType.Number || reader.GetDouble() is < 0.25 or > 4.0))
+                        {
+                            return Invalid("'speed' must be a number between 0.25 and 4.0.", "speed");
+                        }
+
+                        break;
                     case "query" when operation == RelayOperation.Rerank:
                         sawQuery = reader.TokenType == JsonTokenType.String && (request.Prompt = reader.GetString()!).Length > 0;
                         break;
@@ -113,6 +148,8 @@ internal static class UnitRequestReader
         return operation switch
         {
             RelayOperation.ImageGenerations when !sawPrompt => Invalid("'prompt' is required: a non-empty string describing the image.", "prompt"),
+            RelayOperation.AudioSpeech when !sawInput => Invalid("'input' is required: the non-empty text to speak.", "input"),
+            RelayOperation.AudioSpeech when !sawVoice => Invalid("'voice' is required: the voice to speak with (such as alloy).", "voice"),
             RelayOperation.Moderations when !sawInput => Invalid("'input' is required: a non-empty string or array.", "input"),
             RelayOperation.Rerank when request.Model.Length == 0 => Invalid("you must provide a model parameter", "model"),
             RelayOperation.Rerank when !sawQuery => Invalid("'query' is required: a non-empty string.", "query"),
@@ -121,7 +158,7 @@ internal static class UnitRequestReader
         };
     }
 
-    /// <summary>Reads a multipart <c>images/edits</c> upload; returns the caller's error (413 when a file exceeds <paramref name="maxFileSize"/>), or <see langword="null"/>.</summary>
+    /// <summary>Reads a multipart <c>images/edits</c>, <c>audio/transcriptions</c> or <c>audio/translations</c> upload; returns the caller's error (413 when a file exceeds <paramref name="maxFileSize"/>), or <see langword="null"/>.</summary>
     public static async Task<(FormatError? Error, bool TooLarge)> ReadMultipartAsync(ReadOnlyMemory<byte> body, string contentType, long maxFileSize, UnitRequest request)
     {
         if (!MediaTypeHeaderValue.TryParse(contentType, out var mediaType) || HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value is not { Length: > 0 } boundary)
@@ -131,8 +168,10 @@ internal static class UnitRequestReader
 
         request.Boundary = boundary;
         var parts = request.Parts = [];
+        var audio = request.Operation is RelayOperation.AudioTranscriptions or RelayOperation.AudioTranslations;
         var sawImage = false;
         var sawPrompt = false;
+        var sawFile = false;
         try
         {
             var reader = new MultipartReader(boundary, new MemoryStream(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(body, out var segment) ? segment.Array! : body.ToArray(), segment.Offset, body.Length, writable: false));
@@ -157,6 +196,34 @@ internal static class UnitRequestReader
                 var value = fileName is null ? Encoding.UTF8.GetString(bytes) : null;
                 switch (name)
                 {
+                    case "file" when audio:
+                        if (fileName is null || bytes.Length == 0)
+                        {
+                            return (Invalid("'file' must be a non-empty audio file.", "file"), false);
+                        }
+
+                        sawFile = true;
+                        request.AudioBytes += bytes.Length;
+                        break;
+                    case "response_format" when audio:
+                        var formats = request.Operation == RelayOperation.AudioTranscriptions ? TranscriptionFormats : TranslationFormats;
+                        if (value is null || !formats.Contains(value))
+                        {
+                            return (Invalid($"'response_format' must be one of {string.Join(", ", formats)}.", "response_format"), false);
+                        }
+
+                        request.ResponseFormat = value;
+                        break;
+                    case "stream" when audio && value == "true":
+                        return (Invalid("Streamed transcriptions are not supported by this gateway; leave 'stream' out.", "stream"), false);
+                    case "prompt" when audio:
+                        request.Prompt = value ?? "";
+                        break;
+                    case "model" when audio:
+                        request.Model = value ?? "";
+                        break;
+                    case var _ when audio:
+                        break; // language, temperature, timestamp_granularities[], ...: sent on as written.
                     case "image" or "image[]":
                         if (fileName is null || bytes.Length == 0)
                         {
@@ -195,6 +262,11 @@ internal static class UnitRequestReader
         catch (Exception ex) when (ex is IOException or InvalidDataException)
         {
             return (Invalid($"The multipart body could not be read: {ex.Message}", null), false);
+        }
+
+        if (audio)
+        {
+            return sawFile ? (null, false) : (Invalid("'file' is required: the audio to transcribe, as a file.", "file"), false);
         }
 
         return !sawImage ? (Invalid("'image' is required: the image to edit, as a file.", "image"), false)

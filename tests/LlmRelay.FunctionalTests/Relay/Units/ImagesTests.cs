@@ -282,44 +282,4 @@ public sealed class ImagesTests
         Assert.Empty(upstream.Requests);
         Assert.Equal((Balance, 0L), await BalanceAsync(gateway));
     }
-
-    private static MultipartFormDataContent Form(params (string Name, byte[] Content, string? FileName)[] fields)
-    {
-        var form = new MultipartFormDataContent();
-        foreach (var (name, content, fileName) in fields)
-        {
-            var part = new ByteArrayContent(content);
-            if (fileName is null)
-            {
-                form.Add(part, name);
-            }
-            else
-            {
-                part.Headers.ContentType = new MediaTypeHeaderValue("image/png");
-                form.Add(part, name, fileName);
-            }
-        }
-
-        return form;
-    }
-
-    // Reads the multipart body the upstream received back into its fields, as an upstream would.
-    private static async Task<Dictionary<string, byte[]>> ReadFormAsync(RecordedRequest sent)
-    {
-        var boundary = HeaderUtilities(sent.Headers["Content-Type"]);
-        var reader = new Microsoft.AspNetCore.WebUtilities.MultipartReader(boundary, new MemoryStream(sent.Body));
-        var fields = new Dictionary<string, byte[]>();
-        while (await reader.ReadNextSectionAsync(Ct) is { } section)
-        {
-            var disposition = Microsoft.Net.Http.Headers.ContentDispositionHeaderValue.Parse(section.ContentDisposition);
-            using var content = new MemoryStream();
-            await section.Body.CopyToAsync(content, Ct);
-            fields[disposition.Name.Value!.Trim('"')] = content.ToArray();
-        }
-
-        return fields;
-    }
-
-    private static string HeaderUtilities(string contentType) =>
-        Microsoft.Net.Http.Headers.HeaderUtilities.RemoveQuotes(Microsoft.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType).Boundary).Value!;
 }

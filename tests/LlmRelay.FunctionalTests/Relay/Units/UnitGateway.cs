@@ -58,6 +58,17 @@ internal static class UnitGateway
         return error;
     }
 
+    /// <summary>Asserts a refusal before anything was sent: the OpenAI-shaped <c>invalid_request_error</c> naming <paramref name="param"/>, no upstream request, the token untouched.</summary>
+    public static async Task<JsonNode> AssertRefusedAsync(GatewayFactory gateway, MockUpstream upstream, HttpResponseMessage response, HttpStatusCode status, string? param)
+    {
+        var error = await AssertErrorAsync(response, status);
+        Assert.Equal("invalid_request_error", error["type"]!.GetValue<string>());
+        Assert.Equal(param, error["param"]?.GetValue<string>());
+        Assert.Empty(upstream.Requests);
+        Assert.Equal((Balance, 0L), await BalanceAsync(gateway));
+        return error;
+    }
+
     /// <summary>Asserts the single usage row's charge and its unit details, and that the token paid exactly that.</summary>
     public static async Task<UsageLog> AssertChargedAsync(GatewayFactory gateway, long quota, string unit, long units, string? variant, double? unitPrice)
     {
@@ -72,4 +83,48 @@ internal static class UnitGateway
         Assert.Equal((Balance - quota, quota), await BalanceAsync(gateway));
         return log;
     }
+
+    /// <summary>A multipart form of <paramref name="fields"/>; a field with a file name is a PNG image.</summary>
+    public static MultipartFormDataContent Form(params (string Name, byte[] Content, string? FileName)[] fields) => FormOf("image/png", fields);
+
+    /// <summary>A multipart form of <paramref name="fields"/>; a field with a file name is a file of <paramref name="fileType"/>.</summary>
+    public static MultipartFormDataContent FormOf(string fileType, params (string Name, byte[] Content, string? FileName)[] fields)
+    {
+        var form = new MultipartFormDataContent();
+        foreach (var (name, content, fileName) in fields)
+        {
+            var part = new ByteArrayContent(content);
+            if (fileName is null)
+            {
+                form.Add(part, name);
+            }
+            else
+            {
+                part.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(fileType);
+                form.Add(part, name, fileName);
+            }
+        }
+
+        return form;
+    }
+
+    /// <summary>Reads the multipart body the upstream received back into its fields, as an upstream would.</summary>
+    public static async Task<Dictionary<string, byte[]>> ReadFormAsync(RecordedRequest sent)
+    {
+        var boundary = HeaderUtilities(sent.Headers["Content-Type"]);
+        var reader = new Microsoft.AspNetCore.WebUtilities.MultipartReader(boundary, new MemoryStream(sent.Body));
+        var fields = new Dictionary<string, byte[]>();
+        while (await reader.ReadNextSectionAsync(Ct) is { } section)
+        {
+            var disposition = Microsoft.Net.Http.Headers.ContentDispositionHeaderValue.Parse(section.ContentDisposition);
+            using var content = new MemoryStream();
+            await section.Body.CopyToAsync(content, Ct);
+            fields[disposition.Name.Value!.Trim('"')] = content.ToArray();
+        }
+
+        return fields;
+    }
+
+    private static string HeaderUtilities(string contentType) =>
+        Microsoft.Net.Http.Headers.HeaderUtilities.RemoveQuotes(Microsoft.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType).Boundary).Value!;
 }
