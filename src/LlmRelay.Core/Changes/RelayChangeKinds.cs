@@ -23,6 +23,12 @@ public enum RelayChangeKinds
     /// <summary>Model metadata or prices were stored.</summary>
     Models = 16,
 
+    /// <summary>
+    /// The stored state of channel keys changed (a key disabled by failures, enabled again by its re-test, or by an
+    /// administrator): the disabled keys are reloaded from the store.
+    /// </summary>
+    ChannelKeys = 32,
+
     /// <summary>Everything: sent to subscribers after a transport reconnects, because changes may have been missed meanwhile.</summary>
-    All = Channels | Tokens | Users | Options | Models,
+    All = Channels | Tokens | Users | Options | Models | ChannelKeys,
 }

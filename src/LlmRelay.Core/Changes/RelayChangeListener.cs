@@ -95,6 +95,12 @@ internal sealed partial class RelayChangeListener(
         {
             await catalog.ReloadLocalAsync(cancellationToken).ConfigureAwait(false);
         }
+
+        if ((changes & RelayChangeKinds.ChannelKeys) != 0)
+        {
+            // After the catalog, so the stored keys are mapped onto the newest key positions.
+            await catalog.ReloadKeyStatusLocalAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Another instance changed {Changes}; reloading.")]

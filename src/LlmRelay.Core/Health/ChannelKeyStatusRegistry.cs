@@ -8,10 +8,11 @@ namespace LlmRelay.Health;
 /// <summary>The keys disabled by definitive failures, by channel and key fingerprint: what <see cref="ChannelHealthTracker"/> restores and the database keeps.</summary>
 /// <remarks>
 /// <para>
-/// The in-memory view is authoritative while the process runs: it is loaded from <see cref="ChannelState.AutoDisabledKeys"/>
-/// once, at the first catalog load, and changed synchronously by the tracker (through <see cref="IChannelKeyStatusSink"/>)
-/// and by the management API. Every change queues the channel's id; <see cref="ChannelKeyStatusWriter"/> writes the
-/// channel's records off the request path.
+/// The in-memory view is what the relay reads: it is loaded from <see cref="ChannelState.AutoDisabledKeys"/> at the first
+/// catalog load, and changed synchronously by the tracker (through <see cref="IChannelKeyStatusSink"/>) and by the management
+/// API. Every change queues the channel's id; <see cref="ChannelKeyStatusWriter"/> writes the channel's records off the
+/// request path and tells the other gateway instances, which <see cref="Reload"/> from the store (issue #18). A reload keeps
+/// this instance's own changes that are not stored yet.
 /// </para>
 /// <para>
 /// Keys are identified by the SHA-256 of their text, never stored in clear; <see cref="Apply"/> maps the current catalog's
@@ -25,7 +26,9 @@ public sealed class ChannelKeyStatusRegistry : IChannelKeyStatusSink
     private readonly Lock _lock = new();
     private readonly Dictionary<long, Dictionary<string, DisabledChannelKey>> _disabled = [];
     private readonly Channel<long> _pending = Channel.CreateUnbounded<long>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Dictionary<long, long> _unsaved = [];
     private Dictionary<long, KeyIdentity[]> _identities = [];
+    private long _changeSequence;
 
     internal ChannelKeyStatusRegistry()
     {
@@ -59,6 +62,58 @@ public sealed class ChannelKeyStatusRegistry : IChannelKeyStatusSink
             }
 
             IsLoaded = true;
+        }
+    }
+
+    /// <summary>Replaces the records with the stored ones (after another instance changed them), except those of channels whose local changes are not stored yet.</summary>
+    internal void Reload(IEnumerable<ChannelState> states)
+    {
+        var stored = new Dictionary<long, Dictionary<string, DisabledChannelKey>>();
+        foreach (var state in states)
+        {
+            if (state.AutoDisabledKeys.Count > 0)
+            {
+                stored[state.ChannelId] = state.AutoDisabledKeys.ToDictionary(static r => r.Fingerprint, StringComparer.Ordinal);
+            }
+        }
+
+        lock (_lock)
+        {
+            foreach (var channelId in _disabled.Keys.Where(id => !_unsaved.ContainsKey(id) && !stored.ContainsKey(id)).ToList())
+            {
+                _disabled.Remove(channelId);
+            }
+
+            foreach (var (channelId, records) in stored)
+            {
+                if (!_unsaved.ContainsKey(channelId))
+                {
+                    _disabled[channelId] = records;
+                }
+            }
+
+            IsLoaded = true;
+        }
+    }
+
+    /// <summary>Returns a copy of a channel's records to store, and the change they include (for <see cref="MarkSaved"/>).</summary>
+    internal (List<DisabledChannelKey> Records, long Change) ToSave(long channelId)
+    {
+        lock (_lock)
+        {
+            return (RecordsOfLocked(channelId), _unsaved.GetValueOrDefault(channelId));
+        }
+    }
+
+    /// <summary>Notes that a channel's records, as of <paramref name="change"/>, are stored: a reload may replace them again unless they changed since.</summary>
+    internal void MarkSaved(long channelId, long change)
+    {
+        lock (_lock)
+        {
+            if (_unsaved.TryGetValue(channelId, out var latest) && latest == change)
+            {
+                _unsaved.Remove(channelId);
+            }
         }
     }
 
@@ -117,9 +172,12 @@ public sealed class ChannelKeyStatusRegistry : IChannelKeyStatusSink
     {
         lock (_lock)
         {
-            return _disabled.TryGetValue(channelId, out var records) ? [.. records.Values.OrderBy(static r => r.DisabledAt)] : [];
+            return RecordsOfLocked(channelId);
         }
     }
+
+    private List<DisabledChannelKey> RecordsOfLocked(long channelId) =>
+        _disabled.TryGetValue(channelId, out var records) ? [.. records.Values.OrderBy(static r => r.DisabledAt)] : [];
 
     /// <summary>Returns the channels that have disabled keys, with the positions of those keys in the current catalog.</summary>
     internal List<(long ChannelId, int KeyIndex)> DisabledKeys()
@@ -156,11 +214,10 @@ public sealed class ChannelKeyStatusRegistry : IChannelKeyStatusSink
         {
             removed = _disabled.TryGetValue(channelId, out var records)
                 && (key is null ? records.Count > 0 && _disabled.Remove(channelId) : records.Remove(Fingerprint(key)));
-        }
-
-        if (removed)
-        {
-            _pending.Writer.TryWrite(channelId);
+            if (removed)
+            {
+                Changed(channelId);
+            }
         }
 
         return removed;
@@ -187,9 +244,8 @@ public sealed class ChannelKeyStatusRegistry : IChannelKeyStatusSink
                 Reason = reason.Length > 500 ? reason[..500] : reason,
                 DisabledAt = disabledAt,
             };
+            Changed(key.ChannelId);
         }
-
-        _pending.Writer.TryWrite(key.ChannelId);
     }
 
     /// <inheritdoc/>
@@ -203,12 +259,18 @@ public sealed class ChannelKeyStatusRegistry : IChannelKeyStatusSink
         {
             removed = _identities.TryGetValue(key.ChannelId, out var keys) && (uint)key.KeyIndex < (uint)keys.Length
                 && _disabled.TryGetValue(key.ChannelId, out var records) && records.Remove(keys[key.KeyIndex].Fingerprint);
+            if (removed)
+            {
+                Changed(key.ChannelId);
+            }
         }
+    }
 
-        if (removed)
-        {
-            _pending.Writer.TryWrite(key.ChannelId);
-        }
+    /// <summary>Marks a channel's records as not stored yet and queues them for <see cref="ChannelKeyStatusWriter"/>; called under the lock.</summary>
+    private void Changed(long channelId)
+    {
+        _unsaved[channelId] = ++_changeSequence;
+        _pending.Writer.TryWrite(channelId);
     }
 
     private Dictionary<string, DisabledChannelKey> Records(long channelId)

@@ -1,3 +1,4 @@
+using LlmRelay.Changes;
 using LlmRelay.Management;
 using LlmRelay.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,10 +11,13 @@ namespace LlmRelay.Health;
 /// <remarks>
 /// Each write stores a channel's whole current record set, so writes are idempotent and their order does not matter.
 /// On shutdown the queue is drained. Without an <see cref="IChannelStateStore"/> (in-memory storage) nothing is written.
+/// Once records are stored, the other gateway instances are told (<see cref="RelayChangeKinds.ChannelKeys"/>) and reload them
+/// from the store, so a key one instance disabled is skipped by all of them (issue #18).
 /// </remarks>
 internal sealed partial class ChannelKeyStatusWriter(
     ChannelKeyStatusRegistry registry,
     IServiceScopeFactory scopeFactory,
+    IRelayChangeNotifier changes,
     ILogger<ChannelKeyStatusWriter> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -57,16 +61,19 @@ internal sealed partial class ChannelKeyStatusWriter(
                 return;
             }
 
+            var saved = false;
             foreach (var channelId in channelIds)
             {
                 try
                 {
-                    if (await channels.FindAsync(channelId, cancellationToken).ConfigureAwait(false) is null)
+                    var (records, change) = registry.ToSave(channelId);
+                    if (await channels.FindAsync(channelId, cancellationToken).ConfigureAwait(false) is not null)
                     {
-                        continue;
+                        await states.SaveAutoDisabledKeysAsync(channelId, records, cancellationToken).ConfigureAwait(false);
+                        saved = true;
                     }
 
-                    await states.SaveAutoDisabledKeysAsync(channelId, registry.RecordsOf(channelId), cancellationToken).ConfigureAwait(false);
+                    registry.MarkSaved(channelId, change);
                 }
 #pragma warning disable CA1031 // A failed write is logged; the in-memory state stays right and the next change writes again.
                 catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -74,6 +81,11 @@ internal sealed partial class ChannelKeyStatusWriter(
                 {
                     LogWriteFailed(logger, ex, channelId);
                 }
+            }
+
+            if (saved)
+            {
+                changes.Publish(RelayChangeKinds.ChannelKeys);
             }
         }
     }

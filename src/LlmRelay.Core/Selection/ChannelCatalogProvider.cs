@@ -94,6 +94,31 @@ public sealed class ChannelCatalogProvider : IDisposable
         changes?.Publish(RelayChangeKinds.Channels);
     }
 
+    /// <summary>Reloads the disabled keys from the stored channel states and applies them to the current catalog (when another instance changed them).</summary>
+    /// <remarks>Off the request path: the relay keeps reading the in-memory <see cref="ChannelHealthTracker"/>.</remarks>
+    internal async Task ReloadKeyStatusLocalAsync(CancellationToken cancellationToken)
+    {
+        await _reloading.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var scope = scopeFactory.CreateAsyncScope();
+            await using (scope.ConfigureAwait(false))
+            {
+                if (scope.ServiceProvider.GetService<IChannelStateStore>() is not { } states)
+                {
+                    return;
+                }
+
+                keyStatus.Reload(await states.ListAsync(cancellationToken).ConfigureAwait(false));
+                health.Sync(_current, keyStatus);
+            }
+        }
+        finally
+        {
+            _reloading.Release();
+        }
+    }
+
     /// <summary>Rebuilds the catalog from the channel store without telling the other instances (at start, and when they told this one).</summary>
     internal async Task ReloadLocalAsync(CancellationToken cancellationToken)
     {

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Hosting;
 namespace LlmRelay.Core.Tests.Changes;
 
 /// <summary>A change another instance publishes reloads this instance's caches; this instance's own writes publish (issue #18).</summary>
-public sealed class RelayChangeListenerTests
+public sealed partial class RelayChangeListenerTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

@@ -13,7 +13,7 @@ namespace LlmRelay.FunctionalTests.Hosting;
 /// changes by PostgreSQL LISTEN/NOTIFY or by Redis pub/sub, with one Data Protection key ring (issue #18): what the operator
 /// does through A is what B serves within a second.
 /// </summary>
-public sealed class ScaleOutTests
+public sealed partial class ScaleOutTests
 {
     private const string Model = "scale-model";
     private const string UpstreamKey = "sk-upstream-typed-into-instance-a";
@@ -32,16 +32,9 @@ public sealed class ScaleOutTests
         var redis = transport == "redis" ? RedisOrSkip() : null;
         await using var database = await TestDatabase.CreateAsync("postgres");
         await using var upstream = await MockUpstream.StartAsync(MockUpstream.Json(FamilyUpstream.OpenAIJson));
-        var directory = Directory.CreateTempSubdirectory("llmrelay-scale-out-");
-        var environment = Environment(database, upstream.BaseUrl, redis);
-        AppProcess? a = null;
-        AppProcess? b = null;
-        try
+        await WithTwoInstancesAsync(Environment(database, upstream.BaseUrl, redis), async (a, b) =>
         {
-            a = await SampleGateway.StartAsync(directory.FullName, environment);
-            b = await SampleGateway.StartAsync(directory.FullName, environment);
-            using var relayB = new HttpClient { BaseAddress = b.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-            relayB.DefaultRequestHeaders.Authorization = new("Bearer", Settings.Key);
+            using var relayB = RelayClient(b);
             Assert.NotEqual(HttpStatusCode.OK, await RelayAsync(relayB)); // no channel serves the model yet
 
             // Warm B's relay path up on a channel from configuration, so the timings below measure the change reaching B, not JIT.
@@ -71,6 +64,20 @@ public sealed class ScaleOutTests
             var sent = upstream.Requests.Count;
             Assert.NotEqual(HttpStatusCode.OK, await RelayAsync(relayB));
             Assert.Equal(sent, upstream.Requests.Count);
+        });
+    }
+
+    /// <summary>Starts instances A and B of the sample gateway on <paramref name="environment"/>, runs <paramref name="test"/>, and stops them.</summary>
+    private static async Task WithTwoInstancesAsync(Dictionary<string, string?> environment, Func<AppProcess, AppProcess, Task> test)
+    {
+        var directory = Directory.CreateTempSubdirectory("llmrelay-scale-out-");
+        AppProcess? a = null;
+        AppProcess? b = null;
+        try
+        {
+            a = await SampleGateway.StartAsync(directory.FullName, environment);
+            b = await SampleGateway.StartAsync(directory.FullName, environment);
+            await test(a, b);
         }
         finally
         {
@@ -86,6 +93,14 @@ public sealed class ScaleOutTests
 
             directory.Delete(recursive: true);
         }
+    }
+
+    /// <summary>Returns a client of <paramref name="instance"/>'s relay API with the test's gateway key.</summary>
+    private static HttpClient RelayClient(AppProcess instance)
+    {
+        var client = new HttpClient { BaseAddress = instance.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", Settings.Key);
+        return client;
     }
 
     private static string RedisOrSkip()
