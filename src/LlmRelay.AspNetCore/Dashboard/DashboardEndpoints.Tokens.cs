@@ -2,6 +2,7 @@ using System.Globalization;
 using LlmRelay.AspNetCore.Dashboard.Infrastructure;
 using LlmRelay.AspNetCore.Dashboard.Pages;
 using LlmRelay.AspNetCore.Management.Infrastructure;
+using LlmRelay.AspNetCore.Management.Site;
 using LlmRelay.AspNetCore.Management.Tokens;
 using LlmRelay.AspNetCore.Management.Users;
 using LlmRelay.Tokens;
@@ -190,7 +191,8 @@ internal static partial class DashboardEndpoints
             }
         }
 
+        var display = await QuotaDisplay.ReadAsync(r.Service<SystemSettings>(), ct).ConfigureAwait(false);
         return await DashboardRenderer.RenderAsync<TokensPage>(r.Context, r.Parameters(
-            ("Tokens", items), ("Groups", groups.Keys.Order(StringComparer.Ordinal).ToList()), ("NewKey", created?.Key), ("KeyModels", keyModels), ("Editing", editing), ("Page", page), ("PageSize", TokenPageSize), ("Total", tokens.Error is null ? tokens.Value.Total : 0L)), status).ConfigureAwait(false);
+            ("FormatQuota", (Func<long, string>)display.Format), ("Tokens", items), ("Groups", groups.Keys.Order(StringComparer.Ordinal).ToList()), ("NewKey", created?.Key), ("KeyModels", keyModels), ("Editing", editing), ("Page", page), ("PageSize", TokenPageSize), ("Total", tokens.Error is null ? tokens.Value.Total : 0L)), status).ConfigureAwait(false);
     }
 }

@@ -1,6 +1,7 @@
 using LlmRelay.AspNetCore.Dashboard.Infrastructure;
 using LlmRelay.AspNetCore.Dashboard.Pages;
 using LlmRelay.AspNetCore.Management.Infrastructure;
+using LlmRelay.AspNetCore.Management.Site;
 using LlmRelay.AspNetCore.Management.Redemption;
 using LlmRelay.AspNetCore.Management.Users;
 using LlmRelay.Management;
@@ -114,8 +115,9 @@ internal static partial class DashboardEndpoints
         var page = PageOf(r.Context);
         var users = await r.Service<UserService>().ListAsync(r.Actor, null, null, page, 20, r.Context.RequestAborted).ConfigureAwait(false);
         IReadOnlyList<RelayUser> items = users.Error is null ? users.Value.Items : [];
+        var display = await QuotaDisplay.ReadAsync(r.Service<SystemSettings>(), r.Context.RequestAborted).ConfigureAwait(false);
         return await DashboardRenderer.RenderAsync<UsersPage>(r.Context, r.Parameters(
-            ("Users", items), ("Page", page), ("PageSize", 20), ("Total", users.Error is null ? users.Value.Total : 0L)), status).ConfigureAwait(false);
+            ("FormatQuota", (Func<long, string>)display.Format), ("Users", items), ("Page", page), ("PageSize", 20), ("Total", users.Error is null ? users.Value.Total : 0L)), status).ConfigureAwait(false);
     }
 
     private static void MapRedemptions(Routes pages)
@@ -175,7 +177,8 @@ internal static partial class DashboardEndpoints
         var page = PageOf(r.Context);
         var codes = await r.Service<RedemptionService>().ListAsync(r.Actor, null, page, 20, r.Context.RequestAborted).ConfigureAwait(false);
         IReadOnlyList<RedemptionCode> items = codes.Error is null ? codes.Value.Items : [];
+        var display = await QuotaDisplay.ReadAsync(r.Service<SystemSettings>(), r.Context.RequestAborted).ConfigureAwait(false);
         return await DashboardRenderer.RenderAsync<RedemptionsPage>(r.Context, r.Parameters(
-            ("Codes", items), ("NewCodes", newCodes), ("Page", page), ("PageSize", 20), ("Total", codes.Error is null ? codes.Value.Total : 0L)), status).ConfigureAwait(false);
+            ("FormatQuota", (Func<long, string>)display.Format), ("Codes", items), ("NewCodes", newCodes), ("Page", page), ("PageSize", 20), ("Total", codes.Error is null ? codes.Value.Total : 0L)), status).ConfigureAwait(false);
     }
 }

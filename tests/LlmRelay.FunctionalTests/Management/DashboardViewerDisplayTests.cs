@@ -38,6 +38,29 @@ public sealed class DashboardViewerDisplayTests
     }
 
     [Fact]
+    public async Task TokensUsersAndRedemptionsTables_ShowQuotaAsCurrencyWhenDisplayInCurrencyEnabled_AndRawWhenOff()
+    {
+        await using var h = await ManagementHarness.StartAsync(userQuota: 1_000_000);
+        var token = await h.User.SendAsync(HttpMethod.Post, "/api/token/", new { name = "currency-key", remain_quota = 250_000, unlimited_quota = false });
+        Assert.True(token.Success, token.Text);
+        var code = await h.Root.SendAsync(HttpMethod.Post, "/api/redemption/", new { name = "currency-code", quota = 1_500_000, count = 1 });
+        Assert.True(code.Success, code.Text);
+
+        // The default: 500,000 quota to the dollar, as on the logs page and the home cards.
+        var tokens = await h.User.Http.GetStringAsync("/dashboard/tokens", Ct);
+        Assert.Contains("class=\"quota\">$0.5<", tokens, StringComparison.Ordinal);
+        var users = await h.Root.Http.GetStringAsync("/dashboard/users", Ct);
+        Assert.Contains("class=\"quota\">$2<", users, StringComparison.Ordinal);
+        var codes = await h.Root.Http.GetStringAsync("/dashboard/redemptions", Ct);
+        Assert.Contains("class=\"quota\">$3<", codes, StringComparison.Ordinal);
+
+        Assert.True((await h.Root.SendAsync(HttpMethod.Put, "/api/option/", new { key = "DisplayInCurrencyEnabled", value = "false" })).Success);
+        Assert.Contains("class=\"quota\">250,000<", await h.User.Http.GetStringAsync("/dashboard/tokens", Ct), StringComparison.Ordinal);
+        Assert.Contains("class=\"quota\">1,000,000<", await h.Root.Http.GetStringAsync("/dashboard/users", Ct), StringComparison.Ordinal);
+        Assert.Contains("class=\"quota\">1,500,000<", await h.Root.Http.GetStringAsync("/dashboard/redemptions", Ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RedemptionsPage_CreatedAt_IsInTheViewersTimeZone()
     {
         var time = new FakeTimeProvider(At);
