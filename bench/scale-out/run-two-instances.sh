@@ -212,6 +212,10 @@ proc_ticks() {  # utime+stime of the given PIDs and their descendants
 }
 mock_requests() { curl -s -m 2 "$MOCK/nginx_status" | awk 'NR==3{print $3}'; }
 load1() { awk '{print $1}' /proc/loadavg; }
+dropped() {  # rows a gateway's usage-log writer dropped (full queue), from its last warning (event 1003)
+  grep -o 'dropped ([0-9]* since start)' "$OUT_DIR/gateway-$1.log" 2>/dev/null | tail -1 | grep -o '[0-9]*' || echo 0
+}
+dropped_all() { echo $(( $(dropped A) + $(dropped B) )); }
 
 run_wrk() {  # run_wrk OUT SECONDS URL MODE KEY
   local out=$1 secs=$2 url=$3 mode=$4 key=$5 body=$HARNESS_COPY/wrk/chat.json t=$THREADS
@@ -238,10 +242,10 @@ measure() {  # measure CONFIG MODE KIND URL PIDS...
   local label=$config-$mode-$kind key
   key=${KEY_OF[$config-$mode-$kind]:-}
   [ "$config" = direct ] && key=sk-bench-mock
-  local raw=$OUT_DIR/raw/$label.txt l0 l1 g0 g1 b0 b1 m0 m1
+  local raw=$OUT_DIR/raw/$label.txt l0 l1 g0 g1 b0 b1 m0 m1 d0 d1
   local split0="" split=""
   for p in "${gw_pids[@]+"${gw_pids[@]}"}"; do split0="$split0 $(proc_ticks "$p")"; done
-  l0=$(load1); g0=$(proc_ticks "${gw_pids[@]+"${gw_pids[@]}"}"); b0=$(proc_ticks ${lb_pid:+$lb_pid}); m0=$(mock_requests)
+  l0=$(load1); g0=$(proc_ticks "${gw_pids[@]+"${gw_pids[@]}"}"); b0=$(proc_ticks ${lb_pid:+$lb_pid}); m0=$(mock_requests); d0=$(dropped_all)
   run_wrk "$raw" "$DURATION" "$url" "$mode" "$key"
   g1=$(proc_ticks "${gw_pids[@]+"${gw_pids[@]}"}"); b1=$(proc_ticks ${lb_pid:+$lb_pid}); l1=$(load1)
   for p in "${gw_pids[@]+"${gw_pids[@]}"}"; do split="$split $(proc_ticks "$p")"; done
@@ -252,10 +256,11 @@ measure() {  # measure CONFIG MODE KIND URL PIDS...
     [ $((m1 - mprev)) = 1 ] && break   # only our own read since the last one
     mprev=$m1; sleep 0.5; m1=$(mock_requests); reads=$((reads + 1))
   done
+  d1=$(dropped_all)
   local j
   j=$(grep '^WRKJSON ' "$raw" | tail -1 | cut -d' ' -f2-) || die "wrk produced no result, see $raw"
   python3 - "$j" "$config" "$mode" "$kind" "$CONNS" "$l0" "$l1" "$g0" "$g1" "$b0" "$b1" "$m0" "$m1" "$CLK_TCK" \
-      "${#gw_pids[@]}" "${lb_pid:-}" "${KEY_ID[$label]:-}" "$split0" "$split" "$reads" >> "$OUT_DIR/rows.jsonl" <<'EOF'
+      "${#gw_pids[@]}" "${lb_pid:-}" "${KEY_ID[$label]:-}" "$split0" "$split" "$reads" $((d1 - d0)) >> "$OUT_DIR/rows.jsonl" <<'EOF'
 import json, sys
 a = sys.argv
 w = json.loads(a[1])
@@ -272,6 +277,8 @@ print(json.dumps({
   # upstream requests the mock answered during the row (and its drain), minus the stub_status reads themselves
   "mock_requests": m1 - m0 - int(a[20]), "token_id": int(a[17]) if a[17] else None,
   # each instance's share of the gateways' CPU time in the row (A, B): is the load balancer spreading the calls?
+  # usage-log rows the gateways reported dropped (full queue) between the row's start and the end of its drain
+  "rows_dropped": int(a[21]),
   "gw_cpu_split": [int(t1) - int(t0) for t0, t1 in zip(a[18].split(), a[19].split())],
 }))
 EOF
@@ -381,12 +388,12 @@ python3 - "$OUT_DIR" "$SCRIPT_DIR" <<'EOF' > "$OUT_DIR/table.md"
 import json, sys
 rows = [json.loads(l) for l in open(f"{sys.argv[1]}/rows.jsonl")]
 def f(v, fmt): return "-" if v is None else format(v, fmt)
-print("| config | mode | key | req/s | p50 ms | p99 ms | non-2xx | gateway CPU µs/req | nginx LB CPU µs/req | CPU A:B | load 1 min before → after |")
-print("|---|---|---|---:|---:|---:|---:|---:|---:|---|---|")
+print("| config | mode | key | req/s | p50 ms | p99 ms | non-2xx | gateway CPU µs/req | nginx LB CPU µs/req | CPU A:B | usage rows dropped | load 1 min before → after |")
+print("|---|---|---|---:|---:|---:|---:|---:|---:|---|---:|---|")
 for r in rows:
     print(f"| {r['config']} | {r['mode']} | {r['key'] if r['config'] != 'direct' else '-'} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "
           f"{r['non2xx'] + r['socket_errors']} | {f(r['gw_cpu_us_per_req'], '.0f')} | {f(r['lb_cpu_us_per_req'], '.0f')} | "
-          f"{':'.join(str(round(100 * t / max(1, sum(r['gw_cpu_split'])))) for t in r['gw_cpu_split']) if len(r['gw_cpu_split']) > 1 else '-'} | "
+          f"{':'.join(str(round(100 * t / max(1, sum(r['gw_cpu_split'])))) for t in r['gw_cpu_split']) if len(r['gw_cpu_split']) > 1 else '-'} | {r['rows_dropped']:,} | "
           f"{r['load_before']:.2f} → {r['load_after']:.2f} |")
 EOF
 
@@ -394,9 +401,6 @@ EOF
 # answer (type 2, charged); a call wrk abandoned when its time ended is either answered anyway (status 200: rows over wrk's
 # 2xx, at most CONNS), cut while streaming (499, what was delivered is charged) or refused before the upstream while it
 # waited for its reservation (status 0, type 4, charged nothing). Rows that reached the upstream = the mock's count.
-dropped() {  # rows a gateway's usage-log writer dropped (full queue), from its last warning (event 1003)
-  grep -o 'dropped ([0-9]* since start)' "$OUT_DIR/gateway-$1.log" 2>/dev/null | tail -1 | grep -o '[0-9]*' || echo 0
-}
 {
   echo "| row | wrk 2xx | mock requests | rows 200 | rows 200 - 2xx | rows that reached the mock | rows refused before it (charged) | token used_quota | sum(rows.quota) | remain + used = start |"
   echo "|---|---:|---:|---:|---:|---:|---|---:|---:|---|"
