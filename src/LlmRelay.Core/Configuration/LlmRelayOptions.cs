@@ -91,9 +91,17 @@ public sealed class LlmRelayOptions
     /// <value>The default value is 5 minutes.</value>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Gets or sets how many usage-log rows may wait in memory before new rows are dropped and counted.</summary>
+    /// <summary>Gets or sets how many usage-log rows may wait in memory before <see cref="UsageLogQueueFullMode"/> applies.</summary>
     /// <value>The default value is 100,000.</value>
     public int UsageLogQueueCapacity { get; set; } = 100_000;
+
+    /// <summary>Gets or sets what happens when <see cref="UsageLogQueueCapacity"/> rows wait: new calls wait for room (no row is ever lost), or rows are dropped.</summary>
+    /// <value>The default value is <see cref="UsageLogQueueFullMode.Wait"/>.</value>
+    public UsageLogQueueFullMode UsageLogQueueFullMode { get; set; } = UsageLogQueueFullMode.Wait;
+
+    /// <summary>Gets or sets how long a new call waits for room in a full usage-log queue before it is refused with 503 (<see cref="UsageLogQueueFullMode.Wait"/> only).</summary>
+    /// <value>The default value is 30 seconds.</value>
+    public TimeSpan UsageLogQueueWait { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Gets or sets the largest batch of usage-log rows written in one transaction.</summary>
     /// <value>The default value is 500.</value>

@@ -85,7 +85,7 @@ internal sealed class LlmRelayOptionsValidator : IValidateOptions<LlmRelayOption
             }
         }
 
-        foreach (var (timeout, key) in (ReadOnlySpan<(TimeSpan, string)>)[(options.ConnectTimeout, "ConnectTimeout"), (options.FirstByteTimeout, "FirstByteTimeout"), (options.IdleTimeout, "IdleTimeout")])
+        foreach (var (timeout, key) in (ReadOnlySpan<(TimeSpan, string)>)[(options.ConnectTimeout, "ConnectTimeout"), (options.FirstByteTimeout, "FirstByteTimeout"), (options.IdleTimeout, "IdleTimeout"), (options.UsageLogQueueWait, "UsageLogQueueWait")])
         {
             if (!IsValidTimeout(timeout))
             {

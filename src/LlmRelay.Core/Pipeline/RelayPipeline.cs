@@ -117,6 +117,14 @@ public sealed partial class RelayPipeline
             RequestId = request.RequestId,
         };
         var call = new RelayCall(this, request, log, started, Math.Max(1, _options.MaxAttempts));
+
+        // A served call always gets its row: while the writer is behind, new calls wait here, before anything is reserved or sent.
+        if (!await logs.WaitForRoomAsync(time, cancellationToken).ConfigureAwait(false))
+        {
+            call.Refuse(new RelayError(503, RelayErrorKind.Unavailable, "The gateway is behind on writing its usage log; retry shortly.", "usage_log_backlog"));
+            return call;
+        }
+
         if (token is null)
         {
             return call;

@@ -23,6 +23,7 @@ internal sealed class UsageLogMetrics
         var meter = meterFactory.Create(MeterName);
         meter.CreateObservableUpDownCounter("llmrelay.usage_log.queue_depth", () => queue.Count, "{row}", "Usage-log rows waiting in memory to be written.");
         meter.CreateObservableCounter("llmrelay.usage_log.rows_dropped", () => queue.Dropped, "{row}", "Usage-log rows dropped because the queue was full; their quota is still settled.");
+        meter.CreateObservableUpDownCounter("llmrelay.usage_log.waiting_calls", () => queue.Waiting, "{call}", "Calls held back before they start because the usage-log queue is full (UsageLogQueueFullMode Wait).");
         meter.CreateObservableUpDownCounter("llmrelay.usage_log.pending_settlements", () => queue.PendingSettlements, "{token}", "Tokens whose dropped rows' quota settlement waits for the next batch.");
         _written = meter.CreateCounter<long>("llmrelay.usage_log.rows_written", "{row}", "Usage-log rows stored.");
         _failures = meter.CreateCounter<long>("llmrelay.usage_log.write_failures", "{batch}", "Usage-log batches whose write failed (each is retried).");

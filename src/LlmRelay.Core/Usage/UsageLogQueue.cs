@@ -7,8 +7,11 @@ namespace LlmRelay.Usage;
 /// <summary>A bounded in-memory queue of usage-log rows, drained in batches by <see cref="UsageLogWriter"/>.</summary>
 /// <remarks>
 /// <para>
-/// Enqueueing never blocks or fails a request. When <see cref="LlmRelayOptions.UsageLogQueueCapacity"/> rows already
-/// wait, the row is dropped and counted in <see cref="Dropped"/>, but its quota settlement is kept: it is added to a
+/// Enqueueing never blocks or fails a request. In <see cref="UsageLogQueueFullMode.Wait"/> (the default) every row is
+/// queued; the relay holds new calls back at admission (<see cref="WaitForRoomAsync"/>) while
+/// <see cref="LlmRelayOptions.UsageLogQueueCapacity"/> rows wait, so memory is bounded by the capacity plus the calls in
+/// flight and no served call loses its row. In <see cref="UsageLogQueueFullMode.Drop"/>, and in either mode once the queue is
+/// closed, a row that finds the queue full is dropped and counted in <see cref="Dropped"/>, but its quota settlement is kept: it is added to a
 /// <see cref="QuotaSettlement"/> per token and user (so memory is bounded by the number of tokens, not of requests), which
 /// the writer stores with its next batch. A doorbell item (at most one in the channel at a time) wakes the writer for it.
 /// </para>
@@ -21,6 +24,11 @@ internal sealed class UsageLogQueue
 
     private readonly Channel<UsageLog> _channel = Channel.CreateUnbounded<UsageLog>(new UnboundedChannelOptions { SingleReader = true });
     private readonly int _capacity;
+    private readonly bool _dropWhenFull;
+    private readonly TimeSpan _wait;
+    private TaskCompletionSource? _room;
+    private int _waiting;
+    private volatile bool _closed;
     private readonly Lock _pendingGate = new();
     private Dictionary<(long TokenId, long UserId), QuotaSettlement> _pending = [];
     private int _count;
@@ -30,7 +38,12 @@ internal sealed class UsageLogQueue
     public UsageLogQueue(IOptions<LlmRelayOptions> options)
     {
         _capacity = Math.Max(1, options.Value.UsageLogQueueCapacity);
+        _dropWhenFull = options.Value.UsageLogQueueFullMode == UsageLogQueueFullMode.Drop;
+        _wait = options.Value.UsageLogQueueWait;
     }
+
+    /// <summary>Gets how many calls wait for room in the queue right now.</summary>
+    public int Waiting => Volatile.Read(ref _waiting);
 
     /// <summary>Gets how many rows were dropped because the queue was full (or closed).</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
@@ -50,10 +63,10 @@ internal sealed class UsageLogQueue
         }
     }
 
-    /// <summary>Queues a row; when the queue is full, drops it and keeps only its quota settlement.</summary>
+    /// <summary>Queues a row; when it cannot (the queue is closed, or full in <see cref="UsageLogQueueFullMode.Drop"/>), drops it and keeps only its quota settlement.</summary>
     public void Enqueue(UsageLog log)
     {
-        if (Interlocked.Increment(ref _count) <= _capacity && _channel.Writer.TryWrite(log))
+        if ((Interlocked.Increment(ref _count) <= _capacity || !_dropWhenFull) && _channel.Writer.TryWrite(log))
         {
             return;
         }
@@ -79,6 +92,62 @@ internal sealed class UsageLogQueue
         }
     }
 
+    /// <summary>
+    /// Waits, before a new call is admitted, until fewer than the capacity's rows wait (at once when they do, or in
+    /// <see cref="UsageLogQueueFullMode.Drop"/>); <see langword="false"/> when <see cref="LlmRelayOptions.UsageLogQueueWait"/>
+    /// passed first, measured on <paramref name="time"/>.
+    /// </summary>
+    public ValueTask<bool> WaitForRoomAsync(TimeProvider time, CancellationToken cancellationToken) =>
+        _dropWhenFull || Volatile.Read(ref _count) < _capacity ? new(true) : WaitForRoomSlowAsync(time, cancellationToken);
+
+    private async ValueTask<bool> WaitForRoomSlowAsync(TimeProvider time, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _waiting);
+        try
+        {
+            using var timeout = new CancellationTokenSource(_wait, time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            while (Volatile.Read(ref _count) >= _capacity && !_closed)
+            {
+                var room = Volatile.Read(ref _room);
+                if (room is null)
+                {
+                    var fresh = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    room = Interlocked.CompareExchange(ref _room, fresh, null) ?? fresh;
+                }
+
+                // Published before this second look: a reader that frees room after it sees the signal and sets it.
+                if (Volatile.Read(ref _count) < _capacity || _closed)
+                {
+                    break;
+                }
+
+                try
+                {
+                    await room.Task.WaitAsync(linked.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waiting);
+        }
+    }
+
+    private void SignalRoom()
+    {
+        if (Volatile.Read(ref _room) is { } room && Interlocked.CompareExchange(ref _room, null, room) == room)
+        {
+            room.TrySetResult();
+        }
+    }
+
     /// <summary>Waits until a row (or a pending settlement) can be read; <see langword="false"/> once the queue is closed and empty.</summary>
     public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken) => _channel.Reader.WaitToReadAsync(cancellationToken);
 
@@ -93,7 +162,11 @@ internal sealed class UsageLogQueue
                 continue;
             }
 
-            Interlocked.Decrement(ref _count);
+            if (Interlocked.Decrement(ref _count) < _capacity)
+            {
+                SignalRoom();
+            }
+
             return true;
         }
 
@@ -117,5 +190,10 @@ internal sealed class UsageLogQueue
     }
 
     /// <summary>Closes the queue: later rows are dropped (their settlements kept for the writer's final flush).</summary>
-    public void Complete() => _channel.Writer.TryComplete();
+    public void Complete()
+    {
+        _closed = true;
+        _channel.Writer.TryComplete();
+        SignalRoom(); // Calls waiting for room go on; their rows take the closed queue's path.
+    }
 }

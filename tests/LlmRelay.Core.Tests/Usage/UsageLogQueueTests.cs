@@ -1,6 +1,7 @@
 using LlmRelay.Configuration;
 using LlmRelay.Usage;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace LlmRelay.Core.Tests.Usage;
 
@@ -9,7 +10,7 @@ public sealed class UsageLogQueueTests
     [Fact]
     public async Task Enqueue_Full_DropsTheRow_ButKeepsItsSettlementPerTokenAndUser()
     {
-        var queue = new UsageLogQueue(Options.Create(new LlmRelayOptions { UsageLogQueueCapacity = 1 }));
+        var queue = new UsageLogQueue(Options.Create(new LlmRelayOptions { UsageLogQueueCapacity = 1, UsageLogQueueFullMode = UsageLogQueueFullMode.Drop }));
 
         queue.Enqueue(Row(tokenId: 1, userId: 10, quota: 4, reserved: 9));
         for (var i = 0; i < 1000; i++)
@@ -40,7 +41,7 @@ public sealed class UsageLogQueueTests
     [Fact]
     public async Task Drop_AfterTheRowsWereRead_WakesTheReaderForTheSettlement()
     {
-        var queue = new UsageLogQueue(Options.Create(new LlmRelayOptions { UsageLogQueueCapacity = 1 }));
+        var queue = new UsageLogQueue(Options.Create(new LlmRelayOptions { UsageLogQueueCapacity = 1, UsageLogQueueFullMode = UsageLogQueueFullMode.Drop }));
         queue.Enqueue(Row(1, 10, 2, 2));
         queue.Enqueue(Row(1, 10, 3, 8)); // Dropped: rings the doorbell.
         Assert.True(queue.TryRead(out _));
@@ -68,6 +69,76 @@ public sealed class UsageLogQueueTests
         Assert.Equal(0, queue.Count);
         Assert.Equal(1, queue.Dropped);
         Assert.Equal(new QuotaSettlement(3, 30, 6, 10, 1), Assert.Single(queue.TakePendingSettlements()));
+    }
+
+    [Fact]
+    public void Enqueue_FullInWaitMode_KeepsEveryRow()
+    {
+        var queue = new UsageLogQueue(Options.Create(new LlmRelayOptions { UsageLogQueueCapacity = 1 }));
+
+        // Calls admitted before the queue filled up still bring their rows: none is dropped.
+        for (var i = 0; i < 3; i++)
+        {
+            queue.Enqueue(Row(1, 10, 2, 2));
+        }
+
+        Assert.Equal(3, queue.Count);
+        Assert.Equal(0, queue.Dropped);
+        Assert.Equal(0, queue.PendingSettlements);
+    }
+
+    [Fact]
+    public async Task WaitForRoom_FullQueue_WaitsUntilTheWriterReadsARow()
+    {
+        var time = new FakeTimeProvider();
+        var queue = new UsageLogQueue(Options.Create(new LlmRelayOptions { UsageLogQueueCapacity = 2 }));
+        Assert.True((await queue.WaitForRoomAsync(time, TestContext.Current.CancellationToken)));
+        queue.Enqueue(Row(1, 10, 2, 2));
+        queue.Enqueue(Row(1, 10, 2, 2));
+
+        var waiting = queue.WaitForRoomAsync(time, TestContext.Current.CancellationToken).AsTask();
+        var second = queue.WaitForRoomAsync(time, TestContext.Current.CancellationToken).AsTask();
+        Assert.False(waiting.IsCompleted);
+        Assert.Equal(2, queue.Waiting);
+
+        Assert.True(queue.TryRead(out _));
+        Assert.True(await waiting.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        Assert.True(await second.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        Assert.Equal(0, queue.Waiting);
+    }
+
+    [Fact]
+    public async Task WaitForRoom_FullQueue_GivesUpAfterUsageLogQueueWait_OnTheTimeProvider()
+    {
+        var time = new FakeTimeProvider();
+        var queue = new UsageLogQueue(Options.Create(new LlmRelayOptions { UsageLogQueueCapacity = 1, UsageLogQueueWait = TimeSpan.FromSeconds(5) }));
+        queue.Enqueue(Row(1, 10, 2, 2));
+
+        var waiting = queue.WaitForRoomAsync(time, TestContext.Current.CancellationToken).AsTask();
+        time.Advance(TimeSpan.FromSeconds(4));
+        Assert.False(waiting.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.False(await waiting.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        Assert.Equal(1, queue.Count);
+    }
+
+    [Fact]
+    public async Task WaitForRoom_DropMode_NeverWaits_AndComplete_ReleasesWaiters()
+    {
+        var time = new FakeTimeProvider();
+        var dropping = new UsageLogQueue(Options.Create(new LlmRelayOptions { UsageLogQueueCapacity = 1, UsageLogQueueFullMode = UsageLogQueueFullMode.Drop }));
+        dropping.Enqueue(Row(1, 10, 2, 2));
+        var at = dropping.WaitForRoomAsync(time, TestContext.Current.CancellationToken).AsTask();
+        Assert.True(at.IsCompletedSuccessfully);
+        Assert.True(await at);
+
+        var queue = new UsageLogQueue(Options.Create(new LlmRelayOptions { UsageLogQueueCapacity = 1 }));
+        queue.Enqueue(Row(1, 10, 2, 2));
+        var waiting = queue.WaitForRoomAsync(time, TestContext.Current.CancellationToken).AsTask();
+        Assert.False(waiting.IsCompleted);
+        queue.Complete();
+        Assert.True(await waiting.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
     }
 
     internal static UsageLog Row(long tokenId, long userId, long quota, long reserved, UsageLogType type = UsageLogType.Consume) => new()

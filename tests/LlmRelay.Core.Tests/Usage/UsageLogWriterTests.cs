@@ -26,6 +26,7 @@ public sealed class UsageLogWriterTests : IAsyncDisposable
         services.Configure<LlmRelayOptions>(static o =>
         {
             o.UsageLogQueueCapacity = 5;
+            o.UsageLogQueueFullMode = UsageLogQueueFullMode.Drop; // These tests count dropped rows.
             o.UsageLogBatchSize = 100;
         });
         services.AddSingleton<UsageLogQueue>();

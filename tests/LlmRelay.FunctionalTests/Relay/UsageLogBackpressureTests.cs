@@ -6,7 +6,11 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace LlmRelay.FunctionalTests.Relay;
 
-/// <summary>A stalled database and a tiny usage-log queue: requests never wait, and dropped rows still settle their quota exactly once.</summary>
+/// <summary>
+/// A stalled database and a tiny usage-log queue. By default (<c>UsageLogQueueFullMode</c> <c>Wait</c>) new calls wait for room
+/// before anything is sent, so every served call has its row; in <c>Drop</c> mode requests never wait, and dropped rows still
+/// settle their quota exactly once.
+/// </summary>
 public sealed class UsageLogBackpressureTests
 {
     private const string Body = """{"model":"gpt-4o","max_tokens":10,"messages":[{"role":"user","content":"count me"}]}""";
@@ -27,7 +31,7 @@ public sealed class UsageLogBackpressureTests
                 Settings.Token(unlimited: false, remainQuota: Funded),
                 Settings.FlatPrice("gpt-4o"),
                 Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"]),
-                new() { ["LlmRelay:UsageLogQueueCapacity"] = "2" },
+                new() { ["LlmRelay:UsageLogQueueCapacity"] = "2", ["LlmRelay:UsageLogQueueFullMode"] = "Drop" },
                 database.Settings),
             services => HeldUsageLogStore.Install(services, release.Task));
         gateway.Start();
@@ -55,6 +59,92 @@ public sealed class UsageLogBackpressureTests
         Assert.Equal(Requests - queue.Dropped, stored.Count);
     }
 
+    [Theory]
+    [MemberData(nameof(QuotaLedgerTests.Providers), MemberType = typeof(QuotaLedgerTests))]
+    public async Task FullQueue_ByDefault_HoldsNewCallsBack_AndEveryServedCallHasItsRow(string provider)
+    {
+        const int requests = 20;
+        await using var database = await TestDatabase.CreateAsync(provider);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = await MockUpstream.StartAsync(MockUpstream.Json(FamilyUpstream.OpenAIJson));
+        await using var gateway = new GatewayFactory(
+            Settings.Merge(
+                Settings.Token(unlimited: false, remainQuota: Funded),
+                Settings.FlatPrice("gpt-4o"),
+                Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"]),
+                new() { ["LlmRelay:UsageLogQueueCapacity"] = "2", ["LlmRelay:UsageLogBatchSize"] = "1" },
+                database.Settings),
+            services => HeldUsageLogStore.Install(services, release.Task));
+        gateway.Start();
+        using var client = gateway.CreateGatewayClient(Settings.Key);
+        var queue = gateway.Services.GetRequiredService<UsageLogQueue>();
+
+        // The writer is stuck in the database. Five calls admitted together are all served: their rows fill the queue past
+        // its capacity (none is dropped). The calls that come after wait before anything is reserved or sent upstream.
+        var first = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => client.PostAsync("/v1/chat/completions", new StringContent(Body, Encoding.UTF8, "application/json"), Ct)))
+            .WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        Assert.All(first, static r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        await WaitUntilAsync(() => queue.Count >= 2);
+        var calls = Enumerable.Range(5, requests - 5).Select(_ => client.PostAsync("/v1/chat/completions", new StringContent(Body, Encoding.UTF8, "application/json"), Ct)).ToArray();
+        await WaitUntilAsync(() => queue.Waiting == requests - 5);
+        Assert.Equal(5, upstream.Requests.Count);
+        Assert.Equal(0, queue.Dropped);
+
+        release.SetResult();
+        var responses = await Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        Assert.All(responses, static r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+
+        var stored = await gateway.WaitForLogsAsync(requests);
+        Assert.Equal(requests, stored.Count);
+        Assert.Equal(0, queue.Dropped);
+        await WaitUntilAsync(async () => await QuotaLedgerTests.UsedAsync(gateway) == requests * 16);
+        Assert.Equal(Funded - (requests * 16), await QuotaLedgerTests.RemainAsync(gateway));
+    }
+
+    [Fact]
+    public async Task FullQueue_ByDefault_RefusesACallThatWaitedUsageLogQueueWait_With503_NothingSentNorCharged()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = await MockUpstream.StartAsync(MockUpstream.Json(FamilyUpstream.OpenAIJson));
+        await using var gateway = new GatewayFactory(
+            Settings.Merge(
+                Settings.Token(unlimited: false, remainQuota: Funded),
+                Settings.FlatPrice("gpt-4o"),
+                Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"]),
+                new() { ["LlmRelay:UsageLogQueueCapacity"] = "1", ["LlmRelay:UsageLogBatchSize"] = "1", ["LlmRelay:UsageLogQueueWait"] = "00:00:05" }),
+            services =>
+            {
+                HeldUsageLogStore.Install(services, release.Task);
+                services.AddSingleton<TimeProvider>(time);
+            });
+        gateway.Start();
+        using var client = gateway.CreateGatewayClient(Settings.Key);
+        var queue = gateway.Services.GetRequiredService<UsageLogQueue>();
+
+        // The first row is taken into the writer's held batch; the second fills the queue.
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/chat/completions", new StringContent(Body, Encoding.UTF8, "application/json"), Ct)).StatusCode);
+        await WaitUntilAsync(() => queue.Count == 0);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/chat/completions", new StringContent(Body, Encoding.UTF8, "application/json"), Ct)).StatusCode);
+        Assert.Equal(1, queue.Count);
+
+        var third = client.PostAsync("/v1/chat/completions", new StringContent(Body, Encoding.UTF8, "application/json"), Ct);
+        await WaitUntilAsync(() => queue.Waiting == 1);
+        time.Advance(TimeSpan.FromSeconds(5));
+        using var refused = await third.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        var error = System.Text.Json.Nodes.JsonNode.Parse(await refused.Content.ReadAsStringAsync(Ct))!["error"]!;
+        Assert.Equal("usage_log_backlog", error["code"]!.GetValue<string>());
+        Assert.Equal(2, upstream.Requests.Count);
+
+        release.SetResult();
+        var stored = await gateway.WaitForLogsAsync(2);
+        Assert.Equal(2, stored.Count);
+        await WaitUntilAsync(async () => await QuotaLedgerTests.UsedAsync(gateway) == 2 * 16);
+        Assert.Equal(Funded - (2 * 16), await QuotaLedgerTests.RemainAsync(gateway));
+    }
+
     [Fact]
     public async Task GracefulShutdown_StoresQueuedRowsAndPendingSettlements_AndTheCallStillInFlight()
     {
@@ -79,7 +169,7 @@ public sealed class UsageLogBackpressureTests
                     Settings.Token(unlimited: false, remainQuota: Funded),
                     Settings.FlatPrice("gpt-4o"),
                     Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"]),
-                    new() { ["LlmRelay:UsageLogQueueCapacity"] = "2", ["ConnectionStrings:LlmRelay"] = $"Data Source={path};Pooling=False" }),
+                    new() { ["LlmRelay:UsageLogQueueCapacity"] = "2", ["LlmRelay:UsageLogQueueFullMode"] = "Drop", ["ConnectionStrings:LlmRelay"] = $"Data Source={path};Pooling=False" }),
                 services => HeldUsageLogStore.Install(services, release.Task));
             await using (gateway)
             {

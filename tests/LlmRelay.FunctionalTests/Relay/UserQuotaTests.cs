@@ -98,7 +98,7 @@ public sealed class UserQuotaTests
             Settings.Merge(
                 Settings.FlatPrice("gpt-4o"),
                 Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"]),
-                new() { ["LlmRelay:UsageLogQueueCapacity"] = "2" },
+                new() { ["LlmRelay:UsageLogQueueCapacity"] = "2", ["LlmRelay:UsageLogQueueFullMode"] = "Drop" },
                 database.Settings),
             services => HeldUsageLogStore.Install(services, release.Task));
         gateway.Start();
