@@ -11,9 +11,12 @@ namespace LlmRelay.AspNetCore.Relay;
 /// <summary>Images, moderations, rerank and audio: the same pipeline (selection, failover, reservation, usage row), billed by their own units (issue #17).</summary>
 /// <remarks>
 /// <code>
-/// key ─► content type (JSON, or multipart for images/edits and audio/transcriptions|translations: else 415) ─► body (pooled; 413 over MaxRequestBodySize)
-///   ─► UnitRequestReader: required fields, n, size, quality, files (413 over MaxUploadFileSize) ─► RelayRequest (unit, units, variant)
-///   ─► RelayPipeline: reservation at the unit price, selection, send, failover
+/// key ─► content type (JSON, or multipart for images/edits and audio/transcriptions|translations: else 415)
+///   ─► JSON body (pooled; 413 over MaxRequestBodySize) ─► UnitRequestReader.ReadJson
+///   ─► upload (413 unread when Content-Length is over MaxRequestBodySize) ─► UnitRequestReader.ReadMultipartAsync: sections
+///      buffered as they arrive (FileBufferingReadStream: 64 KiB in memory, then a temporary file; 413 over MaxUploadFileSize)
+///   ─► required fields, n, size, quality ─► RelayRequest (unit, units, variant)
+///   ─► RelayPipeline: reservation at the unit price, selection, send (an upload streamed from its sections), failover
 ///   ─► answer: passed through (UnitAnswer counts images / search units), or a Gemini answer converted (GeminiImages)
 ///   ─► RelayCall.BillUnits: the usage row carries the unit, the count, the variant and the unit price
 /// </code>
@@ -41,27 +44,37 @@ internal sealed partial class RelayEndpoint
             return;
         }
 
-        using var body = new PooledBufferWriter();
-        if (!await BodyReader.ReadRequestAsync(context, body, _options.MaxRequestBodySize).ConfigureAwait(false))
-        {
-            await errors.WriteAsync(context, 413, RelayErrorKind.RequestTooLarge, $"The request body is larger than {_options.MaxRequestBodySize} bytes.", "request_too_large").ConfigureAwait(false);
-            return;
-        }
-
+        using var body = new PooledBufferWriter(multipart ? 0 : 4096);
         UnitRequest request;
         FormatError? error;
         if (multipart)
         {
+            // An upload is read as it arrives, each section buffered (64 KiB in memory, the rest in a temporary file deleted
+            // with the response), never whole in memory; a body announced over the limit is refused unread (issue #17).
+            if (context.Request.ContentLength > _options.MaxRequestBodySize)
+            {
+                await errors.WriteAsync(context, 413, RelayErrorKind.RequestTooLarge, $"The request body is larger than {_options.MaxRequestBodySize} bytes.", "request_too_large").ConfigureAwait(false);
+                return;
+            }
+
+            RequestBodyLimit.Apply(context, _options.MaxRequestBodySize);
             request = new UnitRequest(route.Operation);
-            (error, var tooLarge) = await UnitRequestReader.ReadMultipartAsync(body.WrittenMemory, contentType!, _options.MaxUploadFileSize, request).ConfigureAwait(false);
+            (error, var tooLarge) = await UnitRequestReader.ReadMultipartAsync(context.Request.Body, contentType!, _options.MaxUploadFileSize, request, context.Response.RegisterForDispose, context.RequestAborted).ConfigureAwait(false);
             if (tooLarge)
             {
-                await errors.WriteAsync(context, 413, RelayErrorKind.RequestTooLarge, error!.Message, "file_too_large", error.Code).ConfigureAwait(false);
+                var code = error!.Code is null ? "request_too_large" : "file_too_large";
+                await errors.WriteAsync(context, 413, RelayErrorKind.RequestTooLarge, error.Message, code, error.Code).ConfigureAwait(false);
                 return;
             }
         }
         else
         {
+            if (!await BodyReader.ReadRequestAsync(context, body, _options.MaxRequestBodySize).ConfigureAwait(false))
+            {
+                await errors.WriteAsync(context, 413, RelayErrorKind.RequestTooLarge, $"The request body is larger than {_options.MaxRequestBodySize} bytes.", "request_too_large").ConfigureAwait(false);
+                return;
+            }
+
             error = UnitRequestReader.ReadJson(route.Operation, body.WrittenSpan, out request);
         }
 
@@ -72,7 +85,7 @@ internal sealed partial class RelayEndpoint
         }
 
         var requestedModel = request.Model.Length > 0 ? request.Model : request.DefaultModel;
-        using var content = new UnitCallerBody(body, request);
+        using var content = new UnitCallerBody(body, request, multipart ? contentType : null);
         var relayRequest = new RelayRequest
         {
             Token = token,
@@ -141,8 +154,8 @@ internal sealed partial class RelayEndpoint
         string? contentType;
         if (attempt.Plan.PassThrough)
         {
-            var units = UnitAnswer.Read(request, answer.Span, out var usage);
-            call.BillUnits(attempt, request.Unit, units, request.Variant, usage, answer.Span);
+            var units = UnitAnswer.Read(request, answer.Span, out var usage, out var unitsEstimated);
+            call.BillUnits(attempt, request.Unit, units, request.Variant, usage, answer.Span, unitsEstimated);
             contentType = attempt.Response!.Content.Headers.ContentType?.ToString();
         }
         else

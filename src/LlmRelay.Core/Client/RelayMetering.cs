@@ -79,9 +79,10 @@ internal static class RelayMetering
     /// <remarks>
     /// A model priced by that unit is billed <c>units x unit price (of the variant) x 500,000 x group ratio</c>, its tokens kept
     /// on the row for information; any other model is billed by <paramref name="usage"/> as <see cref="ApplyUsage"/> does
-    /// (estimated when <paramref name="estimated"/>). Either way the row's details carry the unit, the count and the variant.
+    /// (estimated when <paramref name="estimated"/>). Either way the row's details carry the unit, the count and the variant;
+    /// a unit-priced row whose count the gateway estimated (<paramref name="unitsEstimated"/>) says <c>"usage":"estimated"</c>.
     /// </remarks>
-    public static void ApplyUnits(UsageLog log, BillingUnit unit, long units, string? variant, in TokenUsage usage, bool estimated, string upstreamModel, ModelPricing pricing)
+    public static void ApplyUnits(UsageLog log, BillingUnit unit, long units, string? variant, in TokenUsage usage, bool estimated, string upstreamModel, ModelPricing pricing, bool unitsEstimated = false)
     {
         if (!pricing.TryResolve(log.ModelName, out var price))
         {
@@ -107,6 +108,7 @@ internal static class RelayMetering
             Units = units,
             UnitVariant = variant,
             UnitPrice = unitPrice,
+            IsUsageEstimated = unitsEstimated,
         };
     }
 

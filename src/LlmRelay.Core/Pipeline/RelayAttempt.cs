@@ -45,6 +45,9 @@ public sealed class RelayAttempt : IDisposable
     /// <summary>Gets the body sent upstream (empty for an in-process chat-client call), which an estimate counts when no usage comes back.</summary>
     internal ReadOnlyMemory<byte> Body { get; }
 
+    /// <summary>Gets the body sent as a stream (<see cref="RelayContent.CreateStreamedBody"/>), or <see langword="null"/> when <see cref="Body"/> was sent.</summary>
+    internal HttpContent? StreamedBody { get; init; }
+
     /// <summary>Gets the attempt's cancellation: the caller's, the first-byte timeout, then (re-armed by the reader) the idle timeout.</summary>
     internal TimeoutSource Timeout { get; }
 

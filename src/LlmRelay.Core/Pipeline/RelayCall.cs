@@ -130,8 +130,9 @@ public sealed partial class RelayCall : IDisposable
     /// <param name="variant">The variant priced (an image's <c>size/quality</c>), or <see langword="null"/>.</param>
     /// <param name="usage">The tokens the upstream reported, all zero when none: billed instead when the model has no price for <paramref name="unit"/> (estimated from the bodies then).</param>
     /// <param name="answer">The answer's body, counted when the tokens must be estimated.</param>
+    /// <param name="unitsEstimated">Whether <paramref name="units"/> is the gateway's estimate, not the upstream's count (a transcription's seconds from the upload's size): the row says <c>"usage":"estimated"</c>.</param>
     /// <remarks>The row's details carry the unit, the count, the variant and the unit price: one usage row, one meter.</remarks>
-    public void BillUnits(RelayAttempt attempt, Pricing.BillingUnit unit, long units, string? variant, in TokenUsage usage, ReadOnlySpan<byte> answer)
+    public void BillUnits(RelayAttempt attempt, Pricing.BillingUnit unit, long units, string? variant, in TokenUsage usage, ReadOnlySpan<byte> answer, bool unitsEstimated = false)
     {
         var tokens = usage;
         var estimated = RelayMetering.IsMissing(usage);
@@ -142,7 +143,7 @@ public sealed partial class RelayCall : IDisposable
             tokens = RelayMetering.Estimate(_pipeline.Counter, attempt.UpstreamModel, sent, RelayMetering.CountAnswer(_pipeline.Counter, attempt.UpstreamModel, answer));
         }
 
-        RelayMetering.ApplyUnits(Log, unit, units, variant, tokens, estimated, attempt.UpstreamModel, _pipeline.Pricing);
+        RelayMetering.ApplyUnits(Log, unit, units, variant, tokens, estimated, attempt.UpstreamModel, _pipeline.Pricing, unitsEstimated);
     }
 
     /// <summary>Bills <paramref name="usage"/> when the upstream reported any, else estimates like <see cref="BillEstimatedAnswer"/>.</summary>

@@ -20,4 +20,14 @@ public abstract class RelayContent
     /// <param name="body">The body to send.</param>
     /// <returns><see langword="null"/>, or the error that makes the request invalid for this upstream (the caller's 400: no channel would do better).</returns>
     public abstract FormatError? Adapt(in RelayPlan plan, string upstreamModel, out ReadOnlyMemory<byte> body);
+
+    /// <summary>Produces the body to send for <paramref name="plan"/> as a stream, for a body too large to hold in memory (a multipart upload, issue #17).</summary>
+    /// <param name="plan">How the channel serves the call.</param>
+    /// <param name="upstreamModel">The model as the channel names it.</param>
+    /// <returns>
+    /// A new content for this attempt, its <c>Content-Type</c> set, that can be sent once; or <see langword="null"/> (the
+    /// default) when <see cref="Adapt"/>'s bytes are the body. A failover asks again for the next channel, so the content
+    /// must read from storage that outlives the attempt (the call disposes that storage, not the content).
+    /// </returns>
+    public virtual HttpContent? CreateStreamedBody(in RelayPlan plan, string upstreamModel) => null;
 }

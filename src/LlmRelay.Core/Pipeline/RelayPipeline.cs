@@ -229,7 +229,8 @@ public sealed partial class RelayPipeline
             plan = plan with { Capability = capabilities.Resolve(channel.Name, upstreamModel, channel.CapabilityOverrides), ChannelId = channel.Id };
             var inProcess = channel.Adapter is ChatClientAdapter && request.Content is InProcessChatContent;
             ReadOnlyMemory<byte> body = default;
-            if (!inProcess)
+            HttpContent? streamed = null;
+            if (!inProcess && (streamed = request.Content.CreateStreamedBody(plan, upstreamModel)) is null)
             {
                 if (request.Content.Adapt(plan, upstreamModel, out body) is { } invalid)
                 {
@@ -246,7 +247,7 @@ public sealed partial class RelayPipeline
                 return null;
             }
 
-            var attempt = new RelayAttempt(channel, keyIndex, plan, upstreamModel, body, lease, new TimeoutSource(channel.FirstByteTimeout, time, cancellationToken));
+            var attempt = new RelayAttempt(channel, keyIndex, plan, upstreamModel, body, lease, new TimeoutSource(channel.FirstByteTimeout, time, cancellationToken)) { StreamedBody = streamed };
             if (inProcess)
             {
                 await RememberAffinityAsync(call, attempt, cancellationToken).ConfigureAwait(false);
@@ -300,7 +301,9 @@ public sealed partial class RelayPipeline
         try
         {
             var headers = call.Request.CallerFormat == channel.Adapter.Format ? call.Request.ProviderHeaders : null;
-            response = await sender.SendAsync(channel, keyIndex, plan.Operation, attempt.UpstreamModel, attempt.Body, call.Request.Stream, token, headers, call.Request.ContentType).ConfigureAwait(false);
+            // A converted body is JSON whatever the caller sent (an image edit's upload becomes a Gemini turn).
+            var contentType = plan.PassThrough ? call.Request.ContentType : null;
+            response = await sender.SendAsync(channel, keyIndex, plan.Operation, attempt.UpstreamModel, attempt.Body, call.Request.Stream, token, headers, contentType, attempt.StreamedBody).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

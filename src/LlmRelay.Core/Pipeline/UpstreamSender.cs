@@ -32,14 +32,19 @@ internal sealed class UpstreamSender(UpstreamInvoker upstream, ChatClientChannel
     /// <param name="cancellationToken">Cancels the request (the caller's, and the attempt's timeouts).</param>
     /// <param name="headers">The caller's provider headers to send on (see <see cref="RelayRequest.ProviderHeaders"/>), or null.</param>
     /// <param name="contentType">The body's media type, or <see langword="null"/> for <c>application/json</c> (a multipart upload names its boundary).</param>
+    /// <param name="streamed">A body sent as a stream instead of <paramref name="body"/> (a multipart upload, its own <c>Content-Type</c> set), or <see langword="null"/>.</param>
     /// <returns>The answer, headers read: the caller disposes it.</returns>
     /// <exception cref="HttpRequestException">The upstream could not be reached.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public Task<HttpResponseMessage> SendAsync(ChannelEntry channel, int keyIndex, RelayOperation operation, string upstreamModel, ReadOnlyMemory<byte> body, bool stream, CancellationToken cancellationToken, IReadOnlyList<KeyValuePair<string, string>>? headers = null, string? contentType = null)
+    public Task<HttpResponseMessage> SendAsync(ChannelEntry channel, int keyIndex, RelayOperation operation, string upstreamModel, ReadOnlyMemory<byte> body, bool stream, CancellationToken cancellationToken, IReadOnlyList<KeyValuePair<string, string>>? headers = null, string? contentType = null, HttpContent? streamed = null)
     {
         var adapter = channel.Adapter;
         var message = new HttpRequestMessage(operation == RelayOperation.ListModels ? HttpMethod.Get : HttpMethod.Post, adapter.BuildUri(channel, operation, upstreamModel, stream));
-        if (operation != RelayOperation.ListModels)
+        if (streamed is not null)
+        {
+            message.Content = streamed; // Not recorded by a capture: an upload is not held in memory (issue #17).
+        }
+        else if (operation != RelayOperation.ListModels)
         {
             message.Content = new ReadOnlyMemoryContent(body);
             message.Content.Headers.TryAddWithoutValidation("Content-Type", contentType ?? "application/json");

@@ -21,7 +21,7 @@ public enum RelayOperation
     /// <summary>OpenAI Images generations (<c>images/generations</c>): OpenAI-format channels pass it through, Gemini channels serve it as a generateContent turn asking for an image (issue #17).</summary>
     ImageGenerations,
 
-    /// <summary>OpenAI Images edits (<c>images/edits</c>, a multipart upload), OpenAI-format channels only.</summary>
+    /// <summary>OpenAI Images edits (<c>images/edits</c>, a multipart upload): OpenAI-format channels, passed through, or Gemini image models, converted.</summary>
     ImageEdits,
 
     /// <summary>OpenAI Moderations, OpenAI channels only (not Azure).</summary>

@@ -5,10 +5,11 @@ using LlmRelay.Formats;
 
 namespace LlmRelay.AspNetCore.Relay.Units;
 
-/// <summary>Serves <c>/v1/images/generations</c> with a Gemini image model: the prompt as a generateContent turn, the answer's inline image data as OpenAI's <c>data[].b64_json</c> (issue #17).</summary>
+/// <summary>Serves <c>/v1/images/generations</c> and <c>/v1/images/edits</c> with a Gemini image model: the prompt (and an edit's images, as inline data) as a generateContent turn, the answer's inline image data as OpenAI's <c>data[].b64_json</c> (issue #17).</summary>
 /// <remarks>
 /// <code>
 /// {"prompt":"…","size":"1792x1024"} ─► {"contents":[{"role":"user","parts":[{"text":"…"}]}],
+/// edits: image / image[] files      ─►   …"parts":[{"text":"…"},{"inline_data":{"mime_type":"image/png","data":"…"}},…]
 ///                                       "generationConfig":{"responseModalities":["TEXT","IMAGE"],"imageConfig":{"aspectRatio":"16:9"}}}
 /// candidates[].content.parts[].inlineData.data ─► {"created":…,"data":[{"b64_json":"…"}],"usage":{…}}
 /// </code>
@@ -18,8 +19,20 @@ namespace LlmRelay.AspNetCore.Relay.Units;
 /// </remarks>
 internal static class GeminiImages
 {
-    public static ReadOnlyMemory<byte> ToGenerateContent(UnitRequest request, PooledBufferWriter output)
+    /// <summary>Writes the generateContent body for <paramref name="request"/>: the prompt, then an edit's images as inline data; returns the caller's error, or <see langword="null"/>.</summary>
+    /// <remarks>Gemini's image models take no mask: an edit that sends one is refused (<c>mask_not_supported</c>) rather than sent as an edit of the whole image.</remarks>
+    public static FormatError? ToGenerateContent(UnitRequest request, PooledBufferWriter output, out ReadOnlyMemory<byte> content)
     {
+        content = default;
+        var parts = request.Parts ?? [];
+        foreach (var part in parts)
+        {
+            if (part.Name == "mask" && part.FileName is not null)
+            {
+                return new FormatError(FormatErrorKind.InvalidShape, "Gemini image models take no mask: describe the area to change in the prompt, or send the edit to a model that takes one.", "mask_not_supported");
+            }
+        }
+
         using (var writer = new Utf8JsonWriter(output))
         {
             writer.WriteStartObject();
@@ -30,6 +43,14 @@ internal static class GeminiImages
             writer.WriteStartObject();
             writer.WriteString("text"u8, request.Prompt);
             writer.WriteEndObject();
+            foreach (var part in parts)
+            {
+                if (part.Name is "image" or "image[]" && part.FileName is not null)
+                {
+                    WriteInlineData(writer, part);
+                }
+            }
+
             writer.WriteEndArray();
             writer.WriteEndObject();
             writer.WriteEndArray();
@@ -49,7 +70,31 @@ internal static class GeminiImages
             writer.WriteEndObject();
         }
 
-        return output.WrittenMemory;
+        content = output.WrittenMemory;
+        return null;
+    }
+
+    // {"inline_data":{"mime_type":"image/png","data":"<base64>"}} from the buffered section (bounded by MaxUploadFileSize).
+    private static void WriteInlineData(Utf8JsonWriter writer, MultipartPart part)
+    {
+        var length = checked((int)part.Length);
+        var bytes = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
+        try
+        {
+            part.Content.Position = 0;
+            part.Content.ReadExactly(bytes, 0, length); // read back from memory or the temporary file, not from the network
+            writer.WriteStartObject();
+            writer.WriteStartObject("inline_data"u8);
+            writer.WriteString("mime_type"u8, part.ContentType is { Length: > 0 } type && type.StartsWith("image/", StringComparison.OrdinalIgnoreCase) ? type : "image/png");
+            writer.WriteBase64String("data"u8, bytes.AsSpan(0, length));
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+        finally
+        {
+            part.Content.Position = 0;
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
     }
 
     /// <summary>Writes the OpenAI images answer for a Gemini answer; returns the images written (0: the model answered without one).</summary>

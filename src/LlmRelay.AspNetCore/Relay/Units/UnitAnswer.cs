@@ -13,9 +13,11 @@ namespace LlmRelay.AspNetCore.Relay.Units;
 /// </remarks>
 internal static class UnitAnswer
 {
-    public static long Read(UnitRequest request, ReadOnlySpan<byte> answer, out TokenUsage usage)
+    /// <summary>Returns the units <paramref name="answer"/> delivered; <paramref name="estimated"/> says they are the gateway's estimate (a transcription's seconds from the upload's size, when the answer reports neither <c>duration</c> nor <c>usage.seconds</c>).</summary>
+    public static long Read(UnitRequest request, ReadOnlySpan<byte> answer, out TokenUsage usage, out bool estimated)
     {
         usage = default;
+        estimated = request.Unit == BillingUnit.Second;
         long units = request.Unit switch
         {
             BillingUnit.Image => 0,
@@ -79,7 +81,13 @@ internal static class UnitAnswer
             // Not JSON (a text, srt or vtt transcript too): the units asked for stand (images: none counted, nothing billed per image).
         }
 
-        return request.Unit == BillingUnit.Second && seconds > 0 ? seconds : units;
+        if (request.Unit == BillingUnit.Second && seconds > 0)
+        {
+            estimated = false;
+            return seconds;
+        }
+
+        return units;
     }
 
     private static long CountArray(ref Utf8JsonReader reader)

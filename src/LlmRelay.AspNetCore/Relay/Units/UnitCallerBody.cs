@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 using System.Text.Json;
 using LlmRelay.AspNetCore.Internal;
 using LlmRelay.Formats;
@@ -7,9 +6,9 @@ using LlmRelay.Pipeline;
 
 namespace LlmRelay.AspNetCore.Relay.Units;
 
-/// <summary>An images, moderations or rerank body as each attempt sends it: as the caller wrote it, with <c>model</c> set to the channel's name for it, or converted to a Gemini generateContent turn (issue #17).</summary>
+/// <summary>An images, moderations, rerank or audio body as each attempt sends it: as the caller wrote it, with <c>model</c> set to the channel's name for it (an upload streamed, <see cref="MultipartUploadContent"/>), or converted to a Gemini generateContent turn (issue #17).</summary>
 /// <remarks>Owns the pooled buffer of a rewritten body, reused across attempts. Not thread-safe: one instance per request.</remarks>
-internal sealed class UnitCallerBody(PooledBufferWriter body, UnitRequest request) : RelayContent, IDisposable
+internal sealed class UnitCallerBody(PooledBufferWriter body, UnitRequest request, string? contentType) : RelayContent, IDisposable
 {
     private PooledBufferWriter? _rewritten;
 
@@ -17,8 +16,8 @@ internal sealed class UnitCallerBody(PooledBufferWriter body, UnitRequest reques
     {
         if (!plan.PassThrough)
         {
-            content = GeminiImages.ToGenerateContent(request, Rewritten());
-            return null;
+            content = default;
+            return GeminiImages.ToGenerateContent(request, Rewritten(), out content);
         }
 
         if (request.Model == upstreamModel)
@@ -28,18 +27,14 @@ internal sealed class UnitCallerBody(PooledBufferWriter body, UnitRequest reques
         }
 
         var output = Rewritten();
-        if (request.Parts is { } parts)
-        {
-            WriteMultipart(output, parts, request.Boundary!, upstreamModel);
-        }
-        else
-        {
-            WriteJson(output, body.WrittenSpan, upstreamModel);
-        }
-
+        WriteJson(output, body.WrittenSpan, upstreamModel);
         content = output.WrittenMemory;
         return null;
     }
+
+    /// <summary>An upload passed through is streamed from its buffered sections, never copied into one buffer (issue #17).</summary>
+    public override HttpContent? CreateStreamedBody(in RelayPlan plan, string upstreamModel) =>
+        plan.PassThrough && request.Parts is not null ? new MultipartUploadContent(request, contentType!, upstreamModel) : null;
 
     public void Dispose() => _rewritten?.Dispose();
 
@@ -74,30 +69,4 @@ internal sealed class UnitCallerBody(PooledBufferWriter body, UnitRequest reques
 
         writer.WriteEndObject();
     }
-
-    // The caller's sections as they came, without its "model" field, then the channel's model; the same boundary.
-    private static void WriteMultipart(IBufferWriter<byte> output, List<MultipartPart> parts, string boundary, string model)
-    {
-        foreach (var part in parts)
-        {
-            if (part.Name == "model" && part.FileName is null)
-            {
-                continue;
-            }
-
-            Write(output, $"--{boundary}\r\n");
-            foreach (var header in part.Headers)
-            {
-                Write(output, header + "\r\n");
-            }
-
-            Write(output, "\r\n");
-            output.Write(part.Body);
-            Write(output, "\r\n");
-        }
-
-        Write(output, $"--{boundary}\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\n{model}\r\n--{boundary}--\r\n");
-    }
-
-    private static void Write(IBufferWriter<byte> output, string text) => output.Write(Encoding.UTF8.GetBytes(text));
 }

@@ -10,6 +10,8 @@ internal sealed class UnitRequest
     /// <summary>The bytes a second of uploaded audio is estimated at (128 kbit/s, a common MP3 rate).</summary>
     public const long BytesPerSecond = 16_000;
 
+    private SemaphoreSlim? _uploadGate;
+
     public UnitRequest(RelayOperation operation) => Operation = operation;
 
     public RelayOperation Operation { get; }
@@ -43,6 +45,9 @@ internal sealed class UnitRequest
 
     /// <summary>Gets or sets the multipart boundary of an upload.</summary>
     public string? Boundary { get; set; }
+
+    /// <summary>Gets the gate that lets one attempt at a time copy the upload's sections (they are shared, and rewound by each copy).</summary>
+    public SemaphoreSlim UploadGate => _uploadGate ??= new(1, 1);
 
     /// <summary>Gets the model routed when the body names none: OpenAI's defaults (<c>dall-e-2</c>, <c>omni-moderation-latest</c>).</summary>
     public string DefaultModel => Operation switch

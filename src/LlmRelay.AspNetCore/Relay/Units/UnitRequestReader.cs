@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using LlmRelay.AspNetCore.Internal;
 using LlmRelay.Formats;
 using LlmRelay.Providers;
 using Microsoft.AspNetCore.WebUtilities;
@@ -17,6 +19,14 @@ namespace LlmRelay.AspNetCore.Relay.Units;
 internal static class UnitRequestReader
 {
     private const int MaxVariantLength = 32;
+
+    /// <summary>The bytes of an uploaded section kept in memory; the rest goes to a temporary file.</summary>
+    private const int MemoryThreshold = 64 * 1024;
+
+    /// <summary>The longest plain (non-file) field of an upload.</summary>
+    private const int MaxFieldLength = 1024 * 1024;
+
+    private const int CopyBufferSize = 64 * 1024;
 
     /// <summary>OpenAI's limit on the text one speech request may hold.</summary>
     private const int MaxSpeechCharacters = 4096;
@@ -158,8 +168,14 @@ internal static class UnitRequestReader
         };
     }
 
-    /// <summary>Reads a multipart <c>images/edits</c>, <c>audio/transcriptions</c> or <c>audio/translations</c> upload; returns the caller's error (413 when a file exceeds <paramref name="maxFileSize"/>), or <see langword="null"/>.</summary>
-    public static async Task<(FormatError? Error, bool TooLarge)> ReadMultipartAsync(ReadOnlyMemory<byte> body, string contentType, long maxFileSize, UnitRequest request)
+    /// <summary>Reads a multipart <c>images/edits</c>, <c>audio/transcriptions</c> or <c>audio/translations</c> upload from <paramref name="body"/> as it arrives; returns the caller's error (413 when a file exceeds <paramref name="maxFileSize"/> or the body the server's limit), or <see langword="null"/>.</summary>
+    /// <remarks>
+    /// Each section is buffered by a <see cref="FileBufferingReadStream"/> (64 KiB in memory, the rest in a temporary file under
+    /// <c>ASPNETCORE_TEMP</c> or the system's temporary directory), handed to <paramref name="register"/> to be disposed with the
+    /// response, so the upload is never held whole in memory yet can be sent again on failover (issue #17). The fields the
+    /// gateway reads (model, prompt, response_format, n, size, quality) are plain sections of at most 1 MiB.
+    /// </remarks>
+    public static async Task<(FormatError? Error, bool TooLarge)> ReadMultipartAsync(Stream body, string contentType, long maxFileSize, UnitRequest request, Action<IDisposable> register, CancellationToken cancellationToken)
     {
         if (!MediaTypeHeaderValue.TryParse(contentType, out var mediaType) || HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value is not { Length: > 0 } boundary)
         {
@@ -172,10 +188,11 @@ internal static class UnitRequestReader
         var sawImage = false;
         var sawPrompt = false;
         var sawFile = false;
+        var chunk = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
         try
         {
-            var reader = new MultipartReader(boundary, new MemoryStream(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(body, out var segment) ? segment.Array! : body.ToArray(), segment.Offset, body.Length, writable: false));
-            while (await reader.ReadNextSectionAsync().ConfigureAwait(false) is { } section)
+            var reader = new MultipartReader(boundary, body);
+            while (await reader.ReadNextSectionAsync(cancellationToken).ConfigureAwait(false) is { } section)
             {
                 if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || HeaderUtilities.RemoveQuotes(disposition.Name).Value is not { Length: > 0 } name)
                 {
@@ -183,27 +200,35 @@ internal static class UnitRequestReader
                 }
 
                 var fileName = disposition.FileName.HasValue || disposition.FileNameStar.HasValue ? HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? "" : null;
-                using var content = new MemoryStream();
-                await section.Body.CopyToAsync(content).ConfigureAwait(false);
-                if (fileName is not null && content.Length > maxFileSize)
+                var content = new FileBufferingReadStream(section.Body, MemoryThreshold, bufferLimit: null, TempDirectory);
+                register(content);
+                var limit = fileName is null ? MaxFieldLength : maxFileSize;
+                long length = 0;
+                int read;
+                while ((read = await content.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
                 {
-                    return (new FormatError(FormatErrorKind.InvalidShape, $"The file '{name}' is larger than {maxFileSize} bytes.", name), true);
+                    if ((length += read) > limit)
+                    {
+                        return fileName is null
+                            ? (Invalid($"The field '{name}' is longer than {MaxFieldLength} bytes.", name), false)
+                            : (new FormatError(FormatErrorKind.InvalidShape, $"The file '{name}' is larger than {maxFileSize} bytes.", name), true);
+                    }
                 }
 
+                content.Position = 0;
                 var headers = section.Headers?.Select(static h => $"{h.Key}: {h.Value}").ToList() ?? [];
-                var bytes = content.ToArray();
-                parts.Add(new MultipartPart(name, fileName, headers, bytes));
-                var value = fileName is null ? Encoding.UTF8.GetString(bytes) : null;
+                parts.Add(new MultipartPart(name, fileName, headers, content));
+                var value = fileName is null ? await ReadValueAsync(content, (int)length, cancellationToken).ConfigureAwait(false) : null;
                 switch (name)
                 {
                     case "file" when audio:
-                        if (fileName is null || bytes.Length == 0)
+                        if (fileName is null || length == 0)
                         {
                             return (Invalid("'file' must be a non-empty audio file.", "file"), false);
                         }
 
                         sawFile = true;
-                        request.AudioBytes += bytes.Length;
+                        request.AudioBytes += length;
                         break;
                     case "response_format" when audio:
                         var formats = request.Operation == RelayOperation.AudioTranscriptions ? TranscriptionFormats : TranslationFormats;
@@ -225,14 +250,14 @@ internal static class UnitRequestReader
                     case var _ when audio:
                         break; // language, temperature, timestamp_granularities[], ...: sent on as written.
                     case "image" or "image[]":
-                        if (fileName is null || bytes.Length == 0)
+                        if (fileName is null || length == 0)
                         {
                             return (Invalid("'image' must be a non-empty file.", "image"), false);
                         }
 
                         sawImage = true;
                         break;
-                    case "mask" when fileName is null || bytes.Length == 0:
+                    case "mask" when fileName is null || length == 0:
                         return (Invalid("'mask' must be a non-empty file.", "mask"), false);
                     case "prompt":
                         sawPrompt = (request.Prompt = value ?? "").Length > 0;
@@ -259,9 +284,17 @@ internal static class UnitRequestReader
                 }
             }
         }
+        catch (IOException ex) when (RequestBodyLimit.IsTooLarge(ex))
+        {
+            return (Invalid(ex.Message, null), true);
+        }
         catch (Exception ex) when (ex is IOException or InvalidDataException)
         {
             return (Invalid($"The multipart body could not be read: {ex.Message}", null), false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
         }
 
         if (audio)
@@ -273,6 +306,25 @@ internal static class UnitRequestReader
             : !sawPrompt ? (Invalid("'prompt' is required: a non-empty text describing the edit.", "prompt"), false)
             : (null, false);
     }
+
+    // A plain field's value, read from the start of its buffered section (at most MaxFieldLength bytes), which is left at its start.
+    private static async Task<string> ReadValueAsync(Stream content, int length, CancellationToken cancellationToken)
+    {
+        var bytes = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
+        try
+        {
+            await content.ReadExactlyAsync(bytes.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+            content.Position = 0;
+            return Encoding.UTF8.GetString(bytes, 0, length);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
+
+    private static string TempDirectory() =>
+        Environment.GetEnvironmentVariable("ASPNETCORE_TEMP") is { Length: > 0 } directory ? directory : Path.GetTempPath();
 
     private static FormatError? ValidateN(int n, UnitRequest request)
     {
