@@ -20,7 +20,8 @@ namespace LlmRelay.AspNetCore.Relay;
 ///   ─► answer: passed through (UnitAnswer counts images / search units), or a Gemini answer converted (GeminiImages)
 ///   ─► RelayCall.BillUnits: the usage row carries the unit, the count, the variant and the unit price
 /// </code>
-/// Only speech streams (its audio, copied as it arrives: RelayEndpoint.Audio.cs); a caller asking any other route for a
+/// Only speech streams (its audio, copied as it arrives: RelayEndpoint.Audio.cs; a Gemini channel's answer is read whole and its
+/// PCM decoded: RelayEndpoint.GeminiSpeech.cs); a caller asking any other route for a
 /// stream gets a 400 before anything is reserved.
 /// </remarks>
 internal sealed partial class RelayEndpoint
@@ -133,7 +134,7 @@ internal sealed partial class RelayEndpoint
         {
             if (route.Operation == RelayOperation.AudioSpeech)
             {
-                await StreamSpeechAsync(context, route, call, attempt, request).ConfigureAwait(false);
+                await (attempt.Plan.PassThrough ? StreamSpeechAsync(context, route, call, attempt, request) : SpeakFromGeminiAsync(context, route, call, attempt, request)).ConfigureAwait(false);
                 return;
             }
 

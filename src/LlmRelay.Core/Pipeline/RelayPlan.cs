@@ -22,7 +22,7 @@ public readonly record struct RelayPlan(bool PassThrough, RelayOperation Operati
     /// <returns>The plan, or <see langword="null"/> when the channel cannot serve the call at all.</returns>
     /// <remarks>
     /// Chat is served by every family (converted where the caller's differs); legacy completions, embeddings,
-    /// moderations, rerank and audio only by OpenAI-format upstreams that support them, passed through; image generations and edits too, or by
+    /// moderations, rerank and audio only by OpenAI-format upstreams that support them, passed through; image generations, image edits and speech too, or by
     /// Gemini upstreams as a converted generateContent turn; Responses passed through to OpenAI upstreams that serve it, else converted
     /// to a chat turn in the upstream's family; a realtime session only by OpenAI and Azure channels, passed through.
     /// </remarks>
@@ -33,6 +33,9 @@ public readonly record struct RelayPlan(bool PassThrough, RelayOperation Operati
             case RelayOperation.ImageGenerations or RelayOperation.ImageEdits when adapter.Format == WireFormat.Gemini:
                 // Gemini image models answer a generateContent turn with inline image data (issue #17): the body is converted
                 // (an edit's images sent as inline data with the prompt).
+                return new RelayPlan(false, RelayOperation.Chat, WireFormat.Gemini);
+            case RelayOperation.AudioSpeech when adapter.Format == WireFormat.Gemini:
+                // Gemini TTS models speak through generateContent with audio output (issue #17): the body is converted.
                 return new RelayPlan(false, RelayOperation.Chat, WireFormat.Gemini);
             case RelayOperation.Completions or RelayOperation.Embeddings or RelayOperation.ImageGenerations or RelayOperation.ImageEdits or RelayOperation.Moderations or RelayOperation.Rerank
                 or RelayOperation.AudioSpeech or RelayOperation.AudioTranscriptions or RelayOperation.AudioTranslations:

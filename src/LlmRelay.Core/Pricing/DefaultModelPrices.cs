@@ -57,6 +57,9 @@ internal static class DefaultModelPrices
         Gemini(t, 0.625, 4, 0.25, "gemini-1.5-pro");             // 1.25 / 5
         Gemini(t, 0.0375, 4, 0.25, "gemini-1.5-flash");          // 0.075 / 0.30
         Gemini(t, 0.01875, 4, 0.25, "gemini-1.5-flash-8b");      // 0.0375 / 0.15
+        // Gemini TTS (/v1/audio/speech, issue #17): text tokens in, audio tokens out; else they would resolve to gemini-2.5-flash/pro.
+        Gemini(t, 0.25, 20, 1, "gemini-2.5-flash-preview-tts");  // 0.50 / 10 (audio)
+        Gemini(t, 0.5, 20, 1, "gemini-2.5-pro-preview-tts");     // 1 / 20 (audio)
 
         // Units beyond tokens (issue #17): images per image by size/quality, moderations per call (free), rerank per search unit.
         t.Add("dall-e-2", Images(0.02, new() { ["256x256"] = 0.016, ["512x512"] = 0.018, ["1024x1024"] = 0.02 }));

@@ -31,6 +31,8 @@ public sealed class ModelPricingTests
     [InlineData("gemini-2.5-pro", 0.625, 8, 0.1)]
     [InlineData("gemini-2.0-flash", 0.05, 4, 0.25)]
     [InlineData("gemini-1.5-flash", 0.0375, 4, 0.25)]
+    [InlineData("gemini-2.5-flash-preview-tts", 0.25, 20, 1)]
+    [InlineData("gemini-2.5-pro-preview-tts", 0.5, 20, 1)]
     [InlineData("deepseek-reasoner", 0.14, 1.5, 0.1)]
     [InlineData("text-embedding-3-large", 0.065, 1, 1)]
     public void Resolve_DefaultTable_ExactNames(string model, double ratio, double completion, double cacheRead)

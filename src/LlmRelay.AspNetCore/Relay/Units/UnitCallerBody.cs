@@ -6,7 +6,7 @@ using LlmRelay.Pipeline;
 
 namespace LlmRelay.AspNetCore.Relay.Units;
 
-/// <summary>An images, moderations, rerank or audio body as each attempt sends it: as the caller wrote it, with <c>model</c> set to the channel's name for it (an upload streamed, <see cref="MultipartUploadContent"/>), or converted to a Gemini generateContent turn (issue #17).</summary>
+/// <summary>An images, moderations, rerank or audio body as each attempt sends it: as the caller wrote it, with <c>model</c> set to the channel's name for it (an upload streamed, <see cref="MultipartUploadContent"/>), or converted to a Gemini generateContent turn (images, speech; issue #17).</summary>
 /// <remarks>Owns the pooled buffer of a rewritten body, reused across attempts. Not thread-safe: one instance per request.</remarks>
 internal sealed class UnitCallerBody(PooledBufferWriter body, UnitRequest request, string? contentType) : RelayContent, IDisposable
 {
@@ -17,6 +17,11 @@ internal sealed class UnitCallerBody(PooledBufferWriter body, UnitRequest reques
         if (!plan.PassThrough)
         {
             content = default;
+            if (request.Operation == Providers.RelayOperation.AudioSpeech)
+            {
+                return GeminiSpeech.ToGenerateContent(request, Rewritten(), out content);
+            }
+
             return GeminiImages.ToGenerateContent(request, Rewritten(), out content);
         }
 

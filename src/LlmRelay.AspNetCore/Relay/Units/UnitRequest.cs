@@ -31,6 +31,12 @@ internal sealed class UnitRequest
 
     public string? ResponseFormat { get; set; }
 
+    /// <summary>Gets or sets the built-in voice a speech request names, or <see langword="null"/> for a custom voice (<c>{"id": "voice_..."}</c>).</summary>
+    public string? Voice { get; set; }
+
+    /// <summary>Gets or sets the speaking style a speech request asks for (<c>instructions</c>), or <see langword="null"/>.</summary>
+    public string? Instructions { get; set; }
+
     /// <summary>Gets or sets the bytes of the audio file uploaded for a transcription or translation.</summary>
     public long AudioBytes { get; set; }
 

@@ -106,7 +106,10 @@ internal static class UnitRequestReader
                         break;
                     case "voice" when operation == RelayOperation.AudioSpeech:
                         // A built-in voice's name, or a custom voice as {"id": "voice_..."}.
-                        sawVoice = reader.TokenType == JsonTokenType.StartObject || (reader.TokenType == JsonTokenType.String && reader.ValueSpan.Length > 0);
+                        sawVoice = reader.TokenType == JsonTokenType.StartObject || (reader.TokenType == JsonTokenType.String && (request.Voice = reader.GetString()!).Length > 0);
+                        break;
+                    case "instructions" when operation == RelayOperation.AudioSpeech:
+                        request.Instructions = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
                         break;
                     case "response_format" when operation == RelayOperation.AudioSpeech:
                         if (reader.TokenType != JsonTokenType.Null && (reader.TokenType != JsonTokenType.String || !SpeechFormats.Contains(request.ResponseFormat = reader.GetString()!)))
