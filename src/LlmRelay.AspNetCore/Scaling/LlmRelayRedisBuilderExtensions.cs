@@ -29,8 +29,8 @@ public static class LlmRelayRedisBuilderExtensions
     /// of PostgreSQL <c>LISTEN</c>/<c>NOTIFY</c>; and when <c>LlmRelay:DataProtection:Keys</c> is <c>Redis</c>, the ASP.NET Core
     /// Data Protection key ring (which encrypts channel keys and signs session cookies) is kept under the Redis key
     /// <c>llmrelay:data-protection-keys</c>. Call it after <c>AddEntityFrameworkStores</c>. The rate-limit counters (<c>LlmRelay:RateLimits</c>)
-    /// live in Redis too (as <c>AddRedisRateLimits()</c> does), so limits hold across instances. Concurrency slots and key
-    /// health stay per instance for now (docs/deployment.md, scale-out).
+    /// live in Redis too (as <c>AddRedisRateLimits()</c> does), so limits hold across instances, and so do the concurrency
+    /// slots and wait queue (<c>LlmRelay:Concurrency</c>, as <c>AddRedisConcurrency()</c> does; docs/deployment.md, scale-out).
     /// </para>
     /// </remarks>
     /// <param name="builder">The LlmRelay builder.</param>
@@ -59,6 +59,7 @@ public static class LlmRelayRedisBuilderExtensions
         services.TryAddSingleton<RedisRelayChangeNotifier>();
         services.Replace(ServiceDescriptor.Singleton<IRelayChangeNotifier>(static sp => sp.GetRequiredService<RedisRelayChangeNotifier>()));
         builder.AddRedisRateLimits();
+        builder.AddRedisConcurrency();
 
         if (string.Equals(configuration["LlmRelay:DataProtection:Keys"]?.Trim(), "Redis", StringComparison.OrdinalIgnoreCase))
         {

@@ -13,11 +13,13 @@ internal sealed class ConcurrencyLease : IDisposable
     private readonly RateLimitLease? _globalLease;
     private readonly long _acquiredAt;
     private readonly ChannelLoad? _load;
+    private readonly SharedConcurrencySlot? _shared;
     private int _disposed;
 
-    internal ConcurrencyLease(RelayConcurrency owner, RelayKeyGate gate, RateLimitLease? keyLease, RateLimitLease? globalLease, long acquiredAt, ChannelLoad? load)
+    internal ConcurrencyLease(RelayConcurrency owner, RelayKeyGate gate, RateLimitLease? keyLease, RateLimitLease? globalLease, long acquiredAt, ChannelLoad? load, SharedConcurrencySlot? shared = null)
     {
         _load = load;
+        _shared = shared;
         _owner = owner;
         _gate = gate;
         _keyLease = keyLease;
@@ -41,7 +43,7 @@ internal sealed class ConcurrencyLease : IDisposable
     /// <summary>Gets a suggested delay before retrying (for a <c>Retry-After</c> header), or <see cref="TimeSpan.Zero"/> when acquired.</summary>
     public TimeSpan RetryAfter { get; }
 
-    /// <summary>Releases the key slot and the global slot.</summary>
+    /// <summary>Releases the key slot and the global slot (in this process, or in the shared <see cref="IConcurrencySlotStore"/>).</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -52,6 +54,7 @@ internal sealed class ConcurrencyLease : IDisposable
         // Counts first, slots second: a waiter granted the freed slot must not see this lease still counted.
         _owner!.Release(_gate!, _acquiredAt);
         _load?.Exit();
+        _shared?.Dispose();
         _globalLease?.Dispose();
         _keyLease?.Dispose();
     }

@@ -1,7 +1,10 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Threading.RateLimiting;
 using LlmRelay.Selection;
 using LlmRelay.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace LlmRelay.Concurrency;
@@ -29,24 +32,44 @@ namespace LlmRelay.Concurrency;
 /// partitioned limiter's own wall-clock timer. One gate lives per distinct key for the life of the process, so keys
 /// should come from a bounded set (channel and key index, not caller input).
 /// </para>
+/// <para>
+/// When an <see cref="IConcurrencySlotStore"/> is registered (Redis, through <c>AddRedis</c>), the limits and the queue
+/// bound hold across every instance that shares it (issue #18) and the in-process limiters are not used: a call takes
+/// its key and global slots in the store in one step; when refused it waits, counted in the store's queue, and tries
+/// again whenever a slot is released on any instance (or every <see cref="SharedPollInterval"/> at the latest) until
+/// <see cref="ConcurrencyOptions.MaxQueueWait"/>. Waiters on different instances are not served in strict FIFO order.
+/// If the store fails, the call is admitted and a warning logged, as the rate limits do. <see cref="Status"/> then
+/// reports this instance's calls.
+/// </para>
 /// <para>Thread-safe. Options are read once, at construction.</para>
 /// </remarks>
-public sealed class RelayConcurrency : IDisposable
+public sealed partial class RelayConcurrency : IDisposable
 {
     private static readonly TimeSpan MinimumRetryAfter = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often a waiter retries the shared store when no release wakes it (a release message lost, or a dead instance's slot expired).</summary>
+    internal static readonly TimeSpan SharedPollInterval = TimeSpan.FromSeconds(1);
+
+    private static readonly ConcurrencySlotScope[] NoScopes = [];
 
     private readonly ConcurrencyOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ConcurrencyLimiter? _global;
     private readonly ConcurrentDictionary<string, RelayKeyGate> _keys = new(StringComparer.Ordinal);
+    private readonly IConcurrencySlotStore? _slots;
+    private readonly ILogger _logger;
+    private readonly string _holderPrefix = Guid.NewGuid().ToString("N") + ":";
+    private long _holderSequence;
     private int _inFlight;
     private int _queued;
 
     // A moving average of how long leases are held, in TimeSpan ticks, to suggest Retry-After. Races only blur it.
     private long _averageHoldTicks;
 
-    internal RelayConcurrency(IOptions<LlmRelayOptions> options, TimeProvider timeProvider)
+    internal RelayConcurrency(IOptions<LlmRelayOptions> options, TimeProvider timeProvider, IConcurrencySlotStore? slots = null, ILogger<RelayConcurrency>? logger = null)
     {
+        _slots = slots;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
         var source = options.Value.Concurrency;
         _options = new ConcurrencyOptions
         {
@@ -56,7 +79,7 @@ public sealed class RelayConcurrency : IDisposable
             MaxQueueWait = source.MaxQueueWait,
         };
         _timeProvider = timeProvider;
-        _global = _options.MaxInFlight > 0 ? CreateLimiter(_options.MaxInFlight, _options.QueueLimit) : null;
+        _global = slots is null && _options.MaxInFlight > 0 ? CreateLimiter(_options.MaxInFlight, _options.QueueLimit) : null;
     }
 
     /// <summary>Waits for a slot for <paramref name="key"/> and a global slot.</summary>
@@ -69,7 +92,11 @@ public sealed class RelayConcurrency : IDisposable
     {
         ArgumentNullException.ThrowIfNull(key);
         cancellationToken.ThrowIfCancellationRequested();
-        var gate = _keys.GetOrAdd(key, static (_, self) => new RelayKeyGate(self._options.MaxInFlightPerKey > 0 ? CreateLimiter(self._options.MaxInFlightPerKey, self._options.QueueLimit) : null), this);
+        var gate = _keys.GetOrAdd(key, static (key, self) => self.CreateGate(key), this);
+        if (gate.Scopes is { } scopes)
+        {
+            return scopes.Length == 0 ? new(Grant(gate, null, null, load)) : AcquireSharedAsync(gate, scopes, load, cancellationToken);
+        }
 
         RateLimitLease? keyLease = null;
         if (gate.Limiter is { } keyLimiter)
@@ -140,6 +167,27 @@ public sealed class RelayConcurrency : IDisposable
         Volatile.Write(ref _averageHoldTicks, average == 0 ? held : average + ((held - average) / 8));
     }
 
+    private RelayKeyGate CreateGate(string key)
+    {
+        if (_slots is null)
+        {
+            return new RelayKeyGate(_options.MaxInFlightPerKey > 0 ? CreateLimiter(_options.MaxInFlightPerKey, _options.QueueLimit) : null);
+        }
+
+        var scopes = new List<ConcurrencySlotScope>(2);
+        if (_options.MaxInFlightPerKey > 0)
+        {
+            scopes.Add(new ConcurrencySlotScope("k:" + key, _options.MaxInFlightPerKey));
+        }
+
+        if (_options.MaxInFlight > 0)
+        {
+            scopes.Add(new ConcurrencySlotScope("g", _options.MaxInFlight));
+        }
+
+        return new RelayKeyGate(null, scopes.Count == 0 ? NoScopes : [.. scopes]);
+    }
+
     private static ConcurrencyLimiter CreateLimiter(int permits, int queueLimit) => new(new ConcurrencyLimiterOptions
     {
         PermitLimit = permits,
@@ -202,13 +250,92 @@ public sealed class RelayConcurrency : IDisposable
         }
     }
 
-    private ConcurrencyLease Grant(RelayKeyGate gate, RateLimitLease? keyLease, RateLimitLease? globalLease, ChannelLoad? load)
+    private async ValueTask<ConcurrencyLease> AcquireSharedAsync(RelayKeyGate gate, ConcurrencySlotScope[] scopes, ChannelLoad? load, CancellationToken cancellationToken)
+    {
+        var slots = _slots!;
+        var holder = _holderPrefix + Interlocked.Increment(ref _holderSequence).ToString(CultureInfo.InvariantCulture);
+        var released = slots.WaitForReleaseAsync();
+        var now = _timeProvider.GetUtcNow();
+        var deadline = now + _options.MaxQueueWait;
+        ConcurrencySlotOutcome outcome;
+        try
+        {
+            outcome = await TryAcquireSharedAsync(slots, scopes, holder, now, deadline, waiting: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The script may have run: free what it took rather than leave it until it expires.
+            slots.Abandon(scopes, holder);
+            throw;
+        }
+
+        if (outcome != ConcurrencySlotOutcome.Queued)
+        {
+            return outcome == ConcurrencySlotOutcome.Acquired
+                ? GrantShared(gate, scopes, holder, load)
+                : ConcurrencyLease.Rejected(ConcurrencyRejection.QueueFull, SuggestRetryAfter());
+        }
+
+        Interlocked.Increment(ref _queued);
+        try
+        {
+            using var timeout = new CancellationTokenSource(_options.MaxQueueWait, _timeProvider);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            while (true)
+            {
+                await Task.WhenAny(released, Task.Delay(SharedPollInterval, _timeProvider, linked.Token)).ConfigureAwait(false);
+                linked.Token.ThrowIfCancellationRequested();
+                released = slots.WaitForReleaseAsync();
+                outcome = await TryAcquireSharedAsync(slots, scopes, holder, _timeProvider.GetUtcNow(), deadline, waiting: true, linked.Token).ConfigureAwait(false);
+                if (outcome == ConcurrencySlotOutcome.Acquired)
+                {
+                    return GrantShared(gate, scopes, holder, load);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            slots.Abandon(scopes, holder);
+            return ConcurrencyLease.Rejected(ConcurrencyRejection.QueueTimeout, SuggestRetryAfter());
+        }
+        catch
+        {
+            slots.Abandon(scopes, holder);
+            throw;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _queued);
+        }
+    }
+
+    /// <summary>Asks the store; when it fails (Redis down), admits the call with a warning rather than failing every call.</summary>
+    private async ValueTask<ConcurrencySlotOutcome> TryAcquireSharedAsync(IConcurrencySlotStore slots, ConcurrencySlotScope[] scopes, string holder, DateTimeOffset now, DateTimeOffset deadline, bool waiting, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await slots.TryAcquireAsync(scopes, holder, now, _options.QueueLimit, deadline, waiting, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogStoreFailed(_logger, ex);
+            return ConcurrencySlotOutcome.Acquired;
+        }
+    }
+
+    private ConcurrencyLease GrantShared(RelayKeyGate gate, ConcurrencySlotScope[] scopes, string holder, ChannelLoad? load) =>
+        Grant(gate, null, null, load, new SharedConcurrencySlot(_slots!, scopes, holder, _timeProvider));
+
+    private ConcurrencyLease Grant(RelayKeyGate gate, RateLimitLease? keyLease, RateLimitLease? globalLease, ChannelLoad? load, SharedConcurrencySlot? shared = null)
     {
         Interlocked.Increment(ref gate.InFlight);
         Interlocked.Increment(ref _inFlight);
         load?.Enter();
-        return new ConcurrencyLease(this, gate, keyLease, globalLease, _timeProvider.GetTimestamp(), load);
+        return new ConcurrencyLease(this, gate, keyLease, globalLease, _timeProvider.GetTimestamp(), load, shared);
     }
+
+    [LoggerMessage(EventId = 2301, Level = LogLevel.Warning, Message = "The concurrency slot store failed; the call is admitted without a shared concurrency check.")]
+    private static partial void LogStoreFailed(ILogger logger, Exception exception);
 
     /// <summary>Estimates when a slot frees up: the average hold time times the queue ahead, per slot; whole seconds in [1 s, MaxQueueWait].</summary>
     private TimeSpan SuggestRetryAfter()

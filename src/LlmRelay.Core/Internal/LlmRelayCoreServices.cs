@@ -66,7 +66,11 @@ internal static class LlmRelayCoreServices
         services.TryAddSingleton(static _ => new ChannelKeyStatusRegistry());
         services.AddSingleton<IChannelKeyStatusSink>(static sp => sp.GetRequiredService<ChannelKeyStatusRegistry>());
         services.TryAddSingleton<ChannelKeyStatusWriter>();
-        services.TryAddSingleton(static sp => new RelayConcurrency(sp.GetRequiredService<IOptions<LlmRelayOptions>>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(static sp => new RelayConcurrency(
+            sp.GetRequiredService<IOptions<LlmRelayOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<IConcurrencySlotStore>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<RelayConcurrency>>()));
         services.TryAddSingleton(static sp => new ResponseStore(sp.GetRequiredService<IOptions<LlmRelayOptions>>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<ISessionAffinityStore>(static sp => new InMemorySessionAffinityStore(sp.GetRequiredService<IOptions<LlmRelayOptions>>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<RateLimiting.IRateLimitStore, RateLimiting.InMemoryRateLimitStore>();
