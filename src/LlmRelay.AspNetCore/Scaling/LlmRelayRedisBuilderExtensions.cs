@@ -29,9 +29,7 @@ public static class LlmRelayRedisBuilderExtensions
     /// of PostgreSQL <c>LISTEN</c>/<c>NOTIFY</c>; and when <c>LlmRelay:DataProtection:Keys</c> is <c>Redis</c>, the ASP.NET Core
     /// Data Protection key ring (which encrypts channel keys and signs session cookies) is kept under the Redis key
     /// <c>llmrelay:data-protection-keys</c>. Call it after <c>AddEntityFrameworkStores</c>. The rate-limit counters (<c>LlmRelay:RateLimits</c>)
-    /// live in Redis too (as <c>AddRedisRateLimits()</c> does), so limits hold across instances, and so do the
-    /// <c>/v1/responses</c> store (<c>previous_response_id</c>, <c>GET /v1/responses/{id}</c>), the sign-in attempt counters and
-    /// <c>/api/verify</c> verifications. Concurrency slots and key
+    /// live in Redis too (as <c>AddRedisRateLimits()</c> does), so limits hold across instances. Concurrency slots and key
     /// health stay per instance for now (docs/deployment.md, scale-out).
     /// </para>
     /// </remarks>
