@@ -97,8 +97,8 @@ internal sealed partial class RelayEndpoint(
         {
             // Compaction answers one JSON object (Codex reads it whole); the body passes through as it came.
             request.Stream &= route.Operation == RelayOperation.Responses;
-            var previous = await ResponsesChain.FindPreviousAsync(responses, request.PreviousResponseId, token.Id, context.RequestAborted).ConfigureAwait(false);
-            if (ResponsesChain.TryOpen(body.WrittenSpan, request.PreviousResponseId, previous, _options.MaxRequestBodySize, out chain) is { } refused)
+            var (previous, unavailable) = await ResponsesChain.FindPreviousAsync(responses, request.PreviousResponseId, token.Id, context.RequestAborted).ConfigureAwait(false);
+            if ((unavailable ?? ResponsesChain.TryOpen(body.WrittenSpan, request.PreviousResponseId, previous, _options.MaxRequestBodySize, out chain)) is { } refused)
             {
                 await WriteErrorAsync(context, route, refused).ConfigureAwait(false);
                 return;

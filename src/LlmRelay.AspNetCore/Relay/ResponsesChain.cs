@@ -47,9 +47,26 @@ internal sealed class ResponsesChain : IDisposable
     public ResponseTurn? Previous { get; }
 
     /// <summary>Finds the turn a call continues, only among <paramref name="tokenId"/>'s (on every instance when the store is shared).</summary>
-    /// <returns>The turn, or <see langword="null"/> when <paramref name="previousResponseId"/> is empty, unknown, expired or another token's.</returns>
-    public static ValueTask<ResponseTurn?> FindPreviousAsync(IResponseStorage store, string? previousResponseId, long tokenId, CancellationToken cancellationToken) =>
-        previousResponseId is { Length: > 0 } ? store.FindTurnAsync(previousResponseId, tokenId, cancellationToken) : default;
+    /// <returns>
+    /// The turn, or <see langword="null"/> when <paramref name="previousResponseId"/> is empty, unknown, expired or another token's;
+    /// or the caller's 503 error when the shared store cannot be reached.
+    /// </returns>
+    public static async ValueTask<(ResponseTurn? Turn, RelayError? Error)> FindPreviousAsync(IResponseStorage store, string? previousResponseId, long tokenId, CancellationToken cancellationToken)
+    {
+        if (previousResponseId is not { Length: > 0 })
+        {
+            return default;
+        }
+
+        try
+        {
+            return (await store.FindTurnAsync(previousResponseId, tokenId, cancellationToken).ConfigureAwait(false), null);
+        }
+        catch (ResponseStoreUnavailableException)
+        {
+            return (null, ResponseStoreUnavailableException.Error);
+        }
+    }
 
     /// <summary>Opens the chain of a validated body on the turn it continues (<see cref="FindPreviousAsync"/>) and writes the expanded body.</summary>
     /// <returns><see langword="null"/>, or the caller's error (400 <c>previous_response_not_found</c>, 413 when the history is too large).</returns>

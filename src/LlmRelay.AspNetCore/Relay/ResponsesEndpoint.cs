@@ -17,7 +17,19 @@ internal sealed class ResponsesEndpoint(GatewayKeyGate gateway, IResponseStorage
             return;
         }
 
-        if (await store.GetAsync(id, token.Id, context.RequestAborted).ConfigureAwait(false) is not { } body)
+        ReadOnlyMemory<byte>? stored;
+        try
+        {
+            stored = await store.GetAsync(id, token.Id, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (ResponseStoreUnavailableException)
+        {
+            var error = ResponseStoreUnavailableException.Error;
+            await RelayErrorWriter.OpenAI.WriteAsync(context, error.Status, error.Kind, error.Message, error.Code).ConfigureAwait(false);
+            return;
+        }
+
+        if (stored is not { } body)
         {
             // Another key's response reads exactly like a missing one.
             await RelayErrorWriter.OpenAI.WriteAsync(context, 404, RelayErrorKind.NotFound, $"No response found with id '{id}'.", null, "response_id").ConfigureAwait(false);

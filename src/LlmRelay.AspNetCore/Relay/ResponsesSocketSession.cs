@@ -175,8 +175,9 @@ internal sealed partial class ResponsesSocketSession(ResponsesSocketEndpoint end
         }
 
         // A previous_response_id (of this socket's last response, or any earlier turn of this key) expands as over HTTP.
-        var previous = await ResponsesChain.FindPreviousAsync(endpoint.Responses, request.PreviousResponseId, token!.Id, Aborted).ConfigureAwait(false);
-        if (ResponsesChain.TryOpen(_body.WrittenSpan, request.PreviousResponseId, previous, endpoint.Options.MaxRequestBodySize, out var chain) is { } refused)
+        var (previous, unavailable) = await ResponsesChain.FindPreviousAsync(endpoint.Responses, request.PreviousResponseId, token!.Id, Aborted).ConfigureAwait(false);
+        ResponsesChain? chain = null;
+        if ((unavailable ?? ResponsesChain.TryOpen(_body.WrittenSpan, request.PreviousResponseId, previous, endpoint.Options.MaxRequestBodySize, out chain)) is { } refused)
         {
             await SendErrorAsync(refused).ConfigureAwait(false);
             return true;

@@ -20,8 +20,10 @@ internal interface IResponseStorage
     ValueTask StoreAsync(string id, long tokenId, ReadOnlyMemory<byte> body, ResponseTurn? turn, CancellationToken cancellationToken);
 
     /// <summary>Returns the body stored for <paramref name="id"/> when it exists, has not expired and belongs to <paramref name="tokenId"/>; else <see langword="null"/>.</summary>
+    /// <exception cref="ResponseStoreUnavailableException">A shared store cannot be reached.</exception>
     ValueTask<ReadOnlyMemory<byte>?> GetAsync(string id, long tokenId, CancellationToken cancellationToken);
 
     /// <summary>Returns the turn stored for <paramref name="id"/> when it exists, has not expired and belongs to <paramref name="tokenId"/>; else <see langword="null"/>.</summary>
+    /// <exception cref="ResponseStoreUnavailableException">A shared store cannot be reached.</exception>
     ValueTask<ResponseTurn?> FindTurnAsync(string id, long tokenId, CancellationToken cancellationToken);
 }

@@ -19,7 +19,10 @@ namespace LlmRelay.AspNetCore.Scaling.Responses;
 /// token id, so a response is visible only to the token that created it, exactly as in memory. The default prefix carries a
 /// hash tag, so the script's keys share one slot on a Redis cluster.
 /// </para>
-/// <para>A write that fails (Redis down) is logged and the response is not kept; reads let the failure through. Thread-safe.</para>
+/// <para>
+/// A write that fails (Redis down) is logged and the response is not kept; a read that fails throws
+/// <see cref="ResponseStoreUnavailableException"/> (the caller's 503). Thread-safe.
+/// </para>
 /// </remarks>
 internal sealed partial class RedisResponseStorage : IResponseStorage
 {
@@ -106,13 +109,13 @@ internal sealed partial class RedisResponseStorage : IResponseStorage
 
     public async ValueTask<ReadOnlyMemory<byte>?> GetAsync(string id, long tokenId, CancellationToken cancellationToken)
     {
-        var body = await _redis.GetDatabase().HashGetAsync(Key(id, tokenId), BodyField).ConfigureAwait(false);
+        var body = await ReadAsync(id, tokenId, BodyField).ConfigureAwait(false);
         return body.IsNull ? (ReadOnlyMemory<byte>?)null : (ReadOnlyMemory<byte>)body;
     }
 
     public async ValueTask<ResponseTurn?> FindTurnAsync(string id, long tokenId, CancellationToken cancellationToken)
     {
-        var turns = await _redis.GetDatabase().HashGetAsync(Key(id, tokenId), TurnsField).ConfigureAwait(false);
+        var turns = await ReadAsync(id, tokenId, TurnsField).ConfigureAwait(false);
         if (turns.IsNullOrEmpty)
         {
             return null;
@@ -130,6 +133,20 @@ internal sealed partial class RedisResponseStorage : IResponseStorage
     /// <summary>Returns the key of the entry of <paramref name="tokenId"/> named <paramref name="id"/>.</summary>
     internal RedisKey Key(string id, long tokenId) => string.Concat(_prefix, "r:", tokenId.ToString(System.Globalization.CultureInfo.InvariantCulture), ":", id);
 
+    private async Task<RedisValue> ReadAsync(string id, long tokenId, RedisValue field)
+    {
+        try
+        {
+            return await _redis.GetDatabase().HashGetAsync(Key(id, tokenId), field).ConfigureAwait(false);
+        }
+        catch (RedisException ex)
+        {
+            // Not "not found": the caller gets 503 and may retry, instead of a 400 that would end its conversation.
+            LogReadFailed(_logger, ex, id);
+            throw new ResponseStoreUnavailableException("The response store in Redis cannot be reached.", ex);
+        }
+    }
+
     private static RedisStoredTurn[] Flatten(ResponseTurn turn)
     {
         var turns = new RedisStoredTurn[turn.Depth];
@@ -144,4 +161,7 @@ internal sealed partial class RedisResponseStorage : IResponseStorage
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Could not keep response {Id} in Redis; GET and previous_response_id will not find it.")]
     private static partial void LogStoreFailed(ILogger logger, Exception exception, string id);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Could not read response {Id} from Redis; the caller gets 503.")]
+    private static partial void LogReadFailed(ILogger logger, Exception exception, string id);
 }
