@@ -2,6 +2,7 @@ using LlmRelay.AspNetCore.Authentication;
 using LlmRelay.AspNetCore.Relay;
 using LlmRelay.AspNetCore.Relay.Errors;
 using LlmRelay.AspNetCore.Relay.Videos;
+using LlmRelay.AspNetCore.Scaling.Responses;
 using LlmRelay.Health;
 using LlmRelay.Pipeline;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -43,11 +44,13 @@ public static class LlmRelayEndpointRouteBuilderExtensions
         LlmRelay.AspNetCore.Hosting.ForwardedHeadersTrust.Apply(services);
         var group = endpoints.MapGroup("");
         var gateway = ActivatorUtilities.CreateInstance<GatewayKeyGate>(services);
-        var relay = ActivatorUtilities.CreateInstance<RelayEndpoint>(services, gateway);
+        // The response store: this process's by default, Redis's with AddRedis(...) (issue #18).
+        var responses = services.GetService<IResponseStorage>() ?? new InMemoryResponseStorage(services.GetRequiredService<LlmRelay.Responses.ResponseStore>());
+        var relay = ActivatorUtilities.CreateInstance<RelayEndpoint>(services, gateway, responses);
         var models = ActivatorUtilities.CreateInstance<ModelsEndpoint>(services, gateway);
         var gemini = new GeminiEndpoint(relay);
-        var stored = ActivatorUtilities.CreateInstance<ResponsesEndpoint>(services, gateway);
-        var socket = ActivatorUtilities.CreateInstance<ResponsesSocketEndpoint>(services, gateway);
+        var stored = ActivatorUtilities.CreateInstance<ResponsesEndpoint>(services, gateway, responses);
+        var socket = ActivatorUtilities.CreateInstance<ResponsesSocketEndpoint>(services, gateway, responses);
         var countTokens = ActivatorUtilities.CreateInstance<CountTokensEndpoint>(services, gateway);
         var files = new FilesEndpoint(gateway);
         var realtime = ActivatorUtilities.CreateInstance<RealtimeEndpoint>(services, gateway);

@@ -55,8 +55,10 @@ public static class LlmRelayManagementBuilderExtensions
         services.TryAddSingleton<ISecretProtector, DataProtectionSecretProtector>();
         services.TryAddSingleton<IPasswordHasher<RelayUser>, PasswordHasher<RelayUser>>();
         services.TryAddSingleton<LoginRateLimiter>();
+        services.TryAddSingleton<ILoginRateLimiter>(static sp => sp.GetRequiredService<LoginRateLimiter>());
         services.TryAddSingleton<CrossSiteRequestPolicy>();
         services.TryAddSingleton<SecureVerification>();
+        services.TryAddSingleton<ISecureVerification>(static sp => sp.GetRequiredService<SecureVerification>());
         services.TryAddSingleton<SystemSettings>();
         services.TryAddSingleton<LlmRelay.AspNetCore.Management.Users.UsableGroups>();
         services.TryAddSingleton<LlmRelay.Tokens.ITokenGroupPolicy>(static sp => sp.GetRequiredService<LlmRelay.AspNetCore.Management.Users.UsableGroups>());

@@ -93,7 +93,7 @@ internal sealed partial class RelayEndpoint
         {
             // Kept with its turn for GET /v1/responses/{id} and a later previous_response_id, for this key only (issue #16).
             chain.ReadAnswer(answer.Span);
-            if (chain.Commit(responses, call.Log.TokenId, plan) is { } responseId)
+            if (await chain.CommitAsync(responses, call.Log.TokenId, plan, context.RequestAborted).ConfigureAwait(false) is { } responseId)
             {
                 // The chain's next call (previous_response_id) goes back to the channel and key that hold this response.
                 await call.RecordResponseIdAsync(responseId, context.RequestAborted).ConfigureAwait(false);
@@ -236,7 +236,7 @@ internal sealed partial class RelayEndpoint
             pump.Bill(call, attempt);
         }
 
-        if (!clientGone && transportError is null && chain?.Commit(responses, log.TokenId, plan) is { } responseId)
+        if (!clientGone && transportError is null && chain is not null && await chain.CommitAsync(responses, log.TokenId, plan, aborted).ConfigureAwait(false) is { } responseId)
         {
             await call.RecordResponseIdAsync(responseId, aborted).ConfigureAwait(false);
         }

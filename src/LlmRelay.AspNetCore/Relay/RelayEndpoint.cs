@@ -2,6 +2,7 @@ using System.Buffers;
 using LlmRelay.AspNetCore.Authentication;
 using LlmRelay.AspNetCore.Internal;
 using LlmRelay.AspNetCore.Relay.Errors;
+using LlmRelay.AspNetCore.Scaling.Responses;
 using LlmRelay.Client;
 using LlmRelay.Concurrency;
 using LlmRelay.Configuration;
@@ -39,7 +40,7 @@ namespace LlmRelay.AspNetCore.Relay;
 internal sealed partial class RelayEndpoint(
     GatewayKeyGate gateway,
     RelayPipeline pipeline,
-    ResponseStore responses,
+    IResponseStorage responses,
     ModelResolver models,
     IOptions<LlmRelayOptions> options,
     TimeProvider time)
@@ -96,7 +97,8 @@ internal sealed partial class RelayEndpoint(
         {
             // Compaction answers one JSON object (Codex reads it whole); the body passes through as it came.
             request.Stream &= route.Operation == RelayOperation.Responses;
-            if (ResponsesChain.TryOpen(body.WrittenSpan, request.PreviousResponseId, token.Id, responses, _options.MaxRequestBodySize, out chain) is { } refused)
+            var (previous, unavailable) = await ResponsesChain.FindPreviousAsync(responses, request.PreviousResponseId, token.Id, context.RequestAborted).ConfigureAwait(false);
+            if ((unavailable ?? ResponsesChain.TryOpen(body.WrittenSpan, request.PreviousResponseId, previous, _options.MaxRequestBodySize, out chain)) is { } refused)
             {
                 await WriteErrorAsync(context, route, refused).ConfigureAwait(false);
                 return;

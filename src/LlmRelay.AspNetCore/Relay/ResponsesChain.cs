@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using LlmRelay.AspNetCore.Internal;
+using LlmRelay.AspNetCore.Scaling.Responses;
 using LlmRelay.Formats;
 using LlmRelay.Formats.PassThrough;
 using LlmRelay.Formats.Sse;
@@ -13,12 +14,12 @@ namespace LlmRelay.AspNetCore.Relay;
 /// <summary>One <c>/v1/responses</c> call's place in its conversation: the earlier turns it continues, and the turn it adds once answered (issue #16).</summary>
 /// <remarks>
 /// <code>
-/// Open: previous_response_id ─► ResponseStore.FindTurn (this key's only; else 400 previous_response_not_found, no upstream)
+/// Open: previous_response_id ─► IResponseStorage.FindTurnAsync (this key's only; else 400 previous_response_not_found, no upstream)
 ///       ─► Expanded: the body with "input": [every earlier item…, this call's items…] and no previous_response_id
 /// Adapt (per attempt): an OpenAI Responses channel that stored the previous response itself gets the caller's body (the id);
 ///       any other channel, or that one after a failover elsewhere, gets Expanded (converted to its family as usual)
 /// answer: output items read from the whole answer (ReadAnswer) or from its stream's events (ObserveSse/Observe)
-/// Commit ─► ResponseStore.Store(id, key, response, ResponseTurn(previous, this call's items + output, channel, stored upstream))
+/// Commit ─► IResponseStorage.StoreAsync(id, key, response, ResponseTurn(previous, this call's items + output, channel, stored upstream))
 /// </code>
 /// The HTTP route (streamed or not) and the WebSocket route record every turn the same way, so a chain may move between
 /// them and between channel families. Not thread-safe: one instance per call.
@@ -45,15 +46,35 @@ internal sealed class ResponsesChain : IDisposable
     /// <summary>Gets the turn the call continues, or <see langword="null"/>.</summary>
     public ResponseTurn? Previous { get; }
 
-    /// <summary>Opens the chain of a validated body: finds the turn it continues (only among <paramref name="tokenId"/>'s) and writes the expanded body.</summary>
+    /// <summary>Finds the turn a call continues, only among <paramref name="tokenId"/>'s (on every instance when the store is shared).</summary>
+    /// <returns>
+    /// The turn, or <see langword="null"/> when <paramref name="previousResponseId"/> is empty, unknown, expired or another token's;
+    /// or the caller's 503 error when the shared store cannot be reached.
+    /// </returns>
+    public static async ValueTask<(ResponseTurn? Turn, RelayError? Error)> FindPreviousAsync(IResponseStorage store, string? previousResponseId, long tokenId, CancellationToken cancellationToken)
+    {
+        if (previousResponseId is not { Length: > 0 })
+        {
+            return default;
+        }
+
+        try
+        {
+            return (await store.FindTurnAsync(previousResponseId, tokenId, cancellationToken).ConfigureAwait(false), null);
+        }
+        catch (ResponseStoreUnavailableException)
+        {
+            return (null, ResponseStoreUnavailableException.Error);
+        }
+    }
+
+    /// <summary>Opens the chain of a validated body on the turn it continues (<see cref="FindPreviousAsync"/>) and writes the expanded body.</summary>
     /// <returns><see langword="null"/>, or the caller's error (400 <c>previous_response_not_found</c>, 413 when the history is too large).</returns>
-    public static RelayError? TryOpen(ReadOnlySpan<byte> body, string? previousResponseId, long tokenId, ResponseStore store, long maxBodySize, out ResponsesChain? chain)
+    public static RelayError? TryOpen(ReadOnlySpan<byte> body, string? previousResponseId, ResponseTurn? previous, long maxBodySize, out ResponsesChain? chain)
     {
         chain = null;
-        ResponseTurn? previous = null;
         if (previousResponseId is { Length: > 0 })
         {
-            previous = store.FindTurn(previousResponseId, tokenId);
             if (previous is null)
             {
                 // Unknown, expired or another key's: all read the same, so ids cannot be probed. Never sent upstream either, where
@@ -188,27 +209,32 @@ internal sealed class ResponsesChain : IDisposable
     }
 
     /// <summary>Keeps a warm-up (<c>generate:false</c>, no upstream) under <paramref name="id"/>: its input, no output, for the next message to continue.</summary>
-    public void CommitWarmup(ResponseStore store, long tokenId, string id, ReadOnlySpan<byte> response)
+    public ValueTask<string?> CommitWarmupAsync(IResponseStorage store, long tokenId, string id, ReadOnlySpan<byte> response, CancellationToken cancellationToken)
     {
         _id = id;
         _response = response.ToArray();
-        Commit(store, tokenId, default);
+        return CommitAsync(store, tokenId, default, cancellationToken);
     }
 
     /// <summary>Keeps the answered turn under its response id, readable and continuable only by <paramref name="tokenId"/>.</summary>
     /// <returns>The response id, or <see langword="null"/> when the answer had none (nothing kept).</returns>
-    public string? Commit(ResponseStore store, long tokenId, in RelayPlan plan)
+    public ValueTask<string?> CommitAsync(IResponseStorage store, long tokenId, in RelayPlan plan, CancellationToken cancellationToken)
     {
         if (_id is null || tokenId == 0)
         {
-            return null;
+            return default;
         }
 
         // The upstream keeps the response itself only on the Responses API, unless asked not to (Codex sends store:false).
         var storedUpstream = _store && plan.PassThrough && plan.Operation == RelayOperation.Responses;
         var turn = new ResponseTurn(Previous, _items.WrittenSpan.ToArray(), plan.ChannelId, storedUpstream);
-        store.Store(_id, tokenId, _response ?? [], turn);
-        return _id;
+        return StoreAsync(store, tokenId, _id, _response ?? [], turn, cancellationToken);
+    }
+
+    private static async ValueTask<string?> StoreAsync(IResponseStorage store, long tokenId, string id, byte[] response, ResponseTurn turn, CancellationToken cancellationToken)
+    {
+        await store.StoreAsync(id, tokenId, response, turn, cancellationToken).ConfigureAwait(false);
+        return id;
     }
 
     public void Dispose()

@@ -33,7 +33,7 @@ internal sealed class ResponsesSocketEndpoint
         TokenCache tokens,
         RelayPipeline pipeline,
         ModelResolver models,
-        LlmRelay.Responses.ResponseStore responses,
+        LlmRelay.AspNetCore.Scaling.Responses.IResponseStorage responses,
         IOptions<LlmRelayOptions> options,
         TimeProvider time,
         IOptions<WebSocketOptions> socketOptions,
@@ -57,7 +57,7 @@ internal sealed class ResponsesSocketEndpoint
     internal ModelResolver Models { get; }
 
     /// <summary>Gets the response store, where every answered turn is kept for <c>previous_response_id</c> (issue #16).</summary>
-    internal LlmRelay.Responses.ResponseStore Responses { get; }
+    internal LlmRelay.AspNetCore.Scaling.Responses.IResponseStorage Responses { get; }
 
     internal LlmRelayOptions Options { get; }
 

@@ -101,7 +101,7 @@ internal sealed partial class ResponsesSocketSession
             }
 
             // A completed response is kept with its turn, for the next message (or an HTTP call) naming it (issue #16).
-            if (chain.Commit(endpoint.Responses, call.Log.TokenId, attempt.Plan) is { } id)
+            if (await chain.CommitAsync(endpoint.Responses, call.Log.TokenId, attempt.Plan, Aborted).ConfigureAwait(false) is { } id)
             {
                 await call.RecordResponseIdAsync(id, Aborted).ConfigureAwait(false);
             }

@@ -175,7 +175,9 @@ internal sealed partial class ResponsesSocketSession(ResponsesSocketEndpoint end
         }
 
         // A previous_response_id (of this socket's last response, or any earlier turn of this key) expands as over HTTP.
-        if (ResponsesChain.TryOpen(_body.WrittenSpan, request.PreviousResponseId, token!.Id, endpoint.Responses, endpoint.Options.MaxRequestBodySize, out var chain) is { } refused)
+        var (previous, unavailable) = await ResponsesChain.FindPreviousAsync(endpoint.Responses, request.PreviousResponseId, token!.Id, Aborted).ConfigureAwait(false);
+        ResponsesChain? chain = null;
+        if ((unavailable ?? ResponsesChain.TryOpen(_body.WrittenSpan, request.PreviousResponseId, previous, endpoint.Options.MaxRequestBodySize, out chain)) is { } refused)
         {
             await SendErrorAsync(refused).ConfigureAwait(false);
             return true;
@@ -259,7 +261,7 @@ internal sealed partial class ResponsesSocketSession(ResponsesSocketEndpoint end
         WriteWarmupEvent(id, created, "response.completed", "completed");
         // The completed event's response object is what GET /v1/responses/{id} answers.
         chain.Observe(_outgoing.WrittenSpan[completed..]);
-        chain.Commit(endpoint.Responses, tokenId, default);
+        await chain.CommitAsync(endpoint.Responses, tokenId, default, Aborted).ConfigureAwait(false);
         await SendQueuedAsync().ConfigureAwait(false);
     }
 

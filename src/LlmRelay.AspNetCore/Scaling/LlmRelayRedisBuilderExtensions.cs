@@ -30,7 +30,8 @@ public static class LlmRelayRedisBuilderExtensions
     /// Data Protection key ring (which encrypts channel keys and signs session cookies) is kept under the Redis key
     /// <c>llmrelay:data-protection-keys</c>. Call it after <c>AddEntityFrameworkStores</c>. The rate-limit counters (<c>LlmRelay:RateLimits</c>)
     /// live in Redis too (as <c>AddRedisRateLimits()</c> does), so limits hold across instances, and so do the concurrency
-    /// slots and wait queue (<c>LlmRelay:Concurrency</c>, as <c>AddRedisConcurrency()</c> does; docs/deployment.md, scale-out).
+    /// slots and wait queue (<c>LlmRelay:Concurrency</c>, as <c>AddRedisConcurrency()</c> does), the <c>/v1/responses</c> store,
+    /// the sign-in attempt counters and the <c>/api/verify</c> state (docs/deployment.md, scale-out).
     /// </para>
     /// </remarks>
     /// <param name="builder">The LlmRelay builder.</param>
@@ -60,6 +61,7 @@ public static class LlmRelayRedisBuilderExtensions
         services.Replace(ServiceDescriptor.Singleton<IRelayChangeNotifier>(static sp => sp.GetRequiredService<RedisRelayChangeNotifier>()));
         builder.AddRedisRateLimits();
         builder.AddRedisConcurrency();
+        services.AddRedisSharedState(); // the response store, sign-in attempt counters and /api/verify state (issue #18)
 
         if (string.Equals(configuration["LlmRelay:DataProtection:Keys"]?.Trim(), "Redis", StringComparison.OrdinalIgnoreCase))
         {

@@ -54,9 +54,9 @@ internal sealed class AdminAuthFilter(bool jwtOnly) : IEndpointFilter
             return AdminResults.Detail("The admin JWT is invalid or expired.", StatusCodes.Status401Unauthorized);
         }
 
-        var limiter = http.RequestServices.GetRequiredService<LoginRateLimiter>();
+        var limiter = http.RequestServices.GetRequiredService<ILoginRateLimiter>();
         var address = http.Connection.RemoteIpAddress;
-        if (limiter.IsLimited(address, LoginRateLimiter.AdminName, out var retryAfter))
+        if (await limiter.LimitedForAsync(address, LoginRateLimiter.AdminName, http.RequestAborted).ConfigureAwait(false) is { } retryAfter)
         {
             return TooManyAttempts(http, retryAfter);
         }
@@ -66,7 +66,7 @@ internal sealed class AdminAuthFilter(bool jwtOnly) : IEndpointFilter
             return await next(context).ConfigureAwait(false);
         }
 
-        limiter.RecordFailure(address, LoginRateLimiter.AdminName);
+        await limiter.RecordFailureAsync(address, LoginRateLimiter.AdminName, http.RequestAborted).ConfigureAwait(false);
         AdminLog.LoginFailed(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("LlmRelay.Management.Admin"), address?.ToString() ?? "unknown");
         return AdminResults.Detail("Invalid admin key, or the admin JWT is invalid or expired.", StatusCodes.Status401Unauthorized);
     }

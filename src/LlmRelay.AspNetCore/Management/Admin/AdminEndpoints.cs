@@ -43,7 +43,7 @@ internal static partial class AdminEndpoints
     private static ILogger Logger(HttpContext context) =>
         context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("LlmRelay.Management.Admin");
 
-    private static async Task<IResult> LoginAsync(HttpContext context, AdminCredentials credentials, IOptionStore options, LoginRateLimiter limiter, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> LoginAsync(HttpContext context, AdminCredentials credentials, IOptionStore options, ILoginRateLimiter limiter, TimeProvider time, CancellationToken ct)
     {
         if (!credentials.Enabled)
         {
@@ -59,7 +59,7 @@ internal static partial class AdminEndpoints
         }
 
         var address = context.Connection.RemoteIpAddress;
-        if (limiter.IsLimited(address, LoginRateLimiter.AdminName, out var retryAfter))
+        if (await limiter.LimitedForAsync(address, LoginRateLimiter.AdminName, ct).ConfigureAwait(false) is { } retryAfter)
         {
             return AdminAuthFilter.TooManyAttempts(context, retryAfter);
         }
@@ -67,7 +67,7 @@ internal static partial class AdminEndpoints
         await credentials.EnsureLoadedAsync(options, ct).ConfigureAwait(false);
         if (!credentials.CheckPassword(key))
         {
-            limiter.RecordFailure(address, LoginRateLimiter.AdminName);
+            await limiter.RecordFailureAsync(address, LoginRateLimiter.AdminName, ct).ConfigureAwait(false);
             AdminLog.LoginFailed(Logger(context), address?.ToString() ?? "unknown");
             return AdminResults.Detail("Invalid admin key.", StatusCodes.Status401Unauthorized);
         }

@@ -383,10 +383,10 @@ internal static class ChannelEndpoints
         return View(await service.ManageKeysAsync(actor, id!.Value, action!, index, ct).ConfigureAwait(false), keyStatus);
     }
 
-    private static async Task<ApiResult> RevealKeyAsync(long id, HttpContext context, IChannelStore store, SecureVerification verification, CancellationToken ct)
+    private static async Task<ApiResult> RevealKeyAsync(long id, HttpContext context, IChannelStore store, ISecureVerification verification, CancellationToken ct)
     {
         var user = context.CurrentUser();
-        if (verification.VerifiedUntil(user.Id) is null)
+        if (await verification.VerifiedUntilAsync(user.Id, ct).ConfigureAwait(false) is null)
         {
             return ApiResult.Forbidden("Secure verification required: POST /api/verify with your password first.");
         }

@@ -19,7 +19,7 @@ namespace LlmRelay.AspNetCore.Management.Infrastructure;
 /// Thread-safe; expired partitions are dropped once more than <see cref="SweepThreshold"/> exist.
 /// </para>
 /// </remarks>
-internal sealed class LoginRateLimiter(TimeProvider time)
+internal sealed class LoginRateLimiter(TimeProvider time) : ILoginRateLimiter
 {
     public const int PermitsPerWindow = 10;
 
@@ -82,6 +82,18 @@ internal sealed class LoginRateLimiter(TimeProvider time)
         }
     }
 
+    ValueTask<bool> ILoginRateLimiter.TryAcquireAsync(IPAddress? address, string name, CancellationToken cancellationToken) =>
+        new(TryAcquire(address, name));
+
+    ValueTask<TimeSpan?> ILoginRateLimiter.LimitedForAsync(IPAddress? address, string name, CancellationToken cancellationToken) =>
+        new(IsLimited(address, name, out var retryAfter) ? retryAfter : null);
+
+    ValueTask ILoginRateLimiter.RecordFailureAsync(IPAddress? address, string name, CancellationToken cancellationToken)
+    {
+        RecordFailure(address, name);
+        return ValueTask.CompletedTask;
+    }
+
     /// <summary>The partition of a client address: the address itself for IPv4, its /64 network for IPv6.</summary>
     internal static string Partition(IPAddress? address)
     {
@@ -106,7 +118,8 @@ internal sealed class LoginRateLimiter(TimeProvider time)
         return new IPAddress(bytes).ToString() + "/64";
     }
 
-    private static string Key(IPAddress? address, string name) => string.Concat(Partition(address), "|", name.ToLowerInvariant());
+    /// <summary>The key of the partition of <paramref name="address"/> and <paramref name="name"/>.</summary>
+    internal static string Key(IPAddress? address, string name) => string.Concat(Partition(address), "|", name.ToLowerInvariant());
 
     private Counter CounterFor(IPAddress? address, string name)
     {

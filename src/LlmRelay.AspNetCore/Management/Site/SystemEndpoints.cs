@@ -156,7 +156,7 @@ internal static class SystemEndpoints
         return ApiResult.Ok("Model ratios were reset to their defaults.");
     }
 
-    private static async Task<ApiResult> VerifyAsync(HttpRequest request, IPasswordHasher<RelayUser> hasher, SecureVerification verification, LoginRateLimiter limiter)
+    private static async Task<ApiResult> VerifyAsync(HttpRequest request, IPasswordHasher<RelayUser> hasher, ISecureVerification verification, ILoginRateLimiter limiter)
     {
         var user = request.HttpContext.CurrentUser();
         using var body = await JsonBody.ReadAsync(request).ConfigureAwait(false);
@@ -166,7 +166,7 @@ internal static class SystemEndpoints
             return ApiResult.Fail(body.Error);
         }
 
-        if (!limiter.TryAcquire(request.HttpContext.Connection.RemoteIpAddress, "verify:" + user.Username))
+        if (!await limiter.TryAcquireAsync(request.HttpContext.Connection.RemoteIpAddress, "verify:" + user.Username, request.HttpContext.RequestAborted).ConfigureAwait(false))
         {
             return ApiResult.Fail("Too many attempts; try again in a minute.", StatusCodes.Status429TooManyRequests);
         }
@@ -176,13 +176,13 @@ internal static class SystemEndpoints
             return ApiResult.Fail("Field 'password' is wrong.", StatusCodes.Status401Unauthorized);
         }
 
-        var until = verification.Verify(user.Id);
+        var until = await verification.VerifyAsync(user.Id, request.HttpContext.RequestAborted).ConfigureAwait(false);
         return ApiResult.Ok(new VerifyStatusView(true, until.ToUnixTimeSeconds()), ManagementJsonContext.Default.VerifyStatusView);
     }
 
-    private static ApiResult GetVerifyStatus(HttpContext context, SecureVerification verification)
+    private static async Task<ApiResult> GetVerifyStatus(HttpContext context, ISecureVerification verification)
     {
-        var until = verification.VerifiedUntil(context.CurrentUser().Id);
+        var until = await verification.VerifiedUntilAsync(context.CurrentUser().Id, context.RequestAborted).ConfigureAwait(false);
         return ApiResult.Ok(new VerifyStatusView(until is not null, until?.ToUnixTimeSeconds() ?? 0), ManagementJsonContext.Default.VerifyStatusView);
     }
 }

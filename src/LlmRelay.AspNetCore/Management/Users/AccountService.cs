@@ -18,7 +18,7 @@ namespace LlmRelay.AspNetCore.Management.Users;
 internal sealed class AccountService(
     IUserStore users,
     IPasswordHasher<RelayUser> hasher,
-    LoginRateLimiter limiter,
+    ILoginRateLimiter limiter,
     SystemSettings settings,
     TimeProvider time,
     ILoggerFactory loggers)
@@ -44,7 +44,7 @@ internal sealed class AccountService(
             return ManagementError.Invalid(error);
         }
 
-        if (!limiter.TryAcquire(address, username!))
+        if (!await limiter.TryAcquireAsync(address, username!, cancellationToken).ConfigureAwait(false))
         {
             ManagementLog.LoginRateLimited(_logger, LogText.Escape(username)!);
             return new ManagementError(StatusCodes.Status429TooManyRequests, "Too many sign-in attempts; try again in a minute.");
