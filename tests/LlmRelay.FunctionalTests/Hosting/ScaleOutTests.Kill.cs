@@ -54,6 +54,9 @@ public sealed partial class ScaleOutTests
                 // A dead instance's reservations are released a second after its last heartbeat, instead of two minutes.
                 ["LlmRelay:Quota:InstanceHeartbeat"] = "00:00:00.200",
                 ["LlmRelay:Quota:InstanceLease"] = "00:00:01",
+
+                // Without it, rows queued in memory when A dies are lost and their reservations returned: answered, unbilled.
+                ["LlmRelay:Quota:HoldAnswerUntilLogged"] = "true",
             }))
         {
             environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
