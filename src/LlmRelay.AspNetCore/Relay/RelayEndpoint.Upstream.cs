@@ -106,7 +106,18 @@ internal sealed partial class RelayEndpoint
         context.Response.ContentLength = answer.Length;
         try
         {
-            await context.Response.BodyWriter.WriteAsync(answer, context.RequestAborted).ConfigureAwait(false);
+            if (call.HoldsAnswerUntilLogged && answer.Length > 0)
+            {
+                // The last byte waits until the call's row is stored (LlmRelay:Quota:HoldAnswerUntilLogged, issue #18): a caller
+                // that received the whole answer is logged and billed even if this process is killed right after.
+                await context.Response.BodyWriter.WriteAsync(answer[..^1], context.RequestAborted).ConfigureAwait(false);
+                await call.FinishStoredAsync(context.RequestAborted).ConfigureAwait(false);
+                await context.Response.BodyWriter.WriteAsync(answer[^1..], context.RequestAborted).ConfigureAwait(false);
+            }
+            else
+            {
+                await context.Response.BodyWriter.WriteAsync(answer, context.RequestAborted).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {

@@ -166,6 +166,10 @@ internal sealed partial class RelayEndpoint(
             if (call.Request.Stream && (isEventStream || !attempt.Plan.PassThrough))
             {
                 await StreamAsync(context, route, call, attempt, request, sieve, content.Chain).ConfigureAwait(false);
+
+                // The stream's end (the chunked terminator, written when this returns) waits for the row when
+                // LlmRelay:Quota:HoldAnswerUntilLogged is on (issue #18); otherwise this does nothing.
+                await call.FinishStoredAsync(context.RequestAborted).ConfigureAwait(false);
             }
             else
             {

@@ -248,6 +248,19 @@ internal static class RelayMetering
     /// <summary>Closes the row: elapsed time, error type when nothing was delivered, the token's charge, then the queue.</summary>
     public static void Finish(UsageLog log, TokenEntry? token, TimeProvider time, long started, UsageLogQueue logs)
     {
+        Close(log, token, time, started);
+        logs.Enqueue(log);
+    }
+
+    /// <summary>Closes the row like <see cref="Finish"/> and returns a task that completes once the queued row is stored (<see cref="UsageLogQueue.EnqueueAndWaitAsync"/>).</summary>
+    public static Task FinishAndWaitAsync(UsageLog log, TokenEntry? token, TimeProvider time, long started, UsageLogQueue logs)
+    {
+        Close(log, token, time, started);
+        return logs.EnqueueAndWaitAsync(log);
+    }
+
+    private static void Close(UsageLog log, TokenEntry? token, TimeProvider time, long started)
+    {
         log.UseTimeMs = (int)time.GetElapsedTime(started).TotalMilliseconds;
         if (log.Quota == 0 && log.StatusCode != 200)
         {
@@ -258,8 +271,6 @@ internal static class RelayMetering
         {
             token.Charge(log.Quota);
         }
-
-        logs.Enqueue(log);
     }
 
     /// <summary>Marks a call the caller abandoned.</summary>

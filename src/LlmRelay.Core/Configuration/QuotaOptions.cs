@@ -19,6 +19,19 @@ public sealed class QuotaOptions
     /// <value>The default value is 2 minutes.</value>
     public TimeSpan InstanceLease { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>Gets or sets a value indicating whether a relayed answer's last byte waits until the call's usage-log row is stored.</summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    /// <remarks>
+    /// Usage-log rows are written in batches a few milliseconds after their answers ended, and a row is what settles its call's
+    /// reservation. When a process dies without stopping (SIGKILL, an out-of-memory kill, a lost machine), the rows still
+    /// queued are lost, and the sweep then returns their reservations: calls whose callers got a whole answer go unlogged and
+    /// unbilled. With this on, the relay endpoints (<c>/v1/chat/completions</c>, <c>/v1/messages</c>, <c>/v1/responses</c>,
+    /// Gemini's <c>generateContent</c>, ...) hold back the end of each answer (the last byte of a JSON answer, the end of a
+    /// stream) until the row is committed, so an answer a caller received in full is always logged and charged once. It costs
+    /// each call one database commit of latency (rows still share one transaction under load; see issue #18).
+    /// </remarks>
+    public bool HoldAnswerUntilLogged { get; set; }
+
     /// <summary>Adds a message to <paramref name="failures"/> for each invalid value, naming its configuration key.</summary>
     internal void Validate(string section, ICollection<string> failures)
     {

@@ -193,6 +193,37 @@ public sealed partial class RelayCall : IDisposable
     /// <summary>Bills nothing: the upstream answered, but the caller got nothing usable.</summary>
     public void Void() => Log.Quota = 0;
 
+    /// <summary>Gets a value indicating whether the caller's answer should end only after <see cref="FinishStoredAsync"/> (<see cref="Configuration.QuotaOptions.HoldAnswerUntilLogged"/>).</summary>
+    public bool HoldsAnswerUntilLogged => _pipeline.HoldsAnswerUntilLogged;
+
+    /// <summary>
+    /// When <see cref="HoldsAnswerUntilLogged"/>, closes the call as <see cref="Dispose"/> does and waits until its usage-log row is
+    /// stored; otherwise does nothing (<see cref="Dispose"/> closes the call). Call it before the last byte of the answer.
+    /// </summary>
+    /// <param name="cancellationToken">Stops the wait (the caller left); the row is still queued and stored.</param>
+    /// <returns>A task that completes when the row is stored, or at once.</returns>
+    /// <remarks>
+    /// An answer the caller received in full is then always logged and billed, even when the process is killed right after it
+    /// (issue #18): the usage-log writer batches rows, and rows still queued die with the process.
+    /// </remarks>
+    public async Task FinishStoredAsync(CancellationToken cancellationToken)
+    {
+        if (!HoldsAnswerUntilLogged || _finished || Refused)
+        {
+            return;
+        }
+
+        _finished = true;
+        try
+        {
+            await _pipeline.FinishAndWaitAsync(this).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The caller left: nobody waits for the answer's end any more.
+        }
+    }
+
     /// <summary>Closes the call: its usage-log row is queued once (settling the reservation); a refused call writes none.</summary>
     public void Dispose()
     {

@@ -436,14 +436,28 @@ public sealed partial class RelayPipeline
 
     internal void Finish(RelayCall call)
     {
+        RecordTokens(call);
+        RelayMetering.Finish(call.Log, call.Request.Token, time, call.Started, logs);
+    }
+
+    /// <summary>Gets a value indicating whether calls hold their answers' ends until their rows are stored (<see cref="QuotaOptions.HoldAnswerUntilLogged"/>).</summary>
+    internal bool HoldsAnswerUntilLogged => _options.Quota.HoldAnswerUntilLogged;
+
+    /// <summary>Closes <paramref name="call"/> like <see cref="Finish"/> and returns a task that completes once its row is stored.</summary>
+    internal Task FinishAndWaitAsync(RelayCall call)
+    {
+        RecordTokens(call);
+        return RelayMetering.FinishAndWaitAsync(call.Log, call.Request.Token, time, call.Started, logs);
+    }
+
+    private void RecordTokens(RelayCall call)
+    {
         if (call.RateLimitRules is { } rules)
         {
             // Tokens per minute count what the call settled at: the prompt and completion tokens of its row, counted
             // before the row is queued, so whoever sees the row sees the tokens counted.
             rateLimiter.RecordTokens(rules, (long)call.Log.PromptTokens + call.Log.CompletionTokens);
         }
-
-        RelayMetering.Finish(call.Log, call.Request.Token, time, call.Started, logs);
     }
 
     private void RecordFailure(RelayCall call, RelayAttempt attempt, ChannelFailureKind kind, int status, string message, string? code, string reason)

@@ -30,6 +30,9 @@ internal sealed class UsageLogQueue
     private int _waiting;
     private volatile bool _closed;
     private readonly Lock _pendingGate = new();
+
+    // Rows whose calls wait until they are stored (LlmRelay:Quota:HoldAnswerUntilLogged); empty, and never looked at, otherwise.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<UsageLog, TaskCompletionSource> _waiters = new(ReferenceEqualityComparer.Instance);
     private Dictionary<(long TokenId, long UserId), QuotaSettlement> _pending = [];
     private int _count;
     private int _doorbellQueued;
@@ -73,6 +76,11 @@ internal sealed class UsageLogQueue
 
         Interlocked.Decrement(ref _count);
         Interlocked.Increment(ref _dropped);
+        if (!_waiters.IsEmpty && _waiters.TryRemove(log, out var waiting))
+        {
+            waiting.TrySetResult(); // Dropped: the row will not be stored, and only its settlement is kept.
+        }
+
         var settlement = QuotaSettlement.Of(log);
         if (settlement.IsEmpty || (settlement.TokenId == 0 && settlement.UserId == 0))
         {
@@ -145,6 +153,41 @@ internal sealed class UsageLogQueue
         if (Volatile.Read(ref _room) is { } room && Interlocked.CompareExchange(ref _room, null, room) == room)
         {
             room.TrySetResult();
+        }
+    }
+
+    /// <summary>Gets a value indicating whether a call waits for one of the queued rows to be stored (the writer then skips its batch window).</summary>
+    public bool HasWaiters => !_waiters.IsEmpty;
+
+    /// <summary>Queues a row like <see cref="Enqueue"/> and returns a task that completes once the writer has stored it.</summary>
+    /// <param name="log">The row.</param>
+    /// <returns>
+    /// A task that completes when the row's transaction committed, or at once when the row was dropped (a full or closed queue:
+    /// only its settlement is kept), or when the writer gave up on it (<see cref="Stored"/> is called for every row it takes).
+    /// </returns>
+    public Task EnqueueAndWaitAsync(UsageLog log)
+    {
+        var stored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _waiters[log] = stored;
+        Enqueue(log);
+        return stored.Task;
+    }
+
+    /// <summary>Completes the waits of <paramref name="rows"/>: the writer is done with them (stored, or given up on).</summary>
+    /// <param name="rows">The rows the writer took.</param>
+    public void Stored(IReadOnlyList<UsageLog> rows)
+    {
+        if (_waiters.IsEmpty)
+        {
+            return;
+        }
+
+        foreach (var row in rows)
+        {
+            if (_waiters.TryRemove(row, out var stored))
+            {
+                stored.TrySetResult();
+            }
         }
     }
 

@@ -56,7 +56,9 @@ internal sealed partial class UsageLogWriter(
             // Under light traffic, wait a moment for more rows: one transaction per request costs far more than
             // the request itself (measured with the load harness), and a short delay costs callers nothing.
             var waiting = queue.Count;
-            if (waiting > 0 && waiting < batchSize && !stoppingToken.IsCancellationRequested)
+            // A call holding its answer until its row is stored (LlmRelay:Quota:HoldAnswerUntilLogged) is not kept waiting: rows
+            // that queue while this batch commits still share the next one.
+            if (waiting > 0 && waiting < batchSize && !stoppingToken.IsCancellationRequested && !queue.HasWaiters)
             {
                 try
                 {
@@ -110,6 +112,7 @@ internal sealed partial class UsageLogWriter(
 
                 Interlocked.Add(ref _written, batch.Count);
                 metrics.Flushed(batch.Count, time.GetElapsedTime(started));
+                queue.Stored(batch);
                 return;
             }
             catch (UsageLogRejectedException ex) when (batch.Count > 0)
@@ -138,6 +141,7 @@ internal sealed partial class UsageLogWriter(
                 var row = batch[0];
                 metrics.Rejected();
                 LogRowRejected(logger, LogText.Escape(row.RequestId), LogText.Escape(Truncate(row.ModelName)), row.TokenId, row.UserId, LogText.Escape(ex.Message)!);
+                queue.Stored(batch);
                 var settlement = QuotaSettlement.Of(row);
                 if (settlement.IsEmpty || (settlement.TokenId == 0 && settlement.UserId == 0))
                 {
@@ -160,6 +164,7 @@ internal sealed partial class UsageLogWriter(
                 if (stoppingToken.IsCancellationRequested && attempt >= 3)
                 {
                     LogBatchLost(logger, batch.Count, settlements.Count);
+                    queue.Stored(batch);
                     return;
                 }
 
