@@ -33,7 +33,7 @@ public sealed class UsageLogQueueWaitTests
     [Fact]
     public void EnqueueAndWaitAsync_DroppedRow_CompletesAtOnce_AndKeepsItsSettlement()
     {
-        var queue = new UsageLogQueue(Options.Create(new LlmRelayOptions { UsageLogQueueCapacity = 1 }));
+        var queue = new UsageLogQueue(Options.Create(new LlmRelayOptions { UsageLogQueueCapacity = 1, UsageLogQueueFullMode = UsageLogQueueFullMode.Drop }));
         queue.Enqueue(UsageLogQueueTests.Row(1, 10, 4, 9));
 
         var stored = queue.EnqueueAndWaitAsync(UsageLogQueueTests.Row(1, 10, 3, 5));
