@@ -26,20 +26,13 @@ public sealed class UsageLogBackpressureTests
         await using var database = await TestDatabase.CreateAsync(provider);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var upstream = await MockUpstream.StartAsync(MockUpstream.Json(FamilyUpstream.OpenAIJson));
-        await using var gateway = new GatewayFactory(
-            Settings.Merge(
-                Settings.Token(unlimited: false, remainQuota: Funded),
-                Settings.FlatPrice("gpt-4o"),
-                Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"]),
-                new() { ["LlmRelay:UsageLogQueueCapacity"] = "2", ["LlmRelay:UsageLogQueueFullMode"] = "Drop" },
-                database.Settings),
-            services => HeldUsageLogStore.Install(services, release.Task));
+        await using var gateway = StalledGateway(upstream.BaseUrl, release.Task, new() { ["LlmRelay:UsageLogQueueCapacity"] = "2", ["LlmRelay:UsageLogQueueFullMode"] = "Drop" }, database.Settings);
         gateway.Start();
         using var client = gateway.CreateGatewayClient(Settings.Key);
         var queue = gateway.Services.GetRequiredService<UsageLogQueue>();
 
         // The writer is stuck in the database: every request still answers at once.
-        var responses = await Task.WhenAll(Enumerable.Range(0, Requests).Select(_ => client.PostAsync("/v1/chat/completions", new StringContent(Body, Encoding.UTF8, "application/json"), Ct)))
+        var responses = await Task.WhenAll(Enumerable.Range(0, Requests).Select(_ => PostAsync(client)))
             .WaitAsync(TimeSpan.FromSeconds(30), Ct);
         Assert.All(responses, static r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         // The writer holds one batch (at most the queue's capacity) inside the store; two more rows wait in the queue.
@@ -67,27 +60,23 @@ public sealed class UsageLogBackpressureTests
         await using var database = await TestDatabase.CreateAsync(provider);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var upstream = await MockUpstream.StartAsync(MockUpstream.Json(FamilyUpstream.OpenAIJson));
-        await using var gateway = new GatewayFactory(
-            Settings.Merge(
-                Settings.Token(unlimited: false, remainQuota: Funded),
-                Settings.FlatPrice("gpt-4o"),
-                Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"]),
-                new() { ["LlmRelay:UsageLogQueueCapacity"] = "2", ["LlmRelay:UsageLogBatchSize"] = "1" },
-                database.Settings),
-            services => HeldUsageLogStore.Install(services, release.Task));
+        await using var gateway = StalledGateway(upstream.BaseUrl, release.Task, new() { ["LlmRelay:UsageLogQueueCapacity"] = "2", ["LlmRelay:UsageLogBatchSize"] = "1" }, database.Settings);
         gateway.Start();
         using var client = gateway.CreateGatewayClient(Settings.Key);
         var queue = gateway.Services.GetRequiredService<UsageLogQueue>();
 
-        // The writer is stuck in the database. Five calls admitted together are all served: their rows fill the queue past
-        // its capacity (none is dropped). The calls that come after wait before anything is reserved or sent upstream.
-        var first = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => client.PostAsync("/v1/chat/completions", new StringContent(Body, Encoding.UTF8, "application/json"), Ct)))
-            .WaitAsync(TimeSpan.FromSeconds(30), Ct);
-        Assert.All(first, static r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
-        await WaitUntilAsync(() => queue.Count >= 2);
-        var calls = Enumerable.Range(5, requests - 5).Select(_ => client.PostAsync("/v1/chat/completions", new StringContent(Body, Encoding.UTF8, "application/json"), Ct)).ToArray();
-        await WaitUntilAsync(() => queue.Waiting == requests - 5);
-        Assert.Equal(5, upstream.Requests.Count);
+        // The writer is stuck in the database with the first row; the next two fill the queue. Every call after them waits
+        // before anything is reserved or sent upstream.
+        for (var i = 0; i < 3; i++)
+        {
+            using var served = await PostAsync(client).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+            Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+            await WaitUntilAsync(() => queue.Count == i); // The first row is in the writer's held batch.
+        }
+
+        var calls = Enumerable.Range(3, requests - 3).Select(_ => PostAsync(client)).ToArray();
+        await WaitUntilAsync(() => queue.Waiting == requests - 3);
+        Assert.Equal(3, upstream.Requests.Count);
         Assert.Equal(0, queue.Dropped);
 
         release.SetResult();
@@ -107,28 +96,18 @@ public sealed class UsageLogBackpressureTests
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var upstream = await MockUpstream.StartAsync(MockUpstream.Json(FamilyUpstream.OpenAIJson));
-        await using var gateway = new GatewayFactory(
-            Settings.Merge(
-                Settings.Token(unlimited: false, remainQuota: Funded),
-                Settings.FlatPrice("gpt-4o"),
-                Settings.Channel(0, upstream.BaseUrl, ["gpt-4o"]),
-                new() { ["LlmRelay:UsageLogQueueCapacity"] = "1", ["LlmRelay:UsageLogBatchSize"] = "1", ["LlmRelay:UsageLogQueueWait"] = "00:00:05" }),
-            services =>
-            {
-                HeldUsageLogStore.Install(services, release.Task);
-                services.AddSingleton<TimeProvider>(time);
-            });
+        await using var gateway = StalledGateway(upstream.BaseUrl, release.Task, new() { ["LlmRelay:UsageLogQueueCapacity"] = "1", ["LlmRelay:UsageLogBatchSize"] = "1", ["LlmRelay:UsageLogQueueWait"] = "00:00:05" }, services: services => services.AddSingleton<TimeProvider>(time));
         gateway.Start();
         using var client = gateway.CreateGatewayClient(Settings.Key);
         var queue = gateway.Services.GetRequiredService<UsageLogQueue>();
 
         // The first row is taken into the writer's held batch; the second fills the queue.
-        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/chat/completions", new StringContent(Body, Encoding.UTF8, "application/json"), Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(client)).StatusCode);
         await WaitUntilAsync(() => queue.Count == 0);
-        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/chat/completions", new StringContent(Body, Encoding.UTF8, "application/json"), Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(client)).StatusCode);
         Assert.Equal(1, queue.Count);
 
-        var third = client.PostAsync("/v1/chat/completions", new StringContent(Body, Encoding.UTF8, "application/json"), Ct);
+        var third = PostAsync(client);
         await WaitUntilAsync(() => queue.Waiting == 1);
         time.Advance(TimeSpan.FromSeconds(5));
         using var refused = await third.WaitAsync(TimeSpan.FromSeconds(30), Ct);
@@ -176,9 +155,9 @@ public sealed class UsageLogBackpressureTests
                 gateway.Start();
                 using var client = gateway.CreateGatewayClient(Settings.Key);
                 var queue = gateway.Services.GetRequiredService<UsageLogQueue>();
-                await Task.WhenAll(Enumerable.Range(0, Requests).Select(_ => client.PostAsync("/v1/chat/completions", new StringContent(Body, Encoding.UTF8, "application/json"), Ct)));
+                await Task.WhenAll(Enumerable.Range(0, Requests).Select(_ => PostAsync(client)));
                 await WaitUntilAsync(() => queue.Dropped + queue.Count >= Requests - 2);
-                var last = client.PostAsync("/v1/chat/completions", new StringContent(Body, Encoding.UTF8, "application/json"), Ct);
+                var last = PostAsync(client);
                 await inFlight.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
 
                 // Stop the host while the database is stalled and one call is in flight, then let the database recover.
@@ -207,6 +186,24 @@ public sealed class UsageLogBackpressureTests
             }
         }
     }
+
+    /// <summary>A gateway whose usage-log store holds every batch until <paramref name="release"/> completes.</summary>
+    private static GatewayFactory StalledGateway(string upstreamUrl, Task release, Dictionary<string, string?> queue, Dictionary<string, string?>? database = null, Action<IServiceCollection>? services = null) =>
+        new(
+            Settings.Merge(
+                Settings.Token(unlimited: false, remainQuota: Funded),
+                Settings.FlatPrice("gpt-4o"),
+                Settings.Channel(0, upstreamUrl, ["gpt-4o"]),
+                queue,
+                database ?? []),
+            s =>
+            {
+                HeldUsageLogStore.Install(s, release);
+                services?.Invoke(s);
+            });
+
+    private static Task<HttpResponseMessage> PostAsync(HttpClient client) =>
+        client.PostAsync("/v1/chat/completions", new StringContent(Body, Encoding.UTF8, "application/json"), Ct);
 
     private static Task WaitUntilAsync(Func<bool> condition) => WaitUntilAsync(() => Task.FromResult(condition()));
 
