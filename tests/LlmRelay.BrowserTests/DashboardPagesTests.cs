@@ -133,7 +133,7 @@ public sealed class DashboardPagesTests(BrowserFixture browser) : IClassFixture<
         await page.ClickAsync("#edit-token-submit");
         await Expect(page.Locator(".flash.ok")).ToHaveTextAsync("Saved.");
         var row = page.Locator("#tokens tr[data-token='edited']");
-        await Expect(row).ToContainTextAsync("5,000");
+        await Expect(row).ToContainTextAsync("$0.01"); // 5,000 quota at the default 500,000 to the dollar, shown as currency like the logs.
         await Expect(row.Locator("time").First).ToHaveTextAsync("2099-01-02 09:00:00");
         await ShotAsync(page, "34-tokens-edited");
     }
