@@ -17,12 +17,15 @@ internal sealed partial class RedisRelayChangeNotifier : RelayChangeNotifier
 
     private readonly IConnectionMultiplexer _redis;
     private readonly ILogger _logger;
+    private readonly Action<RedisChannel, RedisValue> _onMessage;
     private int _subscribed;
+    private int _listening;
 
     public RedisRelayChangeNotifier(IConnectionMultiplexer redis, ILogger<RedisRelayChangeNotifier> logger)
     {
         _redis = redis;
         _logger = logger;
+        _onMessage = (_, message) => OnReceived(message);
     }
 
     protected override void OnSubscribed()
@@ -30,7 +33,28 @@ internal sealed partial class RedisRelayChangeNotifier : RelayChangeNotifier
         if (Interlocked.Exchange(ref _subscribed, 1) == 0)
         {
             _redis.ConnectionRestored += OnConnectionRestored;
-            _redis.GetSubscriber().Subscribe(Channel, (_, message) => OnReceived(message));
+
+            // Not awaited, never blocking the host's start: with Redis down the SUBSCRIBE fails, and the instance still starts
+            // (issue #18); it subscribes again when the connection comes up, then reloads everything it may have missed.
+            _ = ListenAsync(resync: false);
+        }
+    }
+
+    private async Task ListenAsync(bool resync)
+    {
+        try
+        {
+            await _redis.GetSubscriber().SubscribeAsync(Channel, _onMessage).ConfigureAwait(false);
+            Volatile.Write(ref _listening, 1);
+            if (resync)
+            {
+                LogReconnected(_logger);
+                Notify(RelayChangeKinds.All);
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            LogSubscribeFailed(_logger, ex);
         }
     }
 
@@ -48,6 +72,12 @@ internal sealed partial class RedisRelayChangeNotifier : RelayChangeNotifier
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
+        if (Volatile.Read(ref _listening) == 0)
+        {
+            _ = ListenAsync(resync: true);
+            return;
+        }
+
         if (e.ConnectionType == ConnectionType.Subscription)
         {
             LogReconnected(_logger);
@@ -57,6 +87,9 @@ internal sealed partial class RedisRelayChangeNotifier : RelayChangeNotifier
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Could not tell the other gateway instances about a change (Redis PUBLISH failed).")]
     private static partial void LogPublishFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Could not listen for changes from the other gateway instances (Redis SUBSCRIBE failed); trying again when Redis is reachable. Until then this instance sees other instances' changes only after a restart.")]
+    private static partial void LogSubscribeFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Listening for changes from the other gateway instances (Redis) again; reloading every cache.")]
     private static partial void LogReconnected(ILogger logger);

@@ -2,11 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
-using LlmRelay.Changes;
 using LlmRelay.FunctionalTests.Infrastructure;
 using LlmRelay.FunctionalTests.Relay;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace LlmRelay.FunctionalTests.Scaling;
 
@@ -28,9 +25,7 @@ public sealed class RedisUnavailableResponsesTests : IAsyncLifetime
             Settings.Token(),
             Settings.FlatPrice("openai-model"),
             Settings.Channel(0, _upstream.BaseUrl, ["openai-model"], name: "oa", type: "openai", mapping: new() { ["openai-model"] = "gpt-4o" }),
-            new() { ["ConnectionStrings:Redis"] = $"127.0.0.1:{ClosedPort()},connectTimeout=300,syncTimeout=300,asyncTimeout=300,connectRetry=0" }),
-            // The Redis change notifier subscribes synchronously at start and would stop the host before these tests begin.
-            static services => services.Replace(ServiceDescriptor.Singleton<IRelayChangeNotifier, InProcessRelayChangeNotifier>()));
+            new() { ["ConnectionStrings:Redis"] = $"127.0.0.1:{ClosedPort()},connectTimeout=300,syncTimeout=300,asyncTimeout=300,connectRetry=0" }));
         _gateway.Start();
     }
 
