@@ -26,7 +26,17 @@ public sealed class FirstRunTests
         services.Configure<LoggerFilterOptions>(static o => o.AddFilter("LlmRelay.Hosting", LogLevel.Information));
     };
 
-    private static string ReadyLine(CapturingLoggerProvider logs) => Assert.Single(logs.Entries, static e => e.Event.Id == ReadyEventId).Text;
+    // The line is logged by an ApplicationStarted callback, which can still be running when Start() returns: wait for it.
+    private static string ReadyLine(CapturingLoggerProvider logs)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!logs.Entries.Any(static e => e.Event.Id == ReadyEventId) && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(20);
+        }
+
+        return Assert.Single(logs.Entries, static e => e.Event.Id == ReadyEventId).Text;
+    }
 
     [Fact]
     public async Task Root_DashboardEnabled_RedirectsToTheDashboard()
