@@ -99,14 +99,14 @@ public sealed class TaskLogTests
         }
     }
 
-    private static async Task<string> KeyAsync(ApiClient client, string name)
+    internal static async Task<string> KeyAsync(ApiClient client, string name)
     {
         var created = await client.SendAsync(HttpMethod.Post, "/api/token/", new { name, unlimited_quota = true });
         Assert.True(created.Success, created.Message);
         return created.Data!["key"]!.GetValue<string>();
     }
 
-    private static async Task<string> CreateAsync(ManagementHarness h, string key)
+    internal static async Task<string> CreateAsync(ManagementHarness h, string key)
     {
         using var client = h.Gateway.CreateGatewayClient(key);
         using var response = await client.PostAsync("/v1/videos", new StringContent("""{"prompt":"a lighthouse in fog"}""", Encoding.UTF8, "application/json"), Ct);
