@@ -1,6 +1,3 @@
-using System.Net;
-using System.Text;
-using System.Text.Json.Nodes;
 using LlmRelay.FunctionalTests.Infrastructure;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -60,9 +57,6 @@ public sealed class TasksPageTests(BrowserFixture browser) : IClassFixture<Brows
     private static async Task<string> CreateAsync(SignedInGateway gateway, string key)
     {
         using var client = gateway.Gateway.CreateGatewayClient(key);
-        using var response = await client.PostAsync("/v1/videos", new StringContent("""{"prompt":"a lighthouse in fog"}""", Encoding.UTF8, "application/json"), Ct);
-        var text = await response.Content.ReadAsStringAsync(Ct);
-        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
-        return JsonNode.Parse(text)!["id"]!.GetValue<string>();
+        return await MockVideoUpstream.SubmitAsync(client, Ct);
     }
 }
