@@ -58,6 +58,7 @@ public sealed class PageFitTests(BrowserFixture browser) : IClassFixture<Browser
                 ("/dashboard/playground", "playground"),
                 ("/dashboard/tokens", "tokens"),
                 ("/dashboard/logs", "logs"),
+                ("/dashboard/tasks", "tasks"),
                 ("/dashboard/docs", "docs"),
                 ("/dashboard/channels", "channels"),
                 ("/dashboard/channels/edit?id=1", "channel-edit"),

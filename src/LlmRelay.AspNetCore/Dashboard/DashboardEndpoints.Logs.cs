@@ -5,6 +5,7 @@ using LlmRelay.AspNetCore.Dashboard.Pages;
 using LlmRelay.AspNetCore.Management.Infrastructure;
 using LlmRelay.AspNetCore.Management.Logs;
 using LlmRelay.AspNetCore.Management.Site;
+using LlmRelay.AspNetCore.Management.Tasks;
 using LlmRelay.Storage;
 using LlmRelay.Usage;
 using Microsoft.AspNetCore.Http;
@@ -48,9 +49,11 @@ internal static partial class DashboardEndpoints
             }
 
             var logs = result.Error is null ? result.Value : EmptyLogs;
+            // Rows of asynchronous tasks (issue #17) link to their task, shown with where it stands now.
+            var tasks = await r.Service<TaskService>().FindAsync(me.Actor, logs.Items.Select(static l => l.Other.TaskId).OfType<string>(), r.Context.RequestAborted).ConfigureAwait(false);
             var quota = await QuotaDisplay.ReadAsync(r.Service<SystemSettings>(), r.Context.RequestAborted).ConfigureAwait(false);
             return await DashboardRenderer.RenderAsync<LogsPage>(r.Context, r.Parameters(
-                ("Logs", logs.Items), ("Usernames", logs.Usernames), ("Query", query), ("Page", page), ("PageSize", LogPageSize), ("Total", logs.Total), ("FormatQuota", (Func<long, string>)quota.Format)),
+                ("Logs", logs.Items), ("Usernames", logs.Usernames), ("Tasks", tasks), ("Query", query), ("Page", page), ("PageSize", LogPageSize), ("Total", logs.Total), ("FormatQuota", (Func<long, string>)quota.Format)),
                 result.Error?.StatusCode ?? StatusCodes.Status200OK).ConfigureAwait(false);
         });
 
@@ -161,11 +164,29 @@ internal static partial class DashboardEndpoints
     private static (Dictionary<string, string> Query, UsageLogFilter? Filter, string? Error) ReadLogFilter(DashboardRequest r)
     {
         var me = r.State.User!;
-        var query = LogFilters.ToDictionary(static f => f, f => r.Context.Request.Query[f].ToString().Trim(), StringComparer.Ordinal);
+        var (query, parameters, error) = ReadFilterFields(r, LogFilters, static name => name is "username" or "channel");
+        if (parameters is null)
+        {
+            return (query, null, error);
+        }
+
+        var (filter, readError) = LogFilterReader.Read(name => parameters.GetValueOrDefault(name) ?? "", self: !me.IsAdmin);
+        return (query, filter, readError);
+    }
+
+    /// <summary>
+    /// Reads a filter form's <paramref name="fields"/> from the query string (trimmed; the page shows them back) and the API
+    /// parameters they stand for: <c>start</c> and <c>end</c> are datetime-local values in the viewer's time zone, passed on as
+    /// <c>start_timestamp</c> and <c>end_timestamp</c>; the <paramref name="adminOnly"/> fields are dropped for a non-admin.
+    /// </summary>
+    private static (Dictionary<string, string> Query, Dictionary<string, string>? Parameters, string? Error) ReadFilterFields(DashboardRequest r, string[] fields, Func<string, bool> adminOnly)
+    {
+        var me = r.State.User!;
+        var query = fields.ToDictionary(static f => f, f => r.Context.Request.Query[f].ToString().Trim(), StringComparer.Ordinal);
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, value) in query)
         {
-            if (value.Length == 0 || (!me.IsAdmin && name is "username" or "channel"))
+            if (value.Length == 0 || (!me.IsAdmin && adminOnly(name)))
             {
                 continue;
             }
@@ -185,7 +206,6 @@ internal static partial class DashboardEndpoints
             parameters[name] = value;
         }
 
-        var (filter, error) = LogFilterReader.Read(name => parameters.GetValueOrDefault(name) ?? "", self: !me.IsAdmin);
-        return (query, filter, error);
+        return (query, parameters, null);
     }
 }

@@ -45,6 +45,7 @@ internal static partial class DashboardEndpoints
         MapUsers(pages);
         MapRedemptions(pages);
         MapLogs(pages);
+        MapTasks(pages);
         MapDocsAndSettings(pages);
 
         if (!string.IsNullOrEmpty(options.StatusPath))

@@ -67,6 +67,7 @@ public static class LlmRelayManagementBuilderExtensions
         services.TryAddScoped<LlmRelay.AspNetCore.Management.Tokens.TokenService>();
         services.TryAddScoped<LlmRelay.AspNetCore.Management.Users.AccountService>();
         services.TryAddScoped<LlmRelay.AspNetCore.Management.Logs.LogService>();
+        services.TryAddScoped<LlmRelay.AspNetCore.Management.Tasks.TaskService>();
         services.TryAddScoped<LlmRelay.AspNetCore.Management.Redemption.RedemptionService>();
         services.TryAddScoped<LlmRelay.AspNetCore.Management.Site.OptionService>();
         services.TryAddScoped<LlmRelay.AspNetCore.Management.Site.PricingService>();

@@ -104,6 +104,7 @@ internal static class RelayMetering
             GroupRatio = groupRatio,
             FirstByteMs = log.FirstByteMs ?? -1,
             Affinity = log.Other.Affinity,
+            TaskId = log.Other.TaskId,
             BillingUnit = UsageDetails.UnitName(unit),
             Units = units,
             UnitVariant = variant,
@@ -127,7 +128,7 @@ internal static class RelayMetering
         long? count = counted is null ? null : units;
         var countedVariant = counted is null ? null : variant;
         log.Other = price.FixedPrice is { } fixedPrice
-            ? new UsageDetails { ModelPrice = fixedPrice, GroupRatio = groupRatio, FirstByteMs = log.FirstByteMs ?? -1, IsUsageEstimated = estimated, Affinity = log.Other.Affinity, BillingUnit = counted, Units = count, UnitVariant = countedVariant }
+            ? new UsageDetails { ModelPrice = fixedPrice, GroupRatio = groupRatio, FirstByteMs = log.FirstByteMs ?? -1, IsUsageEstimated = estimated, Affinity = log.Other.Affinity, TaskId = log.Other.TaskId, BillingUnit = counted, Units = count, UnitVariant = countedVariant }
             : new UsageDetails
             {
                 ModelRatio = price.ModelRatio,
@@ -143,6 +144,7 @@ internal static class RelayMetering
                 FirstByteMs = log.FirstByteMs ?? -1,
                 IsUsageEstimated = estimated,
                 Affinity = log.Other.Affinity,
+                TaskId = log.Other.TaskId,
                 BillingUnit = counted,
                 Units = count,
                 UnitVariant = countedVariant,

@@ -176,6 +176,7 @@ internal sealed partial class RelayTaskPoller(
         Quota = task.Quota,
         StatusCode = 200,
         RequestId = task.TaskId,
+        Other = new UsageDetails { TaskId = task.TaskId },
         Content = $"Video task {task.TaskId} failed ({reason}); refunded {task.Quota} quota.",
     };
 

@@ -131,11 +131,14 @@ public sealed partial class VideoTaskRelay
                 return new VideoSubmission(null, call.Fail(502, RelayErrorKind.Upstream, $"The upstream failed the video at once: {reason}", "video_generation_failed"));
             }
 
+            // The row names its task (issue #17: the dashboard's logs page links it); billing keeps the id and the affinity.
+            var taskId = NewTaskId();
+            call.Log.Other = new Usage.UsageDetails { Affinity = call.Log.Other.Affinity, TaskId = taskId };
             call.Bill(attempt, default); // the model's fixed price: the charge that a failure refunds
             var now = _time.GetUtcNow();
             var task = new RelayTask
             {
-                TaskId = NewTaskId(),
+                TaskId = taskId,
                 Platform = RelayTaskPlatforms.Video,
                 UserId = token.UserId,
                 TokenId = token.Id,

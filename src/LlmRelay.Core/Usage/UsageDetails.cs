@@ -14,7 +14,7 @@ namespace LlmRelay.Usage;
 /// tokens reads
 /// <c>{"model_ratio":2.5,"completion_ratio":4,"cache_ratio":0.5,"cache_creation_ratio":1.25,"cache_creation_1h_ratio":2,"group_ratio":1,"cached_tokens":0,"cache_creation_tokens":0,"cache_creation_1h_tokens":0,"reasoning_tokens":0,"first_byte_ms":312}</c>,
 /// a call at a fixed price <c>{"model_price":0.04,"group_ratio":1,"first_byte_ms":312}</c>; an estimated usage adds
-/// <c>"usage":"estimated"</c>, and a call that named a session its <c>"affinity"</c> (<c>hit</c>, <c>moved</c> or <c>miss</c>), last. Properties that are <see langword="null"/> are left out; a details without any
+/// <c>"usage":"estimated"</c>, a call that named a session its <c>"affinity"</c> (<c>hit</c>, <c>moved</c> or <c>miss</c>), and a row of an asynchronous task its <c>"task_id"</c>, last. Properties that are <see langword="null"/> are left out; a details without any
 /// (<see cref="None"/>: errors, top-ups) is the empty string.
 /// </para>
 /// <para>
@@ -45,6 +45,7 @@ public sealed class UsageDetails
     private static readonly JsonEncodedText UnitsName = JsonEncodedText.Encode("units");
     private static readonly JsonEncodedText UnitVariantName = JsonEncodedText.Encode("unit_variant");
     private static readonly JsonEncodedText UnitPriceName = JsonEncodedText.Encode("unit_price");
+    private static readonly JsonEncodedText TaskIdName = JsonEncodedText.Encode("task_id");
     private static readonly JsonEncodedText EstimatedValue = JsonEncodedText.Encode(Estimated);
 
     // One writer per thread (the usage-log writer serialises its batches on one): no buffer or writer per row.
@@ -143,6 +144,11 @@ public sealed class UsageDetails
     [JsonPropertyName("unit_price")]
     public double? UnitPrice { get; init; }
 
+    /// <summary>Gets the public id of the asynchronous task (<see cref="Tasks.RelayTask.TaskId"/>, <c>video_…</c>) the row charged or refunded, or <see langword="null"/> (<c>"task_id"</c>, issue #17).</summary>
+    /// <remarks>The dashboard's logs page links such a row to the task and shows where the task stands.</remarks>
+    [JsonPropertyName("task_id")]
+    public string? TaskId { get; init; }
+
     /// <summary>Returns the name a <see cref="Pricing.BillingUnit"/> is stored and shown by: <c>token</c>, <c>image</c>, <c>call</c>, <c>search_unit</c>, <c>character</c>, <c>second</c>.</summary>
     /// <param name="unit">The unit.</param>
     /// <returns>Its snake-case name.</returns>
@@ -210,7 +216,7 @@ public sealed class UsageDetails
 
         if (ModelPrice is null && ModelRatio is null && CompletionRatio is null && CacheRatio is null && CacheCreationRatio is null && CacheCreation1hRatio is null
             && GroupRatio is null && CachedTokens is null && CacheCreationTokens is null && CacheCreation1hTokens is null && ReasoningTokens is null
-            && FirstByteMs is null && !IsUsageEstimated && Affinity is null && BillingUnit is null && Units is null && UnitVariant is null && UnitPrice is null)
+            && FirstByteMs is null && !IsUsageEstimated && Affinity is null && BillingUnit is null && Units is null && UnitVariant is null && UnitPrice is null && TaskId is null)
         {
             return "";
         }
@@ -254,6 +260,11 @@ public sealed class UsageDetails
         if (Affinity is not null)
         {
             writer.WriteString(AffinityName, Affinity);
+        }
+
+        if (TaskId is not null)
+        {
+            writer.WriteString(TaskIdName, TaskId);
         }
 
         writer.WriteEndObject();

@@ -166,4 +166,23 @@ public sealed class UsageDetailsTests
         Assert.Equal("""{"affinity":"miss"}""", UsageDetails.AffinityMissed.ToJson());
         Assert.Null(UsageDetails.Parse("""{"group_ratio":1}""").Affinity);
     }
+
+    [Fact]
+    public void Pricing_KeepsTheTaskId_LastInTheText_AndParseReadsItBack()
+    {
+        var options = new LlmRelayOptions();
+        options.Pricing.Models["video-model"] = new ModelPrice { FixedPrice = 0.1 };
+        var pricing = new ModelPricing(new TestOptionsMonitor<LlmRelayOptions>(options));
+        var fixedRow = new UsageLog { ModelName = "video-model", FirstByteMs = 9, Other = new UsageDetails { Affinity = "hit", TaskId = "video_abc" } };
+        var tokenRow = new UsageLog { ModelName = "m", FirstByteMs = 9, Other = new UsageDetails { TaskId = "video_def" } };
+
+        RelayMetering.ApplyUsage(fixedRow, default, "video-model", pricing);
+        RelayMetering.ApplyUsage(tokenRow, new TokenUsage { InputTokens = 10, OutputTokens = 2, TotalTokens = 12 }, "m", pricing);
+
+        Assert.Equal("""{"model_price":0.1,"group_ratio":1,"first_byte_ms":9,"affinity":"hit","task_id":"video_abc"}""", fixedRow.Other.ToJson());
+        Assert.EndsWith(""","first_byte_ms":9,"task_id":"video_def"}""", tokenRow.Other.ToJson(), StringComparison.Ordinal);
+        Assert.Equal("video_abc", UsageDetails.Parse(fixedRow.Other.ToJson()).TaskId);
+        Assert.Equal("""{"task_id":"video_x"}""", new UsageDetails { TaskId = "video_x" }.ToJson());
+        Assert.Null(UsageDetails.Parse("""{"group_ratio":1}""").TaskId);
+    }
 }

@@ -83,5 +83,14 @@ public sealed class MockVideoUpstream : IAsyncDisposable
         await context.Response.WriteAsync(body);
     }
 
+    /// <summary>Creates a video task through the gateway (<c>POST /v1/videos</c>) with <paramref name="gatewayClient"/>'s key and returns its id.</summary>
+    public static async Task<string> SubmitAsync(HttpClient gatewayClient, CancellationToken cancellationToken)
+    {
+        using var response = await gatewayClient.PostAsync("/v1/videos", new StringContent("""{"prompt":"a lighthouse in fog"}""", System.Text.Encoding.UTF8, "application/json"), cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.OK, text);
+        return System.Text.Json.Nodes.JsonNode.Parse(text)!["id"]!.GetValue<string>();
+    }
+
     public ValueTask DisposeAsync() => Upstream.DisposeAsync();
 }

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Text;
-using System.Text.Json.Nodes;
 using LlmRelay.FunctionalTests.Infrastructure;
 
 namespace LlmRelay.FunctionalTests.Management;
@@ -99,19 +97,16 @@ public sealed class TaskLogTests
         }
     }
 
-    private static async Task<string> KeyAsync(ApiClient client, string name)
+    internal static async Task<string> KeyAsync(ApiClient client, string name)
     {
         var created = await client.SendAsync(HttpMethod.Post, "/api/token/", new { name, unlimited_quota = true });
         Assert.True(created.Success, created.Message);
         return created.Data!["key"]!.GetValue<string>();
     }
 
-    private static async Task<string> CreateAsync(ManagementHarness h, string key)
+    internal static async Task<string> CreateAsync(ManagementHarness h, string key)
     {
         using var client = h.Gateway.CreateGatewayClient(key);
-        using var response = await client.PostAsync("/v1/videos", new StringContent("""{"prompt":"a lighthouse in fog"}""", Encoding.UTF8, "application/json"), Ct);
-        var text = await response.Content.ReadAsStringAsync(Ct);
-        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
-        return JsonNode.Parse(text)!["id"]!.GetValue<string>();
+        return await MockVideoUpstream.SubmitAsync(client, Ct);
     }
 }

@@ -81,6 +81,8 @@ internal static class DashboardStyles
         .badge.log-type{background:#e5e7eb;color:#374151}.badge.log-type.error{background:#fee2e2;color:#991b1b}
         .badge.log-type.topup,.badge.log-type.refund{background:#dcfce7;color:#166534}.badge.log-type.manage{background:#e0e7ff;color:#3730a3}
         tr.log-error td.log-content{color:#991b1b}
+        .badge.task-status{background:#e5e7eb;color:#374151}.badge.task-status.completed{background:#dcfce7;color:#166534}
+        .badge.task-status.failed{background:#fee2e2;color:#991b1b}.badge.task-status.in_progress{background:#e0e7ff;color:#3730a3}
         #logs th,#logs td{padding:8px 6px}
         td.log-content{white-space:normal;word-break:break-word;min-width:160px;max-width:360px}
         .settings-areas{display:flex;flex-wrap:wrap;gap:12px;margin:0 0 8px}

@@ -1,6 +1,5 @@
 using System.Globalization;
 using LlmRelay.AspNetCore.Management.Infrastructure;
-using LlmRelay.Storage;
 using LlmRelay.Tasks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -9,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace LlmRelay.AspNetCore.Management.Tasks;
 
-/// <summary>Task-log routes (issue #17): asynchronous upstream tasks, read from the <c>tasks</c> table (<see cref="IRelayTaskStore"/>).</summary>
+/// <summary>Task-log routes (issue #17): asynchronous upstream tasks, read from the <c>tasks</c> table (<see cref="Storage.IRelayTaskStore"/>, through <see cref="TaskService"/>).</summary>
 /// <remarks>
 /// <code>
 /// GET /api/task/       admin  ?p=&amp;page_size=&amp;platform=&amp;task_id=&amp;status=&amp;channel_id=&amp;user_id=&amp;start_timestamp=&amp;end_timestamp=
@@ -35,31 +34,27 @@ internal static class TaskEndpoints
 
     private static async Task<ApiResult> ListAsync(HttpContext context, bool self, bool midjourney, CancellationToken ct)
     {
-        if (context.RequestServices.GetService<IRelayTaskStore>() is not { } store)
-        {
-            return ApiResult.Fail("Task logs need the database stores (AddEntityFrameworkStores()).", StatusCodes.Status501NotImplemented);
-        }
-
-        var (query, error) = Read(context.Request, self, midjourney);
+        var (query, error) = Read(name => context.Request.Query[name].ToString(), self, midjourney);
         if (error is not null)
         {
             return ApiResult.Fail(error);
         }
 
-        if (self)
+        var result = await context.RequestServices.GetRequiredService<TaskService>().ListAsync(context.CurrentUser(), self, query!, ct).ConfigureAwait(false);
+        if (result.Error is { } refusal)
         {
-            query = query! with { UserId = context.CurrentUser().Id };
+            return ApiResult.From(refusal);
         }
 
-        var page = await store.QueryAsync(query!, ct).ConfigureAwait(false);
-        var items = page.Items.Select(t => TaskView.From(t, admin: !self)).ToList();
-        return ApiResult.Ok(new PageView<TaskView>(items, page.Total, query!.Page, query.PageSize), TaskJsonContext.Default.PageViewTaskView);
+        var items = result.Value.Items.Select(t => TaskView.From(t, admin: !self)).ToList();
+        return ApiResult.Ok(new PageView<TaskView>(items, result.Value.Total, query!.Page, query.PageSize), TaskJsonContext.Default.PageViewTaskView);
     }
 
-    /// <summary>Reads the filters and the page from the query string; the error names the parameter at fault.</summary>
-    internal static (RelayTaskQuery? Query, string? Error) Read(HttpRequest request, bool self, bool midjourney)
+    /// <summary>Reads the filters and the page from the query string's parameters (<paramref name="parameter"/> returns one by name, empty when absent); the error names the parameter at fault.</summary>
+    /// <remarks>The dashboard's tasks page reads its fields through the same method.</remarks>
+    internal static (RelayTaskQuery? Query, string? Error) Read(Func<string, string> parameter, bool self, bool midjourney)
     {
-        string Q(string name) => request.Query[name].ToString().Trim();
+        string Q(string name) => parameter(name).Trim();
         var page = 1;
         var size = DefaultPageSize;
         if (Q("p") is { Length: > 0 } p && (!int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out page) || page < 1))
