@@ -27,12 +27,12 @@ public sealed class FirstRunTests
     };
 
     // The line is logged by an ApplicationStarted callback, which can still be running when Start() returns: wait for it.
-    private static string ReadyLine(CapturingLoggerProvider logs)
+    private static async Task<string> ReadyLineAsync(CapturingLoggerProvider logs)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (!logs.Entries.Any(static e => e.Event.Id == ReadyEventId) && DateTime.UtcNow < deadline)
         {
-            Thread.Sleep(20);
+            await Task.Delay(20, Ct);
         }
 
         return Assert.Single(logs.Entries, static e => e.Event.Id == ReadyEventId).Text;
@@ -86,7 +86,7 @@ public sealed class FirstRunTests
         // MapLlmRelayHome maps nothing here: the dashboard's own home answers (a fresh database sends it to setup).
         Assert.True(root.StatusCode is HttpStatusCode.OK or HttpStatusCode.Redirect, $"/ answered {root.StatusCode}");
         Assert.NotEqual("/dashboard", root.Headers.Location?.OriginalString);
-        Assert.Contains($"dashboard: {gateway.BaseAddress.GetLeftPart(UriPartial.Authority)}/;", ReadyLine(logs), StringComparison.Ordinal);
+        Assert.Contains($"dashboard: {gateway.BaseAddress.GetLeftPart(UriPartial.Authority)}/;", await ReadyLineAsync(logs), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public sealed class FirstRunTests
         await using var gateway = new GatewayFactory(Settings.Token(), Capture(logs));
         gateway.Start();
 
-        var line = ReadyLine(logs);
+        var line = await ReadyLineAsync(logs);
         var origin = gateway.BaseAddress.GetLeftPart(UriPartial.Authority);
 
         Assert.Contains($"API base URL: {origin}/v1;", line, StringComparison.Ordinal);
@@ -111,7 +111,7 @@ public sealed class FirstRunTests
         await using var gateway = new GatewayFactory(Settings.Merge(Settings.Token(), new() { ["LlmRelay:Dashboard:Enabled"] = "false" }), Capture(logs));
         gateway.Start();
 
-        var line = ReadyLine(logs);
+        var line = await ReadyLineAsync(logs);
 
         Assert.Contains("dashboard: not enabled; status page: not enabled", line, StringComparison.Ordinal);
     }
@@ -137,7 +137,7 @@ public sealed class FirstRunTests
 
         Assert.Equal("the app's own home", own);
         Assert.Contains($"{address.GetLeftPart(UriPartial.Authority)}/llm/v1<", home, StringComparison.Ordinal);
-        Assert.Contains($"API base URL: {address.GetLeftPart(UriPartial.Authority)}/llm/v1;", ReadyLine(logs), StringComparison.Ordinal);
+        Assert.Contains($"API base URL: {address.GetLeftPart(UriPartial.Authority)}/llm/v1;", await ReadyLineAsync(logs), StringComparison.Ordinal);
         await app.StopAsync(Ct);
     }
 }
